@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regenerates imports/ from the vendored CRDs in ../shared/crds (offline).
+# Files that share an API group import to one <group>.ts, so each group is concatenated
+# into one multi-document YAML first: importing them one by one would overwrite each other.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+crds="${CRDS_DIR:-$here/../../shared/crds}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+group() { # group <out-name> <crd files...>
+  local out="$tmp/$1.yaml"; shift
+  : > "$out"
+  for f in "$@"; do
+    printf -- '---\n' >> "$out"
+    cat "$crds/$f" >> "$out"
+    printf '\n' >> "$out"
+  done
+  echo "$out"
+}
+
+keda=$(group keda keda.sh_scaledobjects.yaml keda.sh_triggerauthentications.yaml)
+mon=$(group monitoring monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml monitoring.coreos.com_prometheusrules.yaml)
+vpa=$(group vpa autoscaling.k8s.io_verticalpodautoscalers.yaml)
+
+cd "$here/.."
+for f in "$keda" "$mon" "$vpa"; do
+  npx --no-install cdk8s import "$f" --language typescript --output imports --no-check-upgrade
+done
