@@ -1,0 +1,69 @@
+/**
+ * The library's one error format (STYLE.md §11):
+ * `'<prop>' (<value>) <rule>`, no trailing period.
+ * @internal
+ */
+export function invalid(prop: string, value: unknown, rule: string): Error {
+  return new Error(`'${prop}' (${formatValue(value)}) ${rule}`);
+}
+
+/** Renders a received value for an error message. @internal */
+export function formatValue(value: unknown): string {
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. @internal */
+export function requireDnsLabel(prop: string, value: string): void {
+  if (value.length > 63 || !DNS1123_LABEL.test(value)) {
+    throw invalid(prop, value, 'must be a DNS-1123 label: at most 63 lower-case alphanumerics or \'-\', starting and ending with an alphanumeric');
+  }
+}
+
+/** A DNS-1123 subdomain: a Kubernetes object name. @internal */
+export function requireDnsSubdomain(prop: string, value: string): void {
+  if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    throw invalid(prop, value, 'must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, \'-\' or \'.\', starting and ending with an alphanumeric');
+  }
+}
+
+/** A Kubernetes label value. @internal */
+export function requireLabelValue(prop: string, value: string): void {
+  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    throw invalid(prop, value, 'must be a valid Kubernetes label value: at most 63 alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric');
+  }
+}
+
+/** A whole number greater than zero. @internal */
+export function requirePositiveInteger(prop: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw invalid(prop, value, 'must be a whole number greater than 0');
+  }
+}
+
+/** A whole number greater than or equal to zero. @internal */
+export function requireNonNegativeInteger(prop: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw invalid(prop, value, 'must be a whole number greater than or equal to 0');
+  }
+}
+
+/** A number greater than zero. @internal */
+export function requirePositive(prop: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw invalid(prop, value, 'must be greater than 0');
+  }
+}
+
+/** A TCP port number. @internal */
+export function requirePort(prop: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw invalid(prop, value, 'must be a port number from 1 to 65535');
+  }
+}

@@ -1,0 +1,164 @@
+import { Duration } from 'cdk8s';
+import { SecretKeyRef } from '../core/secret-ref';
+
+/**
+ * LiteLLM router strategies: the six values of `router_settings.routing_strategy`
+ * (FACTS §B.3, litellm/router.py).
+ * @see https://docs.litellm.ai/docs/routing
+ */
+export enum RoutingStrategy {
+  /** Random, weighted by rpm/tpm. LiteLLM's default and its recommendation. */
+  SIMPLE_SHUFFLE = 'simple-shuffle',
+  /** The deployment with the fewest requests in flight. */
+  LEAST_BUSY = 'least-busy',
+  /** Legacy usage-based routing (v1); prefer `USAGE_BASED_ROUTING_V2`. */
+  USAGE_BASED_ROUTING = 'usage-based-routing',
+  /** The deployment with the lowest recent latency. */
+  LATENCY_BASED_ROUTING = 'latency-based-routing',
+  /** The cheapest deployment. */
+  COST_BASED_ROUTING = 'cost-based-routing',
+  /** The deployment with the lowest tpm/rpm usage (needs Redis to be shared across replicas). */
+  USAGE_BASED_ROUTING_V2 = 'usage-based-routing-v2',
+}
+
+/** Call types LiteLLM's response cache can serve (`cache_params.supported_call_types`, FACTS §B.4). */
+export enum CacheCallType {
+  COMPLETION = 'acompletion',
+  TEXT_COMPLETION = 'atext_completion',
+  EMBEDDING = 'aembedding',
+  TRANSCRIPTION = 'atranscription',
+}
+
+/**
+ * Retries per error class (`router_settings.retry_policy`, FACTS §B.3).
+ * Each value is a count of retries; unset classes use `numRetries`.
+ */
+export interface RetryPolicy {
+  /** Config key: `AuthenticationErrorRetries`. @default - numRetries */
+  readonly authenticationErrorRetries?: number;
+  /** Config key: `TimeoutErrorRetries`. @default - numRetries */
+  readonly timeoutErrorRetries?: number;
+  /** Config key: `RateLimitErrorRetries`. @default - numRetries */
+  readonly rateLimitErrorRetries?: number;
+  /** Config key: `ContentPolicyViolationErrorRetries`. @default - numRetries */
+  readonly contentPolicyViolationErrorRetries?: number;
+  /** Config key: `InternalServerErrorRetries`. @default - numRetries */
+  readonly internalServerErrorRetries?: number;
+  /** Config key: `BadRequestErrorRetries`. @default - numRetries */
+  readonly badRequestErrorRetries?: number;
+}
+
+/**
+ * `router_settings` of LiteLLM's config.yaml. Fallbacks are added with
+ * `LiteLLMProxy.addFallback()` so they name model groups as objects.
+ * @see https://docs.litellm.ai/docs/proxy/config_settings
+ */
+export interface RouterSettings {
+  /** Config key: `routing_strategy`. @default RoutingStrategy.SIMPLE_SHUFFLE */
+  readonly routingStrategy?: RoutingStrategy;
+  /** Retries of a failed call before fallbacks. Config key: `num_retries`. @default - LiteLLM's default (3) */
+  readonly numRetries?: number;
+  /** Timeout of one LLM call. Config key: `timeout`. @default - LiteLLM's default */
+  readonly timeout?: Duration;
+  /** Failures within a minute before a deployment is cooled down. Config key: `allowed_fails`. @default - LiteLLM's default */
+  readonly allowedFails?: number;
+  /** How long a failing deployment is taken out of rotation. Config key: `cooldown_time`. @default - LiteLLM's default (5 s) */
+  readonly cooldownTime?: Duration;
+  /** Check context window and rate limits before routing. Config key: `enable_pre_call_checks`. @default false */
+  readonly enablePreCallChecks?: boolean;
+  /** Retries per error class. Config key: `retry_policy`. @default - numRetries for every class */
+  readonly retryPolicy?: RetryPolicy;
+}
+
+/**
+ * Redis, referenced not bundled: shared router state across proxy replicas
+ * (`router_settings.redis_*`) and the response cache backend (`cache_params`).
+ */
+export interface RedisConnection {
+  /** Host name, e.g. `redis-master.redis.svc.cluster.local`. */
+  readonly host: string;
+  /** @default 6379 */
+  readonly port?: number;
+  /** The Redis password. @default - no password */
+  readonly password?: SecretKeyRef;
+}
+
+/** LiteLLM's response cache, on the proxy's Redis (`litellm_settings.cache` and `cache_params`). */
+export interface ResponseCache {
+  /** Entry lifetime. Config key: `cache_params.ttl`. @default Duration.hours(1) */
+  readonly ttl?: Duration;
+  /** Which calls are cached. Config key: `cache_params.supported_call_types`. @default - completion and text completion */
+  readonly supportedCallTypes?: CacheCallType[];
+}
+
+/**
+ * PostgreSQL for keys, teams and spend, referenced not bundled: a Secret holding the
+ * connection URL (`postgresql://user:password@host:5432/db`), as database operators
+ * such as CloudNativePG generate it.
+ */
+export interface LiteLLMDatabase {
+  /** The Secret key holding the full connection URL; becomes `DATABASE_URL`. */
+  readonly url: SecretKeyRef;
+  /**
+   * Run LiteLLM's schema migration as an Argo CD Sync hook Job before the proxy rolls,
+   * and start the proxy with `DISABLE_SCHEMA_UPDATE=true`.
+   * @default true
+   */
+  readonly runMigrations?: boolean;
+}
+
+/** `model_info` of a model_list entry (FACTS §B.2). */
+export interface ModelInfo {
+  /** Config key: `mode`, e.g. `chat`, `embedding`, `completion`. @default - not set */
+  readonly mode?: string;
+  /** Config key: `base_model` (used for cost and context lookups). @default - not set */
+  readonly baseModel?: string;
+  /** Config key: `max_tokens`. @default - not set */
+  readonly maxTokens?: number;
+  /** Config key: `max_input_tokens` (used by pre-call checks and context-window fallbacks). @default - not set */
+  readonly maxInputTokens?: number;
+  /** Config key: `input_cost_per_token`. @default - not set */
+  readonly inputCostPerToken?: number;
+  /** Config key: `output_cost_per_token`. @default - not set */
+  readonly outputCostPerToken?: number;
+}
+
+/**
+ * One deployment of a model group: an entry of `model_list`.
+ * Several deployments under one `modelName` form a load-balanced group.
+ * @see https://docs.litellm.ai/docs/proxy/configs
+ */
+export interface ModelDeployment {
+  /** The public alias clients request (`model_name`), the model group. */
+  readonly modelName: string;
+  /** The LiteLLM model string (`litellm_params.model`), e.g. `hosted_vllm/meta-llama/Llama-3.1-8B-Instruct`. */
+  readonly model: string;
+  /** Config key: `litellm_params.api_base`. @default - the provider's default */
+  readonly apiBase?: string;
+  /** The backend's API key, rendered as `os.environ/<VAR>`. Config key: `litellm_params.api_key`. @default - none */
+  readonly apiKey?: SecretKeyRef;
+  /** Requests per minute this deployment takes. Config key: `litellm_params.rpm`. @default - unlimited */
+  readonly rpm?: number;
+  /** Tokens per minute this deployment takes. Config key: `litellm_params.tpm`. @default - unlimited */
+  readonly tpm?: number;
+  /** Timeout of one call to this deployment. Config key: `litellm_params.timeout`. @default - router timeout */
+  readonly timeout?: Duration;
+  /** Concurrent requests this deployment takes. Config key: `litellm_params.max_parallel_requests`. @default - unlimited */
+  readonly maxParallelRequests?: number;
+  /** Config key: `model_info`. @default - none */
+  readonly modelInfo?: ModelInfo;
+}
+
+/**
+ * Keys the typed model does not cover, merged into each section of config.yaml.
+ * A key the typed props already set is refused (one place for each setting), and so is
+ * any key that looks like a credential unless its value is an `os.environ/` reference.
+ */
+export interface LiteLLMConfigOverrides {
+  /** Merged into `litellm_settings`. @default - none */
+  readonly litellmSettings?: Record<string, unknown>;
+  /** Merged into `router_settings`. @default - none */
+  readonly routerSettings?: Record<string, unknown>;
+  /** Merged into `general_settings`. @default - none */
+  readonly generalSettings?: Record<string, unknown>;
+}

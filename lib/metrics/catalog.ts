@@ -1,0 +1,58 @@
+/**
+ * The metric catalog: every Prometheus metric name the library references, written once,
+ * with its type and labels. Queries, autoscaler triggers, adapter rules and alerts are all
+ * built from these entries (via `ScopedMetric`), never from a name typed elsewhere.
+ *
+ * Names are the exposition names as scraped: prometheus_client appends `_total` to counters.
+ * Sources: ../shared/FACTS.md (section noted on each group).
+ */
+
+/** Prometheus metric types. */
+export enum MetricType {
+  COUNTER = 'counter',
+  GAUGE = 'gauge',
+  HISTOGRAM = 'histogram',
+}
+
+/** One metric of the catalog. */
+export interface MetricDefinition {
+  /** The name as scraped (counters with their `_total` suffix). */
+  readonly name: string;
+  /** The metric type. */
+  readonly type: MetricType;
+  /** Label names the exporter attaches (besides the scrape target labels). */
+  readonly labels: readonly string[];
+  /** What it measures, and its unit. */
+  readonly help: string;
+}
+
+function metric(name: string, type: MetricType, labels: readonly string[], help: string): MetricDefinition {
+  return { name, type, labels, help };
+}
+
+const LITELLM_REQUEST_LABELS = ['end_user', 'hashed_api_key', 'api_key_alias', 'requested_model', 'team', 'team_alias', 'user', 'status_code'] as const;
+const LITELLM_DEPLOYMENT_LABELS = ['litellm_model_name', 'model_id', 'api_base', 'api_provider'] as const;
+
+/**
+ * LiteLLM proxy metrics (FACTS §B.8; enabled by `litellm_settings.callbacks: ["prometheus"]`).
+ */
+export const LiteLLMMetrics = {
+  /** Requests received by the proxy (counter). */
+  PROXY_TOTAL_REQUESTS: metric('litellm_proxy_total_requests_metric_total', MetricType.COUNTER, LITELLM_REQUEST_LABELS, 'requests made to the proxy'),
+  /** Failed proxy requests (counter). */
+  PROXY_FAILED_REQUESTS: metric('litellm_proxy_failed_requests_metric_total', MetricType.COUNTER, [...LITELLM_REQUEST_LABELS, 'exception_status', 'exception_class'], 'failed requests at the proxy'),
+  /** Requests currently being served (gauge). */
+  IN_FLIGHT_REQUESTS: metric('litellm_in_flight_requests', MetricType.GAUGE, [], 'requests in flight at the proxy'),
+  /** End-to-end request latency at the proxy, seconds (histogram). */
+  REQUEST_TOTAL_LATENCY: metric('litellm_request_total_latency_metric', MetricType.HISTOGRAM, ['requested_model', 'model'], 'total request latency, seconds'),
+  /** Latency of the upstream LLM API call, seconds (histogram). */
+  LLM_API_LATENCY: metric('litellm_llm_api_latency_metric', MetricType.HISTOGRAM, ['model'], 'LLM API call latency, seconds'),
+  /** Deployment health: 0 healthy, 1 partial outage, 2 complete outage (gauge). */
+  DEPLOYMENT_STATE: metric('litellm_deployment_state', MetricType.GAUGE, LITELLM_DEPLOYMENT_LABELS, '0 healthy, 1 partial outage, 2 complete outage'),
+  /** Failed responses per deployment (counter). */
+  DEPLOYMENT_FAILURE_RESPONSES: metric('litellm_deployment_failure_responses_total', MetricType.COUNTER, LITELLM_DEPLOYMENT_LABELS, 'failed LLM API calls per deployment'),
+  /** Successful fallbacks (counter). */
+  DEPLOYMENT_SUCCESSFUL_FALLBACKS: metric('litellm_deployment_successful_fallbacks_total', MetricType.COUNTER, ['requested_model', 'fallback_model'], 'successful fallbacks'),
+  /** Tokens processed (counter). */
+  TOTAL_TOKENS: metric('litellm_total_tokens_metric_total', MetricType.COUNTER, ['model'], 'input plus output tokens'),
+} as const;
