@@ -165,7 +165,8 @@ export class LiteLLMProxy extends Construct {
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
       podMetadata: { labels },
-      replicas: props.replicas ?? 2,
+      // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.
+      replicas: props.replicas,
       // Grace covers the drain delay, then the longest request, plus a margin to exit.
       terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + requestTimeout.toSeconds() + 15),
       securityContext: { ensureNonRoot: true, user, group: user, fsGroup: user },

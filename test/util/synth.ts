@@ -1,0 +1,51 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+
+/** A synthesized Kubernetes object, as plain JSON. */
+export type Manifest = Record<string, any>;
+
+/** A Chart in namespace `llm` (or the one given) inside a fresh test App. */
+export function testChart(namespace: string | null = 'llm'): Chart {
+  return new Chart(Testing.app(), 'test', { namespace: namespace ?? undefined });
+}
+
+/** Synthesizes a chart (running its validations) into plain objects. */
+export function synth(chart: Chart): Manifest[] {
+  return Testing.synth(chart);
+}
+
+/** Synthesizes an app the way `cdk8s synth` does: validations, then every chart. */
+export function synthApp(app: App): Manifest[] {
+  return app.charts.flatMap(c => Testing.synth(c));
+}
+
+/** The objects of one kind. */
+export function allOfKind(manifests: Manifest[], kind: string): Manifest[] {
+  return manifests.filter(m => m.kind === kind);
+}
+
+/** The single object of a kind (optionally whose name contains a fragment); fails otherwise. */
+export function oneOfKind(manifests: Manifest[], kind: string, nameContains?: string): Manifest {
+  const found = allOfKind(manifests, kind).filter(m => nameContains === undefined || m.metadata.name.includes(nameContains));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${kind}${nameContains ? ` named *${nameContains}*` : ''}, found ${found.length}: ${found.map(m => m.metadata.name).join(', ')}`);
+  }
+  return found[0];
+}
+
+/** The parsed LiteLLM config.yaml of the one ConfigMap in the output. */
+export function liteLLMConfig(manifests: Manifest[]): Record<string, any> {
+  return parse(oneOfKind(manifests, 'ConfigMap').data['config.yaml']);
+}
+
+/** The first container of a workload's pod template. */
+export function containerOf(workload: Manifest, name: string): Manifest {
+  const c = workload.spec.template.spec.containers.find((x: Manifest) => x.name === name);
+  if (!c) throw new Error(`no container ${name} in ${workload.kind} ${workload.metadata.name}`);
+  return c;
+}
+
+/** The env entries of a container as name → entry. */
+export function envOf(container: Manifest): Record<string, Manifest> {
+  return Object.fromEntries((container.env ?? []).map((e: Manifest) => [e.name, e]));
+}
