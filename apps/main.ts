@@ -1,6 +1,3 @@
-import { App } from 'cdk8s';
-import { ReferencePlatform } from './reference-platform';
+import { buildApp } from './app';
 
-const app = new App();
-new ReferencePlatform(app, 'reference-platform');
-app.synth();
+buildApp().synth();

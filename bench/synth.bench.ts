@@ -1,0 +1,28 @@
+/**
+ * Synth time and memory as the fleet grows: one LiteLLM proxy fronting N model groups.
+ * Run with `npm run bench`; prints a table, asserts nothing (timings are machine-dependent).
+ */
+import { App, Chart } from 'cdk8s';
+import { LiteLLMProxy } from '../lib';
+
+function synthFleet(models: number): { ms: number; heapMiB: number; objects: number } {
+  global.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const start = process.hrtime.bigint();
+  const app = new App({ outdir: '/tmp/cdk8s-llm-serving-bench' });
+  const chart = new Chart(app, 'fleet', { namespace: 'llm' });
+  const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+  for (let i = 0; i < models; i++) {
+    proxy.addModel({ modelName: `model-${i}`, model: `hosted_vllm/model-${i}`, apiBase: `http://model-${i}.llm.svc.cluster.local:8000/v1` });
+  }
+  const objects = app.synthYaml().split('\n---\n').length;
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ms, heapMiB: (process.memoryUsage().heapUsed - before) / 2 ** 20, objects };
+}
+
+synthFleet(1); // warm-up: module loading and JIT
+console.log('models  objects  synth ms  heap delta MiB');
+for (const n of [1, 10, 50, 200, 1000]) {
+  const r = synthFleet(n);
+  console.log(`${String(n).padStart(6)}  ${String(r.objects).padStart(7)}  ${r.ms.toFixed(1).padStart(8)}  ${r.heapMiB.toFixed(1).padStart(14)}`);
+}

@@ -1,0 +1,28 @@
+import { LiteLLMMetrics, ScopedMetric } from '../../lib';
+
+describe('ScopedMetric', () => {
+  const metric = new ScopedMetric(LiteLLMMetrics.REQUEST_TOTAL_LATENCY, { namespace: 'llm' });
+
+  test('renders a selector from the catalog name and matchers, values quoted and escaped', () => {
+    expect(metric.selector).toBe('litellm_request_total_latency_metric{namespace="llm"}');
+    expect(metric.with({ requested_model: 'a"b' }).selector).toBe('litellm_request_total_latency_metric{namespace="llm",requested_model="a\\"b"}');
+    expect(new ScopedMetric(LiteLLMMetrics.IN_FLIGHT_REQUESTS, {}).selector).toBe('litellm_in_flight_requests');
+  });
+
+  test('with() adds matchers without changing the original', () => {
+    metric.with({ requested_model: 'x' });
+    expect(metric.matchers).toEqual({ namespace: 'llm' });
+  });
+
+  test('histograms have a _bucket selector; other types refuse one', () => {
+    expect(metric.bucketSelector).toBe('litellm_request_total_latency_metric_bucket{namespace="llm"}');
+    expect(() => new ScopedMetric(LiteLLMMetrics.DEPLOYMENT_STATE, {}).bucketSelector).toThrow(
+      "'metric' (\"litellm_deployment_state\") is a gauge, not a histogram: it has no _bucket series");
+  });
+
+  test('counters in the catalog carry their scraped _total suffix', () => {
+    for (const def of Object.values(LiteLLMMetrics)) {
+      if (def.type === 'counter') expect(def.name).toMatch(/_total$/);
+    }
+  });
+});
