@@ -2,6 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
+import { hardenedContainer, hardenedPod } from '../core/_security';
 import { SecretKeyRef } from '../core/secret-ref';
 
 /** Props of `LiteLLMMigrationsJob`. */
@@ -46,7 +47,7 @@ export class LiteLLMMigrationsJob extends Construct {
       backoffLimit: 3,
       activeDeadline: props.timeout ?? Duration.minutes(15),
       restartPolicy: kplus.RestartPolicy.NEVER,
-      securityContext: { ensureNonRoot: true, user: props.runAsUser, group: props.runAsUser, fsGroup: props.runAsUser },
+      securityContext: hardenedPod(props.runAsUser),
       automountServiceAccountToken: false,
     });
     const secret = kplus.Secret.fromSecretName(this, 'DatabaseUrl', props.databaseUrl.secretName);
@@ -65,16 +66,7 @@ export class LiteLLMMigrationsJob extends Construct {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
       },
-      securityContext: {
-        ensureNonRoot: true,
-        user: props.runAsUser,
-        group: props.runAsUser,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: hardenedContainer(props.runAsUser),
     });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(1) }));
   }

@@ -14,6 +14,7 @@ import { requireChartNamespace } from '../core/_namespace';
 import {
   invalid, requireDnsSubdomain, requireNonNegativeInteger, requirePort, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
+import { hardenedContainer, hardenedPod } from '../core/_security';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { LiteLLMMetrics } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
@@ -169,7 +170,7 @@ export class LiteLLMProxy extends Construct {
       replicas: props.replicas,
       // Grace covers the drain delay, then the longest request, plus a margin to exit.
       terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + requestTimeout.toSeconds() + 15),
-      securityContext: { ensureNonRoot: true, user, group: user, fsGroup: user },
+      securityContext: hardenedPod(user),
       automountServiceAccountToken: false,
     });
     this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
@@ -200,16 +201,7 @@ export class LiteLLMProxy extends Construct {
         cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
         memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
       },
-      securityContext: {
-        ensureNonRoot: true,
-        user,
-        group: user,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: hardenedContainer(user),
     });
     this.container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
     // The root filesystem is read-only: Python, Prisma and uvicorn write only under /tmp.
