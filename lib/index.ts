@@ -5,3 +5,4 @@ export * from './litellm/config';
 export * from './litellm/model-group';
 export * from './litellm/litellm-migrations-job';
 export * from './litellm/litellm-proxy';
+export * from './vllm/accelerator';

@@ -56,3 +56,34 @@ export const LiteLLMMetrics = {
   /** Tokens processed (counter). */
   TOTAL_TOKENS: metric('litellm_total_tokens_metric_total', MetricType.COUNTER, ['model'], 'input plus output tokens'),
 } as const;
+
+const VLLM_LABELS = ['model_name', 'engine'] as const;
+
+/**
+ * vLLM V1 engine metrics (FACTS §A.4), all labelled `model_name` (the served model name) and
+ * `engine`. Never the removed names `vllm:gpu_cache_usage_perc` or `vllm:time_per_output_token_seconds`.
+ */
+export const VllmMetrics = {
+  /** Requests being processed (gauge). */
+  NUM_REQUESTS_RUNNING: metric('vllm:num_requests_running', MetricType.GAUGE, VLLM_LABELS, 'requests running on the engine'),
+  /** Requests waiting in the queue (gauge): the primary scaling signal. */
+  NUM_REQUESTS_WAITING: metric('vllm:num_requests_waiting', MetricType.GAUGE, VLLM_LABELS, 'requests waiting to be scheduled'),
+  /** KV-cache usage as a fraction from 0 to 1, not a percentage (gauge). */
+  KV_CACHE_USAGE: metric('vllm:kv_cache_usage_perc', MetricType.GAUGE, VLLM_LABELS, 'KV-cache usage, 0 to 1'),
+  /** Time to first token, seconds (histogram). */
+  TIME_TO_FIRST_TOKEN: metric('vllm:time_to_first_token_seconds', MetricType.HISTOGRAM, VLLM_LABELS, 'time to first token, seconds'),
+  /** End-to-end request latency, seconds (histogram). */
+  E2E_REQUEST_LATENCY: metric('vllm:e2e_request_latency_seconds', MetricType.HISTOGRAM, VLLM_LABELS, 'end-to-end request latency, seconds'),
+  /** Time requests spent queued, seconds (histogram). */
+  REQUEST_QUEUE_TIME: metric('vllm:request_queue_time_seconds', MetricType.HISTOGRAM, VLLM_LABELS, 'time in queue, seconds'),
+  /** Inter-token latency, seconds (histogram). */
+  INTER_TOKEN_LATENCY: metric('vllm:inter_token_latency_seconds', MetricType.HISTOGRAM, VLLM_LABELS, 'inter-token latency, seconds'),
+  /** Preemptions (counter). */
+  NUM_PREEMPTIONS: metric('vllm:num_preemptions_total', MetricType.COUNTER, VLLM_LABELS, 'preemptions'),
+  /** Prompt tokens processed (counter). */
+  PROMPT_TOKENS: metric('vllm:prompt_tokens_total', MetricType.COUNTER, VLLM_LABELS, 'prompt tokens'),
+  /** Generated tokens (counter). */
+  GENERATION_TOKENS: metric('vllm:generation_tokens_total', MetricType.COUNTER, VLLM_LABELS, 'generated tokens'),
+  /** Finished requests by reason (counter). */
+  REQUEST_SUCCESS: metric('vllm:request_success_total', MetricType.COUNTER, [...VLLM_LABELS, 'finished_reason'], 'finished requests'),
+} as const;

@@ -1,4 +1,4 @@
-import { LiteLLMMetrics, ScopedMetric } from '../../lib';
+import { LiteLLMMetrics, ScopedMetric, VllmMetrics } from '../../lib';
 
 describe('ScopedMetric', () => {
   const metric = new ScopedMetric(LiteLLMMetrics.REQUEST_TOTAL_LATENCY, { namespace: 'llm' });
@@ -21,8 +21,21 @@ describe('ScopedMetric', () => {
   });
 
   test('counters in the catalog carry their scraped _total suffix', () => {
-    for (const def of Object.values(LiteLLMMetrics)) {
+    for (const def of [...Object.values(LiteLLMMetrics), ...Object.values(VllmMetrics)]) {
       if (def.type === 'counter') expect(def.name).toMatch(/_total$/);
+    }
+  });
+});
+
+describe('vLLM catalog', () => {
+  test('uses the V1 names with the colon prefix, never the removed ones', () => {
+    const names = Object.values(VllmMetrics).map(d => d.name);
+    expect(names).toContain('vllm:kv_cache_usage_perc');
+    expect(names).not.toContain('vllm:gpu_cache_usage_perc');
+    expect(names).not.toContain('vllm:time_per_output_token_seconds');
+    for (const d of Object.values(VllmMetrics)) {
+      expect(d.name.startsWith('vllm:')).toBe(true);
+      expect(d.labels).toEqual(expect.arrayContaining(['model_name', 'engine']));
     }
   });
 });

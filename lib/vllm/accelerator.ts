@@ -1,0 +1,99 @@
+import { invalid, requireLabelValue, requirePositiveInteger } from '../core/_validation';
+
+/** The accelerator families a pool can run on. */
+export enum AcceleratorKind {
+  NVIDIA_GPU = 'nvidia-gpu',
+  NVIDIA_MIG = 'nvidia-mig',
+  AMD_GPU = 'amd-gpu',
+  AWS_NEURON = 'aws-neuron',
+  CPU = 'cpu',
+}
+
+/** Options of `Accelerator.nvidiaGpu()`. */
+export interface NvidiaGpuOptions {
+  /**
+   * Schedule only on nodes with this GPU product, as labelled by NVIDIA GPU feature
+   * discovery (`nvidia.com/gpu.product`), e.g. `NVIDIA-A100-SXM4-80GB`.
+   * @default - any NVIDIA GPU node
+   */
+  readonly product?: string;
+}
+
+const MIG_PROFILE = /^[1-9]\d*g\.[1-9]\d*gb$/;
+const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+
+/**
+ * What a vLLM pod runs on: the extended resource it requests (requests equal limits),
+ * how many devices that is for tensor × pipeline parallelism, and the taint it tolerates.
+ * An open choice: build one with the static factories.
+ *
+ * Resource names (FACTS §A.5): `nvidia.com/gpu`; MIG mixed strategy `nvidia.com/mig-<g>g.<mem>gb`
+ * (one MIG type per container); `amd.com/gpu`; `aws.amazon.com/neuron`.
+ *
+ * @example Accelerator.nvidiaGpu(4, { product: 'NVIDIA-H100-80GB-HBM3' })
+ */
+export class Accelerator {
+  /** `count` whole NVIDIA GPUs per pod (`nvidia.com/gpu`). */
+  public static nvidiaGpu(count: number, options: NvidiaGpuOptions = {}): Accelerator {
+    requirePositiveInteger('accelerator.count', count);
+    if (options.product !== undefined) requireLabelValue('accelerator.product', options.product);
+    return new Accelerator(AcceleratorKind.NVIDIA_GPU, 'nvidia.com/gpu', count, count,
+      options.product ? { [GPU_PRODUCT_LABEL]: options.product } : {});
+  }
+
+  /**
+   * One NVIDIA MIG slice per pod, mixed strategy (`nvidia.com/mig-<profile>`), e.g. `'3g.20gb'`.
+   * A slice is one device: tensor and pipeline parallelism stay 1.
+   */
+  public static mig(profile: string): Accelerator {
+    if (!MIG_PROFILE.test(profile)) {
+      throw invalid('accelerator.profile', profile, 'must be a MIG profile like \'1g.10gb\' or \'3g.20gb\' (<compute>g.<memory>gb)');
+    }
+    return new Accelerator(AcceleratorKind.NVIDIA_MIG, `nvidia.com/mig-${profile}`, 1, 1, {}, 'nvidia.com/gpu');
+  }
+
+  /** `count` AMD GPUs per pod (`amd.com/gpu`); needs a ROCm vLLM image. */
+  public static amdGpu(count: number): Accelerator {
+    requirePositiveInteger('accelerator.count', count);
+    return new Accelerator(AcceleratorKind.AMD_GPU, 'amd.com/gpu', count, count);
+  }
+
+  /**
+   * `count` AWS Neuron devices per pod (`aws.amazon.com/neuron`). Neuron is not an in-tree
+   * vLLM device: the pool needs a Neuron vLLM image that you name.
+   */
+  public static neuron(count: number): Accelerator {
+    requirePositiveInteger('accelerator.count', count);
+    return new Accelerator(AcceleratorKind.AWS_NEURON, 'aws.amazon.com/neuron', count, count);
+  }
+
+  /** No accelerator: vLLM's CPU backend, for development. */
+  public static cpu(): Accelerator {
+    return new Accelerator(AcceleratorKind.CPU, undefined, 0, 1);
+  }
+
+  private constructor(
+    /** The family. */
+    public readonly kind: AcceleratorKind,
+    /** The extended resource requested, or undefined for CPU. */
+    public readonly resourceName: string | undefined,
+    /** How many of `resourceName` each pod requests (and limits). */
+    public readonly count: number,
+    /** Devices one pod spreads a model over: tensor × pipeline parallel size must equal it. */
+    public readonly devicesPerPod: number,
+    /** Node labels the pod requires. */
+    public readonly nodeSelector: Readonly<Record<string, string>> = {},
+    /** The taint key accelerator nodes carry, tolerated by the pod. */
+    public readonly taintKey: string | undefined = resourceName,
+  ) {}
+
+  /** Whether the pool needs an image the user names (no upstream vLLM image for it). */
+  public get needsCustomImage(): boolean {
+    return this.kind === AcceleratorKind.AWS_NEURON;
+  }
+
+  /** The extended resource as requests and limits (equal, as Kubernetes requires), or `{}` on CPU. */
+  public get resources(): Record<string, number> {
+    return this.resourceName ? { [this.resourceName]: this.count } : {};
+  }
+}

@@ -1,0 +1,43 @@
+import { Accelerator, AcceleratorKind } from '../../lib/vllm/accelerator';
+
+describe('Accelerator', () => {
+  test('NVIDIA GPUs: nvidia.com/gpu × count, devices for parallelism, taint tolerated, optional product selector', () => {
+    const gpu = Accelerator.nvidiaGpu(4, { product: 'NVIDIA-H100-80GB-HBM3' });
+    expect(gpu.kind).toBe(AcceleratorKind.NVIDIA_GPU);
+    expect(gpu.resources).toEqual({ 'nvidia.com/gpu': 4 });
+    expect(gpu.devicesPerPod).toBe(4);
+    expect(gpu.taintKey).toBe('nvidia.com/gpu');
+    expect(gpu.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
+    expect(Accelerator.nvidiaGpu(1).nodeSelector).toEqual({});
+  });
+
+  test('MIG mixed strategy: one nvidia.com/mig-<profile> slice, one device, GPU taint', () => {
+    const mig = Accelerator.mig('3g.20gb');
+    expect(mig.resources).toEqual({ 'nvidia.com/mig-3g.20gb': 1 });
+    expect(mig.devicesPerPod).toBe(1);
+    expect(mig.taintKey).toBe('nvidia.com/gpu');
+  });
+
+  test('AMD and Neuron request their device-plugin resources; Neuron needs a named image', () => {
+    expect(Accelerator.amdGpu(2).resources).toEqual({ 'amd.com/gpu': 2 });
+    expect(Accelerator.amdGpu(2).needsCustomImage).toBe(false);
+    const neuron = Accelerator.neuron(16);
+    expect(neuron.resources).toEqual({ 'aws.amazon.com/neuron': 16 });
+    expect(neuron.taintKey).toBe('aws.amazon.com/neuron');
+    expect(neuron.needsCustomImage).toBe(true);
+  });
+
+  test('CPU requests no extended resource and tolerates no taint', () => {
+    const cpu = Accelerator.cpu();
+    expect(cpu.resources).toEqual({});
+    expect(cpu.taintKey).toBeUndefined();
+    expect(cpu.devicesPerPod).toBe(1);
+  });
+
+  test('bad input names the prop and the value', () => {
+    expect(() => Accelerator.nvidiaGpu(0)).toThrow("'accelerator.count' (0) must be a whole number greater than 0");
+    expect(() => Accelerator.neuron(1.5)).toThrow("'accelerator.count' (1.5) must be a whole number greater than 0");
+    expect(() => Accelerator.mig('3g20gb')).toThrow("'accelerator.profile' (\"3g20gb\") must be a MIG profile like '1g.10gb' or '3g.20gb' (<compute>g.<memory>gb)");
+    expect(() => Accelerator.nvidiaGpu(1, { product: 'A100 80GB' })).toThrow("'accelerator.product' (\"A100 80GB\") must be a valid Kubernetes label value");
+  });
+});
