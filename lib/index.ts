@@ -6,3 +6,4 @@ export * from './litellm/model-group';
 export * from './litellm/litellm-migrations-job';
 export * from './litellm/litellm-proxy';
 export * from './vllm/accelerator';
+export * from './vllm/engine-options';
