@@ -16,7 +16,7 @@ import {
 } from '../core/_validation';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
-import { LiteLLMMetrics } from '../metrics/catalog';
+import { LiteLLMMetrics, MetricDefinition } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
 
 /** The pinned LiteLLM image (with Prisma, for PostgreSQL). */
@@ -30,6 +30,7 @@ const ENV_MASTER_KEY = 'LITELLM_MASTER_KEY';
 const ENV_SALT_KEY = 'LITELLM_SALT_KEY';
 const ENV_DATABASE_URL = 'DATABASE_URL';
 const ENV_REDIS_PASSWORD = 'REDIS_PASSWORD';
+const REDIS_DEFAULT_PORT = 6379;
 const CHECKSUM_ANNOTATION = 'checksum/config';
 /** Credential-looking keys the escape hatch refuses unless the value is an `os.environ/` reference. */
 const SECRET_KEY_PATTERN = /(key|password|secret|token|database_url|credential)/i;
@@ -140,6 +141,7 @@ export class LiteLLMProxy extends Construct {
   public readonly url: string;
 
   private readonly props: LiteLLMProxyProps;
+  private readonly requestTimeout: Duration;
   private readonly container: kplus.Container;
   private readonly models: ModelDeployment[] = [];
   private readonly groups = new Map<string, ModelGroup>();
@@ -155,7 +157,8 @@ export class LiteLLMProxy extends Construct {
 
     const instance = Names.toLabelValue(this);
     const labels = recommendedLabels('litellm', instance, 'proxy');
-    const requestTimeout = props.requestTimeout ?? Duration.minutes(10);
+    const requestTimeout = this.requestTimeout = props.requestTimeout ?? Duration.minutes(10);
+    const image = props.image ?? LITELLM_IMAGE;
     const drainDelay = props.drainDelay ?? Duration.seconds(15);
     const user = props.runAsUser ?? 65534;
 
@@ -177,7 +180,7 @@ export class LiteLLMProxy extends Construct {
 
     this.container = this.deployment.addContainer({
       name: 'litellm',
-      image: props.image ?? LITELLM_IMAGE,
+      image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       args: ['--config', `${CONFIG_DIR}/${CONFIG_KEY}`, '--port', String(LITELLM_PORT), '--num_workers', String(props.numWorkers ?? 1)],
       ports: [{ name: 'http', number: LITELLM_PORT }],
@@ -237,7 +240,7 @@ export class LiteLLMProxy extends Construct {
 
     if (props.database && props.database.runMigrations !== false) {
       this.migrations = new LiteLLMMigrationsJob(this, 'Migrations', {
-        image: props.image ?? LITELLM_IMAGE,
+        image,
         databaseUrl: props.database.url,
         runAsUser: user,
         labels: recommendedLabels('litellm', instance, 'migrations'),
@@ -272,7 +275,7 @@ export class LiteLLMProxy extends Construct {
    * (`router_settings.fallbacks`).
    */
   public addFallback(from: ModelGroup, to: ModelGroup[]): void {
-    this.validateFallback('fallbacks', from, to);
+    this.validateFallback('fallbacks', this.fallbacks.length, from, to);
     this.fallbacks.push([from, to]);
   }
 
@@ -281,7 +284,7 @@ export class LiteLLMProxy extends Construct {
    * (`router_settings.context_window_fallbacks`).
    */
   public addContextWindowFallback(from: ModelGroup, to: ModelGroup[]): void {
-    this.validateFallback('contextWindowFallbacks', from, to);
+    this.validateFallback('contextWindowFallbacks', this.contextWindowFallbacks.length, from, to);
     this.contextWindowFallbacks.push([from, to]);
   }
 
@@ -330,15 +333,14 @@ export class LiteLLMProxy extends Construct {
     return this.scoped(LiteLLMMetrics.TOTAL_TOKENS);
   }
 
-  private scoped(definition: typeof LiteLLMMetrics[keyof typeof LiteLLMMetrics], group?: ModelGroup): ScopedMetric {
+  private scoped(definition: MetricDefinition, group?: ModelGroup): ScopedMetric {
     if (group) this.requireOwnGroup('group', group);
     const matchers: Record<string, string> = { namespace: this.namespace };
     if (group) matchers.requested_model = group.name;
     return new ScopedMetric(definition, matchers);
   }
 
-  private validateFallback(prop: string, from: ModelGroup, to: ModelGroup[]): void {
-    const index = prop === 'fallbacks' ? this.fallbacks.length : this.contextWindowFallbacks.length;
+  private validateFallback(prop: string, index: number, from: ModelGroup, to: ModelGroup[]): void {
     this.requireOwnGroup(`${prop}[${index}].from`, from);
     if (to.length === 0) throw invalid(`${prop}[${index}].to`, [], 'must name at least one model group');
     to.forEach((group, i) => {
@@ -370,6 +372,7 @@ export class LiteLLMProxy extends Construct {
   private renderConfig(): string {
     const p = this.props;
     const router = p.router ?? {};
+    const redisPort = p.redis?.port ?? REDIS_DEFAULT_PORT;
     const routerSettings: Record<string, unknown> = compact({
       routing_strategy: router.routingStrategy ?? RoutingStrategy.SIMPLE_SHUFFLE,
       num_retries: router.numRetries,
@@ -388,18 +391,18 @@ export class LiteLLMProxy extends Construct {
       fallbacks: renderFallbacks(this.fallbacks),
       context_window_fallbacks: renderFallbacks(this.contextWindowFallbacks),
       redis_host: p.redis?.host,
-      redis_port: p.redis ? p.redis.port ?? 6379 : undefined,
+      redis_port: p.redis ? redisPort : undefined,
       redis_password: p.redis?.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
     });
     const litellmSettings: Record<string, unknown> = compact({
       callbacks: p.prometheusMetrics === false ? undefined : ['prometheus'],
-      request_timeout: (p.requestTimeout ?? Duration.minutes(10)).toSeconds(),
+      request_timeout: this.requestTimeout.toSeconds(),
       drop_params: p.dropParams,
       cache: p.cache ? true : undefined,
       cache_params: p.cache && p.redis ? compact({
         type: 'redis',
         host: p.redis.host,
-        port: p.redis.port ?? 6379,
+        port: redisPort,
         password: p.redis.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
         ttl: (p.cache.ttl ?? Duration.hours(1)).toSeconds(),
         supported_call_types: p.cache.supportedCallTypes ?? [CacheCallType.COMPLETION, CacheCallType.TEXT_COMPLETION],

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../apps/app';
 import { ReferencePlatform } from '../../apps/reference-platform';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
-import { App } from 'cdk8s';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 

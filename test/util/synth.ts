@@ -1,4 +1,4 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 
 /** A synthesized Kubernetes object, as plain JSON. */
@@ -12,11 +12,6 @@ export function testChart(namespace: string | null = 'llm'): Chart {
 /** Synthesizes a chart (running its validations) into plain objects. */
 export function synth(chart: Chart): Manifest[] {
   return Testing.synth(chart);
-}
-
-/** Synthesizes an app the way `cdk8s synth` does: validations, then every chart. */
-export function synthApp(app: App): Manifest[] {
-  return app.charts.flatMap(c => Testing.synth(c));
 }
 
 /** The objects of one kind. */
