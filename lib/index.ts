@@ -7,3 +7,5 @@ export * from './litellm/litellm-migrations-job';
 export * from './litellm/litellm-proxy';
 export * from './vllm/accelerator';
 export * from './vllm/engine-options';
+export * from './vllm/model-cache';
+export * from './vllm/vllm-pool';

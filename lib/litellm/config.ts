@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { IConstruct } from 'constructs';
 import { SecretKeyRef } from '../core/secret-ref';
 
 /**
@@ -161,4 +163,40 @@ export interface LiteLLMConfigOverrides {
   readonly routerSettings?: Record<string, unknown>;
   /** Merged into `general_settings`. @default - none */
   readonly generalSettings?: Record<string, unknown>;
+}
+
+/**
+ * A vLLM server the proxy can route to as `hosted_vllm/<servedModelName>` (FACTS §B.2).
+ * `VllmPool` implements it; `LiteLLMProxy.addBackend()` takes it.
+ */
+export interface HostedVllmBackend extends IConstruct {
+  /** The name vLLM serves the model under (`--served-model-name`). */
+  readonly servedModelName: string;
+  /** The OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:<port>/v1`. */
+  readonly url: string;
+  /** The Secret the server's API key comes from, if it requires one. */
+  readonly apiKey?: SecretKeyRef;
+  /** The Service `url` points at. */
+  readonly service: kplus.Service;
+  /** The Service port `url` points at. */
+  readonly port: number;
+}
+
+/** How `LiteLLMProxy.addBackend()` lists a backend. */
+export interface BackendOptions {
+  /** The public alias (model group) clients request. @default - the backend's served model name */
+  readonly modelName?: string;
+  /** Requests per minute this backend takes. Config key: `litellm_params.rpm`. @default - unlimited */
+  readonly rpm?: number;
+  /** Tokens per minute this backend takes. Config key: `litellm_params.tpm`. @default - unlimited */
+  readonly tpm?: number;
+  /** Timeout of one call to this backend. Config key: `litellm_params.timeout`. @default - router timeout */
+  readonly timeout?: Duration;
+  /**
+   * Concurrent requests this backend takes. Config key: `litellm_params.max_parallel_requests`.
+   * @default - unlimited
+   */
+  readonly maxParallelRequests?: number;
+  /** Config key: `model_info`. @default - none */
+  readonly modelInfo?: ModelInfo;
 }

@@ -3,8 +3,8 @@ import { ApiObject, Duration, JsonPatch, Lazy, Names, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  CacheCallType, LiteLLMConfigOverrides, LiteLLMDatabase, ModelDeployment, RedisConnection,
-  ResponseCache, RouterSettings, RoutingStrategy,
+  BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, ModelDeployment,
+  RedisConnection, ResponseCache, RouterSettings, RoutingStrategy,
 } from './config';
 import { LiteLLMMigrationsJob } from './litellm-migrations-job';
 import { ModelGroup } from './model-group';
@@ -18,6 +18,9 @@ import { hardenedContainer, hardenedPod } from '../core/_security';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { LiteLLMMetrics, MetricDefinition } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
+
+/** What a fallback names: a model group, or a backend added with `addBackend()` (its group). */
+export type FallbackTarget = ModelGroup | HostedVllmBackend;
 
 /** The pinned LiteLLM image (with Prisma, for PostgreSQL). */
 export const LITELLM_IMAGE = 'ghcr.io/berriai/litellm-database:main-v1.83.7-stable';
@@ -145,6 +148,7 @@ export class LiteLLMProxy extends Construct {
   private readonly container: kplus.Container;
   private readonly models: ModelDeployment[] = [];
   private readonly groups = new Map<string, ModelGroup>();
+  private readonly backends = new Map<HostedVllmBackend, ModelGroup[]>();
   private readonly fallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly contextWindowFallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly secretEnv = new Map<string, SecretKeyRef>();
@@ -247,7 +251,32 @@ export class LiteLLMProxy extends Construct {
       });
     }
 
-    this.node.addValidation({ validate: () => this.models.length === 0 ? [`'models' ([]) must not be empty: call addModel() on LiteLLMProxy '${this.node.path}' at least once`] : [] });
+    this.node.addValidation({ validate: () => this.models.length === 0 ? [`'models' ([]) must not be empty: call addModel() or addBackend() on LiteLLMProxy '${this.node.path}' at least once`] : [] });
+    this.node.addValidation({ validate: () => this.validateBackends() });
+  }
+
+  /**
+   * Adds a vLLM server (a `VllmPool`) to the model list as
+   * `hosted_vllm/<servedModelName>` at the pool's Service, with its API key from its
+   * Secret, and returns the model group. Pools added under the same `modelName` are
+   * load-balanced as one group.
+   */
+  public addBackend(backend: HostedVllmBackend, options: BackendOptions = {}): ModelGroup {
+    const group = this.addModel({
+      modelName: options.modelName ?? backend.servedModelName,
+      model: `hosted_vllm/${backend.servedModelName}`,
+      apiBase: backend.url,
+      apiKey: backend.apiKey,
+      rpm: options.rpm,
+      tpm: options.tpm,
+      timeout: options.timeout,
+      maxParallelRequests: options.maxParallelRequests,
+      modelInfo: options.modelInfo,
+    });
+    const groups = this.backends.get(backend) ?? [];
+    if (!groups.includes(group)) groups.push(group);
+    this.backends.set(backend, groups);
+    return group;
   }
 
   /**
@@ -274,18 +303,16 @@ export class LiteLLMProxy extends Construct {
    * Routes requests for `from` to `to` (in order) when every deployment of `from` fails
    * (`router_settings.fallbacks`).
    */
-  public addFallback(from: ModelGroup, to: ModelGroup[]): void {
-    this.validateFallback('fallbacks', this.fallbacks.length, from, to);
-    this.fallbacks.push([from, to]);
+  public addFallback(from: FallbackTarget, to: FallbackTarget[]): void {
+    this.fallbacks.push(this.resolveFallback('fallbacks', this.fallbacks.length, from, to));
   }
 
   /**
    * Routes requests for `from` that exceed its context window to `to`
    * (`router_settings.context_window_fallbacks`).
    */
-  public addContextWindowFallback(from: ModelGroup, to: ModelGroup[]): void {
-    this.validateFallback('contextWindowFallbacks', this.contextWindowFallbacks.length, from, to);
-    this.contextWindowFallbacks.push([from, to]);
+  public addContextWindowFallback(from: FallbackTarget, to: FallbackTarget[]): void {
+    this.contextWindowFallbacks.push(this.resolveFallback('contextWindowFallbacks', this.contextWindowFallbacks.length, from, to));
   }
 
   /** The model groups served, in the order they were added. */
@@ -340,13 +367,45 @@ export class LiteLLMProxy extends Construct {
     return new ScopedMetric(definition, matchers);
   }
 
-  private validateFallback(prop: string, index: number, from: ModelGroup, to: ModelGroup[]): void {
-    this.requireOwnGroup(`${prop}[${index}].from`, from);
+  private resolveFallback(prop: string, index: number, from: FallbackTarget, to: FallbackTarget[]): [ModelGroup, ModelGroup[]] {
+    const fromGroup = this.groupOf(`${prop}[${index}].from`, from);
     if (to.length === 0) throw invalid(`${prop}[${index}].to`, [], 'must name at least one model group');
-    to.forEach((group, i) => {
-      this.requireOwnGroup(`${prop}[${index}].to[${i}]`, group);
-      if (group === from) throw invalid(`${prop}[${index}].to[${i}]`, group.name, 'must differ from the group it falls back from');
+    const toGroups = to.map((target, i) => {
+      const group = this.groupOf(`${prop}[${index}].to[${i}]`, target);
+      if (group === fromGroup) throw invalid(`${prop}[${index}].to[${i}]`, group.name, 'must differ from the group it falls back from');
+      return group;
     });
+    return [fromGroup, toGroups];
+  }
+
+  /** The model group of a group or of a backend added to this proxy. */
+  private groupOf(prop: string, target: FallbackTarget): ModelGroup {
+    if (target instanceof ModelGroup) {
+      this.requireOwnGroup(prop, target);
+      return target;
+    }
+    const groups = this.backends.get(target);
+    if (!groups) {
+      throw invalid(prop, target.servedModelName, `is not a backend of LiteLLMProxy '${this.node.path}': add the pool with addBackend() first, so that some backend serves the fallback`);
+    }
+    if (groups.length > 1) {
+      throw invalid(prop, target.servedModelName, `is a backend of several model groups (${groups.map(g => g.name).join(', ')}): pass the model group instead`);
+    }
+    return groups[0];
+  }
+
+  /** Every backend's Service is synthesized with the app and has the port its api_base names. */
+  private validateBackends(): string[] {
+    const errors: string[] = [];
+    for (const backend of this.backends.keys()) {
+      const service = backend.service;
+      if (service.node.root !== this.node.root) {
+        errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has its Service '${service.node.path}' in another App: api_base ${backend.url} would name a Service that is not deployed with the proxy`);
+      } else if (!service.ports.some(p => p.port === backend.port)) {
+        errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has no port ${backend.port} on Service '${service.name}': api_base ${backend.url} would not connect`);
+      }
+    }
+    return errors;
   }
 
   private requireOwnGroup(prop: string, group: ModelGroup): void {

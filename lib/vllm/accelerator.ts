@@ -52,7 +52,7 @@ export class Accelerator {
     return new Accelerator(AcceleratorKind.NVIDIA_MIG, `nvidia.com/mig-${profile}`, 1, 1, {}, 'nvidia.com/gpu');
   }
 
-  /** `count` AMD GPUs per pod (`amd.com/gpu`); needs a ROCm vLLM image. */
+  /** `count` AMD GPUs per pod (`amd.com/gpu`); needs a ROCm vLLM image that you name. */
   public static amdGpu(count: number): Accelerator {
     requirePositiveInteger('accelerator.count', count);
     return new Accelerator(AcceleratorKind.AMD_GPU, 'amd.com/gpu', count, count);
@@ -67,7 +67,7 @@ export class Accelerator {
     return new Accelerator(AcceleratorKind.AWS_NEURON, 'aws.amazon.com/neuron', count, count);
   }
 
-  /** No accelerator: vLLM's CPU backend, for development. */
+  /** No accelerator: vLLM's CPU backend, for development; needs a CPU vLLM image that you name. */
   public static cpu(): Accelerator {
     return new Accelerator(AcceleratorKind.CPU, undefined, 0, 1);
   }
@@ -87,9 +87,12 @@ export class Accelerator {
     public readonly taintKey: string | undefined = resourceName,
   ) {}
 
-  /** Whether the pool needs an image the user names (no upstream vLLM image for it). */
+  /**
+   * Whether the pool needs an image the user names: `vllm/vllm-openai` is built for CUDA,
+   * so AMD (a ROCm image), Neuron (a Neuron image) and CPU (a CPU image) need their own.
+   */
   public get needsCustomImage(): boolean {
-    return this.kind === AcceleratorKind.AWS_NEURON;
+    return this.kind !== AcceleratorKind.NVIDIA_GPU && this.kind !== AcceleratorKind.NVIDIA_MIG;
   }
 
   /** The extended resource as requests and limits (equal, as Kubernetes requires), or `{}` on CPU. */

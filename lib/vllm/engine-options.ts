@@ -186,8 +186,8 @@ export interface VllmEngineOptions {
   /**
    * Extra `vllm serve` arguments, appended after the typed flags unchanged, each argv
    * element as its own string (`['--seed', '42']`). Flags a typed option covers, flags the
-   * pool owns (`--port`, `--served-model-name`), `--api-key` (use a Secret as
-   * `VLLM_API_KEY`) and removed or ignored flags (`--model`, `--disable-log-requests`,
+   * pool owns (`--port`, `--served-model-name`, `--revision`, `--shutdown-timeout`),
+   * credentials (`--api-key`, `--hf-token`: use Secrets) and removed or ignored flags (`--model`, `--disable-log-requests`,
    * `--swap-space`, `--device`) are refused.
    * @default []
    */
@@ -206,6 +206,9 @@ const FORBIDDEN_FLAGS: Record<string, string> = {
   '--api-key': 'must not set --api-key: a key on the command line is visible in the pod spec; pass it from a Secret as the VLLM_API_KEY environment variable',
   '--port': 'must not set --port: the pool owns it',
   '--served-model-name': 'must not set --served-model-name: the pool owns it',
+  '--revision': 'must not set --revision: set the pool\'s \'revision\' prop',
+  '--hf-token': 'must not set --hf-token: a token on the command line is visible in the pod spec; set the pool\'s \'hfToken\' Secret reference (HF_TOKEN)',
+  '--shutdown-timeout': 'must not set --shutdown-timeout: the pool derives it from \'maxRequestDuration\' so that the drain and the grace period agree',
 };
 
 /** Flags (with their `--no-` and short forms) covered by a typed option. */

@@ -332,7 +332,7 @@ describe('bad input', () => {
   test('empty model list fails at synth', () => {
     const chart = testChart();
     new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
-    expect(() => Testing.synth(chart)).toThrow("'models' ([]) must not be empty: call addModel() on LiteLLMProxy 'test/proxy' at least once");
+    expect(() => Testing.synth(chart)).toThrow("'models' ([]) must not be empty: call addModel() or addBackend() on LiteLLMProxy 'test/proxy' at least once");
   });
 
   test('the same backend twice under one alias', () => {

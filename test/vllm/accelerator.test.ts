@@ -18,9 +18,9 @@ describe('Accelerator', () => {
     expect(mig.taintKey).toBe('nvidia.com/gpu');
   });
 
-  test('AMD and Neuron request their device-plugin resources; Neuron needs a named image', () => {
+  test('AMD and Neuron request their device-plugin resources and need a named image', () => {
     expect(Accelerator.amdGpu(2).resources).toEqual({ 'amd.com/gpu': 2 });
-    expect(Accelerator.amdGpu(2).needsCustomImage).toBe(false);
+    expect(Accelerator.amdGpu(2).needsCustomImage).toBe(true);
     const neuron = Accelerator.neuron(16);
     expect(neuron.resources).toEqual({ 'aws.amazon.com/neuron': 16 });
     expect(neuron.taintKey).toBe('aws.amazon.com/neuron');
@@ -32,6 +32,12 @@ describe('Accelerator', () => {
     expect(cpu.resources).toEqual({});
     expect(cpu.taintKey).toBeUndefined();
     expect(cpu.devicesPerPod).toBe(1);
+    expect(cpu.needsCustomImage).toBe(true);
+  });
+
+  test('only NVIDIA GPUs and MIG slices run the upstream CUDA image', () => {
+    expect(Accelerator.nvidiaGpu(1).needsCustomImage).toBe(false);
+    expect(Accelerator.mig('1g.10gb').needsCustomImage).toBe(false);
   });
 
   test('bad input names the prop and the value', () => {

@@ -1,0 +1,558 @@
+import { ApiObject, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { modelReadyScript } from './_probes';
+import { Accelerator, AcceleratorKind } from './accelerator';
+import { VllmEngineOptions, renderEngineArgs } from './engine-options';
+import { CacheAccessMode, ModelCache, ModelCacheKind } from './model-cache';
+import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
+import { recommendedLabels } from '../core/_labels';
+import { requireChartNamespace } from '../core/_namespace';
+import { hardenedContainer, hardenedPod } from '../core/_security';
+import {
+  invalid, requireDnsSubdomain, requireLabelValue, requireNonNegativeInteger, requirePositive, requirePositiveInteger,
+} from '../core/_validation';
+import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+import { HostedVllmBackend } from '../litellm/config';
+import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { ScopedMetric } from '../metrics/scoped-metric';
+
+/**
+ * The pinned vLLM image for NVIDIA GPUs and MIG slices (CUDA). Its entrypoint is
+ * `vllm serve` (FACTS §A.5). v0.18.0 or later is needed for `--shutdown-timeout`.
+ */
+export const VLLM_IMAGE = 'vllm/vllm-openai:v0.26.0';
+/** vLLM's HTTP port (FACTS §A.1). */
+export const VLLM_PORT = 8000;
+
+const CACHE_DIR = '/models';
+const TMP_DIR = '/tmp';
+const PROBE_PERIOD_SECONDS = 10;
+const PROBE_TIMEOUT_SECONDS = 5;
+const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
+/** Resource-name prefixes of accelerator device plugins: at most one family per pool. */
+const ACCELERATOR_RESOURCE = /^(nvidia\.com\/|amd\.com\/|aws\.amazon\.com\/neuron)/;
+const EXTENDED_RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Node capacity a pool prefers. */
+export enum CapacityType {
+  /** Spot / preemptible nodes: cheaper, reclaimed at short notice. */
+  SPOT = 'spot',
+  /** On-demand nodes. */
+  ON_DEMAND = 'on-demand',
+}
+
+/**
+ * A soft preference for spot or on-demand nodes (preferred node affinity): the scheduler
+ * takes the other kind when the preferred one is full, so the pool still runs.
+ */
+export interface CapacityPreference {
+  /** The capacity to prefer. */
+  readonly prefer: CapacityType;
+  /**
+   * The node label that tells the capacity type.
+   * @default 'karpenter.sh/capacity-type' (values `spot` and `on-demand`)
+   */
+  readonly nodeLabel?: string;
+  /**
+   * The label value of the preferred capacity, when the provisioner spells it differently
+   * (EKS managed node groups: `eks.amazonaws.com/capacityType` = `SPOT` / `ON_DEMAND`).
+   * @default - the value of `prefer`
+   */
+  readonly labelValue?: string;
+  /** Node affinity weight, 1 to 100. @default 100 */
+  readonly weight?: number;
+}
+
+/** How replicas of a pool are laid out over nodes. */
+export enum PoolPlacement {
+  /** Prefer different nodes and zones: a node failure takes out fewer replicas. */
+  SPREAD = 'spread',
+  /** Prefer nodes already running the pool: fills multi-GPU nodes so whole nodes free up. */
+  BIN_PACK = 'bin-pack',
+}
+
+/** CPU and memory of a pool's container (the accelerator is set by `accelerator`). */
+export interface PoolResources {
+  /** CPU request; no limit is set, so tokenization and scheduling are never throttled. */
+  readonly cpu?: kplus.Cpu;
+  /** Memory, requested and limited alike (memory-backed `/dev/shm` counts against it). */
+  readonly memory?: Size;
+}
+
+/** Props of `VllmPool`. */
+export interface VllmPoolProps {
+  /**
+   * The model to serve: a Hugging Face repository id (`meta-llama/Llama-3.1-8B-Instruct`)
+   * or a path inside the container. The first argument of `vllm serve`.
+   */
+  readonly model: string;
+  /**
+   * The Hugging Face revision (branch, tag or commit) to load; pin a commit so a new
+   * upload never changes a running pool. vLLM flag: `--revision`.
+   * @default - the repository's default branch
+   */
+  readonly revision?: string;
+  /** Hugging Face token for gated models, as `HF_TOKEN`. @default - none */
+  readonly hfToken?: SecretKeyRef;
+  /**
+   * The name clients and the proxy request, and the `model_name` label of every vLLM
+   * metric. Must be a valid Kubernetes label value. vLLM flag: `--served-model-name`.
+   * @default - the last path segment of `model`
+   */
+  readonly servedModelName?: string;
+  /** What each pod runs on. */
+  readonly accelerator: Accelerator;
+  /** Engine arguments. @default - vLLM's defaults */
+  readonly engine?: VllmEngineOptions;
+  /**
+   * The container image, pinned. Required for AMD, Neuron and CPU pools.
+   * @default VLLM_IMAGE for NVIDIA GPUs and MIG slices
+   */
+  readonly image?: string;
+  /** The API key vLLM requires on `/v1/*`, as `VLLM_API_KEY`. @default - none (open to the namespace) */
+  readonly apiKey?: SecretKeyRef;
+  /** Replicas when no autoscaler owns the Deployment. @default 1 */
+  readonly replicas?: number;
+  /**
+   * CPU and memory of each pod.
+   * @default - per accelerator device: 4 CPU and 32 GiB (CPU pools: 4 CPU, 16 GiB)
+   */
+  readonly resources?: PoolResources;
+  /**
+   * Other extended resources per pod, requests equal to limits, e.g.
+   * `{ 'vpc.amazonaws.com/efa': 1 }`. Accelerator resources are refused: one pool, one
+   * accelerator type. @default - none
+   */
+  readonly extendedResources?: Record<string, number>;
+  /** Where the Hugging Face cache (`HF_HOME`) lives. @default ModelCache.emptyDir() */
+  readonly modelCache?: ModelCache;
+  /**
+   * Size of the memory-backed `/dev/shm` (always mounted; PyTorch and NCCL need it for
+   * tensor and pipeline parallelism, and the runtime default is only 64 MiB).
+   * @default - 20 GiB with tensor or pipeline parallelism above 1, else 2 GiB
+   */
+  readonly shmSize?: Size;
+  /**
+   * The longest a pod may take from start to serving: image pull excluded, model download,
+   * weight loading and CUDA-graph capture included. Sizes the startup probe; until it
+   * passes, liveness does not run.
+   * @default Duration.minutes(20)
+   */
+  readonly maxModelLoadTime?: Duration;
+  /**
+   * The longest request the pool serves. On scale-down vLLM stops taking requests and
+   * waits this long for in-flight ones (`--shutdown-timeout`); the grace period covers it.
+   * @default Duration.minutes(10)
+   */
+  readonly maxRequestDuration?: Duration;
+  /**
+   * How long a terminating pod keeps serving before SIGTERM (preStop sleep), so endpoint
+   * removal reaches the proxy first.
+   * @default Duration.seconds(15)
+   */
+  readonly drainDelay?: Duration;
+  /** More node labels the pods require (ANDed with the accelerator's). @default - none */
+  readonly nodeSelector?: Record<string, string>;
+  /** The pod's PriorityClass. @default - the cluster default */
+  readonly priorityClassName?: string;
+  /** The pod's RuntimeClass (e.g. `nvidia` where it is not the default runtime). @default - the default runtime */
+  readonly runtimeClassName?: string;
+  /** Prefer spot or on-demand nodes. @default - no preference */
+  readonly capacity?: CapacityPreference;
+  /** @default PoolPlacement.SPREAD */
+  readonly placement?: PoolPlacement;
+  /**
+   * The Service name. Never `vllm`: Kubernetes would inject `VLLM_PORT=tcp://…` into pods
+   * of the namespace and vLLM refuses to start (FACTS §A.3).
+   * @default - generated from the construct path
+   */
+  readonly serviceName?: string;
+  /** PodDisruptionBudget `maxUnavailable`. @default 1 */
+  readonly maxUnavailable?: number;
+  /**
+   * The user the container runs as. The upstream image has no `USER` and defaults to root;
+   * the pool runs it as a non-root user with `HOME` on a writable emptyDir instead.
+   * 0 runs as root, for images that need it.
+   * @default 1000
+   */
+  readonly runAsUser?: number;
+}
+
+/**
+ * A pool of identical vLLM servers (`vllm serve`) for one model on one accelerator type:
+ * the unit the proxy load-balances over and the autoscalers scale.
+ *
+ * Renders a Deployment (model first in the args, accelerator requests equal to limits,
+ * `/dev/shm` in memory, a startup probe budgeted from `maxModelLoadTime` that passes only
+ * once the model is served, a graceful drain sized from `maxRequestDuration`), a Service
+ * (port `http` 8000), a PodDisruptionBudget and, optionally, a PersistentVolumeClaim for
+ * the model cache.
+ *
+ * @example
+ * const llama = new VllmPool(chart, 'llama', {
+ *   model: 'meta-llama/Llama-3.1-8B-Instruct',
+ *   servedModelName: 'llama-3-1-8b',
+ *   accelerator: Accelerator.nvidiaGpu(1),
+ *   hfToken: { secretName: 'hf', key: 'token' },
+ * });
+ * proxy.addBackend(llama);
+ */
+export class VllmPool extends Construct implements HostedVllmBackend {
+  /** The Deployment (autoscalers target it; when one does, `spec.replicas` is not rendered). */
+  public readonly deployment: kplus.Deployment;
+  /** The vLLM container. */
+  public readonly container: kplus.Container;
+  /** The Service in front of the pods. */
+  public readonly service: kplus.Service;
+  /** The model cache claim, when the pool creates one. */
+  public readonly cacheClaim?: kplus.PersistentVolumeClaim;
+  /** The name the model is served under (`--served-model-name`, metric label `model_name`). */
+  public readonly servedModelName: string;
+  /** The accelerator of every pod. */
+  public readonly accelerator: Accelerator;
+  /** The Secret holding the API key, if any. */
+  public readonly apiKey?: SecretKeyRef;
+  /** The namespace of every object. */
+  public readonly namespace: string;
+  /** The Service port. */
+  public readonly port = VLLM_PORT;
+  /** The OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:8000/v1`. */
+  public readonly url: string;
+
+  public constructor(scope: Construct, id: string, props: VllmPoolProps) {
+    super(scope, id);
+    this.namespace = requireChartNamespace(this, 'VllmPool');
+    const servedModelName = this.servedModelName = props.servedModelName ?? defaultServedName(props.model);
+    validateProps(props, servedModelName);
+    this.accelerator = props.accelerator;
+    this.apiKey = props.apiKey;
+
+    const engine = props.engine ?? {};
+    const parallelism = (engine.tensorParallelSize ?? 1) * (engine.pipelineParallelSize ?? 1);
+    const maxLoad = props.maxModelLoadTime ?? Duration.minutes(20);
+    const maxRequest = props.maxRequestDuration ?? Duration.minutes(10);
+    const drainDelay = props.drainDelay ?? Duration.seconds(15);
+    const user = props.runAsUser ?? 1000;
+    const resources = poolResources(props);
+    const shmSize = props.shmSize ?? Size.gibibytes(parallelism > 1 ? 20 : 2);
+    requireShmBelowMemory(shmSize, resources.memory);
+
+    const instance = Names.toLabelValue(this);
+    const labels = recommendedLabels('vllm', instance, 'model-server');
+
+    this.deployment = new kplus.Deployment(this, 'Resource', {
+      metadata: { labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
+      podMetadata: { labels },
+      replicas: props.replicas ?? 1,
+      // Surge one pod and never drop below the current capacity: a GPU pod is too slow to replace.
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      // A rollout may legitimately spend the whole model load budget on one pod.
+      progressDeadline: Duration.seconds(maxLoad.toSeconds() + 600),
+      terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + maxRequest.toSeconds() + 15),
+      securityContext: user === 0 ? { ensureNonRoot: false, user: 0, group: 0 } : hardenedPod(user),
+      automountServiceAccountToken: false,
+    });
+
+    const args = [
+      props.model,
+      '--served-model-name', servedModelName,
+      '--port', String(VLLM_PORT),
+      ...(props.revision ? ['--revision', props.revision] : []),
+      '--shutdown-timeout', String(maxRequest.toSeconds()),
+      ...renderEngineArgs(engine),
+    ];
+    const readyCheck = ['python3', '-c', modelReadyScript(servedModelName, VLLM_PORT)];
+
+    this.container = this.deployment.addContainer({
+      name: 'vllm',
+      image: props.image ?? VLLM_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      args,
+      ports: [{ name: 'http', number: VLLM_PORT }],
+      envVariables: {
+        HF_HOME: kplus.EnvValue.fromValue(CACHE_DIR),
+        // Caches of vLLM, Triton, torch.compile and FlashInfer go under $HOME (/tmp is writable).
+        HOME: kplus.EnvValue.fromValue(TMP_DIR),
+        // torch resolves the user name from $USER before the passwd file, which has no entry for the uid.
+        USER: kplus.EnvValue.fromValue('vllm'),
+        VLLM_NO_USAGE_STATS: kplus.EnvValue.fromValue('1'),
+      },
+      // Until the model is served; liveness waits for it.
+      startup: kplus.Probe.fromCommand(readyCheck, {
+        periodSeconds: Duration.seconds(PROBE_PERIOD_SECONDS),
+        timeoutSeconds: Duration.seconds(PROBE_TIMEOUT_SECONDS),
+        failureThreshold: Math.ceil(maxLoad.toSeconds() / PROBE_PERIOD_SECONDS),
+      }),
+      readiness: kplus.Probe.fromCommand(readyCheck, {
+        periodSeconds: Duration.seconds(PROBE_PERIOD_SECONDS),
+        timeoutSeconds: Duration.seconds(PROBE_TIMEOUT_SECONDS),
+        failureThreshold: 3,
+      }),
+      // /health is 503 once the engine is dead: restart then, not on a slow response.
+      liveness: kplus.Probe.fromHttpGet('/health', {
+        port: VLLM_PORT,
+        periodSeconds: Duration.seconds(15),
+        timeoutSeconds: Duration.seconds(10),
+        failureThreshold: 4,
+      }),
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(drainDelay.toSeconds())]) },
+      resources: {
+        cpu: { request: resources.cpu },
+        memory: { request: resources.memory, limit: resources.memory },
+      },
+      securityContext: user === 0
+        ? { ...hardenedContainer(0), ensureNonRoot: false, user: 0, group: 0 }
+        : hardenedContainer(user),
+    });
+
+    if (props.hfToken) this.addSecretEnv('HF_TOKEN', props.hfToken);
+    if (props.apiKey) this.addSecretEnv('VLLM_API_KEY', props.apiKey);
+
+    this.cacheClaim = this.mountModelCache(props.modelCache ?? ModelCache.emptyDir(), props.replicas ?? 1);
+    this.container.mount('/dev/shm', kplus.Volume.fromEmptyDir(this, 'ShmVolume', 'shm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: shmSize }));
+    this.container.mount(TMP_DIR, kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(10) }));
+
+    this.schedule(props);
+    this.patchPodSpec(props, { ...props.accelerator.resources, ...props.extendedResources });
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: props.serviceName ? { labels, name: props.serviceName } : { labels },
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: this.deployment,
+      ports: [{ name: 'http', port: VLLM_PORT, targetPort: VLLM_PORT }],
+    });
+    this.url = `http://${this.service.name}.${this.namespace}.svc.cluster.local:${VLLM_PORT}/v1`;
+
+    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: { labels },
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
+        selector: { matchLabels: this.deployment.matchLabels },
+      },
+    });
+  }
+
+  /** Requests waiting in the engine queue (gauge): the primary scaling signal. */
+  public metricRequestsWaiting(): ScopedMetric {
+    return this.scoped(VllmMetrics.NUM_REQUESTS_WAITING);
+  }
+
+  /** Requests running on the engine (gauge). */
+  public metricRequestsRunning(): ScopedMetric {
+    return this.scoped(VllmMetrics.NUM_REQUESTS_RUNNING);
+  }
+
+  /** KV-cache usage, a fraction from 0 to 1 (gauge). */
+  public metricKvCacheUsage(): ScopedMetric {
+    return this.scoped(VllmMetrics.KV_CACHE_USAGE);
+  }
+
+  /** Time to first token, seconds (histogram). */
+  public metricTimeToFirstToken(): ScopedMetric {
+    return this.scoped(VllmMetrics.TIME_TO_FIRST_TOKEN);
+  }
+
+  /** End-to-end request latency, seconds (histogram). */
+  public metricE2eRequestLatency(): ScopedMetric {
+    return this.scoped(VllmMetrics.E2E_REQUEST_LATENCY);
+  }
+
+  /** Time requests spent queued, seconds (histogram). */
+  public metricRequestQueueTime(): ScopedMetric {
+    return this.scoped(VllmMetrics.REQUEST_QUEUE_TIME);
+  }
+
+  /** Inter-token latency, seconds (histogram). */
+  public metricInterTokenLatency(): ScopedMetric {
+    return this.scoped(VllmMetrics.INTER_TOKEN_LATENCY);
+  }
+
+  /** Preemptions (counter): KV cache too small for the load. */
+  public metricPreemptions(): ScopedMetric {
+    return this.scoped(VllmMetrics.NUM_PREEMPTIONS);
+  }
+
+  /** Prompt tokens processed (counter). */
+  public metricPromptTokens(): ScopedMetric {
+    return this.scoped(VllmMetrics.PROMPT_TOKENS);
+  }
+
+  /** Generated tokens (counter). */
+  public metricGenerationTokens(): ScopedMetric {
+    return this.scoped(VllmMetrics.GENERATION_TOKENS);
+  }
+
+  /** Finished requests by `finished_reason` (counter). */
+  public metricRequestSuccess(): ScopedMetric {
+    return this.scoped(VllmMetrics.REQUEST_SUCCESS);
+  }
+
+  private scoped(definition: MetricDefinition): ScopedMetric {
+    return new ScopedMetric(definition, { namespace: this.namespace, model_name: this.servedModelName });
+  }
+
+  private addSecretEnv(name: string, ref: SecretKeyRef): void {
+    const secret = kplus.Secret.fromSecretName(this, `Secret${name}`, ref.secretName);
+    this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
+  }
+
+  private mountModelCache(cache: ModelCache, replicas: number): kplus.PersistentVolumeClaim | undefined {
+    const s = cache.settings;
+    if (cache.kind === ModelCacheKind.EMPTY_DIR) {
+      this.container.mount(CACHE_DIR, kplus.Volume.fromEmptyDir(this, 'CacheVolume', 'model-cache', { sizeLimit: s.sizeLimit }));
+      return undefined;
+    }
+    if (cache.kind === ModelCacheKind.EXISTING_CLAIM) {
+      const claim = kplus.PersistentVolumeClaim.fromClaimName(this, 'CacheClaim', s.claimName!);
+      this.container.mount(CACHE_DIR, kplus.Volume.fromPersistentVolumeClaim(this, 'CacheVolume', claim, { name: 'model-cache' }));
+      return undefined;
+    }
+    if (s.accessMode === CacheAccessMode.READ_WRITE_ONCE && replicas > 1) {
+      throw invalid('modelCache.accessMode', s.accessMode, `cannot serve ${replicas} replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY`);
+    }
+    const claim = new kplus.PersistentVolumeClaim(this, 'CacheClaim', {
+      storage: s.size,
+      storageClassName: s.storageClassName,
+      accessModes: [s.accessMode === CacheAccessMode.READ_WRITE_ONCE ? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE : kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
+    });
+    this.container.mount(CACHE_DIR, kplus.Volume.fromPersistentVolumeClaim(this, 'CacheVolume', claim, { name: 'model-cache' }));
+    return claim;
+  }
+
+  private schedule(props: VllmPoolProps): void {
+    const scheduling = this.deployment.scheduling;
+    // One term: its expressions are ANDed (separate terms would be ORed).
+    const required = { ...props.accelerator.nodeSelector, ...props.nodeSelector };
+    const queries = Object.entries(required).map(([k, v]) => kplus.NodeLabelQuery.is(k, v));
+    if (queries.length) scheduling.attract(kplus.Node.labeled(...queries));
+    if (props.accelerator.taintKey) {
+      scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(props.accelerator.taintKey, { effect: kplus.TaintEffect.NO_SCHEDULE })));
+    }
+    if (props.capacity) {
+      const c = props.capacity;
+      scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is(c.nodeLabel ?? KARPENTER_CAPACITY_TYPE, c.labelValue ?? c.prefer)), { weight: c.weight ?? 100 });
+    }
+    const podSpec = '/spec/template/spec';
+    const selector = { matchLabels: { ...this.deployment.matchLabels } };
+    if ((props.placement ?? PoolPlacement.SPREAD) === PoolPlacement.SPREAD) {
+      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add(`${podSpec}/topologySpreadConstraints`, [
+        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
+      ]));
+    } else {
+      scheduling.colocate(this.deployment, { topology: kplus.Topology.HOSTNAME, weight: 100 });
+    }
+  }
+
+  private patchPodSpec(props: VllmPoolProps, extended: Record<string, number>): void {
+    const podSpec = '/spec/template/spec';
+    const deployment = ApiObject.of(this.deployment);
+    // A Service named `vllm` anywhere in the namespace would inject VLLM_PORT=tcp://… (FACTS §A.3).
+    deployment.addJsonPatch(JsonPatch.add(`${podSpec}/enableServiceLinks`, false));
+    if (props.priorityClassName) deployment.addJsonPatch(JsonPatch.add(`${podSpec}/priorityClassName`, props.priorityClassName));
+    if (props.runtimeClassName) deployment.addJsonPatch(JsonPatch.add(`${podSpec}/runtimeClassName`, props.runtimeClassName));
+    // cdk8s-plus offers no extended resources. Patches apply before the typed L1 mapping,
+    // which reads resource values as k8s.Quantity: patch in Quantities, not bare numbers.
+    for (const [name, count] of Object.entries(extended)) {
+      const key = name.replace(/~/g, '~0').replace(/\//g, '~1');
+      const quantity = kplus.k8s.Quantity.fromNumber(count);
+      deployment.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/requests/${key}`, quantity));
+      deployment.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/limits/${key}`, quantity));
+    }
+  }
+}
+
+/** `org/Model-Name` → `Model-Name`. */
+function defaultServedName(model: string): string {
+  const segments = model.split('/').filter(s => s !== '');
+  return segments[segments.length - 1] ?? model;
+}
+
+function poolResources(props: VllmPoolProps): { cpu: kplus.Cpu; memory: Size } {
+  const devices = Math.max(props.accelerator.count, 1);
+  const cpuOnly = props.accelerator.kind === AcceleratorKind.CPU;
+  return {
+    cpu: props.resources?.cpu ?? kplus.Cpu.units(4 * devices),
+    memory: props.resources?.memory ?? Size.gibibytes(cpuOnly ? 16 : 32 * devices),
+  };
+}
+
+function requireShmBelowMemory(shm: Size, memory: Size): void {
+  if (!(shm.toMebibytes() > 0)) throw invalid('shmSize', `${shm.toMebibytes()}Mi`, 'must be greater than 0');
+  if (shm.toMebibytes() >= memory.toMebibytes()) {
+    throw invalid('shmSize', `${shm.toMebibytes()}Mi`, `must be less than the memory limit (${memory.toMebibytes()}Mi): /dev/shm is memory-backed and counts against it`);
+  }
+}
+
+function validateProps(props: VllmPoolProps, servedModelName: string): void {
+  if (!props.model.trim() || /\s/.test(props.model)) {
+    throw invalid('model', props.model, 'must be a Hugging Face repository id or a path, without whitespace');
+  }
+  if (props.revision !== undefined && (!props.revision.trim() || /\s/.test(props.revision))) {
+    throw invalid('revision', props.revision, 'must be a branch, tag or commit, without whitespace');
+  }
+  if (props.hfToken) validateSecretRef('hfToken', props.hfToken);
+  if (props.apiKey) validateSecretRef('apiKey', props.apiKey);
+  requireLabelValue('servedModelName', servedModelName);
+
+  const accelerator = props.accelerator;
+  if (accelerator.needsCustomImage && props.image === undefined) {
+    throw invalid('image', undefined, `must be set for a ${accelerator.kind} pool: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for ${accelerator.kind}`);
+  }
+  if (props.image !== undefined && (!props.image.trim() || /\s/.test(props.image))) {
+    throw invalid('image', props.image, 'must be an image reference without whitespace');
+  }
+
+  const engine = props.engine ?? {};
+  const tp = engine.tensorParallelSize ?? 1;
+  const pp = engine.pipelineParallelSize ?? 1;
+  if (accelerator.kind === AcceleratorKind.NVIDIA_MIG && tp > 1) {
+    throw invalid('engine.tensorParallelSize', tp, `must be 1 on a MIG slice (${accelerator.resourceName}): a pod gets one MIG device, and a container must not request two MIG types`);
+  }
+  if (Number.isInteger(tp) && Number.isInteger(pp) && tp * pp !== accelerator.devicesPerPod) {
+    throw invalid('engine.tensorParallelSize', tp, `× pipelineParallelSize (${pp}) must equal the ${accelerator.devicesPerPod} accelerator devices per pod (${accelerator.resourceName ?? 'cpu'}): vLLM spreads one model over exactly that many`);
+  }
+
+  for (const [name, count] of Object.entries(props.extendedResources ?? {})) {
+    if (ACCELERATOR_RESOURCE.test(name)) {
+      throw invalid(`extendedResources.${name}`, count, `is an accelerator resource: a pool runs on one accelerator type, set by 'accelerator' (${accelerator.resourceName ?? 'cpu'})`);
+    }
+    if (!EXTENDED_RESOURCE.test(name)) {
+      throw invalid('extendedResources', name, 'must be an extended resource name like \'vpc.amazonaws.com/efa\' (<domain>/<name>)');
+    }
+    requirePositiveInteger(`extendedResources.${name}`, count);
+  }
+
+  const maxLoad = props.maxModelLoadTime;
+  if (maxLoad && !(maxLoad.toSeconds() >= PROBE_PERIOD_SECONDS)) {
+    throw invalid('maxModelLoadTime', `${maxLoad.toSeconds()}s`, `must be at least the startup probe period (${PROBE_PERIOD_SECONDS}s); loading a model usually takes minutes`);
+  }
+  if (props.maxRequestDuration) requirePositive('maxRequestDuration', props.maxRequestDuration.toSeconds());
+  if (props.drainDelay) requirePositive('drainDelay', props.drainDelay.toSeconds());
+  if (props.replicas !== undefined) requirePositiveInteger('replicas', props.replicas);
+  if (props.maxUnavailable !== undefined) requirePositiveInteger('maxUnavailable', props.maxUnavailable);
+  if (props.runAsUser !== undefined) requireNonNegativeInteger('runAsUser', props.runAsUser);
+  if (props.priorityClassName !== undefined) requireDnsSubdomain('priorityClassName', props.priorityClassName);
+  if (props.runtimeClassName !== undefined) requireDnsSubdomain('runtimeClassName', props.runtimeClassName);
+  for (const [key, value] of Object.entries(props.nodeSelector ?? {})) requireLabelValue(`nodeSelector.${key}`, value);
+  if (props.capacity) {
+    const weight = props.capacity.weight;
+    if (weight !== undefined && !(Number.isInteger(weight) && weight >= 1 && weight <= 100)) {
+      throw invalid('capacity.weight', weight, 'must be a whole number from 1 to 100');
+    }
+    if (props.capacity.labelValue !== undefined) requireLabelValue('capacity.labelValue', props.capacity.labelValue);
+  }
+  if (props.serviceName !== undefined) {
+    if (props.serviceName === 'vllm') {
+      throw invalid('serviceName', props.serviceName, 'must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name');
+    }
+    if (props.serviceName.length > 63 || !DNS1035_LABEL.test(props.serviceName)) {
+      throw invalid('serviceName', props.serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
+    }
+  }
+}
