@@ -1,15 +1,36 @@
-import { Chart, ChartProps, Duration } from 'cdk8s';
+import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LiteLLMProxy, RoutingStrategy } from '../lib';
+import {
+  Accelerator, CapacityType, LiteLLMProxy, ModelCache, PoolPlacement, Quantization, RoutingStrategy, VllmPool,
+} from '../lib';
+
+/** The Secret (in every pool's namespace and the proxy's) with the key vLLM requires on /v1/*. */
+export const VLLM_API_KEY = { secretName: 'vllm-api-key', key: 'api-key' };
+/** The Hugging Face token for gated models (Llama). */
+export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
 
 /**
- * The reference platform: the seed's LiteLLM gateway in namespace `litellm`.
- * Until the vLLM pools land, the two model groups point at placeholder
- * OpenAI-compatible backends.
+ * The reference platform: the seed's LiteLLM gateway in namespace `litellm`, in front of
+ * four vLLM pools on NVIDIA GPUs:
+ *
+ * - `llama-3-1-8b`: Llama 3.1 8B Instruct on one GPU, two replicas, on-demand capacity;
+ * - `qwen3-8b`: Qwen3 8B FP8 on one GPU, its fallback, preferring spot capacity;
+ * - `llama-3-3-70b`: Llama 3.3 70B Instruct at tensor parallelism 4 on four H100s, bin-packed;
+ * - `qwen2-5-1-5b`: a small model on a 1g.10gb MIG slice.
+ *
+ * The Neuron pools live in a second chart (`ReferenceNeuronPools`).
  */
 export class ReferencePlatform extends Chart {
   /** The gateway. */
   public readonly proxy: LiteLLMProxy;
+  /** Llama 3.1 8B on one GPU. */
+  public readonly llama8b: VllmPool;
+  /** Qwen3 8B FP8 on one GPU. */
+  public readonly qwen8b: VllmPool;
+  /** Llama 3.3 70B on four GPUs. */
+  public readonly llama70b: VllmPool;
+  /** Qwen2.5 1.5B on a MIG slice. */
+  public readonly qwenSmall: VllmPool;
 
   public constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'litellm', ...props });
@@ -35,21 +56,60 @@ export class ReferencePlatform extends Chart {
       requestTimeout: Duration.seconds(600),
     });
 
-    const llama = this.proxy.addModel({
-      modelName: 'llama-3-1-8b',
-      model: 'openai/meta-llama/Llama-3.1-8B-Instruct',
-      apiBase: 'http://llama-backend.models.svc.cluster.local:8000/v1',
-      apiKey: { secretName: 'placeholder-backends', key: 'llama-api-key' },
-      rpm: 600,
+    this.llama8b = new VllmPool(this, 'llama-3-1-8b', {
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      servedModelName: 'llama-3-1-8b',
+      serviceName: 'llama-3-1-8b',
+      accelerator: Accelerator.nvidiaGpu(1),
+      engine: { maxModelLenTokens: 32768, gpuMemoryUtilization: 0.9, enablePrefixCaching: true },
+      hfToken: HF_TOKEN,
+      apiKey: VLLM_API_KEY,
+      replicas: 2,
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(50) }),
+      capacity: { prefer: CapacityType.ON_DEMAND },
     });
-    const qwen = this.proxy.addModel({
-      modelName: 'qwen3-8b',
-      model: 'openai/Qwen/Qwen3-8B-FP8',
-      apiBase: 'http://qwen-backend.models.svc.cluster.local:8000/v1',
-      apiKey: { secretName: 'placeholder-backends', key: 'qwen-api-key' },
-      rpm: 600,
+
+    this.qwen8b = new VllmPool(this, 'qwen3-8b', {
+      model: 'Qwen/Qwen3-8B-FP8',
+      servedModelName: 'qwen3-8b',
+      serviceName: 'qwen3-8b',
+      accelerator: Accelerator.nvidiaGpu(1),
+      engine: { maxModelLenTokens: 32768, quantization: Quantization.FP8, enablePrefixCaching: true },
+      apiKey: VLLM_API_KEY,
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(30) }),
+      capacity: { prefer: CapacityType.SPOT },
     });
+
+    this.llama70b = new VllmPool(this, 'llama-3-3-70b', {
+      model: 'meta-llama/Llama-3.3-70B-Instruct',
+      servedModelName: 'llama-3-3-70b',
+      serviceName: 'llama-3-3-70b',
+      accelerator: Accelerator.nvidiaGpu(4, { product: 'NVIDIA-H100-80GB-HBM3' }),
+      engine: { tensorParallelSize: 4, maxModelLenTokens: 65536, gpuMemoryUtilization: 0.92 },
+      hfToken: HF_TOKEN,
+      apiKey: VLLM_API_KEY,
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(200) }),
+      // Downloading 140 GB and capturing CUDA graphs on four GPUs takes longer than the default.
+      maxModelLoadTime: Duration.minutes(40),
+      placement: PoolPlacement.BIN_PACK,
+    });
+
+    this.qwenSmall = new VllmPool(this, 'qwen2-5-1-5b', {
+      model: 'Qwen/Qwen2.5-1.5B-Instruct',
+      servedModelName: 'qwen2-5-1-5b',
+      serviceName: 'qwen2-5-1-5b',
+      accelerator: Accelerator.mig('1g.10gb'),
+      engine: { maxModelLenTokens: 8192, gpuMemoryUtilization: 0.85 },
+      apiKey: VLLM_API_KEY,
+      resources: { memory: Size.gibibytes(16) },
+    });
+
+    const llama = this.proxy.addBackend(this.llama8b, { rpm: 600, maxParallelRequests: 256 });
+    const qwen = this.proxy.addBackend(this.qwen8b, { rpm: 600, maxParallelRequests: 256 });
+    this.proxy.addBackend(this.llama70b, { rpm: 300, maxParallelRequests: 512, modelInfo: { maxInputTokens: 65536 } });
+    this.proxy.addBackend(this.qwenSmall, { rpm: 1200, maxParallelRequests: 128 });
     this.proxy.addFallback(llama, [qwen]);
     this.proxy.addFallback(qwen, [llama]);
+    this.proxy.addFallback(this.llama70b, [this.llama8b]);
   }
 }

@@ -19,6 +19,16 @@ export interface NvidiaGpuOptions {
   readonly product?: string;
 }
 
+/** Options of `Accelerator.neuron()`. */
+export interface NeuronOptions {
+  /**
+   * NeuronCores per device as the Neuron runtime exposes them: 2 on Inferentia2 and
+   * Trainium1; on Trainium2 it depends on the logical NeuronCore configuration.
+   * @default 2
+   */
+  readonly coresPerDevice?: number;
+}
+
 const MIG_PROFILE = /^[1-9]\d*g\.[1-9]\d*gb$/;
 const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 
@@ -61,10 +71,17 @@ export class Accelerator {
   /**
    * `count` AWS Neuron devices per pod (`aws.amazon.com/neuron`). Neuron is not an in-tree
    * vLLM device: the pool needs a Neuron vLLM image that you name.
+   *
+   * On Neuron, tensor parallelism counts NeuronCores, not devices: an Inferentia2 or
+   * Trainium1 device has two (vLLM's Neuron example runs `tensor_parallel_size=2` on one
+   * inf2 device), so the pool's tensor × pipeline parallel size must equal
+   * `count × coresPerDevice`.
    */
-  public static neuron(count: number): Accelerator {
+  public static neuron(count: number, options: NeuronOptions = {}): Accelerator {
     requirePositiveInteger('accelerator.count', count);
-    return new Accelerator(AcceleratorKind.AWS_NEURON, 'aws.amazon.com/neuron', count, count);
+    const cores = options.coresPerDevice ?? 2;
+    requirePositiveInteger('accelerator.coresPerDevice', cores);
+    return new Accelerator(AcceleratorKind.AWS_NEURON, 'aws.amazon.com/neuron', count, count * cores);
   }
 
   /** No accelerator: vLLM's CPU backend, for development; needs a CPU vLLM image that you name. */
@@ -79,7 +96,7 @@ export class Accelerator {
     public readonly resourceName: string | undefined,
     /** How many of `resourceName` each pod requests (and limits). */
     public readonly count: number,
-    /** Devices one pod spreads a model over: tensor × pipeline parallel size must equal it. */
+    /** Devices (NeuronCores on Neuron) one pod spreads a model over: tensor × pipeline parallel size must equal it. */
     public readonly devicesPerPod: number,
     /** Node labels the pod requires. */
     public readonly nodeSelector: Readonly<Record<string, string>> = {},

@@ -5,6 +5,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../apps/app';
 import { ReferencePlatform } from '../../apps/reference-platform';
+import { VLLM_IMAGE } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -31,7 +32,7 @@ describe('reference platform', () => {
     const router = liteLLMConfig(manifests).router_settings;
     expect(router).toMatchObject({
       routing_strategy: 'least-busy', enable_pre_call_checks: true, allowed_fails: 3, cooldown_time: 60, num_retries: 2, timeout: 120,
-      fallbacks: [{ 'llama-3-1-8b': ['qwen3-8b'] }, { 'qwen3-8b': ['llama-3-1-8b'] }],
+      fallbacks: [{ 'llama-3-1-8b': ['qwen3-8b'] }, { 'qwen3-8b': ['llama-3-1-8b'] }, { 'llama-3-3-70b': ['llama-3-1-8b'] }],
     });
   });
 
@@ -103,5 +104,99 @@ describe('dist/', () => {
         }
       }
     }
+  });
+
+  describe('vLLM pools', () => {
+    const pools = allOfKind(dist, 'Deployment').filter(d => d.spec.template.spec.containers.some((c: Manifest) => c.name === 'vllm'));
+    const vllm = (d: Manifest): Manifest => containerOf(d, 'vllm');
+    /** Flags of `vllm serve` the library may emit: FACTS §A.2, plus --shutdown-timeout (docs.vllm.ai engine args, vLLM ≥ 0.18). */
+    const REAL_FLAGS = ['--served-model-name', '--port', '--revision', '--shutdown-timeout', '--tensor-parallel-size',
+      '--pipeline-parallel-size', '--max-model-len', '--gpu-memory-utilization', '--max-num-seqs', '--max-num-batched-tokens',
+      '--dtype', '--quantization', '--kv-cache-dtype', '--enable-prefix-caching', '--no-enable-prefix-caching',
+      '--enable-chunked-prefill', '--no-enable-chunked-prefill', '--trust-remote-code', '--enforce-eager', '--download-dir'];
+    const flagValue = (args: string[], flag: string): string | undefined => {
+      const i = args.indexOf(flag);
+      return i >= 0 ? args[i + 1] : undefined;
+    };
+    const parallelism = (args: string[]): number =>
+      Number(flagValue(args, '--tensor-parallel-size') ?? 1) * Number(flagValue(args, '--pipeline-parallel-size') ?? 1);
+
+    test('the reference stack has six pools: four on NVIDIA (one at TP 4, one on MIG) and two on Neuron', () => {
+      expect(pools).toHaveLength(6);
+      const resources = pools.map(d => vllm(d).resources.limits);
+      expect(resources.filter(r => r['nvidia.com/gpu'] === 1)).toHaveLength(2);
+      expect(resources.filter(r => r['nvidia.com/gpu'] === 4)).toHaveLength(1);
+      expect(resources.filter(r => r['nvidia.com/mig-1g.10gb'] === 1)).toHaveLength(1);
+      expect(resources.filter(r => r['aws.amazon.com/neuron'] === 1)).toHaveLength(2);
+      expect(pools.filter(d => vllm(d).image === VLLM_IMAGE)).toHaveLength(4);
+    });
+
+    test('args: the model first, then only real flags, never --model / --disable-log-requests / --swap-space / --device', () => {
+      for (const d of pools) {
+        const args: string[] = vllm(d).args;
+        expect(args[0]).toMatch(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/);
+        for (const arg of args.slice(1).filter(a => a.startsWith('-'))) expect(REAL_FLAGS).toContain(arg);
+        expect(vllm(d).command).toBeUndefined();
+      }
+    });
+
+    test('accelerator requests equal limits, and tensor × pipeline parallelism equals the devices (NeuronCores on Neuron)', () => {
+      for (const d of pools) {
+        const { requests, limits } = vllm(d).resources;
+        const accel = Object.keys(limits).filter(k => /^(nvidia\.com|amd\.com|aws\.amazon\.com)\//.test(k));
+        expect(accel).toHaveLength(1);
+        expect(requests[accel[0]]).toBe(limits[accel[0]]);
+        const devices = accel[0] === 'aws.amazon.com/neuron' ? limits[accel[0]] * 2 : limits[accel[0]];
+        expect(parallelism(vllm(d).args)).toBe(devices);
+      }
+    });
+
+    test('/dev/shm is a memory-backed emptyDir, and always where parallelism is above 1', () => {
+      const parallel = pools.filter(d => parallelism(vllm(d).args) > 1);
+      expect(parallel.length).toBeGreaterThanOrEqual(3);
+      for (const d of pools) {
+        const mount = vllm(d).volumeMounts.find((m: Manifest) => m.mountPath === '/dev/shm');
+        const volume = d.spec.template.spec.volumes.find((v: Manifest) => v.name === mount.name);
+        expect(volume.emptyDir.medium).toBe('Memory');
+        expect(volume.emptyDir.sizeLimit).toBeDefined();
+      }
+    });
+
+    test('startup probes give the model at least 10 minutes to load, and liveness waits for them', () => {
+      for (const d of pools) {
+        const { startupProbe, livenessProbe, readinessProbe } = vllm(d);
+        expect(startupProbe.periodSeconds * startupProbe.failureThreshold).toBeGreaterThanOrEqual(600);
+        expect(startupProbe.exec.command.join(' ')).toContain('/v1/models');
+        expect(readinessProbe.exec.command).toEqual(startupProbe.exec.command);
+        expect(livenessProbe.httpGet.path).toBe('/health');
+        expect(livenessProbe.initialDelaySeconds).toBeUndefined();
+      }
+    });
+
+    test('no Service is named vllm and no pool pod gets service links', () => {
+      for (const svc of allOfKind(dist, 'Service')) expect(svc.metadata.name).not.toBe('vllm');
+      for (const d of pools) expect(d.spec.template.spec.enableServiceLinks).toBe(false);
+    });
+
+    test('every api_base names a Service in the output, with that port, selecting the pods that serve exactly that model', () => {
+      const entries = allOfKind(dist, 'ConfigMap').flatMap(cm => liteLLMConfig([cm]).model_list);
+      const vllmEntries = entries.filter((e: Manifest) => e.litellm_params.model.startsWith('hosted_vllm/'));
+      expect(vllmEntries).toHaveLength(6);
+      for (const entry of vllmEntries) {
+        const url = new URL(entry.litellm_params.api_base);
+        expect(url.pathname).toBe('/v1');
+        const [name, namespace, svcLabel] = url.hostname.split('.');
+        expect(svcLabel).toBe('svc');
+        const service = allOfKind(dist, 'Service').find(s => s.metadata.name === name && s.metadata.namespace === namespace);
+        expect(service).toBeDefined();
+        expect(service!.spec.ports.map((p: Manifest) => p.port)).toContain(Number(url.port));
+        const selected = pools.filter(d => d.metadata.namespace === namespace &&
+          Object.entries(service!.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+        expect(selected).toHaveLength(1);
+        const port = service!.spec.ports.find((p: Manifest) => p.port === Number(url.port));
+        expect(vllm(selected[0]).ports.map((p: Manifest) => p.containerPort)).toContain(port.targetPort);
+        expect(flagValue(vllm(selected[0]).args, '--served-model-name')).toBe(entry.litellm_params.model.slice('hosted_vllm/'.length));
+      }
+    });
   });
 });

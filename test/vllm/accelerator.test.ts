@@ -27,6 +27,14 @@ describe('Accelerator', () => {
     expect(neuron.needsCustomImage).toBe(true);
   });
 
+  test('Neuron parallelism counts NeuronCores: two per device unless told otherwise', () => {
+    expect(Accelerator.neuron(16).devicesPerPod).toBe(32);
+    expect(Accelerator.neuron(1).devicesPerPod).toBe(2);
+    expect(Accelerator.neuron(2, { coresPerDevice: 8 }).devicesPerPod).toBe(16);
+    expect(Accelerator.neuron(2, { coresPerDevice: 8 }).resources).toEqual({ 'aws.amazon.com/neuron': 2 });
+    expect(() => Accelerator.neuron(1, { coresPerDevice: 0 })).toThrow("'accelerator.coresPerDevice' (0) must be a whole number greater than 0");
+  });
+
   test('CPU requests no extended resource and tolerates no taint', () => {
     const cpu = Accelerator.cpu();
     expect(cpu.resources).toEqual({});

@@ -1,0 +1,60 @@
+import { Chart, ChartProps, Duration, Size } from 'cdk8s';
+import { Construct } from 'constructs';
+import { HF_TOKEN, VLLM_API_KEY } from './reference-platform';
+import { Accelerator, LiteLLMProxy, ModelCache, VllmPool } from '../lib';
+
+/** Props of `ReferenceNeuronPools`. */
+export interface ReferenceNeuronPoolsProps extends ChartProps {
+  /** The gateway the pools are added to. */
+  readonly proxy: LiteLLMProxy;
+  /** Your vLLM image for AWS Neuron (there is no upstream one), pinned. */
+  readonly neuronImage: string;
+}
+
+/**
+ * The seed's AWS Neuron pools in namespace `llm-neuron`, one Inferentia2 device (two
+ * NeuronCores, tensor parallelism 2) per pod, added to the gateway of the reference
+ * platform as their own model groups.
+ *
+ * The int8 / FP8 Neuron compilation settings are specific to the Neuron image; pass them
+ * through `engine.extraArgs`.
+ */
+export class ReferenceNeuronPools extends Chart {
+  /** Llama 3.1 8B, int8, on Neuron. */
+  public readonly llama8b: VllmPool;
+  /** Qwen3 8B, FP8, on Neuron. */
+  public readonly qwen8b: VllmPool;
+
+  public constructor(scope: Construct, id: string, props: ReferenceNeuronPoolsProps) {
+    super(scope, id, { namespace: 'llm-neuron', ...props });
+
+    this.llama8b = new VllmPool(this, 'llama-3-1-8b-int8-neuron', {
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      servedModelName: 'llama-3-1-8b-int8-neuron',
+      serviceName: 'llama-3-1-8b-int8-neuron',
+      accelerator: Accelerator.neuron(1),
+      image: props.neuronImage,
+      engine: { tensorParallelSize: 2, maxModelLenTokens: 8192, maxNumSeqs: 8 },
+      hfToken: HF_TOKEN,
+      apiKey: VLLM_API_KEY,
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(50) }),
+      // Neuron compiles the model on a first start without a compiled artifact in the cache.
+      maxModelLoadTime: Duration.minutes(45),
+    });
+
+    this.qwen8b = new VllmPool(this, 'qwen3-8b-fp8-neuron', {
+      model: 'Qwen/Qwen3-8B-FP8',
+      servedModelName: 'qwen3-8b-fp8-neuron',
+      serviceName: 'qwen3-8b-fp8-neuron',
+      accelerator: Accelerator.neuron(1),
+      image: props.neuronImage,
+      engine: { tensorParallelSize: 2, maxModelLenTokens: 8192, maxNumSeqs: 8 },
+      apiKey: VLLM_API_KEY,
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(30) }),
+      maxModelLoadTime: Duration.minutes(45),
+    });
+
+    props.proxy.addBackend(this.llama8b, { rpm: 300, maxParallelRequests: 8 });
+    props.proxy.addBackend(this.qwen8b, { rpm: 300, maxParallelRequests: 8 });
+  }
+}
