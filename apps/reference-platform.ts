@@ -13,7 +13,7 @@ export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
  * The reference platform: the seed's LiteLLM gateway in namespace `litellm`, in front of
  * four vLLM pools on NVIDIA GPUs:
  *
- * - `llama-3-1-8b`: Llama 3.1 8B Instruct on one GPU, two replicas, on-demand capacity;
+ * - `llama-3-1-8b`: Llama 3.1 8B Instruct on one GPU, preferring on-demand capacity;
  * - `qwen3-8b`: Qwen3 8B FP8 on one GPU, its fallback, preferring spot capacity;
  * - `llama-3-3-70b`: Llama 3.3 70B Instruct at tensor parallelism 4 on four H100s, bin-packed;
  * - `qwen2-5-1-5b`: a small model on a 1g.10gb MIG slice.
@@ -64,7 +64,6 @@ export class ReferencePlatform extends Chart {
       engine: { maxModelLenTokens: 32768, gpuMemoryUtilization: 0.9, enablePrefixCaching: true },
       hfToken: HF_TOKEN,
       apiKey: VLLM_API_KEY,
-      replicas: 2,
       modelCache: ModelCache.newClaim({ size: Size.gibibytes(50) }),
       capacity: { prefer: CapacityType.ON_DEMAND },
     });

@@ -113,7 +113,11 @@ export interface VllmPoolProps {
   readonly image?: string;
   /** The API key vLLM requires on `/v1/*`, as `VLLM_API_KEY`. @default - none (open to the namespace) */
   readonly apiKey?: SecretKeyRef;
-  /** Replicas when no autoscaler owns the Deployment. @default 1 */
+  /**
+   * Replicas when no autoscaler owns the Deployment. Two by default, so that a node drain
+   * or a rollout always leaves one pod serving (the PodDisruptionBudget allows one down).
+   * @default 2
+   */
   readonly replicas?: number;
   /**
    * CPU and memory of each pod.
@@ -239,18 +243,16 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const shmSize = props.shmSize ?? Size.gibibytes(parallelism > 1 ? 20 : 2);
     requireShmBelowMemory(shmSize, resources.memory);
 
+    const cache = props.modelCache ?? ModelCache.emptyDir();
     const instance = Names.toLabelValue(this);
     const labels = recommendedLabels('vllm', instance, 'model-server');
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
       podMetadata: { labels },
-      replicas: props.replicas ?? 1,
-      // Surge one pod and never drop below the current capacity: a GPU pod is too slow to replace.
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.
+      replicas: props.replicas,
+      strategy: rolloutStrategy(cache),
       // A rollout may legitimately spend the whole model load budget on one pod.
       progressDeadline: Duration.seconds(maxLoad.toSeconds() + 600),
       terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + maxRequest.toSeconds() + 15),
@@ -313,7 +315,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (props.hfToken) this.addSecretEnv('HF_TOKEN', props.hfToken);
     if (props.apiKey) this.addSecretEnv('VLLM_API_KEY', props.apiKey);
 
-    this.cacheClaim = this.mountModelCache(props.modelCache ?? ModelCache.emptyDir(), props.replicas ?? 1);
+    this.cacheClaim = this.mountModelCache(cache, props.replicas ?? 2, labels);
     this.container.mount('/dev/shm', kplus.Volume.fromEmptyDir(this, 'ShmVolume', 'shm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: shmSize }));
     this.container.mount(TMP_DIR, kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(10) }));
 
@@ -401,7 +403,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
   }
 
-  private mountModelCache(cache: ModelCache, replicas: number): kplus.PersistentVolumeClaim | undefined {
+  private mountModelCache(cache: ModelCache, replicas: number, labels: Record<string, string>): kplus.PersistentVolumeClaim | undefined {
     const s = cache.settings;
     if (cache.kind === ModelCacheKind.EMPTY_DIR) {
       this.container.mount(CACHE_DIR, kplus.Volume.fromEmptyDir(this, 'CacheVolume', 'model-cache', { sizeLimit: s.sizeLimit }));
@@ -413,9 +415,10 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       return undefined;
     }
     if (s.accessMode === CacheAccessMode.READ_WRITE_ONCE && replicas > 1) {
-      throw invalid('modelCache.accessMode', s.accessMode, `cannot serve ${replicas} replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY`);
+      throw invalid('modelCache.accessMode', s.accessMode, `cannot serve ${replicas} replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY, or set replicas to 1`);
     }
     const claim = new kplus.PersistentVolumeClaim(this, 'CacheClaim', {
+      metadata: { labels },
       storage: s.size,
       storageClassName: s.storageClassName,
       accessModes: [s.accessMode === CacheAccessMode.READ_WRITE_ONCE ? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE : kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
@@ -467,6 +470,18 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   }
 }
 
+/**
+ * Surge one pod and never drop below the current capacity (a GPU pod is slow to replace),
+ * except on a ReadWriteOnce cache: its volume attaches to one node, so the old pod goes first.
+ */
+function rolloutStrategy(cache: ModelCache): kplus.DeploymentStrategy {
+  const singleAttach = cache.kind === ModelCacheKind.NEW_CLAIM && cache.settings.accessMode === CacheAccessMode.READ_WRITE_ONCE;
+  return kplus.DeploymentStrategy.rollingUpdate({
+    maxSurge: kplus.PercentOrAbsolute.absolute(singleAttach ? 0 : 1),
+    maxUnavailable: kplus.PercentOrAbsolute.absolute(singleAttach ? 1 : 0),
+  });
+}
+
 /** `org/Model-Name` → `Model-Name`. */
 function defaultServedName(model: string): string {
   const segments = model.split('/').filter(s => s !== '');
@@ -498,11 +513,12 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
   }
   if (props.hfToken) validateSecretRef('hfToken', props.hfToken);
   if (props.apiKey) validateSecretRef('apiKey', props.apiKey);
+  if (servedModelName === '') throw invalid('servedModelName', servedModelName, 'must not be empty');
   requireLabelValue('servedModelName', servedModelName);
 
   const accelerator = props.accelerator;
   if (accelerator.needsCustomImage && props.image === undefined) {
-    throw invalid('image', undefined, `must be set for a ${accelerator.kind} pool: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for ${accelerator.kind}`);
+    throw invalid('image', undefined, `must be set for accelerator kind ${accelerator.kind}: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for ${accelerator.kind}`);
   }
   if (props.image !== undefined && (!props.image.trim() || /\s/.test(props.image))) {
     throw invalid('image', props.image, 'must be an image reference without whitespace');

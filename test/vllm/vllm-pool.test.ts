@@ -1,0 +1,648 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import {
+  Accelerator, CacheAccessMode, CapacityType, ModelCache, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype, VllmPool,
+  VllmPoolProps,
+} from '../../lib';
+import { allOfKind, containerOf, envOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { expectValidManifests } from '../util/validate';
+
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const SERVED = 'Llama-3.1-8B-Instruct';
+const PRODUCT_LABEL = 'nvidia.com/gpu.product';
+
+/** A pool in namespace `llm` (NVIDIA, 1 GPU, Llama 3.1 8B unless overridden), synthesized and strictly validated. */
+function render(props: Partial<VllmPoolProps> = {}): { manifests: Manifest[]; pool: VllmPool } {
+  const chart = testChart();
+  const pool = new VllmPool(chart, 'pool', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), ...props });
+  const manifests = synth(chart);
+  expectValidManifests(manifests);
+  return { manifests, pool };
+}
+
+/** A pool that is only constructed (for errors raised in the constructor). */
+function make(props: Partial<VllmPoolProps> = {}): VllmPool {
+  return new VllmPool(testChart(), 'pool', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), ...props });
+}
+
+function deploymentOf(manifests: Manifest[]): Manifest {
+  return oneOfKind(manifests, 'Deployment');
+}
+
+function podSpecOf(manifests: Manifest[]): Manifest {
+  return deploymentOf(manifests).spec.template.spec;
+}
+
+function vllmContainer(manifests: Manifest[]): Manifest {
+  return containerOf(deploymentOf(manifests), 'vllm');
+}
+
+/** The pod volume mounted at `mountPath` in the vLLM container. */
+function volumeAt(manifests: Manifest[], mountPath: string): Manifest {
+  const mount = vllmContainer(manifests).volumeMounts.find((m: Manifest) => m.mountPath === mountPath);
+  if (!mount) throw new Error(`nothing mounted at ${mountPath}`);
+  return podSpecOf(manifests).volumes.find((v: Manifest) => v.name === mount.name);
+}
+
+/** The value following `flag` in the container args. */
+function flagValue(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+describe('defaults', () => {
+  const { manifests, pool } = render();
+  const deployment = deploymentOf(manifests);
+  const podSpec = deployment.spec.template.spec;
+  const container = vllmContainer(manifests);
+
+  test('snapshot', () => {
+    expect(manifests).toMatchSnapshot();
+  });
+
+  test('renders a Deployment, a Service and a PodDisruptionBudget, and no PersistentVolumeClaim', () => {
+    expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
+    expect(allOfKind(manifests, 'PersistentVolumeClaim')).toHaveLength(0);
+    for (const m of manifests) expect(m.metadata.namespace).toBe('llm');
+  });
+
+  test('the pinned upstream CUDA image', () => {
+    expect(container.image).toBe(VLLM_IMAGE);
+    expect(container.image).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
+  });
+
+  test('args: the model positional first, then served name, port and shutdown timeout', () => {
+    expect(container.args).toEqual([MODEL, '--served-model-name', SERVED, '--port', '8000', '--shutdown-timeout', '600']);
+    expect(pool.servedModelName).toBe(SERVED);
+  });
+
+  test('never a deprecated, removed or ignored flag', () => {
+    for (const flag of ['--model', '--disable-log-requests', '--swap-space', '--device']) {
+      expect(container.args).not.toContain(flag);
+    }
+    expect(container.command).toBeUndefined();
+  });
+
+  test('one GPU requested and limited alike, CPU requested, memory requested equal to its limit', () => {
+    expect(container.resources.requests['nvidia.com/gpu']).toBe(1);
+    expect(container.resources.limits['nvidia.com/gpu']).toBe(1);
+    expect(container.resources.requests.cpu).toBe('4');
+    expect(container.resources.limits.cpu).toBeUndefined();
+    expect(container.resources.requests.memory).toBe('32768Mi');
+    expect(container.resources.limits.memory).toBe(container.resources.requests.memory);
+  });
+
+  test('/dev/shm is a memory-backed emptyDir of 2 GiB without parallelism', () => {
+    expect(volumeAt(manifests, '/dev/shm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '2048Mi' });
+  });
+
+  test('startup probe: python3 checks the served model, budgeted 20 minutes', () => {
+    const startup = container.startupProbe;
+    expect(startup.exec.command.slice(0, 2)).toEqual(['python3', '-c']);
+    expect(startup.failureThreshold * startup.periodSeconds).toBe(1200);
+    const script: string = startup.exec.command[2];
+    expect(script).toContain('/v1/models');
+    expect(script).toContain('/health');
+    expect(script).toContain('VLLM_API_KEY');
+    expect(script).toContain(`"${SERVED}"`);
+  });
+
+  test('readiness runs the same model check; liveness is GET /health without an initial delay', () => {
+    expect(container.readinessProbe.exec.command).toEqual(container.startupProbe.exec.command);
+    expect(container.livenessProbe.httpGet).toMatchObject({ path: '/health', port: 8000 });
+    expect(container.livenessProbe.initialDelaySeconds).toBeUndefined();
+    expect(container.livenessProbe.exec).toBeUndefined();
+  });
+
+  test('graceful drain: preStop sleeps 15 s, the grace period covers it, the shutdown timeout and a margin', () => {
+    expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
+    expect(podSpec.terminationGracePeriodSeconds).toBe(15 + 600 + 15);
+  });
+
+  test('service links are off, so no VLLM_PORT=tcp://… is injected', () => {
+    expect(podSpec.enableServiceLinks).toBe(false);
+  });
+
+  test('Service: ClusterIP, port http 8000, selecting the pool pods', () => {
+    const service = oneOfKind(manifests, 'Service');
+    expect(service.spec.type).toBe('ClusterIP');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 8000 }]);
+    const podLabels = deployment.spec.template.metadata.labels;
+    expect(Object.keys(service.spec.selector).length).toBeGreaterThan(0);
+    for (const [k, v] of Object.entries(service.spec.selector)) expect(podLabels[k]).toBe(v);
+    expect(container.ports).toEqual([{ containerPort: 8000, name: 'http' }]);
+  });
+
+  test('PodDisruptionBudget: one pod down at a time, selecting the pool pods', () => {
+    const pdb = oneOfKind(manifests, 'PodDisruptionBudget');
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    const podLabels = deployment.spec.template.metadata.labels;
+    for (const [k, v] of Object.entries(pdb.spec.selector.matchLabels)) expect(podLabels[k]).toBe(v);
+  });
+
+  test('hardened: non-root 1000, read-only root filesystem, ALL capabilities dropped, no token', () => {
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
+    expect(podSpec.automountServiceAccountToken).toBe(false);
+  });
+
+  test('HOME on a writable /tmp emptyDir, the Hugging Face cache at /models', () => {
+    const env = envOf(container);
+    expect(env.HOME.value).toBe('/tmp');
+    expect(env.HF_HOME.value).toBe('/models');
+    expect(volumeAt(manifests, '/tmp').emptyDir).toBeDefined();
+    expect(volumeAt(manifests, '/models').emptyDir).toEqual({});
+  });
+
+  test('tolerates the GPU taint; no node affinity without a product', () => {
+    expect(podSpec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(podSpec.affinity).toBeUndefined();
+  });
+
+  test('two replicas (one keeps serving through a drain), rolling by surging one pod and never dropping one', () => {
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  });
+
+  test('the progress deadline covers the model load budget plus ten minutes', () => {
+    expect(deployment.spec.progressDeadlineSeconds).toBe(1200 + 600);
+  });
+
+  test('soft spread over nodes and zones', () => {
+    const constraints = podSpec.topologySpreadConstraints;
+    expect(constraints.map((c: Manifest) => c.topologyKey)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+    for (const c of constraints) {
+      expect(c.whenUnsatisfiable).toBe('ScheduleAnyway');
+      expect(c.labelSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+    }
+  });
+
+  test('url names the Service in the chart namespace, port 8000, /v1', () => {
+    const service = oneOfKind(manifests, 'Service');
+    expect(pool.url).toBe(`http://${service.metadata.name}.llm.svc.cluster.local:8000/v1`);
+    expect(pool.port).toBe(8000);
+    expect(pool.namespace).toBe('llm');
+  });
+
+  test('no credentials without Secrets', () => {
+    const env = envOf(container);
+    expect(env.HF_TOKEN).toBeUndefined();
+    expect(env.VLLM_API_KEY).toBeUndefined();
+    expect(pool.apiKey).toBeUndefined();
+  });
+});
+
+describe('metrics', () => {
+  const pool = make();
+  const scope = `{namespace="llm",model_name="${SERVED}"}`;
+
+  test('helpers scope the vLLM V1 metrics to the namespace and the served model', () => {
+    expect(pool.metricRequestsWaiting().selector).toBe(`vllm:num_requests_waiting${scope}`);
+    expect(pool.metricRequestsRunning().selector).toBe(`vllm:num_requests_running${scope}`);
+    expect(pool.metricKvCacheUsage().name).toBe('vllm:kv_cache_usage_perc');
+    expect(pool.metricTimeToFirstToken().bucketSelector).toBe(`vllm:time_to_first_token_seconds_bucket${scope}`);
+    expect(pool.metricE2eRequestLatency().bucketSelector).toBe(`vllm:e2e_request_latency_seconds_bucket${scope}`);
+    expect(pool.metricRequestQueueTime().name).toBe('vllm:request_queue_time_seconds');
+    expect(pool.metricInterTokenLatency().name).toBe('vllm:inter_token_latency_seconds');
+    expect(pool.metricPreemptions().selector).toBe(`vllm:num_preemptions_total${scope}`);
+    expect(pool.metricPromptTokens().name).toBe('vllm:prompt_tokens_total');
+    expect(pool.metricGenerationTokens().name).toBe('vllm:generation_tokens_total');
+    expect(pool.metricRequestSuccess().name).toBe('vllm:request_success_total');
+  });
+
+  test('no helper produces a removed metric name', () => {
+    const helpers = [
+      pool.metricRequestsWaiting(), pool.metricRequestsRunning(), pool.metricKvCacheUsage(), pool.metricTimeToFirstToken(),
+      pool.metricE2eRequestLatency(), pool.metricRequestQueueTime(), pool.metricInterTokenLatency(), pool.metricPreemptions(),
+      pool.metricPromptTokens(), pool.metricGenerationTokens(), pool.metricRequestSuccess(),
+    ];
+    const removed = ['vllm:gpu_cache_usage_perc', 'vllm:cpu_cache_usage_perc', 'vllm:time_per_output_token_seconds', 'vllm:num_requests_swapped'];
+    for (const metric of helpers) {
+      expect(metric.name).toMatch(/^vllm:/);
+      expect(removed).not.toContain(metric.name);
+      expect(metric.selector).toContain(scope);
+    }
+  });
+
+  test('a custom served name scopes the metrics', () => {
+    expect(make({ servedModelName: 'llama-8b' }).metricRequestsWaiting().selector)
+      .toBe('vllm:num_requests_waiting{namespace="llm",model_name="llama-8b"}');
+  });
+});
+
+describe('model and credentials', () => {
+  test('revision renders --revision', () => {
+    const args: string[] = vllmContainer(render({ revision: '0e9e39f249a16976918f6564b8830bc894c89659' }).manifests).args;
+    expect(flagValue(args, '--revision')).toBe('0e9e39f249a16976918f6564b8830bc894c89659');
+    expect(args[0]).toBe(MODEL);
+  });
+
+  test('hfToken and apiKey come from Secrets as HF_TOKEN and VLLM_API_KEY, never as literal values', () => {
+    const { manifests, pool } = render({ hfToken: { secretName: 'hf', key: 'token' }, apiKey: { secretName: 'vllm-keys', key: 'llama' } });
+    const container = vllmContainer(manifests);
+    const env = envOf(container);
+    expect(env.HF_TOKEN).toEqual({ name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } });
+    expect(env.VLLM_API_KEY).toEqual({ name: 'VLLM_API_KEY', valueFrom: { secretKeyRef: { name: 'vllm-keys', key: 'llama' } } });
+    for (const flag of ['--api-key', '--hf-token']) expect(container.args).not.toContain(flag);
+    expect(pool.apiKey).toEqual({ secretName: 'vllm-keys', key: 'llama' });
+  });
+
+  test('servedModelName overrides the derived name in the args and the probes', () => {
+    const container = vllmContainer(render({ servedModelName: 'llama-8b' }).manifests);
+    expect(flagValue(container.args, '--served-model-name')).toBe('llama-8b');
+    expect(container.startupProbe.exec.command[2]).toContain('"llama-8b"');
+  });
+
+  test('engine options come after the pool\'s own flags', () => {
+    const args: string[] = vllmContainer(render({
+      revision: 'main',
+      engine: { maxModelLenTokens: 8192, dtype: VllmDtype.BFLOAT16, enablePrefixCaching: true, extraArgs: ['--seed', '42'] },
+    }).manifests).args;
+    expect(args).toEqual([
+      MODEL, '--served-model-name', SERVED, '--port', '8000', '--revision', 'main', '--shutdown-timeout', '600',
+      '--max-model-len', '8192', '--dtype', 'bfloat16', '--enable-prefix-caching', '--seed', '42',
+    ]);
+  });
+});
+
+describe('accelerators', () => {
+  test('tensor parallelism over two GPUs: two GPUs requested, 20 GiB /dev/shm, resources per GPU', () => {
+    const { manifests } = render({ accelerator: Accelerator.nvidiaGpu(2), engine: { tensorParallelSize: 2 } });
+    const container = vllmContainer(manifests);
+    expect(container.resources.requests['nvidia.com/gpu']).toBe(2);
+    expect(container.resources.limits['nvidia.com/gpu']).toBe(2);
+    expect(container.resources.requests.cpu).toBe('8');
+    expect(container.resources.limits.memory).toBe('65536Mi');
+    expect(volumeAt(manifests, '/dev/shm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '20480Mi' });
+    expect(flagValue(container.args, '--tensor-parallel-size')).toBe('2');
+  });
+
+  test('a GPU product and a node selector are ANDed in one required node selector term', () => {
+    const podSpec = podSpecOf(render({
+      accelerator: Accelerator.nvidiaGpu(1, { product: 'NVIDIA-A100-SXM4-80GB' }),
+      nodeSelector: { 'example.com/pool': 'gpu' },
+    }).manifests);
+    const terms = podSpec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    expect(terms).toHaveLength(1);
+    expect(terms[0].matchExpressions).toEqual([
+      { key: PRODUCT_LABEL, operator: 'In', values: ['NVIDIA-A100-SXM4-80GB'] },
+      { key: 'example.com/pool', operator: 'In', values: ['gpu'] },
+    ]);
+    expect(podSpec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  });
+
+  test('a MIG slice requests its profile resource, not whole GPUs, and tolerates the GPU taint', () => {
+    const { manifests } = render({ accelerator: Accelerator.mig('1g.10gb') });
+    const container = vllmContainer(manifests);
+    expect(container.resources.requests['nvidia.com/mig-1g.10gb']).toBe(1);
+    expect(container.resources.limits['nvidia.com/mig-1g.10gb']).toBe(1);
+    expect(container.resources.requests['nvidia.com/gpu']).toBeUndefined();
+    expect(container.resources.limits['nvidia.com/gpu']).toBeUndefined();
+    expect(container.image).toBe(VLLM_IMAGE);
+    expect(podSpecOf(manifests).tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  test('an AMD pool requests amd.com/gpu with the image given and tolerates the AMD taint', () => {
+    const { manifests } = render({ accelerator: Accelerator.amdGpu(1), image: 'rocm/vllm:rocm6.4_vllm_0.10.1' });
+    const container = vllmContainer(manifests);
+    expect(container.image).toBe('rocm/vllm:rocm6.4_vllm_0.10.1');
+    expect(container.resources.requests['amd.com/gpu']).toBe(1);
+    expect(container.resources.limits['amd.com/gpu']).toBe(1);
+    expect(container.resources.requests['nvidia.com/gpu']).toBeUndefined();
+    expect(podSpecOf(manifests).tolerations).toEqual([{ key: 'amd.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  test('a Neuron pool requests devices, parallel over their NeuronCores, with the image given', () => {
+    const { manifests } = render({ accelerator: Accelerator.neuron(1), image: 'registry.local/vllm-neuron:0.1.0', engine: { tensorParallelSize: 2 } });
+    const container = vllmContainer(manifests);
+    expect(container.image).toBe('registry.local/vllm-neuron:0.1.0');
+    expect(container.resources.requests['aws.amazon.com/neuron']).toBe(1);
+    expect(container.resources.limits['aws.amazon.com/neuron']).toBe(1);
+    expect(flagValue(container.args, '--tensor-parallel-size')).toBe('2');
+    expect(podSpecOf(manifests).tolerations).toEqual([{ key: 'aws.amazon.com/neuron', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+
+  test('a CPU pool: no extended resource, no toleration, 16 GiB memory', () => {
+    const { manifests } = render({ accelerator: Accelerator.cpu(), image: 'registry.local/vllm-cpu:0.1.0' });
+    const container = vllmContainer(manifests);
+    expect(container.image).toBe('registry.local/vllm-cpu:0.1.0');
+    expect(container.resources).toEqual({ requests: { cpu: '4', memory: '16384Mi' }, limits: { memory: '16384Mi' } });
+    expect(podSpecOf(manifests).tolerations).toBeUndefined();
+    expect(podSpecOf(manifests).affinity).toBeUndefined();
+  });
+
+  test('extended resources are requested and limited alike, next to the GPU', () => {
+    const resources = vllmContainer(render({ extendedResources: { 'vpc.amazonaws.com/efa': 1 } }).manifests).resources;
+    expect(resources.requests['vpc.amazonaws.com/efa']).toBe(1);
+    expect(resources.limits['vpc.amazonaws.com/efa']).toBe(1);
+    expect(resources.requests['nvidia.com/gpu']).toBe(1);
+  });
+
+  test('custom CPU and memory', () => {
+    const resources = vllmContainer(render({ resources: { cpu: kplus.Cpu.units(8), memory: Size.gibibytes(64) } }).manifests).resources;
+    expect(resources.requests).toMatchObject({ cpu: '8', memory: '65536Mi' });
+    expect(resources.limits).toEqual({ memory: '65536Mi', 'nvidia.com/gpu': 1 });
+  });
+
+  test('a custom /dev/shm size', () => {
+    expect(volumeAt(render({ shmSize: Size.gibibytes(8) }).manifests, '/dev/shm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '8192Mi' });
+  });
+});
+
+describe('scheduling', () => {
+  test('a spot preference is a preferred node affinity on karpenter.sh/capacity-type, weight 100', () => {
+    const affinity = podSpecOf(render({ capacity: { prefer: CapacityType.SPOT } }).manifests).affinity.nodeAffinity;
+    expect(affinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 100, preference: { matchExpressions: [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['spot'] }] } },
+    ]);
+    expect(affinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+  });
+
+  test('a capacity preference with a custom node label, value and weight', () => {
+    const affinity = podSpecOf(render({
+      capacity: { prefer: CapacityType.ON_DEMAND, nodeLabel: 'eks.amazonaws.com/capacityType', labelValue: 'ON_DEMAND', weight: 40 },
+    }).manifests).affinity.nodeAffinity;
+    expect(affinity.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 40, preference: { matchExpressions: [{ key: 'eks.amazonaws.com/capacityType', operator: 'In', values: ['ON_DEMAND'] }] } },
+    ]);
+  });
+
+  test('BIN_PACK prefers nodes already running the pool and drops the spread', () => {
+    const { manifests } = render({ placement: PoolPlacement.BIN_PACK });
+    const podSpec = podSpecOf(manifests);
+    const preferred = podSpec.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+    expect(preferred).toHaveLength(1);
+    expect(preferred[0].weight).toBe(100);
+    expect(preferred[0].podAffinityTerm.topologyKey).toBe('kubernetes.io/hostname');
+    expect(preferred[0].podAffinityTerm.labelSelector.matchLabels).toEqual(deploymentOf(manifests).spec.selector.matchLabels);
+    expect(podSpec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toBeUndefined();
+    expect(podSpec.topologySpreadConstraints).toBeUndefined();
+  });
+
+  test('SPREAD (the default) renders two soft topology spread constraints and no pod affinity', () => {
+    const podSpec = podSpecOf(render({ placement: PoolPlacement.SPREAD }).manifests);
+    expect(podSpec.topologySpreadConstraints).toHaveLength(2);
+    for (const c of podSpec.topologySpreadConstraints) expect(c.whenUnsatisfiable).toBe('ScheduleAnyway');
+    expect(podSpec.affinity).toBeUndefined();
+  });
+
+  test('priority class and runtime class', () => {
+    const podSpec = podSpecOf(render({ priorityClassName: 'llm-serving', runtimeClassName: 'nvidia' }).manifests);
+    expect(podSpec.priorityClassName).toBe('llm-serving');
+    expect(podSpec.runtimeClassName).toBe('nvidia');
+  });
+
+  test('replicas and PodDisruptionBudget maxUnavailable', () => {
+    const { manifests } = render({ replicas: 3, maxUnavailable: 2 });
+    expect(deploymentOf(manifests).spec.replicas).toBe(3);
+    expect(oneOfKind(manifests, 'PodDisruptionBudget').spec.maxUnavailable).toBe(2);
+  });
+});
+
+describe('model cache', () => {
+  test('an emptyDir with a size limit', () => {
+    const { manifests } = render({ modelCache: ModelCache.emptyDir(Size.gibibytes(100)) });
+    expect(volumeAt(manifests, '/models').emptyDir).toEqual({ sizeLimit: '102400Mi' });
+    expect(allOfKind(manifests, 'PersistentVolumeClaim')).toHaveLength(0);
+  });
+
+  test('an existing claim is mounted at /models and not rendered', () => {
+    const { manifests, pool } = render({ modelCache: ModelCache.existingClaim('model-cache-llama') });
+    expect(volumeAt(manifests, '/models').persistentVolumeClaim.claimName).toBe('model-cache-llama');
+    expect(allOfKind(manifests, 'PersistentVolumeClaim')).toHaveLength(0);
+    expect(pool.cacheClaim).toBeUndefined();
+  });
+
+  test('a new claim is rendered (size, storage class, ReadWriteMany) and mounted at /models', () => {
+    const { manifests, pool } = render({ replicas: 2, modelCache: ModelCache.newClaim({ size: Size.gibibytes(200), storageClassName: 'efs-sc' }) });
+    const pvc = oneOfKind(manifests, 'PersistentVolumeClaim');
+    expect(pvc.spec.resources.requests.storage).toBe('200Gi');
+    expect(pvc.spec.storageClassName).toBe('efs-sc');
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(pvc.metadata.namespace).toBe('llm');
+    expect(volumeAt(manifests, '/models').persistentVolumeClaim.claimName).toBe(pvc.metadata.name);
+    expect(pool.cacheClaim).toBeDefined();
+    expect(envOf(vllmContainer(manifests)).HF_HOME.value).toBe('/models');
+  });
+
+  test('a ReadWriteOnce claim for a single replica: the old pod goes before the new one attaches the volume', () => {
+    const { manifests } = render({ replicas: 1, modelCache: ModelCache.newClaim({ size: Size.gibibytes(50), accessMode: CacheAccessMode.READ_WRITE_ONCE }) });
+    const pvc = oneOfKind(manifests, 'PersistentVolumeClaim');
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+    expect(pvc.spec.storageClassName).toBeUndefined();
+    expect(oneOfKind(manifests, 'Deployment').spec.strategy.rollingUpdate).toEqual({ maxSurge: 0, maxUnavailable: 1 });
+  });
+
+  test('a created claim carries the pool\'s recommended labels', () => {
+    const { manifests } = render({ modelCache: ModelCache.newClaim({ size: Size.gibibytes(50) }) });
+    expect(oneOfKind(manifests, 'PersistentVolumeClaim').metadata.labels).toEqual(oneOfKind(manifests, 'Deployment').metadata.labels);
+  });
+});
+
+describe('runtime and lifecycle', () => {
+  test('runAsUser 0 runs as root', () => {
+    const { manifests } = render({ runAsUser: 0 });
+    const container = vllmContainer(manifests);
+    expect(container.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, capabilities: { drop: ['ALL'] } });
+    expect(podSpecOf(manifests).securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 });
+  });
+
+  test('a custom non-root user', () => {
+    const { manifests } = render({ runAsUser: 2000 });
+    expect(vllmContainer(manifests).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, runAsGroup: 2000 });
+    expect(podSpecOf(manifests).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, fsGroup: 2000 });
+  });
+
+  test('maxModelLoadTime sizes the startup probe and the progress deadline', () => {
+    const { manifests } = render({ maxModelLoadTime: Duration.minutes(40) });
+    const startup = vllmContainer(manifests).startupProbe;
+    expect(startup.failureThreshold).toBe(240);
+    expect(startup.periodSeconds).toBe(10);
+    expect(deploymentOf(manifests).spec.progressDeadlineSeconds).toBe(2400 + 600);
+  });
+
+  test('maxRequestDuration and drainDelay set the shutdown timeout, the preStop sleep and the grace period', () => {
+    const { manifests } = render({ maxRequestDuration: Duration.minutes(30), drainDelay: Duration.seconds(20) });
+    const container = vllmContainer(manifests);
+    expect(flagValue(container.args, '--shutdown-timeout')).toBe('1800');
+    expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
+    expect(podSpecOf(manifests).terminationGracePeriodSeconds).toBe(20 + 1800 + 15);
+  });
+
+  test('serviceName names the Service and the url', () => {
+    const { manifests, pool } = render({ serviceName: 'llama-8b' });
+    expect(oneOfKind(manifests, 'Service').metadata.name).toBe('llama-8b');
+    expect(pool.url).toBe('http://llama-8b.llm.svc.cluster.local:8000/v1');
+  });
+});
+
+describe('bad input', () => {
+  const LABEL_RULE = 'must be a valid Kubernetes label value: at most 63 alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric';
+
+  test('parallelism that does not match the GPUs per pod', () => {
+    expect(() => make({ accelerator: Accelerator.nvidiaGpu(2) })).toThrow(
+      "'engine.tensorParallelSize' (1) × pipelineParallelSize (1) must equal the 2 accelerator devices per pod (nvidia.com/gpu): vLLM spreads one model over exactly that many");
+    expect(() => make({ engine: { tensorParallelSize: 2, pipelineParallelSize: 2 }, accelerator: Accelerator.nvidiaGpu(2) })).toThrow(
+      "'engine.tensorParallelSize' (2) × pipelineParallelSize (2) must equal the 2 accelerator devices per pod (nvidia.com/gpu): vLLM spreads one model over exactly that many");
+  });
+
+  test('Neuron parallelism counts NeuronCores', () => {
+    expect(() => make({ accelerator: Accelerator.neuron(1), image: 'registry.local/vllm-neuron:0.1.0' })).toThrow(
+      "'engine.tensorParallelSize' (1) × pipelineParallelSize (1) must equal the 2 accelerator devices per pod (aws.amazon.com/neuron): vLLM spreads one model over exactly that many");
+  });
+
+  test('gpuMemoryUtilization out of (0, 1]', () => {
+    expect(() => make({ engine: { gpuMemoryUtilization: 1.5 } })).toThrow("'engine.gpuMemoryUtilization' (1.5) must be greater than 0 and at most 1");
+    expect(() => make({ engine: { gpuMemoryUtilization: 0 } })).toThrow("'engine.gpuMemoryUtilization' (0) must be greater than 0 and at most 1");
+  });
+
+  test('tensor parallelism on a MIG slice', () => {
+    expect(() => make({ accelerator: Accelerator.mig('1g.10gb'), engine: { tensorParallelSize: 2 } })).toThrow(
+      "'engine.tensorParallelSize' (2) must be 1 on a MIG slice (nvidia.com/mig-1g.10gb): a pod gets one MIG device, and a container must not request two MIG types");
+  });
+
+  test('an accelerator resource in extendedResources', () => {
+    expect(() => make({ extendedResources: { 'amd.com/gpu': 1 } })).toThrow(
+      "'extendedResources.amd.com/gpu' (1) is an accelerator resource: a pool runs on one accelerator type, set by 'accelerator' (nvidia.com/gpu)");
+    expect(() => make({ extendedResources: { 'nvidia.com/mig-1g.10gb': 1 } })).toThrow(
+      "'extendedResources.nvidia.com/mig-1g.10gb' (1) is an accelerator resource: a pool runs on one accelerator type, set by 'accelerator' (nvidia.com/gpu)");
+  });
+
+  test('a malformed or fractional extended resource', () => {
+    expect(() => make({ extendedResources: { efa: 1 } })).toThrow(
+      "'extendedResources' (\"efa\") must be an extended resource name like 'vpc.amazonaws.com/efa' (<domain>/<name>)");
+    expect(() => make({ extendedResources: { 'vpc.amazonaws.com/efa': 0.5 } })).toThrow(
+      "'extendedResources.vpc.amazonaws.com/efa' (0.5) must be a whole number greater than 0");
+  });
+
+  test('an unknown quantization or dtype', () => {
+    expect(() => make({ engine: { quantization: 'int3' as any } })).toThrow(
+      `'engine.quantization' ("int3") must be one of: ${Object.values(Quantization).join(', ')}`);
+    expect(() => make({ engine: { dtype: 'int4' as any } })).toThrow(
+      "'engine.dtype' (\"int4\") must be one of: auto, half, float16, bfloat16, float, float32");
+  });
+
+  test('a served model name that is not a label value, given or derived', () => {
+    expect(() => make({ servedModelName: 'Llama 3' })).toThrow(`'servedModelName' ("Llama 3") ${LABEL_RULE}`);
+    const long = 'a'.repeat(64);
+    expect(() => make({ model: `org/${long}` })).toThrow(`'servedModelName' ("${long}") ${LABEL_RULE}`);
+    expect(() => make({ model: 'org/model+v2' })).toThrow(`'servedModelName' ("model+v2") ${LABEL_RULE}`);
+  });
+
+  test('a model load budget shorter than the probe period', () => {
+    expect(() => make({ maxModelLoadTime: Duration.seconds(5) })).toThrow(
+      "'maxModelLoadTime' (\"5s\") must be at least the startup probe period (10s); loading a model usually takes minutes");
+  });
+
+  test('a Service named vllm', () => {
+    expect(() => make({ serviceName: 'vllm' })).toThrow(
+      "'serviceName' (\"vllm\") must not be \"vllm\": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name");
+  });
+
+  test('a Service name that is not a DNS-1035 label', () => {
+    const rule = 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric';
+    expect(() => make({ serviceName: '8b-llama' })).toThrow(`'serviceName' ("8b-llama") ${rule}`);
+    expect(() => make({ serviceName: 'Llama' })).toThrow(`'serviceName' ("Llama") ${rule}`);
+  });
+
+  test('no image for an AMD, Neuron or CPU pool', () => {
+    expect(() => make({ accelerator: Accelerator.amdGpu(1) })).toThrow(
+      `'image' (undefined) must be set for accelerator kind amd-gpu: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for amd-gpu`);
+    expect(() => make({ accelerator: Accelerator.neuron(1), engine: { tensorParallelSize: 2 } })).toThrow(
+      `'image' (undefined) must be set for accelerator kind aws-neuron: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for aws-neuron`);
+    expect(() => make({ accelerator: Accelerator.cpu() })).toThrow(
+      `'image' (undefined) must be set for accelerator kind cpu: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for cpu`);
+  });
+
+  test('/dev/shm as large as the memory limit', () => {
+    expect(() => make({ shmSize: Size.gibibytes(32) })).toThrow(
+      "'shmSize' (\"32768Mi\") must be less than the memory limit (32768Mi): /dev/shm is memory-backed and counts against it");
+    expect(() => make({ accelerator: Accelerator.nvidiaGpu(2), engine: { tensorParallelSize: 2 }, resources: { memory: Size.gibibytes(16) } })).toThrow(
+      "'shmSize' (\"20480Mi\") must be less than the memory limit (16384Mi): /dev/shm is memory-backed and counts against it");
+  });
+
+  test('an empty served model name', () => {
+    expect(() => make({ servedModelName: '' })).toThrow("'servedModelName' (\"\") must not be empty");
+  });
+
+  test('a ReadWriteOnce cache claim with the default two replicas', () => {
+    expect(() => make({ modelCache: ModelCache.newClaim({ size: Size.gibibytes(50), accessMode: CacheAccessMode.READ_WRITE_ONCE }) })).toThrow(
+      "'modelCache.accessMode' (\"ReadWriteOnce\") cannot serve 2 replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY, or set replicas to 1");
+  });
+
+  test('a ReadWriteOnce cache claim for two replicas', () => {
+    expect(() => make({ replicas: 2, modelCache: ModelCache.newClaim({ size: Size.gibibytes(50), accessMode: CacheAccessMode.READ_WRITE_ONCE }) })).toThrow(
+      "'modelCache.accessMode' (\"ReadWriteOnce\") cannot serve 2 replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY, or set replicas to 1");
+  });
+
+  test('bad model cache settings', () => {
+    expect(() => ModelCache.newClaim({ size: Size.gibibytes(0) })).toThrow("'modelCache.size' (\"0Gi\") must be greater than 0");
+    expect(() => ModelCache.existingClaim('Models')).toThrow(
+      "'modelCache.claimName' (\"Models\") must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric");
+  });
+
+  test.each([
+    [['--model', 'x'], '--model', 'must not set --model: the pool passes the model as the positional argument of \'vllm serve\' (--model is deprecated for serve)'],
+    [['--revision', 'main'], '--revision', 'must not set --revision: set the pool\'s \'revision\' prop'],
+    [['--shutdown-timeout', '30'], '--shutdown-timeout', 'must not set --shutdown-timeout: the pool derives it from \'maxRequestDuration\' so that the drain and the grace period agree'],
+    [['--hf-token', 'hf_x'], '--hf-token', 'must not set --hf-token: a token on the command line is visible in the pod spec; set the pool\'s \'hfToken\' Secret reference (HF_TOKEN)'],
+  ])('extraArgs %j are refused', (extraArgs, flag, rule) => {
+    expect(() => make({ engine: { extraArgs } })).toThrow(`'engine.extraArgs[0]' ("${flag}") ${rule}`);
+  });
+
+  test('an empty or whitespace model', () => {
+    expect(() => make({ model: '' })).toThrow("'model' (\"\") must be a Hugging Face repository id or a path, without whitespace");
+    expect(() => make({ model: 'meta-llama/Llama 3' })).toThrow(
+      "'model' (\"meta-llama/Llama 3\") must be a Hugging Face repository id or a path, without whitespace");
+  });
+
+  test('an empty revision', () => {
+    expect(() => make({ revision: ' ' })).toThrow("'revision' (\" \") must be a branch, tag or commit, without whitespace");
+  });
+
+  test('a capacity weight out of 1 to 100', () => {
+    expect(() => make({ capacity: { prefer: CapacityType.SPOT, weight: 0 } })).toThrow("'capacity.weight' (0) must be a whole number from 1 to 100");
+    expect(() => make({ capacity: { prefer: CapacityType.SPOT, weight: 101 } })).toThrow("'capacity.weight' (101) must be a whole number from 1 to 100");
+  });
+
+  test('invalid Secret references', () => {
+    expect(() => make({ hfToken: { secretName: 'HF', key: 'token' } })).toThrow(
+      "'hfToken.secretName' (\"HF\") must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric");
+    expect(() => make({ apiKey: { secretName: 'keys', key: 'a/b' } })).toThrow(
+      "'apiKey.key' (\"a/b\") must be a valid Secret key: alphanumerics, '-', '_' or '.'");
+  });
+
+  test('non-positive counts and durations', () => {
+    expect(() => make({ replicas: 0 })).toThrow("'replicas' (0) must be a whole number greater than 0");
+    expect(() => make({ maxUnavailable: 0 })).toThrow("'maxUnavailable' (0) must be a whole number greater than 0");
+    expect(() => make({ runAsUser: -1 })).toThrow("'runAsUser' (-1) must be a whole number greater than or equal to 0");
+    expect(() => make({ maxRequestDuration: Duration.seconds(0) })).toThrow("'maxRequestDuration' (0) must be greater than 0");
+    expect(() => make({ drainDelay: Duration.seconds(0) })).toThrow("'drainDelay' (0) must be greater than 0");
+  });
+
+  test('a node selector value that is not a label value', () => {
+    expect(() => make({ nodeSelector: { 'example.com/pool': 'gpu pool' } })).toThrow(`'nodeSelector.example.com/pool' ("gpu pool") ${LABEL_RULE}`);
+  });
+
+  test('a chart without a namespace', () => {
+    expect(() => new VllmPool(testChart(null), 'pool', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) })).toThrow(
+      "'Chart.namespace' (undefined) must be set for VllmPool: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: '...' }))");
+    expect(() => new VllmPool(new Chart(Testing.app(), 'bare'), 'pool', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) })).toThrow(
+      "'Chart.namespace' (undefined) must be set for VllmPool");
+  });
+});
+
+describe('autoscaling-ready', () => {
+  test('an autoscaler on the Deployment removes spec.replicas', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) });
+    new kplus.HorizontalPodAutoscaler(chart, 'hpa', { target: pool.deployment, maxReplicas: 4, minReplicas: 1 });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    expect(oneOfKind(manifests, 'Deployment').spec.replicas).toBeUndefined();
+  });
+});
