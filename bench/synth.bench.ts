@@ -1,9 +1,9 @@
 /**
- * Synth time and memory as the fleet grows: one LiteLLM proxy fronting N model groups.
+ * Synth time and memory as the fleet grows: one LiteLLM proxy fronting N vLLM pools, one model group each.
  * Run with `npm run bench`; prints a table, asserts nothing (timings are machine-dependent).
  */
 import { App, Chart } from 'cdk8s';
-import { LiteLLMProxy } from '../lib';
+import { Accelerator, LiteLLMProxy, VllmPool } from '../lib';
 
 function synthFleet(models: number): { ms: number; heapMiB: number; objects: number } {
   global.gc?.();
@@ -13,7 +13,8 @@ function synthFleet(models: number): { ms: number; heapMiB: number; objects: num
   const chart = new Chart(app, 'fleet', { namespace: 'llm' });
   const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
   for (let i = 0; i < models; i++) {
-    proxy.addModel({ modelName: `model-${i}`, model: `hosted_vllm/model-${i}`, apiBase: `http://model-${i}.llm.svc.cluster.local:8000/v1` });
+    const pool = new VllmPool(chart, `pool-${i}`, { model: `org/model-${i}`, accelerator: Accelerator.nvidiaGpu(1) });
+    proxy.addBackend(pool);
   }
   const objects = app.synthYaml().split('\n---\n').length;
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -21,8 +22,8 @@ function synthFleet(models: number): { ms: number; heapMiB: number; objects: num
 }
 
 synthFleet(1); // warm-up: module loading and JIT
-console.log('models  objects  synth ms  heap delta MiB');
-for (const n of [1, 10, 50, 200, 1000]) {
+console.log(' pools  objects  synth ms  heap delta MiB');
+for (const n of [1, 10, 50, 200]) {
   const r = synthFleet(n);
   console.log(`${String(n).padStart(6)}  ${String(r.objects).padStart(7)}  ${r.ms.toFixed(1).padStart(8)}  ${r.heapMiB.toFixed(1).padStart(14)}`);
 }
