@@ -87,3 +87,22 @@ export const VllmMetrics = {
   /** Finished requests by reason (counter). */
   REQUEST_SUCCESS: metric('vllm:request_success_total', MetricType.COUNTER, [...VLLM_LABELS, 'finished_reason'], 'finished requests'),
 } as const;
+
+/** Series labels of dcgm-exporter, with Kubernetes pod mapping on (FACTS §E). */
+const DCGM_LABELS = ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'Hostname', 'pod', 'namespace', 'container'] as const;
+
+/**
+ * NVIDIA dcgm-exporter GPU metrics (FACTS §E). With `--kubernetes` on and `honorLabels`
+ * on the monitor, `pod` / `namespace` / `container` are those of the workload using the GPU.
+ * Mind the units: `DCGM_FI_DEV_GPU_UTIL` is 0 to 100, `DCGM_FI_PROF_*` are 0 to 1.
+ */
+export const DcgmMetrics = {
+  /** GPU utilization, percent 0 to 100 (gauge). */
+  GPU_UTIL: metric('DCGM_FI_DEV_GPU_UTIL', MetricType.GAUGE, DCGM_LABELS, 'GPU utilization, percent 0 to 100'),
+  /** Graphics engine active, ratio 0 to 1 (gauge; DCP profiling metric). */
+  GR_ENGINE_ACTIVE: metric('DCGM_FI_PROF_GR_ENGINE_ACTIVE', MetricType.GAUGE, DCGM_LABELS, 'graphics engine active, ratio 0 to 1'),
+  /** Framebuffer memory used, MiB (gauge). */
+  FB_USED: metric('DCGM_FI_DEV_FB_USED', MetricType.GAUGE, DCGM_LABELS, 'framebuffer used, MiB'),
+  /** Framebuffer memory free, MiB (gauge). */
+  FB_FREE: metric('DCGM_FI_DEV_FB_FREE', MetricType.GAUGE, DCGM_LABELS, 'framebuffer free, MiB'),
+} as const;

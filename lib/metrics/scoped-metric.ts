@@ -11,10 +11,12 @@ export class ScopedMetric {
   /**
    * @param definition the catalog entry
    * @param matchers equality matchers, label name → value
+   * @param regexMatchers regular-expression matchers (`=~`), label name → RE2 expression
    */
   public constructor(
     public readonly definition: MetricDefinition,
     public readonly matchers: Readonly<Record<string, string>>,
+    public readonly regexMatchers: Readonly<Record<string, string>> = {},
   ) {}
 
   /** The metric name, from the catalog. */
@@ -24,7 +26,7 @@ export class ScopedMetric {
 
   /** The PromQL instant-vector selector, e.g. `name{namespace="ns",model_name="m"}`. */
   public get selector(): string {
-    return renderSelector(this.definition.name, this.matchers);
+    return renderSelector(this.definition.name, this.matchers, this.regexMatchers);
   }
 
   /**
@@ -35,16 +37,19 @@ export class ScopedMetric {
     if (this.definition.type !== MetricType.HISTOGRAM) {
       throw invalid('metric', this.definition.name, `is a ${this.definition.type}, not a histogram: it has no _bucket series`);
     }
-    return renderSelector(`${this.definition.name}_bucket`, this.matchers);
+    return renderSelector(`${this.definition.name}_bucket`, this.matchers, this.regexMatchers);
   }
 
   /** A copy with more matchers. */
   public with(matchers: Record<string, string>): ScopedMetric {
-    return new ScopedMetric(this.definition, { ...this.matchers, ...matchers });
+    return new ScopedMetric(this.definition, { ...this.matchers, ...matchers }, this.regexMatchers);
   }
 }
 
-function renderSelector(name: string, matchers: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+function renderSelector(name: string, matchers: Readonly<Record<string, string>>, regexMatchers: Readonly<Record<string, string>>): string {
+  const parts = [
+    ...Object.entries(matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+    ...Object.entries(regexMatchers).map(([k, v]) => `${k}=~${JSON.stringify(v)}`),
+  ];
   return parts.length ? `${name}{${parts.join(',')}}` : name;
 }

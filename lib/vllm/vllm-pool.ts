@@ -14,7 +14,11 @@ import {
 } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { HostedVllmBackend } from '../litellm/config';
-import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
+import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
+import { KedaTrigger, SignalSource } from '../autoscaling/keda-trigger';
+import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
+import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
 
 /**
@@ -79,6 +83,54 @@ export interface PoolResources {
   readonly cpu?: kplus.Cpu;
   /** Memory, requested and limited alike (memory-backed `/dev/shm` counts against it). */
   readonly memory?: Size;
+}
+
+/** A window in which a pool holds a number of replicas (business hours, batch jobs). */
+export interface PreWarmWindow {
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  readonly timezone: string;
+  /** Start, a 5-field cron expression, e.g. `0 8 * * 1-5`. */
+  readonly start: string;
+  /** End, e.g. `0 18 * * 1-5`. */
+  readonly end: string;
+  /** Replicas held in the window. */
+  readonly replicas: number;
+}
+
+/** Options of `VllmPool.autoscale()`. */
+export interface PoolAutoscaleOptions {
+  /** The Prometheus the triggers query. */
+  readonly prometheus: PrometheusSource;
+  /** Most replicas. */
+  readonly maxReplicas: number;
+  /**
+   * Fewest replicas; 0 scales the pool to zero, which needs `wakeOn` or `preWarm` (the
+   * pool's own metrics vanish with its pods).
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * What to scale on.
+   * @default - queue depth 5 per replica and KV-cache usage 0.8
+   */
+  readonly signals?: LlmSignal[];
+  /**
+   * A signal that exists at zero replicas and wakes the pool: the proxy's request rate for
+   * the pool's model group (`LlmSignal.proxyRequestRate`). @default - none
+   */
+  readonly wakeOn?: LlmSignal;
+  /** Windows of guaranteed replicas (cron triggers), e.g. business hours. @default - none */
+  readonly preWarm?: PreWarmWindow[];
+  /**
+   * Replicas held while the metrics are unavailable (Prometheus down, scrape broken);
+   * KEDA keeps more if more are running.
+   * @default - minReplicas, at least 1
+   */
+  readonly fallbackReplicas?: number;
+  /** @default ScalingBehaviors.GPU_POOL (bounded scale-up while new pods load the model) */
+  readonly behavior?: ScalingBehavior;
+  /** Wait after the last activity before scaling to zero. @default Duration.minutes(15) */
+  readonly scaleToZeroCooldown?: Duration;
 }
 
 /** Props of `VllmPool`. */
@@ -224,6 +276,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly port = VLLM_PORT;
   /** The OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:8000/v1`. */
   public readonly url: string;
+  /** The startup budget of a pod: model download, load and warm-up. */
+  public readonly maxModelLoadTime: Duration;
 
   public constructor(scope: Construct, id: string, props: VllmPoolProps) {
     super(scope, id);
@@ -235,7 +289,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
 
     const engine = props.engine ?? {};
     const parallelism = (engine.tensorParallelSize ?? 1) * (engine.pipelineParallelSize ?? 1);
-    const maxLoad = props.maxModelLoadTime ?? Duration.minutes(20);
+    const maxLoad = this.maxModelLoadTime = props.maxModelLoadTime ?? Duration.minutes(20);
     const maxRequest = props.maxRequestDuration ?? Duration.minutes(10);
     const drainDelay = props.drainDelay ?? Duration.seconds(15);
     const user = props.runAsUser ?? 1000;
@@ -337,6 +391,48 @@ export class VllmPool extends Construct implements HostedVllmBackend {
         selector: { matchLabels: this.deployment.matchLabels },
       },
     });
+  }
+
+  /**
+   * Scales the pool with a KEDA ScaledObject on LLM signals (default: queue depth and KV
+   * cache), with a fallback for metrics outages, a behavior that does not overshoot while
+   * new pods load the model, optional scale-to-zero woken by `wakeOn`, and pre-warm windows.
+   */
+  public autoscale(options: PoolAutoscaleOptions): KedaScaledObject {
+    const min = options.minReplicas ?? 1;
+    if (options.wakeOn && options.wakeOn.source === SignalSource.OWN_PODS) {
+      throw invalid('wakeOn', options.wakeOn.kind, 'is a metric of the pool\'s own pods, which vanishes at zero replicas: wake on a signal from outside the pool, such as LlmSignal.proxyRequestRate');
+    }
+    const signals = options.signals ?? [LlmSignal.queueDepth(this, 5), LlmSignal.kvCacheUsage(this, 0.8)];
+    // At zero replicas the pool's series are absent: read that as 0, not as a scaler error
+    // (which would fall back to replicas and wake the pool). Above zero, an absent metric is
+    // a broken scrape: make it an error so the fallback holds the replicas.
+    const ignoreNullValues = min === 0;
+    const triggers: KedaTrigger[] = signals.map(s => s.trigger(options.prometheus, { ignoreNullValues }));
+    if (options.wakeOn) triggers.push(options.wakeOn.trigger(options.prometheus, { activationThreshold: 0 }));
+    (options.preWarm ?? []).forEach((w, i) => triggers.push(KedaTrigger.cron({
+      timezone: w.timezone, start: w.start, end: w.end, desiredReplicas: w.replicas, name: `prewarm_${i}`,
+    })));
+    return new KedaScaledObject(this, 'Autoscaler', {
+      target: this,
+      minReplicas: min,
+      maxReplicas: options.maxReplicas,
+      triggers,
+      pollingInterval: Duration.seconds(15),
+      cooldownPeriod: min === 0 ? options.scaleToZeroCooldown ?? Duration.minutes(15) : undefined,
+      // A new ScaledObject does not scale to zero before its first pods could have loaded.
+      initialCooldownPeriod: min === 0 ? this.maxModelLoadTime : undefined,
+      fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
+      behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
+    });
+  }
+
+  /**
+   * GPU utilization of the pool's pods from dcgm-exporter (percent 0 to 100, gauge), scoped
+   * by namespace and the pool's pod names (`<deployment>-<hash>-<hash>`).
+   */
+  public metricGpuUtilization(): ScopedMetric {
+    return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: `${this.deployment.name}-[a-z0-9]+-[a-z0-9]+` });
   }
 
   /** Requests waiting in the engine queue (gauge): the primary scaling signal. */

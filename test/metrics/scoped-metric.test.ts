@@ -1,4 +1,4 @@
-import { LiteLLMMetrics, ScopedMetric, VllmMetrics } from '../../lib';
+import { DcgmMetrics, LiteLLMMetrics, ScopedMetric, VllmMetrics } from '../../lib';
 
 describe('ScopedMetric', () => {
   const metric = new ScopedMetric(LiteLLMMetrics.REQUEST_TOTAL_LATENCY, { namespace: 'llm' });
@@ -37,5 +37,13 @@ describe('vLLM catalog', () => {
       expect(d.name.startsWith('vllm:')).toBe(true);
       expect(d.labels).toEqual(expect.arrayContaining(['model_name', 'engine']));
     }
+  });
+});
+
+describe('regular-expression matchers', () => {
+  test('render as =~ after the equality matchers, and survive with()', () => {
+    const m = new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: 'llm' }, { pod: 'pool-[a-z0-9]+-[a-z0-9]+' });
+    expect(m.selector).toBe('DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"pool-[a-z0-9]+-[a-z0-9]+"}');
+    expect(m.with({ gpu: '0' }).selector).toBe('DCGM_FI_DEV_GPU_UTIL{namespace="llm",gpu="0",pod=~"pool-[a-z0-9]+-[a-z0-9]+"}');
   });
 });

@@ -1,0 +1,254 @@
+import { CronExpressionParser } from 'cron-parser';
+import { metadataNumber } from './_quantity';
+import { invalid, requirePositiveInteger } from '../core/_validation';
+import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+import { requirePromQL } from '../metrics/promql';
+
+/** How the HPA KEDA creates reads a trigger's value. */
+export enum KedaMetricType {
+  /** Value divided by the current replicas, compared to the threshold: "per replica". */
+  AVERAGE_VALUE = 'AverageValue',
+  /** The value itself, compared to the threshold: latencies, ratios. */
+  VALUE = 'Value',
+}
+
+/**
+ * Where a trigger's signal comes from, which decides whether it can wake a workload from
+ * zero replicas: a metric of the workload's own pods disappears with them.
+ */
+export enum SignalSource {
+  /** Metrics of the scaled workload's own pods: no signal at zero replicas. */
+  OWN_PODS = 'own-pods',
+  /** Metrics of something else (the proxy, a queue): present at zero replicas. */
+  EXTERNAL = 'external',
+  /** A schedule: needs no metric at all. */
+  SCHEDULE = 'schedule',
+}
+
+/** A Secret key handed to a KEDA scaler parameter through a TriggerAuthentication. */
+export interface TriggerSecret {
+  /** The scaler's auth parameter, e.g. `bearerToken`, `username`, `password`. */
+  readonly parameter: string;
+  /** The Secret key holding it. */
+  readonly secret: SecretKeyRef;
+}
+
+/** Authentication of the `prometheus` scaler (FACTS §C.2 `authModes`). */
+export interface PrometheusAuth {
+  /** `bearer` (a token Secret) or `basic` (username and password Secrets). */
+  readonly mode: 'bearer' | 'basic';
+  /** `bearer`: the token. */
+  readonly bearerToken?: SecretKeyRef;
+  /** `basic`: the user name. */
+  readonly username?: SecretKeyRef;
+  /** `basic`: the password. */
+  readonly password?: SecretKeyRef;
+}
+
+/** Options of `KedaTrigger.prometheus()`. */
+export interface PrometheusTriggerOptions {
+  /** The Prometheus base URL, e.g. `http://prometheus-operated.monitoring.svc.cluster.local:9090`. */
+  readonly serverAddress: string;
+  /** A PromQL query returning a single element; parsed at synth. */
+  readonly query: string;
+  /** The target: per replica for AverageValue, absolute for Value. Greater than 0. */
+  readonly threshold: number;
+  /** Scale from zero (and stay active) only above this value. @default - KEDA's default (0) */
+  readonly activationThreshold?: number;
+  /** @default KedaMetricType.AVERAGE_VALUE */
+  readonly metricType?: KedaMetricType;
+  /**
+   * Treat an empty result as 0 (`true`, KEDA's default) or as an error (`false`, which
+   * triggers the ScaledObject's fallback when the metric disappears).
+   * @default - KEDA's default (true)
+   */
+  readonly ignoreNullValues?: boolean;
+  /** @default - none */
+  readonly auth?: PrometheusAuth;
+  /** The trigger name, referenced by `scalingModifiers` formulas. @default - none */
+  readonly name?: string;
+  /** Whose metric the query reads. @default SignalSource.OWN_PODS */
+  readonly source?: SignalSource;
+}
+
+/** Options of `KedaTrigger.redisList()`. */
+export interface RedisListTriggerOptions {
+  /** `host:port` of Redis. */
+  readonly address: string;
+  /** The list holding pending requests. */
+  readonly listName: string;
+  /** Target list length per replica. @default - KEDA's default (5) */
+  readonly listLength?: number;
+  /** Activate (scale from zero) above this length. @default - KEDA's default (0) */
+  readonly activationListLength?: number;
+  /** The Redis password. @default - none */
+  readonly password?: SecretKeyRef;
+  /** Connect with TLS. @default false */
+  readonly enableTls?: boolean;
+  /** @default - none */
+  readonly name?: string;
+}
+
+/** Options of `KedaTrigger.cron()`. */
+export interface CronTriggerOptions {
+  /** IANA time zone, e.g. `Europe/Berlin`. */
+  readonly timezone: string;
+  /** Start of the window, a 5-field cron expression, e.g. `0 8 * * 1-5`. */
+  readonly start: string;
+  /** End of the window, e.g. `0 18 * * 1-5`. */
+  readonly end: string;
+  /** Replicas held during the window. */
+  readonly desiredReplicas: number;
+  /** @default - none */
+  readonly name?: string;
+}
+
+const TRIGGER_NAME = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * One KEDA trigger. Metadata values are strings, as KEDA's `map[string]string` requires
+ * (FACTS §C.2). Build one with the static factories, or with `LlmSignal` for the LLM
+ * signals of a pool or the proxy.
+ */
+export class KedaTrigger {
+  /** A `prometheus` trigger on a PromQL query, parsed with the Prometheus grammar at construction. */
+  public static prometheus(options: PrometheusTriggerOptions): KedaTrigger {
+    requireUrl('serverAddress', options.serverAddress);
+    requirePromQL('query', options.query);
+    const metadata: Record<string, string> = {
+      serverAddress: options.serverAddress,
+      query: options.query,
+      threshold: metadataNumber('threshold', options.threshold),
+    };
+    if (options.activationThreshold !== undefined) {
+      if (!(Number.isFinite(options.activationThreshold) && options.activationThreshold >= 0)) {
+        throw invalid('activationThreshold', options.activationThreshold, 'must be greater than or equal to 0');
+      }
+      metadata.activationThreshold = String(options.activationThreshold);
+    }
+    if (options.ignoreNullValues !== undefined) metadata.ignoreNullValues = String(options.ignoreNullValues);
+    const secrets: TriggerSecret[] = [];
+    if (options.auth) {
+      metadata.authModes = options.auth.mode;
+      secrets.push(...prometheusSecrets(options.auth));
+    }
+    if (options.name !== undefined) requireTriggerName(options.name);
+    return new KedaTrigger('prometheus', metadata, options.metricType ?? KedaMetricType.AVERAGE_VALUE, options.source ?? SignalSource.OWN_PODS, secrets, options.name);
+  }
+
+  /** A `redis` list-length trigger: scale on the pending requests in a queue. */
+  public static redisList(options: RedisListTriggerOptions): KedaTrigger {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(options.address)) {
+      throw invalid('address', options.address, 'must be host:port');
+    }
+    if (!options.listName.trim()) throw invalid('listName', options.listName, 'must not be empty');
+    const metadata: Record<string, string> = { address: options.address, listName: options.listName };
+    if (options.listLength !== undefined) {
+      requirePositiveInteger('listLength', options.listLength);
+      metadata.listLength = String(options.listLength);
+    }
+    if (options.activationListLength !== undefined) {
+      if (!(Number.isInteger(options.activationListLength) && options.activationListLength >= 0)) {
+        throw invalid('activationListLength', options.activationListLength, 'must be a whole number greater than or equal to 0');
+      }
+      metadata.activationListLength = String(options.activationListLength);
+    }
+    if (options.enableTls) metadata.enableTLS = 'true';
+    const secrets: TriggerSecret[] = [];
+    if (options.password) {
+      validateSecretRef('password', options.password);
+      secrets.push({ parameter: 'password', secret: options.password });
+    }
+    if (options.name !== undefined) requireTriggerName(options.name);
+    return new KedaTrigger('redis', metadata, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, secrets, options.name);
+  }
+
+  /** A `cron` trigger: hold `desiredReplicas` from `start` to `end` (pre-warming, business hours). */
+  public static cron(options: CronTriggerOptions): KedaTrigger {
+    requireTimezone(options.timezone);
+    requireCron('start', options.start, options.timezone);
+    requireCron('end', options.end, options.timezone);
+    requirePositiveInteger('desiredReplicas', options.desiredReplicas);
+    if (options.name !== undefined) requireTriggerName(options.name);
+    return new KedaTrigger('cron', {
+      timezone: options.timezone,
+      start: options.start,
+      end: options.end,
+      desiredReplicas: String(options.desiredReplicas),
+    }, undefined, SignalSource.SCHEDULE, [], options.name);
+  }
+
+  private constructor(
+    /** The scaler type (`prometheus`, `redis`, `cron`). */
+    public readonly type: string,
+    /** Scaler metadata, every value a string. */
+    public readonly metadata: Readonly<Record<string, string>>,
+    /** How the HPA reads the value (undefined for cron, which KEDA handles itself). */
+    public readonly metricType: KedaMetricType | undefined,
+    /** Whether the signal survives zero replicas. */
+    public readonly source: SignalSource,
+    /** Secret keys passed through a TriggerAuthentication. */
+    public readonly secrets: readonly TriggerSecret[],
+    /** The trigger name. */
+    public readonly name?: string,
+  ) {}
+
+  /** The PromQL query of a `prometheus` trigger. */
+  public get query(): string | undefined {
+    return this.type === 'prometheus' ? this.metadata.query : undefined;
+  }
+
+  /** A copy with a name (for `scalingModifiers` formulas). */
+  public named(name: string): KedaTrigger {
+    requireTriggerName(name);
+    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name);
+  }
+}
+
+function prometheusSecrets(auth: PrometheusAuth): TriggerSecret[] {
+  if (auth.mode === 'bearer') {
+    if (!auth.bearerToken) throw invalid('auth.bearerToken', undefined, 'must be set when auth.mode is bearer');
+    validateSecretRef('auth.bearerToken', auth.bearerToken);
+    return [{ parameter: 'bearerToken', secret: auth.bearerToken }];
+  }
+  if (!auth.username || !auth.password) {
+    throw invalid(auth.username ? 'auth.password' : 'auth.username', undefined, 'must be set when auth.mode is basic');
+  }
+  validateSecretRef('auth.username', auth.username);
+  validateSecretRef('auth.password', auth.password);
+  return [{ parameter: 'username', secret: auth.username }, { parameter: 'password', secret: auth.password }];
+}
+
+function requireUrl(prop: string, value: string): void {
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(value)) throw invalid(prop, value, 'must be an http:// or https:// URL');
+}
+
+function requireTriggerName(name: string): void {
+  if (name.length > 63 || !TRIGGER_NAME.test(name)) {
+    throw invalid('name', name, 'must be a lower-case identifier (letters, digits, \'_\'; a formula would read \'-\' as minus), at most 63 characters');
+  }
+}
+
+function requireTimezone(timezone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+  } catch {
+    throw invalid('timezone', timezone, 'must be an IANA time zone, e.g. \'Europe/Berlin\' or \'America/New_York\'');
+  }
+  if (!timezone.includes('/') && timezone !== 'UTC') {
+    throw invalid('timezone', timezone, 'must be an IANA time zone, e.g. \'Europe/Berlin\' or \'America/New_York\'');
+  }
+}
+
+function requireCron(prop: string, expr: string, timezone: string): void {
+  const fields = expr.trim().split(/\s+/);
+  let valid = fields.length === 5;
+  if (valid) {
+    try {
+      CronExpressionParser.parse(expr, { tz: timezone });
+    } catch {
+      valid = false;
+    }
+  }
+  if (!valid) throw invalid(prop, expr, 'must be a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. \'0 8 * * 1-5\'');
+}
