@@ -1,11 +1,14 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CapacityType, LiteLLMProxy, ModelCache, PoolPlacement, Quantization, RoutingStrategy, VllmPool,
+  Accelerator, CapacityType, LiteLLMProxy, LlmSignal, ModelCache, PoolPlacement, PrometheusSource, Quantization,
+  RoutingStrategy, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../lib';
 
 /** The Secret (in every pool's namespace and the proxy's) with the key vLLM requires on /v1/*. */
 export const VLLM_API_KEY = { secretName: 'vllm-api-key', key: 'api-key' };
+/** The Prometheus of kube-prometheus-stack (prometheus-operator's governing Service). */
+export const PROMETHEUS: PrometheusSource = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
 /** The Hugging Face token for gated models (Llama). */
 export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
 
@@ -17,6 +20,10 @@ export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
  * - `qwen3-8b`: Qwen3 8B FP8 on one GPU, its fallback, preferring spot capacity;
  * - `llama-3-3-70b`: Llama 3.3 70B Instruct at tensor parallelism 4 on four H100s, bin-packed;
  * - `qwen2-5-1-5b`: a small model on a 1g.10gb MIG slice.
+ *
+ * Every pool is autoscaled by KEDA on queue depth and KV cache with a fallback; the 8B pool
+ * is pre-warmed in business hours, the 70B pool also scales on the predicted queue, and the
+ * MIG pool scales to zero, woken by the proxy's requests for it.
  *
  * The Neuron pools live in a second chart (`ReferenceNeuronPools`).
  */
@@ -106,9 +113,43 @@ export class ReferencePlatform extends Chart {
     const llama = this.proxy.addBackend(this.llama8b, { rpm: 600, maxParallelRequests: 256 });
     const qwen = this.proxy.addBackend(this.qwen8b, { rpm: 600, maxParallelRequests: 256 });
     this.proxy.addBackend(this.llama70b, { rpm: 300, maxParallelRequests: 512, modelInfo: { maxInputTokens: 65536 } });
-    this.proxy.addBackend(this.qwenSmall, { rpm: 1200, maxParallelRequests: 128 });
+    const small = this.proxy.addBackend(this.qwenSmall, { rpm: 1200, maxParallelRequests: 128 });
     this.proxy.addFallback(llama, [qwen]);
     this.proxy.addFallback(qwen, [llama]);
     this.proxy.addFallback(this.llama70b, [this.llama8b]);
+
+    // The proxy: HPA 2 to 10 on CPU 70 % / memory 80 % with the seeds' behavior, and a VPA
+    // in recommendation mode (Off) to right-size its requests by hand.
+    this.proxy.autoscale();
+    new VerticalAutoscaler(this, 'gateway-vpa', { target: this.proxy, updateMode: VpaUpdateMode.OFF });
+
+    // Autoscaling: every pool on queue depth and KV cache (the default signals), with a
+    // fallback for metrics outages and the GPU behavior (one pod per 3 min while models load).
+    this.llama8b.autoscale({
+      prometheus: PROMETHEUS,
+      minReplicas: 1,
+      maxReplicas: 8,
+      // Business hours: two warm replicas before the morning peak, whatever the metrics say.
+      preWarm: [{ timezone: 'Europe/Berlin', start: '30 7 * * 1-5', end: '0 19 * * 1-5', replicas: 2 }],
+    });
+    this.qwen8b.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 4 });
+    // The 70B pool loads for up to 40 minutes: scale on where the queue will be in 15 minutes.
+    this.llama70b.autoscale({
+      prometheus: PROMETHEUS,
+      minReplicas: 1,
+      maxReplicas: 3,
+      signals: [
+        LlmSignal.queueDepth(this.llama70b, 8),
+        LlmSignal.kvCacheUsage(this.llama70b, 0.85),
+        LlmSignal.predicted(LlmSignal.queueDepth(this.llama70b, 8), { lookback: Duration.minutes(30), horizon: Duration.minutes(15) }),
+      ],
+    });
+    // The small MIG pool idles at zero; the proxy's requests for its model group wake it.
+    this.qwenSmall.autoscale({
+      prometheus: PROMETHEUS,
+      minReplicas: 0,
+      maxReplicas: 4,
+      wakeOn: LlmSignal.proxyRequestRate(this.proxy, small, 5),
+    });
   }
 }

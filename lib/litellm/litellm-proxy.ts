@@ -8,6 +8,9 @@ import {
 } from './config';
 import { LiteLLMMigrationsJob } from './litellm-migrations-job';
 import { ModelGroup } from './model-group';
+import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
+import { HorizontalAutoscaler } from '../autoscaling/hpa';
+import { HpaMetric } from '../autoscaling/hpa-metric';
 import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
@@ -110,6 +113,27 @@ export interface LiteLLMProxyProps {
   readonly runAsUser?: number;
   /** PodDisruptionBudget `maxUnavailable`. @default 1 */
   readonly maxUnavailable?: number;
+}
+
+/** Options of `LiteLLMProxy.autoscale()`. */
+export interface ProxyAutoscaleOptions {
+  /** The fewest replicas; two keep the gateway up through a node drain. @default 2 */
+  readonly minReplicas?: number;
+  /** The most replicas. @default 10 */
+  readonly maxReplicas?: number;
+  /** Target average CPU use, percent of the CPU request. @default 70 */
+  readonly cpuUtilization?: number;
+  /** Target average memory use, percent of the memory request. @default 80 */
+  readonly memoryUtilization?: number;
+  /** How fast to scale up and down. @default ScalingBehaviors.SEED */
+  readonly behavior?: ScalingBehavior;
+  /**
+   * More metrics, e.g. a request-rate `HpaMetric.pods()` served by prometheus-adapter from
+   * `litellm_proxy_total_requests_metric_total`. The HPA follows whichever metric asks for
+   * the most replicas.
+   * @default - none
+   */
+  readonly extraMetrics?: HpaMetric[];
 }
 
 /**
@@ -313,6 +337,30 @@ export class LiteLLMProxy extends Construct {
    */
   public addContextWindowFallback(from: FallbackTarget, to: FallbackTarget[]): void {
     this.contextWindowFallbacks.push(this.resolveFallback('contextWindowFallbacks', this.contextWindowFallbacks.length, from, to));
+  }
+
+  /**
+   * Scales the proxy with a HorizontalPodAutoscaler (child id `Autoscaler`) on CPU and
+   * memory utilization of the container requests, plus `extraMetrics`. The Deployment then
+   * renders no `spec.replicas`; a proxy with a fixed `replicas` is refused. Call it once.
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
+   */
+  public autoscale(options: ProxyAutoscaleOptions = {}): HorizontalAutoscaler {
+    const existing = this.node.tryFindChild('Autoscaler');
+    if (existing) {
+      throw invalid('autoscale()', existing.node.path, `was already called on LiteLLMProxy '${this.node.path}': one autoscaler per proxy; pass every metric to a single call (extraMetrics)`);
+    }
+    return new HorizontalAutoscaler(this, 'Autoscaler', {
+      target: this,
+      minReplicas: options.minReplicas ?? 2,
+      maxReplicas: options.maxReplicas ?? 10,
+      metrics: [
+        HpaMetric.cpuUtilization(options.cpuUtilization ?? 70),
+        HpaMetric.memoryUtilization(options.memoryUtilization ?? 80),
+        ...(options.extraMetrics ?? []),
+      ],
+      behavior: options.behavior ?? ScalingBehaviors.SEED,
+    });
   }
 
   /** The model groups served, in the order they were added. */

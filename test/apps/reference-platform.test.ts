@@ -5,7 +5,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../apps/app';
 import { ReferencePlatform } from '../../apps/reference-platform';
-import { VLLM_IMAGE } from '../../lib';
+import { promqlSyntaxError, VLLM_IMAGE } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -196,6 +196,107 @@ describe('dist/', () => {
         const port = service!.spec.ports.find((p: Manifest) => p.port === Number(url.port));
         expect(vllm(selected[0]).ports.map((p: Manifest) => p.containerPort)).toContain(port.targetPort);
         expect(flagValue(vllm(selected[0]).args, '--served-model-name')).toBe(entry.litellm_params.model.slice('hosted_vllm/'.length));
+      }
+    });
+  });
+
+  describe('autoscaling', () => {
+    const deployments = allOfKind(dist, 'Deployment');
+    const hpas = allOfKind(dist, 'HorizontalPodAutoscaler');
+    const scaledObjects = allOfKind(dist, 'ScaledObject');
+    const vpas = allOfKind(dist, 'VerticalPodAutoscaler');
+    const targetOf = (ref: Manifest, namespace: string): Manifest => {
+      const d = deployments.find(x => x.metadata.name === ref.name && x.metadata.namespace === namespace);
+      if (!d) throw new Error(`no Deployment ${namespace}/${ref.name}`);
+      return d;
+    };
+    const acceleratorOf = (d: Manifest): string | undefined => Object.keys(d.spec.template.spec.containers[0].resources?.limits ?? {})
+      .find(k => /^(nvidia\.com|amd\.com|aws\.amazon\.com)\//.test(k));
+    const servedName = (d: Manifest): string | undefined => {
+      const args: string[] = d.spec.template.spec.containers[0].args ?? [];
+      const i = args.indexOf('--served-model-name');
+      return i >= 0 ? args[i + 1] : undefined;
+    };
+
+    test('every pool has a ScaledObject and the proxy an HPA; no autoscaled Deployment renders spec.replicas', () => {
+      expect(scaledObjects).toHaveLength(6);
+      expect(hpas).toHaveLength(1);
+      const targets = [
+        ...hpas.map(h => targetOf(h.spec.scaleTargetRef, h.metadata.namespace)),
+        ...scaledObjects.map(s => targetOf(s.spec.scaleTargetRef, s.metadata.namespace)),
+      ];
+      expect(new Set(targets).size).toBe(targets.length);
+      for (const d of targets) expect(d.spec.replicas).toBeUndefined();
+    });
+
+    test('every HPA Resource metric is cpu or memory', () => {
+      for (const h of hpas) {
+        for (const m of h.spec.metrics.filter((x: Manifest) => x.type === 'Resource')) expect(['cpu', 'memory']).toContain(m.resource.name);
+      }
+    });
+
+    test('every KEDA Prometheus query parses, is aggregated to one element, and is scoped to the namespace and the model', () => {
+      const aggregated = /^(sum|avg|max|min)\(|^histogram_quantile\(0\.\d+, sum by \(le\) \(|^clamp_min\(predict_linear\((sum|avg)\(/;
+      for (const so of scaledObjects) {
+        const pool = targetOf(so.spec.scaleTargetRef, so.metadata.namespace);
+        for (const t of so.spec.triggers.filter((x: Manifest) => x.type === 'prometheus')) {
+          const q: string = t.metadata.query;
+          expect(promqlSyntaxError(q)).toBeUndefined();
+          expect(q).toMatch(aggregated);
+          expect(q).toContain('namespace="');
+          const ownModel = q.includes(`model_name="${servedName(pool)}"`);
+          const proxyGroup = /requested_model="[^"]+"/.test(q) && q.startsWith('sum(rate(litellm_');
+          expect(ownModel || proxyGroup).toBe(true);
+          if (ownModel) expect(q).toContain(`namespace="${so.metadata.namespace}"`);
+          expect(Object.values(t.metadata).every(v => typeof v === 'string')).toBe(true);
+        }
+      }
+    });
+
+    test('every scale-to-zero ScaledObject has a wake trigger that is not a metric of its own pods', () => {
+      const toZero = scaledObjects.filter(so => so.spec.minReplicaCount === 0 || so.spec.idleReplicaCount === 0);
+      expect(toZero.length).toBeGreaterThanOrEqual(1);
+      for (const so of toZero) {
+        const pool = targetOf(so.spec.scaleTargetRef, so.metadata.namespace);
+        const wakes = so.spec.triggers.filter((t: Manifest) => t.type === 'cron' ||
+          (t.type === 'prometheus' && !t.metadata.query.includes(`model_name="${servedName(pool)}"`)));
+        expect(wakes.length).toBeGreaterThanOrEqual(1);
+      }
+    });
+
+    test('every accelerator pool\'s ScaledObject has a fallback', () => {
+      for (const so of scaledObjects) {
+        if (acceleratorOf(targetOf(so.spec.scaleTargetRef, so.metadata.namespace))) {
+          expect(so.spec.fallback.replicas).toBeGreaterThanOrEqual(1);
+        }
+      }
+    });
+
+    test('the stack has a pre-warm window and a predictive trigger', () => {
+      const triggers = scaledObjects.flatMap(so => so.spec.triggers);
+      expect(triggers.some((t: Manifest) => t.type === 'cron')).toBe(true);
+      expect(triggers.some((t: Manifest) => t.type === 'prometheus' && t.metadata.query.includes('predict_linear('))).toBe(true);
+    });
+
+    test('no VPA evicts or resizes an accelerator pool, or controls a resource an HPA scales the same workload on', () => {
+      expect(vpas.length).toBeGreaterThanOrEqual(1);
+      for (const v of vpas) {
+        const mode = v.spec.updatePolicy?.updateMode;
+        expect(mode).not.toBe('Auto');
+        if (mode === 'Off') continue;
+        const target = targetOf(v.spec.targetRef, v.metadata.namespace);
+        expect(acceleratorOf(target)).toBeUndefined();
+        const controlled = new Set((v.spec.resourcePolicy?.containerPolicies ?? []).flatMap((c: Manifest) => c.controlledResources ?? ['cpu', 'memory']));
+        for (const h of hpas.filter(x => targetOf(x.spec.scaleTargetRef, x.metadata.namespace) === target)) {
+          for (const m of h.spec.metrics.filter((x: Manifest) => x.type === 'Resource')) expect(controlled.has(m.resource.name)).toBe(false);
+        }
+      }
+    });
+
+    test('no removed metric names anywhere in dist', () => {
+      const text = JSON.stringify(dist);
+      for (const removed of ['vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds', 'kube_hpa_', 'keda_scaler_errors_total']) {
+        expect(text).not.toContain(removed);
       }
     });
   });

@@ -1,0 +1,206 @@
+import * as kplus from 'cdk8s-plus-28';
+import { targetQuantity } from './_quantity';
+import { invalid, requireLabelValue, requirePositiveInteger } from '../core/_validation';
+
+/** The source of an HPA metric (autoscaling/v2 `MetricSpec.type`). */
+export enum HpaMetricType {
+  /** A container resource of the pods (cpu, memory), from the resource metrics API (metrics-server). */
+  RESOURCE = 'Resource',
+  /** A per-pod metric from the custom metrics API (e.g. prometheus-adapter), averaged over the pods. */
+  PODS = 'Pods',
+  /** A metric describing one Kubernetes object (an Ingress, a Service), from the custom metrics API. */
+  OBJECT = 'Object',
+  /** A metric from outside the cluster's objects, from the external metrics API. */
+  EXTERNAL = 'External',
+}
+
+/**
+ * The object an `Object` metric describes.
+ * Kubernetes name: `describedObject` (a `CrossVersionObjectReference`).
+ */
+export interface MetricObjectReference {
+  /** e.g. `networking.k8s.io/v1`. */
+  readonly apiVersion: string;
+  /** e.g. `Ingress`. */
+  readonly kind: string;
+  /** The object's name, in the autoscaler's namespace. */
+  readonly name: string;
+}
+
+/**
+ * The target of an `Object` or `External` metric: set exactly one of `value` (the metric
+ * itself) and `averageValue` (the metric divided by the current number of pods).
+ * Fractions render as milli-quantities (`0.5` → `500m`).
+ * @see https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/horizontal-pod-autoscaler-v2/#HorizontalPodAutoscalerSpec
+ */
+export interface MetricValueTarget {
+  /** Scale so that the metric equals this value. Kubernetes target type: `Value`. @default - not set */
+  readonly value?: number;
+  /** Scale so that the metric divided by the replicas equals this value. Kubernetes target type: `AverageValue`. @default - not set */
+  readonly averageValue?: number;
+}
+
+/** The resources the resource metrics API serves (metrics-server, prometheus-adapter `resourceRules`). */
+const SERVED_RESOURCES = ['cpu', 'memory'];
+const ACCELERATOR_LIKE = /gpu|nvidia|amd\.com|neuron/i;
+
+/**
+ * One metric a `HorizontalAutoscaler` scales on (an autoscaling/v2 `MetricSpec`). With several
+ * metrics the HPA takes the largest replica count any of them asks for.
+ *
+ * Values are checked when the autoscaler is created, with the metric's index in the
+ * error path (`'metrics[1].averageValue'`).
+ *
+ * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#support-for-multiple-metrics
+ *
+ * @example
+ * HpaMetric.cpuUtilization(70);
+ * HpaMetric.pods('litellm_requests_per_second', 20);
+ * HpaMetric.external('vllm_num_requests_waiting', { averageValue: 5 }, { model_name: 'llama' });
+ */
+export class HpaMetric {
+  /**
+   * Average CPU use as a percentage of the pods' CPU requests. Every container of the
+   * target needs a CPU request.
+   * @param targetPercent a whole number greater than 0 (may exceed 100 when limits exceed requests)
+   */
+  public static cpuUtilization(targetPercent: number): HpaMetric {
+    return HpaMetric.resource('cpu', targetPercent);
+  }
+
+  /**
+   * Average memory use as a percentage of the pods' memory requests. Every container of
+   * the target needs a memory request.
+   * @param targetPercent a whole number greater than 0
+   */
+  public static memoryUtilization(targetPercent: number): HpaMetric {
+    return HpaMetric.resource('memory', targetPercent);
+  }
+
+  /**
+   * A container resource's average utilization, as a percentage of requests. Only `cpu` and
+   * `memory` are served by the resource metrics API: GPU utilization comes from DCGM through
+   * a KEDA prometheus trigger or a prometheus-adapter `Pods` metric.
+   * @param name `cpu` or `memory`
+   * @param targetUtilizationPercent a whole number greater than 0. Kubernetes name: `target.averageUtilization`.
+   */
+  public static resource(name: string, targetUtilizationPercent: number): HpaMetric {
+    return new HpaMetric(HpaMetricType.RESOURCE, name, (prop) => {
+      if (!SERVED_RESOURCES.includes(name)) {
+        const hint = ACCELERATOR_LIKE.test(name)
+          ? ': for GPU utilization use the DCGM signal (DCGM_FI_DEV_GPU_UTIL) through a KEDA prometheus trigger or a prometheus-adapter Pods metric'
+          : '';
+        throw invalid(`${prop}.resource`, name, `is not served by the resource metrics API (only cpu and memory)${hint}`);
+      }
+      requirePositiveInteger(`${prop}.averageUtilization`, targetUtilizationPercent);
+      return {
+        type: HpaMetricType.RESOURCE,
+        resource: { name, target: { type: 'Utilization', averageUtilization: targetUtilizationPercent } },
+      };
+    });
+  }
+
+  /**
+   * A per-pod metric from the custom metrics API (served e.g. by prometheus-adapter `rules`),
+   * averaged over the target's pods: scale so that the average equals `averageValue`.
+   * @param metricName the name the adapter exposes (no `:`: rename `vllm:` series with the adapter's `name.as`)
+   * @param averageValue greater than 0; fractions render as milli-quantities
+   * @param selector labels narrowing the series. Kubernetes name: `metric.selector.matchLabels`. @default - none
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale-walkthrough/#autoscaling-on-multiple-metrics-and-custom-metrics
+   */
+  public static pods(metricName: string, averageValue: number, selector?: Record<string, string>): HpaMetric {
+    return new HpaMetric(HpaMetricType.PODS, undefined, (prop) => ({
+      type: HpaMetricType.PODS,
+      pods: {
+        metric: renderIdentifier(prop, metricName, selector),
+        target: { type: 'AverageValue', averageValue: targetQuantity(`${prop}.averageValue`, averageValue) },
+      },
+    }));
+  }
+
+  /**
+   * A metric describing one object in the autoscaler's namespace (e.g. requests per second
+   * on an Ingress), from the custom metrics API.
+   * @param describedObject the object the metric describes
+   * @param metricName the name the adapter exposes
+   * @param target exactly one of `value` and `averageValue`
+   */
+  public static object(describedObject: MetricObjectReference, metricName: string, target: MetricValueTarget): HpaMetric {
+    return new HpaMetric(HpaMetricType.OBJECT, undefined, (prop) => {
+      for (const key of ['apiVersion', 'kind', 'name'] as const) {
+        const value = describedObject[key];
+        if (typeof value !== 'string' || !value.trim()) {
+          throw invalid(`${prop}.describedObject.${key}`, value, 'must not be empty');
+        }
+      }
+      return {
+        type: HpaMetricType.OBJECT,
+        object: {
+          describedObject: { apiVersion: describedObject.apiVersion, kind: describedObject.kind, name: describedObject.name },
+          metric: renderIdentifier(prop, metricName),
+          target: renderValueTarget(prop, target),
+        },
+      };
+    });
+  }
+
+  /**
+   * A metric from the external metrics API (e.g. a queue length served by prometheus-adapter
+   * `externalRules`). Do not serve external metrics from prometheus-adapter where KEDA is
+   * installed: both claim `v1beta1.external.metrics.k8s.io`.
+   * @param metricName the name the adapter exposes
+   * @param target exactly one of `value` and `averageValue`
+   * @param selector labels narrowing the series. Kubernetes name: `metric.selector.matchLabels`. @default - none
+   */
+  public static external(metricName: string, target: MetricValueTarget, selector?: Record<string, string>): HpaMetric {
+    return new HpaMetric(HpaMetricType.EXTERNAL, undefined, (prop) => ({
+      type: HpaMetricType.EXTERNAL,
+      external: {
+        metric: renderIdentifier(prop, metricName, selector),
+        target: renderValueTarget(prop, target),
+      },
+    }));
+  }
+
+  /** Where the metric comes from. */
+  public readonly type: HpaMetricType;
+  /** The container resource of a `Resource` metric (`cpu`, `memory`); undefined for the others. */
+  public readonly resourceName?: string;
+  private readonly renderer: (prop: string) => kplus.k8s.MetricSpecV2;
+
+  private constructor(type: HpaMetricType, resourceName: string | undefined, renderer: (prop: string) => kplus.k8s.MetricSpecV2) {
+    this.type = type;
+    this.resourceName = resourceName;
+    this.renderer = renderer;
+  }
+
+  /**
+   * Validates the metric and renders it as an autoscaling/v2 `MetricSpec`.
+   * @param prop the metric's path in error messages, e.g. `metrics[0]`
+   * @internal
+   */
+  public _render(prop: string): kplus.k8s.MetricSpecV2 {
+    return this.renderer(prop);
+  }
+}
+
+function renderIdentifier(prop: string, metricName: string, selector?: Record<string, string>): kplus.k8s.MetricIdentifierV2 {
+  if (!metricName.trim() || /\s/.test(metricName)) {
+    throw invalid(`${prop}.metricName`, metricName, 'must be a metric name without whitespace');
+  }
+  if (metricName.includes(':')) {
+    throw invalid(`${prop}.metricName`, metricName, 'must not contain \':\': it is no valid name for a metric the Kubernetes metrics APIs serve; rename the series in the adapter rule (prometheus-adapter name.as, e.g. vllm:num_requests_waiting as vllm_num_requests_waiting)');
+  }
+  const entries = Object.entries(selector ?? {});
+  for (const [key, value] of entries) requireLabelValue(`${prop}.selector.${key}`, value);
+  return entries.length > 0 ? { name: metricName, selector: { matchLabels: selector } } : { name: metricName };
+}
+
+function renderValueTarget(prop: string, target: MetricValueTarget): kplus.k8s.MetricTargetV2 {
+  if ((target.value === undefined) === (target.averageValue === undefined)) {
+    throw invalid(`${prop}.target`, target, 'must set exactly one of \'value\' and \'averageValue\'');
+  }
+  return target.value !== undefined
+    ? { type: 'Value', value: targetQuantity(`${prop}.value`, target.value) }
+    : { type: 'AverageValue', averageValue: targetQuantity(`${prop}.averageValue`, target.averageValue as number) };
+}
