@@ -1,9 +1,10 @@
 /**
- * Synth time and memory as the fleet grows: one LiteLLM proxy fronting N vLLM pools, one model group each.
+ * Synth time and memory as the fleet grows: one autoscaled LiteLLM proxy fronting N vLLM pools,
+ * one model group each, each pool autoscaled by KEDA (queue depth, KV cache, wake from zero).
  * Run with `npm run bench`; prints a table, asserts nothing (timings are machine-dependent).
  */
 import { App, Chart } from 'cdk8s';
-import { Accelerator, LiteLLMProxy, VllmPool } from '../lib';
+import { Accelerator, LiteLLMProxy, LlmSignal, VllmPool } from '../lib';
 
 function synthFleet(models: number): { ms: number; heapMiB: number; objects: number } {
   global.gc?.();
@@ -12,9 +13,12 @@ function synthFleet(models: number): { ms: number; heapMiB: number; objects: num
   const app = new App({ outdir: '/tmp/cdk8s-llm-serving-bench' });
   const chart = new Chart(app, 'fleet', { namespace: 'llm' });
   const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+  proxy.autoscale();
+  const prometheus = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
   for (let i = 0; i < models; i++) {
     const pool = new VllmPool(chart, `pool-${i}`, { model: `org/model-${i}`, accelerator: Accelerator.nvidiaGpu(1) });
-    proxy.addBackend(pool);
+    const group = proxy.addBackend(pool);
+    pool.autoscale({ prometheus, minReplicas: 0, maxReplicas: 4, wakeOn: LlmSignal.proxyRequestRate(proxy, group, 5) });
   }
   const objects = app.synthYaml().split('\n---\n').length;
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
