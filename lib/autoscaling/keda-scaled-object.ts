@@ -81,8 +81,8 @@ export interface KedaScaledObjectProps {
 export class KedaScaledObject extends Construct {
   /** The ScaledObject. */
   public readonly resource: keda.ScaledObject;
-  /** The TriggerAuthentication, when a trigger reads a Secret. */
-  public readonly authentication?: keda.TriggerAuthentication;
+  /** The TriggerAuthentications, one per distinct set of Secrets the triggers read. */
+  public readonly authentications: readonly keda.TriggerAuthentication[];
   /** The ScaledObject name. */
   public readonly name: string;
   /** The name of the HPA KEDA creates for it (FACTS §C.2). */
@@ -107,13 +107,22 @@ export class KedaScaledObject extends Construct {
     claimReplicas(deployment, this, 'KEDA ScaledObject');
 
     const labels = recommendedLabels('keda', Names.toLabelValue(this), 'autoscaler');
-    const secrets = props.triggers.flatMap(t => t.secrets);
-    if (secrets.length) {
-      this.authentication = new keda.TriggerAuthentication(this, 'Auth', {
-        metadata: { labels },
-        spec: { secretTargetRef: secrets.map(s => ({ parameter: s.parameter, name: s.secret.secretName, key: s.secret.key })) },
-      });
-    }
+    // One TriggerAuthentication per distinct set of Secret parameters: triggers never share
+    // a parameter name with different Secrets (KEDA would keep only one of them).
+    const authentications = new Map<string, keda.TriggerAuthentication>();
+    const authFor = (trigger: KedaTrigger): keda.TriggerAuthentication | undefined => {
+      if (trigger.secrets.length === 0) return undefined;
+      const refs = trigger.secrets.map(s => ({ parameter: s.parameter, name: s.secret.secretName, key: s.secret.key }));
+      const signature = JSON.stringify(refs);
+      let auth = authentications.get(signature);
+      if (!auth) {
+        auth = new keda.TriggerAuthentication(this, `Auth${authentications.size || ''}`, { metadata: { labels }, spec: { secretTargetRef: refs } });
+        authentications.set(signature, auth);
+      }
+      return auth;
+    };
+    const triggerAuths = props.triggers.map(authFor);
+    this.authentications = [...authentications.values()];
 
     const fallback = props.fallback;
     const modifiers = props.scalingModifiers;
@@ -143,12 +152,12 @@ export class KedaScaledObject extends Construct {
           behavior: (fallback.behavior ?? FallbackBehavior.CURRENT_REPLICAS_IF_HIGHER) as string as keda.ScaledObjectSpecFallbackBehavior,
         } : undefined,
         advanced,
-        triggers: props.triggers.map(t => ({
+        triggers: props.triggers.map((t, i) => ({
           type: t.type,
           name: t.name,
           metadata: { ...t.metadata },
           metricType: t.metricType,
-          authenticationRef: t.secrets.length && this.authentication ? { name: this.authentication.name } : undefined,
+          authenticationRef: triggerAuths[i] ? { name: triggerAuths[i]!.name } : undefined,
         })),
       },
     });
@@ -186,8 +195,16 @@ function validate(props: KedaScaledObjectProps, min: number): void {
       throw invalid('fallback.replicas', fallback.replicas, `must not exceed maxReplicas (${props.maxReplicas})`);
     }
     if (fallback.failureThreshold !== undefined) requirePositiveInteger('fallback.failureThreshold', fallback.failureThreshold);
-    if (!props.triggers.some(t => t.metricType === KedaMetricType.AVERAGE_VALUE)) {
-      throw invalid('fallback', fallback.replicas, 'needs at least one trigger with metricType AverageValue: KEDA supports fallback only for those');
+    // KEDA's CheckFallbackValid: with scalingModifiers only their metricType counts; otherwise
+    // some trigger must be AverageValue (a trigger without a metricType, such as cron, is).
+    const modifiersType = props.scalingModifiers ? props.scalingModifiers.metricType ?? KedaMetricType.AVERAGE_VALUE : undefined;
+    const averageValue = modifiersType !== undefined
+      ? modifiersType === KedaMetricType.AVERAGE_VALUE
+      : props.triggers.some(t => (t.metricType ?? KedaMetricType.AVERAGE_VALUE) === KedaMetricType.AVERAGE_VALUE);
+    if (!averageValue) {
+      throw invalid('fallback', fallback.replicas, modifiersType !== undefined
+        ? 'needs scalingModifiers.metricType AverageValue: KEDA supports fallback only for AverageValue metrics'
+        : 'needs at least one trigger with metricType AverageValue: KEDA supports fallback only for those');
     }
   }
 

@@ -59,7 +59,8 @@ export class LlmSignal {
 
   /** Time to first token, 95th percentile over the pool, against a latency target. */
   public static ttftP95(pool: VllmPool, target: Duration): LlmSignal {
-    const seconds = requireDuration('target', target);
+    const seconds = target.toMilliseconds() / 1000;
+    if (!(seconds > 0)) throw invalid('target', `${seconds}s`, 'must be greater than 0');
     const m = pool.metricTimeToFirstToken();
     return new LlmSignal('ttft_p95', `histogram_quantile(0.95, sum by (le) (rate(${m.bucketSelector}[${RATE_WINDOW}])))`,
       seconds, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined);
@@ -173,7 +174,7 @@ function requirePositiveNumber(prop: string, value: number): void {
 }
 
 function requireDuration(prop: string, d: Duration): number {
-  const s = d.toSeconds();
+  const s = d.toMilliseconds() / 1000;
   if (!(Number.isInteger(s) && s > 0)) throw invalid(prop, `${s}s`, 'must be a whole number of seconds greater than 0');
   return s;
 }

@@ -16,7 +16,7 @@ import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { HostedVllmBackend } from '../litellm/config';
 import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
-import { KedaTrigger, SignalSource } from '../autoscaling/keda-trigger';
+import { KedaMetricType, KedaTrigger, SignalSource } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
@@ -399,11 +399,17 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * new pods load the model, optional scale-to-zero woken by `wakeOn`, and pre-warm windows.
    */
   public autoscale(options: PoolAutoscaleOptions): KedaScaledObject {
+    if (this.node.tryFindChild('Autoscaler')) {
+      throw invalid('autoscale()', this.node.path, 'was already called: a pool has one autoscaler; pass every signal to one call');
+    }
     const min = options.minReplicas ?? 1;
     if (options.wakeOn && options.wakeOn.source === SignalSource.OWN_PODS) {
       throw invalid('wakeOn', options.wakeOn.kind, 'is a metric of the pool\'s own pods, which vanishes at zero replicas: wake on a signal from outside the pool, such as LlmSignal.proxyRequestRate');
     }
     const signals = options.signals ?? [LlmSignal.queueDepth(this, 5), LlmSignal.kvCacheUsage(this, 0.8)];
+    if (!signals.some(s => s.metricType === KedaMetricType.AVERAGE_VALUE)) {
+      throw invalid('signals', signals.map(s => s.kind), 'has no per-replica (AverageValue) signal: the fallback that holds replicas during a metrics outage needs one (KEDA); add LlmSignal.queueDepth or LlmSignal.kvCacheUsage');
+    }
     // At zero replicas the pool's series are absent: read that as 0, not as a scaler error
     // (which would fall back to replicas and wake the pool). Above zero, an absent metric is
     // a broken scrape: make it an error so the fallback holds the replicas.

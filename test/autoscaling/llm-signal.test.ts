@@ -1,0 +1,199 @@
+import { Duration } from 'cdk8s';
+import {
+  Accelerator, KedaMetricType, LiteLLMProxy, LlmSignal, ModelGroup, promqlSyntaxError, SignalSource, VllmPool,
+} from '../../lib';
+import { testChart } from '../util/synth';
+
+const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
+
+/** A pool in namespace `llm` served as `llama`, behind a proxy in the same namespace whose model group is `llama`. */
+function setup(): { pool: VllmPool; proxy: LiteLLMProxy; group: ModelGroup } {
+  const chart = testChart();
+  const pool = new VllmPool(chart, 'pool', {
+    model: 'meta-llama/Llama-3.1-8B-Instruct', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1),
+  });
+  const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+  const group = proxy.addBackend(pool);
+  return { pool, proxy, group };
+}
+
+describe('golden queries', () => {
+  const { pool, proxy, group } = setup();
+
+  test('the fixture: namespace llm, model llama, a stable Deployment name', () => {
+    expect(pool.namespace).toBe('llm');
+    expect(pool.servedModelName).toBe('llama');
+    expect(group.name).toBe('llama');
+    expect(pool.deployment.name).toBe('test-pool-c8acd974');
+  });
+
+  const cases: Array<[string, () => LlmSignal, string, number, KedaMetricType, SignalSource]> = [
+    ['queueDepth', () => LlmSignal.queueDepth(pool, 5),
+      'sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})',
+      5, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['runningRequests', () => LlmSignal.runningRequests(pool, 16),
+      'sum(vllm:num_requests_running{namespace="llm",model_name="llama"})',
+      16, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['kvCacheUsage', () => LlmSignal.kvCacheUsage(pool, 0.8),
+      'sum(vllm:kv_cache_usage_perc{namespace="llm",model_name="llama"})',
+      0.8, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['ttftP95', () => LlmSignal.ttftP95(pool, Duration.seconds(2)),
+      'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm",model_name="llama"}[2m])))',
+      2, KedaMetricType.VALUE, SignalSource.OWN_PODS],
+    ['requestRate', () => LlmSignal.requestRate(pool, 3),
+      'sum(rate(vllm:request_success_total{namespace="llm",model_name="llama"}[2m]))',
+      3, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['generationTokens', () => LlmSignal.generationTokens(pool, 500),
+      'sum(rate(vllm:generation_tokens_total{namespace="llm",model_name="llama"}[2m]))',
+      500, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['gpuUtilization', () => LlmSignal.gpuUtilization(pool, 80),
+      'avg(DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"test-pool-c8acd974-[a-z0-9]+-[a-z0-9]+"})',
+      80, KedaMetricType.VALUE, SignalSource.OWN_PODS],
+    ['proxyRequestRate', () => LlmSignal.proxyRequestRate(proxy, group, 2),
+      'sum(rate(litellm_proxy_total_requests_metric_total{namespace="llm",requested_model="llama"}[2m]))',
+      2, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL],
+    ['proxyInFlight', () => LlmSignal.proxyInFlight(proxy, 10),
+      'sum(litellm_in_flight_requests{namespace="llm"})',
+      10, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL],
+    ['predicted queueDepth (defaults: 15 min lookback, 10 min horizon)', () => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5)),
+      'clamp_min(predict_linear(sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})[900s:30s], 600), 0)',
+      5, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['predicted kvCacheUsage (30 min lookback, 5 min horizon)',
+      () => LlmSignal.predicted(LlmSignal.kvCacheUsage(pool, 0.7), { lookback: Duration.minutes(30), horizon: Duration.minutes(5) }),
+      'clamp_min(predict_linear(sum(vllm:kv_cache_usage_perc{namespace="llm",model_name="llama"})[1800s:30s], 300), 0)',
+      0.7, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['predicted runningRequests', () => LlmSignal.predicted(LlmSignal.runningRequests(pool, 16), { horizon: Duration.minutes(3) }),
+      'clamp_min(predict_linear(sum(vllm:num_requests_running{namespace="llm",model_name="llama"})[900s:30s], 180), 0)',
+      16, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+  ];
+
+  describe.each(cases)('%s', (_name, make, query, threshold, metricType, source) => {
+    const signal = make();
+
+    test('the exact query', () => {
+      expect(signal.query).toBe(query);
+    });
+
+    test('parses as PromQL', () => {
+      expect(promqlSyntaxError(signal.query)).toBeUndefined();
+    });
+
+    test('threshold, metricType and source', () => {
+      expect(signal.threshold).toBe(threshold);
+      expect(signal.metricType).toBe(metricType);
+      expect(signal.source).toBe(source);
+    });
+
+    test('never a removed vLLM metric name', () => {
+      expect(signal.query).not.toContain('vllm:gpu_cache_usage_perc');
+      expect(signal.query).not.toContain('vllm:time_per_output_token_seconds');
+    });
+
+    test('its trigger carries the query, the threshold as a string, metricType, source and the kind as name', () => {
+      const trigger = signal.trigger(PROMETHEUS);
+      expect(trigger.type).toBe('prometheus');
+      expect(trigger.metadata).toEqual({ serverAddress: PROMETHEUS.serverAddress, query, threshold: String(threshold) });
+      expect(trigger.metricType).toBe(metricType);
+      expect(trigger.source).toBe(source);
+      expect(trigger.name).toBe(signal.kind);
+    });
+  });
+
+  test('kinds, which are the trigger names', () => {
+    expect(cases.map(([, make]) => make().kind)).toEqual([
+      'queue_depth', 'running_requests', 'kv_cache', 'ttft_p95', 'request_rate', 'generation_tokens', 'gpu_utilization',
+      'proxy_request_rate', 'proxy_in_flight', 'predicted_queue_depth', 'predicted_kv_cache', 'predicted_running_requests',
+    ]);
+  });
+});
+
+describe('trigger()', () => {
+  const { pool } = setup();
+
+  test('activationThreshold and ignoreNullValues become string metadata', () => {
+    const trigger = LlmSignal.queueDepth(pool, 5).trigger(PROMETHEUS, { activationThreshold: 1, ignoreNullValues: false });
+    expect(trigger.metadata.activationThreshold).toBe('1');
+    expect(trigger.metadata.ignoreNullValues).toBe('false');
+  });
+
+  test('the Prometheus auth reaches the trigger', () => {
+    const bearerToken = { secretName: 'prometheus-auth', key: 'token' };
+    const trigger = LlmSignal.kvCacheUsage(pool, 0.8).trigger({ ...PROMETHEUS, auth: { mode: 'bearer', bearerToken } });
+    expect(trigger.metadata.authModes).toBe('bearer');
+    expect(trigger.secrets).toEqual([{ parameter: 'bearerToken', secret: bearerToken }]);
+  });
+});
+
+describe('errors', () => {
+  const { pool, proxy } = setup();
+  const KV_RULE = 'must be greater than 0 and at most 1: vllm:kv_cache_usage_perc is a fraction, not a percentage';
+  const PREDICT_RULE = 'cannot be predicted: predict_linear needs a gauge signal (queue_depth, running_requests or kv_cache)';
+
+  test.each([0, 1.5, 80])('kvCacheUsage %d', (target) => {
+    expect(() => LlmSignal.kvCacheUsage(pool, target)).toThrow(new Error(`'target' (${target}) ${KV_RULE}`));
+  });
+
+  test('kvCacheUsage 1 is allowed', () => {
+    expect(LlmSignal.kvCacheUsage(pool, 1).threshold).toBe(1);
+  });
+
+  test.each([0, 120])('gpuUtilization %d', (percent) => {
+    expect(() => LlmSignal.gpuUtilization(pool, percent)).toThrow(new Error(
+      `'percent' (${percent}) must be greater than 0 and at most 100: DCGM_FI_DEV_GPU_UTIL is a percentage`));
+  });
+
+  test('predicted on ttftP95', () => {
+    expect(() => LlmSignal.predicted(LlmSignal.ttftP95(pool, Duration.seconds(2)))).toThrow(new Error(`'signal' ("ttft_p95") ${PREDICT_RULE}`));
+  });
+
+  test('predicted on requestRate', () => {
+    expect(() => LlmSignal.predicted(LlmSignal.requestRate(pool, 3))).toThrow(new Error(`'signal' ("request_rate") ${PREDICT_RULE}`));
+  });
+
+  test('predicted on a predicted signal', () => {
+    expect(() => LlmSignal.predicted(LlmSignal.predicted(LlmSignal.queueDepth(pool, 5)))).toThrow(new Error(
+      `'signal' ("predicted_queue_depth") ${PREDICT_RULE}`));
+  });
+
+  test('predicted with a zero lookback', () => {
+    expect(() => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5), { lookback: Duration.seconds(0) })).toThrow(new Error(
+      '\'lookback\' ("0s") must be a whole number of seconds greater than 0'));
+  });
+
+  test('ttftP95 with a zero target', () => {
+    expect(() => LlmSignal.ttftP95(pool, Duration.seconds(0))).toThrow(new Error(
+      '\'target\' ("0s") must be greater than 0'));
+  });
+
+  test.each([
+    ['queueDepth', () => LlmSignal.queueDepth(pool, 0)],
+    ['runningRequests', () => LlmSignal.runningRequests(pool, 0)],
+    ['proxyInFlight', () => LlmSignal.proxyInFlight(proxy, 0)],
+  ])('%s perReplica 0', (_name, make) => {
+    expect(make).toThrow(new Error('\'perReplica\' (0) must be greater than 0'));
+  });
+
+  test.each([
+    ['requestRate', 0, () => LlmSignal.requestRate(pool, 0)],
+    ['generationTokens', -1, () => LlmSignal.generationTokens(pool, -1)],
+    ['proxyRequestRate', 0, () => LlmSignal.proxyRequestRate(proxy, proxy.modelGroups[0], 0)],
+  ])('%s perReplicaPerSecond %d', (_name, value, make) => {
+    expect(make).toThrow(new Error(`'perReplicaPerSecond' (${value}) must be greater than 0`));
+  });
+});
+
+describe('sub-second and fractional durations', () => {
+  const chart = testChart();
+  const pool = new VllmPool(chart, 'pool', { model: 'org/llama', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
+
+  test('a TTFT target under a second is kept in seconds, not truncated', () => {
+    const signal = LlmSignal.ttftP95(pool, Duration.millis(500));
+    expect(signal.threshold).toBe(0.5);
+    expect(promqlSyntaxError(signal.query)).toBeUndefined();
+  });
+
+  test('a prediction lookback that is not whole seconds is refused with the library\'s message', () => {
+    expect(() => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5), { lookback: Duration.millis(1500) }))
+      .toThrow(new Error("'lookback' (\"1.5s\") must be a whole number of seconds greater than 0"));
+  });
+});

@@ -1,0 +1,60 @@
+import { promqlSyntaxError, requirePromQL } from '../../lib';
+
+/** The error `requirePromQL` raises for `expr` failing at the 1-based character `at`. */
+function promqlError(prop: string, expr: string, at: number): Error {
+  return new Error(`'${prop}' (${JSON.stringify(expr)}) is not valid PromQL: syntax error at character ${at} (parsed with @prometheus-io/lezer-promql)`);
+}
+
+describe('promqlSyntaxError', () => {
+  test.each([
+    ['a selector with a colon name and matchers', 'sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})'],
+    ['a regular-expression matcher', 'avg(DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"pool-[a-z0-9]+-[a-z0-9]+"})'],
+    ['histogram_quantile over a rate of buckets', 'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm"}[2m])))'],
+    ['a subquery', 'max_over_time(sum(vllm:num_requests_running)[10m:30s])'],
+    ['predict_linear on a subquery under clamp_min', 'clamp_min(predict_linear(sum(vllm:num_requests_waiting{namespace="llm"})[900s:30s], 600), 0)'],
+    ['a binary expression with a counter rate', 'sum(rate(litellm_proxy_total_requests_metric_total[2m])) / 2'],
+    ['a bare metric name', 'up'],
+  ])('accepts %s', (_what, expr) => {
+    expect(promqlSyntaxError(expr)).toBeUndefined();
+  });
+
+  test.each([
+    ['an unbalanced parenthesis', 'sum(up', 6],
+    ['a stray closing parenthesis', 'up)', 2],
+    ['an unclosed matcher list', 'sum(up{job="a"', 14],
+    ['an unclosed range', 'rate(up[2m]', 11],
+    ['a dangling operator', 'up +', 4],
+    ['two expressions side by side', 'up down', 3],
+    ['a matcher without a value', 'up{job=}', 7],
+  ])('rejects %s, at the offset of the error', (_what, expr, offset) => {
+    expect(promqlSyntaxError(expr)).toBe(offset);
+  });
+
+  test('rejects an empty or blank query at offset 0', () => {
+    expect(promqlSyntaxError('')).toBe(0);
+    expect(promqlSyntaxError('   ')).toBe(0);
+  });
+});
+
+describe('requirePromQL', () => {
+  test('passes valid PromQL', () => {
+    expect(() => requirePromQL('query', 'histogram_quantile(0.95, sum by (le) (rate(x_bucket[2m])))')).not.toThrow();
+  });
+
+  test('an unbalanced parenthesis: names the prop, the query and the 1-based character', () => {
+    expect(() => requirePromQL('query', 'sum(up')).toThrow(promqlError('query', 'sum(up', 7));
+  });
+
+  test('an empty string fails at character 1', () => {
+    expect(() => requirePromQL('query', '')).toThrow(promqlError('query', '', 1));
+  });
+
+  test('a stray closing parenthesis', () => {
+    expect(() => requirePromQL('signals[0].query', 'up)')).toThrow(promqlError('signals[0].query', 'up)', 3));
+  });
+
+  test('the exact message', () => {
+    expect(() => requirePromQL('query', 'sum(up')).toThrow(new Error(
+      '\'query\' ("sum(up") is not valid PromQL: syntax error at character 7 (parsed with @prometheus-io/lezer-promql)'));
+  });
+});
