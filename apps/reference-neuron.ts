@@ -1,6 +1,6 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
-import { HF_TOKEN, PROMETHEUS, VLLM_API_KEY } from './reference-platform';
+import { DISCOVERY, HF_TOKEN, PROMETHEUS, VLLM_API_KEY } from './reference-platform';
 import { Accelerator, LiteLLMProxy, ModelCache, VllmPool } from '../lib';
 
 /** Props of `ReferenceNeuronPools`. */
@@ -57,6 +57,8 @@ export class ReferenceNeuronPools extends Chart {
     props.proxy.addBackend(this.llama8b, { rpm: 300, maxParallelRequests: 8 });
     props.proxy.addBackend(this.qwen8b, { rpm: 300, maxParallelRequests: 8 });
 
+    this.llama8b.monitor(DISCOVERY);
+    this.qwen8b.monitor(DISCOVERY);
     this.llama8b.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 4 });
     this.qwen8b.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 4 });
   }

@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CapacityType, LiteLLMProxy, LlmSignal, ModelCache, PoolPlacement, PrometheusSource, Quantization,
+  Accelerator, CapacityType, LiteLLMProxy, LlmSignal, ModelCache, MonitorDiscovery, PoolPlacement, PrometheusSource, Quantization,
   RoutingStrategy, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../lib';
 
@@ -9,6 +9,8 @@ import {
 export const VLLM_API_KEY = { secretName: 'vllm-api-key', key: 'api-key' };
 /** The Prometheus of kube-prometheus-stack (prometheus-operator's governing Service). */
 export const PROMETHEUS: PrometheusSource = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
+/** kube-prometheus-stack installed as Helm release `kube-prometheus-stack`: it selects monitors and rules by this label. */
+export const DISCOVERY: MonitorDiscovery = { labels: { release: 'kube-prometheus-stack' } };
 /** The Hugging Face token for gated models (Llama). */
 export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
 
@@ -117,6 +119,10 @@ export class ReferencePlatform extends Chart {
     this.proxy.addFallback(llama, [qwen]);
     this.proxy.addFallback(qwen, [llama]);
     this.proxy.addFallback(this.llama70b, [this.llama8b]);
+
+    // Metrics: the proxy's /metrics through its Service, every pool's pods directly.
+    this.proxy.monitor(DISCOVERY);
+    for (const pool of [this.llama8b, this.qwen8b, this.llama70b, this.qwenSmall]) pool.monitor(DISCOVERY);
 
     // The proxy: HPA 2 to 10 on CPU 70 % / memory 80 % with the seeds' behavior, and a VPA
     // in recommendation mode (Off) to right-size its requests by hand.

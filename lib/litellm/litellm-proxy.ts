@@ -20,7 +20,9 @@ import {
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { LiteLLMMetrics, MetricDefinition } from '../metrics/catalog';
+import { MonitorDiscovery } from '../metrics/discovery';
 import { ScopedMetric } from '../metrics/scoped-metric';
+import { ServiceMetricsMonitor } from '../metrics/service-metrics-monitor';
 
 /** What a fallback names: a model group, or a backend added with `addBackend()` (its group). */
 export type FallbackTarget = ModelGroup | HostedVllmBackend;
@@ -366,6 +368,24 @@ export class LiteLLMProxy extends Construct {
   /** The model groups served, in the order they were added. */
   public get modelGroups(): ModelGroup[] {
     return [...this.groups.values()];
+  }
+
+  /**
+   * Scrapes the proxy's `/metrics` (port `http`) with a ServiceMonitor selecting its Service.
+   * @param discovery discovery labels (e.g. `{ release: 'kube-prometheus-stack' }`) and interval
+   * @param options `authenticate`: send the master key as a bearer token, for a proxy whose
+   *   `/metrics` requires auth
+   */
+  public monitor(discovery: MonitorDiscovery, options: { authenticate?: boolean } = {}): ServiceMetricsMonitor {
+    if (this.props.prometheusMetrics === false) {
+      throw invalid('prometheusMetrics', false, 'turns /metrics off: a monitor would scrape nothing; remove prometheusMetrics: false');
+    }
+    return new ServiceMetricsMonitor(this, 'Monitor', {
+      service: this.service,
+      port: 'http',
+      discovery,
+      bearerToken: options.authenticate ? this.props.masterKey : undefined,
+    });
   }
 
   /** Requests received (counter), optionally for one model group (`requested_model`). */

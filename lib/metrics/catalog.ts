@@ -106,3 +106,48 @@ export const DcgmMetrics = {
   /** Framebuffer memory free, MiB (gauge). */
   FB_FREE: metric('DCGM_FI_DEV_FB_FREE', MetricType.GAUGE, DCGM_LABELS, 'framebuffer free, MiB'),
 } as const;
+
+/** Labels of every kube-state-metrics v2 HPA series (FACTS §C.1). */
+const KSM_HPA_LABELS = ['namespace', 'horizontalpodautoscaler'] as const;
+
+/**
+ * kube-state-metrics v2 HPA metrics (FACTS §C.1): `kube_horizontalpodautoscaler_*` with the
+ * label `horizontalpodautoscaler`, never the v1 `kube_hpa_*` / `hpa`. They cover the HPAs
+ * KEDA creates as `keda-hpa-<scaledobject>`.
+ */
+export const KubeStateMetrics = {
+  HPA_SPEC_MAX_REPLICAS: metric('kube_horizontalpodautoscaler_spec_max_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'HPA maxReplicas'),
+  HPA_SPEC_MIN_REPLICAS: metric('kube_horizontalpodautoscaler_spec_min_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'HPA minReplicas'),
+  HPA_STATUS_CURRENT_REPLICAS: metric('kube_horizontalpodautoscaler_status_current_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'current replicas'),
+  HPA_STATUS_DESIRED_REPLICAS: metric('kube_horizontalpodautoscaler_status_desired_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'desired replicas'),
+  HPA_STATUS_CONDITION: metric('kube_horizontalpodautoscaler_status_condition', MetricType.GAUGE, [...KSM_HPA_LABELS, 'condition', 'status'], 'AbleToScale / ScalingActive / ScalingLimited, status true / false / unknown'),
+} as const;
+
+/** Labels of KEDA's per-scaler series (FACTS §C.2). */
+const KEDA_SCALER_LABELS = ['namespace', 'metric', 'scaledObject', 'scaler', 'triggerIndex', 'type'] as const;
+
+/**
+ * KEDA operator metrics (FACTS §C.2), v2.17 names: `keda_scaler_detail_errors_total`, never
+ * the removed `keda_scaler_errors_total`.
+ */
+export const KedaMetrics = {
+  SCALER_DETAIL_ERRORS: metric('keda_scaler_detail_errors_total', MetricType.COUNTER, KEDA_SCALER_LABELS, 'errors per scaler'),
+  SCALED_OBJECT_ERRORS: metric('keda_scaled_object_errors_total', MetricType.COUNTER, ['namespace', 'scaledObject'], 'errors per ScaledObject'),
+  SCALER_METRICS_VALUE: metric('keda_scaler_metrics_value', MetricType.GAUGE, KEDA_SCALER_LABELS, 'the value the HPA sees'),
+  SCALER_ACTIVE: metric('keda_scaler_active', MetricType.GAUGE, KEDA_SCALER_LABELS, '1 when the scaler is active'),
+} as const;
+
+/** Every catalog metric, for checks that a query names only known series. */
+export const ALL_METRICS: readonly MetricDefinition[] = [
+  ...Object.values(LiteLLMMetrics), ...Object.values(VllmMetrics), ...Object.values(DcgmMetrics),
+  ...Object.values(KubeStateMetrics), ...Object.values(KedaMetrics),
+];
+
+/**
+ * Whether `series` is a catalog metric as scraped: its name, or for a histogram its
+ * `_bucket`, `_sum` or `_count` series.
+ */
+export function isCatalogSeries(series: string): boolean {
+  return ALL_METRICS.some(m => m.name === series ||
+    (m.type === MetricType.HISTOGRAM && [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`].includes(series)));
+}

@@ -30,3 +30,14 @@ export function requirePromQL(prop: string, expr: string): void {
     throw invalid(prop, expr, `is not valid PromQL: syntax error at character ${at + 1} (parsed with @prometheus-io/lezer-promql)`);
   }
 }
+
+/** The metric names `expr` selects (vector selectors with a name), in order of appearance. */
+export function promqlMetricNames(expr: string): string[] {
+  const names: string[] = [];
+  parser.parse(expr).iterate({
+    enter: node => {
+      if (node.type.name === 'Identifier' && node.node.parent?.type.name === 'VectorSelector') names.push(expr.slice(node.from, node.to));
+    },
+  });
+  return names;
+}

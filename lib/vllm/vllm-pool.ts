@@ -19,6 +19,8 @@ import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { KedaMetricType, KedaTrigger, SignalSource } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { MonitorDiscovery } from '../metrics/discovery';
+import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
 import { ScopedMetric } from '../metrics/scoped-metric';
 
 /**
@@ -431,6 +433,16 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
       behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
     });
+  }
+
+  /**
+   * Scrapes vLLM's `/metrics` (container port `http`, unauthenticated even with an API key)
+   * on every pod of the pool with a PodMonitor, so that pods no Service routes to yet (still
+   * loading) are scraped too.
+   * @param discovery discovery labels (e.g. `{ release: 'kube-prometheus-stack' }`) and interval
+   */
+  public monitor(discovery: MonitorDiscovery): PodMetricsMonitor {
+    return new PodMetricsMonitor(this, 'Monitor', { workload: this.deployment, port: 'http', discovery });
   }
 
   /**

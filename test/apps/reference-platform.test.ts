@@ -5,7 +5,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { buildApp } from '../../apps/app';
 import { ReferencePlatform } from '../../apps/reference-platform';
-import { promqlSyntaxError, VLLM_IMAGE } from '../../lib';
+import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, VLLM_IMAGE } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -297,6 +297,58 @@ describe('dist/', () => {
       const text = JSON.stringify(dist);
       for (const removed of ['vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds', 'kube_hpa_', 'keda_scaler_errors_total']) {
         expect(text).not.toContain(removed);
+      }
+    });
+  });
+
+  describe('metrics plumbing', () => {
+    const monitors = [...allOfKind(dist, 'ServiceMonitor'), ...allOfKind(dist, 'PodMonitor')];
+    const selects = (selector: Manifest, labels: Record<string, string> | undefined): boolean =>
+      Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+
+    test('the proxy and every pool are scraped', () => {
+      expect(allOfKind(dist, 'PodMonitor').length).toBeGreaterThanOrEqual(6);
+      expect(allOfKind(dist, 'ServiceMonitor').length).toBeGreaterThanOrEqual(1);
+    });
+
+    test('every ServiceMonitor selects a Service in the output and names one of its ports', () => {
+      for (const m of allOfKind(dist, 'ServiceMonitor')) {
+        const namespaces: string[] = m.spec.namespaceSelector.matchNames;
+        const services = allOfKind(dist, 'Service').filter(s => namespaces.includes(s.metadata.namespace) && selects(m.spec.selector, s.metadata.labels));
+        expect(services.length).toBeGreaterThanOrEqual(1);
+        for (const e of m.spec.endpoints) {
+          for (const s of services) expect(s.spec.ports.map((p: Manifest) => p.name)).toContain(e.port);
+        }
+      }
+    });
+
+    test('every PodMonitor selects the pods of a workload in the output and names one of their container ports', () => {
+      for (const m of allOfKind(dist, 'PodMonitor')) {
+        const namespaces: string[] = m.spec.namespaceSelector.matchNames;
+        const workloads = [...allOfKind(dist, 'Deployment'), ...allOfKind(dist, 'DaemonSet')]
+          .filter(w => namespaces.includes(w.metadata.namespace) && selects(m.spec.selector, w.spec.template.metadata.labels));
+        expect(workloads.length).toBeGreaterThanOrEqual(1);
+        for (const e of m.spec.podMetricsEndpoints) {
+          for (const w of workloads) {
+            expect(w.spec.template.spec.containers.flatMap((c: Manifest) => (c.ports ?? []).map((p: Manifest) => p.name))).toContain(e.port);
+          }
+        }
+      }
+    });
+
+    test('every monitor carries the kube-prometheus-stack discovery label', () => {
+      for (const m of monitors) expect(m.metadata.labels.release).toBe('kube-prometheus-stack');
+    });
+
+    test('every PromQL expression in dist parses and selects only catalog metrics', () => {
+      const queries = allOfKind(dist, 'ScaledObject').flatMap(so => so.spec.triggers)
+        .filter((t: Manifest) => t.type === 'prometheus').map((t: Manifest) => t.metadata.query as string);
+      expect(queries.length).toBeGreaterThan(0);
+      for (const q of queries) {
+        expect(promqlSyntaxError(q)).toBeUndefined();
+        const names = promqlMetricNames(q);
+        expect(names.length).toBeGreaterThan(0);
+        for (const n of names) expect(isCatalogSeries(n)).toBe(true);
       }
     });
   });

@@ -1,4 +1,4 @@
-import { promqlSyntaxError, requirePromQL } from '../../lib';
+import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, requirePromQL } from '../../lib';
 
 /** The error `requirePromQL` raises for `expr` failing at the 1-based character `at`. */
 function promqlError(prop: string, expr: string, at: number): Error {
@@ -56,5 +56,22 @@ describe('requirePromQL', () => {
   test('the exact message', () => {
     expect(() => requirePromQL('query', 'sum(up')).toThrow(new Error(
       '\'query\' ("sum(up") is not valid PromQL: syntax error at character 7 (parsed with @prometheus-io/lezer-promql)'));
+  });
+});
+
+describe('promqlMetricNames and the catalog', () => {
+  test('finds the selected metric names, not functions or labels', () => {
+    expect(promqlMetricNames('histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm"}[2m]))) > on() group_left kube_horizontalpodautoscaler_spec_max_replicas'))
+      .toEqual(['vllm:time_to_first_token_seconds_bucket', 'kube_horizontalpodautoscaler_spec_max_replicas']);
+  });
+
+  test('catalog series: names, histogram _bucket/_sum/_count, never removed names', () => {
+    expect(isCatalogSeries('vllm:time_to_first_token_seconds_bucket')).toBe(true);
+    expect(isCatalogSeries('vllm:e2e_request_latency_seconds_count')).toBe(true);
+    expect(isCatalogSeries('keda_scaler_detail_errors_total')).toBe(true);
+    expect(isCatalogSeries('vllm:num_requests_waiting_bucket')).toBe(false);
+    for (const removed of ['vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds', 'kube_hpa_spec_max_replicas', 'keda_scaler_errors_total']) {
+      expect(isCatalogSeries(removed)).toBe(false);
+    }
   });
 });

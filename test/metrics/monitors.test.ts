@@ -1,0 +1,109 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Accelerator, LiteLLMProxy, PodMetricsMonitor, ServiceMetricsMonitor, VllmPool } from '../../lib';
+import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { expectValidManifests } from '../util/validate';
+
+const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
+
+function proxyIn(chart = testChart(), props: Partial<ConstructorParameters<typeof LiteLLMProxy>[2]> = {}): LiteLLMProxy {
+  const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY, ...props });
+  proxy.addModel({ modelName: 'm', model: 'hosted_vllm/m', apiBase: 'http://m.llm.svc.cluster.local:8000/v1' });
+  return proxy;
+}
+
+describe('proxy.monitor()', () => {
+  const chart = testChart();
+  const proxy = proxyIn(chart);
+  proxy.monitor(DISCOVERY);
+  const manifests = synth(chart);
+  const monitor = oneOfKind(manifests, 'ServiceMonitor');
+  const service = oneOfKind(manifests, 'Service');
+
+  test('is strictly valid', () => expectValidManifests(manifests));
+
+  test('selects the proxy Service by its own labels, in its namespace, on its named port http', () => {
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.spec.selector.matchLabels).toEqual(service.metadata.labels);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['llm'] });
+    expect(service.spec.ports.map((p: Manifest) => p.name)).toContain(monitor.spec.endpoints[0].port);
+    expect(monitor.spec.endpoints[0]).toEqual({ port: 'http', path: '/metrics', interval: '15s' });
+  });
+
+  test('carries the discovery labels', () => {
+    expect(monitor.metadata.labels).toEqual({ release: 'kube-prometheus-stack' });
+  });
+
+  test('authenticate sends the master key Secret as a bearer token', () => {
+    const c = testChart();
+    proxyIn(c).monitor({ labels: {}, interval: Duration.seconds(30) }, { authenticate: true });
+    const m = synth(c);
+    expectValidManifests(m);
+    expect(oneOfKind(m, 'ServiceMonitor').spec.endpoints[0]).toEqual({
+      port: 'http', path: '/metrics', interval: '30s', authorization: { type: 'Bearer', credentials: { name: 'litellm', key: 'master-key' } },
+    });
+  });
+
+  test('refused when /metrics is off', () => {
+    expect(() => proxyIn(testChart(), { prometheusMetrics: false }).monitor(DISCOVERY))
+      .toThrow(new Error("'prometheusMetrics' (false) turns /metrics off: a monitor would scrape nothing; remove prometheusMetrics: false"));
+  });
+});
+
+describe('pool.monitor()', () => {
+  const chart = testChart();
+  const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+  pool.monitor(DISCOVERY);
+  const manifests = synth(chart);
+  const monitor = oneOfKind(manifests, 'PodMonitor');
+  const deployment = oneOfKind(manifests, 'Deployment');
+
+  test('is strictly valid', () => expectValidManifests(manifests));
+
+  test('selects the pool pods with the Deployment\'s own selector, on container port http', () => {
+    expect(monitor.spec.selector).toEqual(deployment.spec.selector);
+    for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
+    expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['llm'] });
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(deployment.spec.template.spec.containers[0].ports.map((p: Manifest) => p.name)).toContain('http');
+    expect(monitor.metadata.labels).toEqual({ release: 'kube-prometheus-stack' });
+  });
+});
+
+describe('errors', () => {
+  test('a Service port that does not exist', () => {
+    const chart = testChart();
+    const proxy = proxyIn(chart);
+    expect(() => new ServiceMetricsMonitor(chart, 'm', { service: proxy.service, port: 'metrics', discovery: DISCOVERY }))
+      .toThrow(new Error("'port' (\"metrics\") is not a port of Service 'test/proxy/Service' (its ports: http): the monitor would scrape nothing"));
+  });
+
+  test('a Service without labels selects nothing', () => {
+    const chart = testChart();
+    const d = new kplus.Deployment(chart, 'd');
+    d.addContainer({ image: 'nginx:1.27', ports: [{ name: 'web', number: 80 }] });
+    const service = new kplus.Service(chart, 's', { selector: d, ports: [{ name: 'web', port: 80 }] });
+    expect(() => new ServiceMetricsMonitor(chart, 'm', { service, port: 'web', discovery: DISCOVERY }))
+      .toThrow(new Error(`'service' ("${service.name}") has no labels: a ServiceMonitor selects Services by label, so it would select nothing`));
+  });
+
+  test('a container port that does not exist', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => new PodMetricsMonitor(chart, 'm', { workload: pool.deployment, port: 'metrics', discovery: DISCOVERY }))
+      .toThrow(new Error("'port' (\"metrics\") is not a container port of 'test/pool/Resource' (its ports: http): the monitor would scrape nothing"));
+  });
+
+  test('a bad discovery label, value, interval or path', () => {
+    const chart = testChart();
+    const proxy = proxyIn(chart);
+    const make = (props: Partial<ConstructorParameters<typeof ServiceMetricsMonitor>[2]>) =>
+      new ServiceMetricsMonitor(chart, `m${Math.random()}`, { service: proxy.service, port: 'http', discovery: DISCOVERY, ...props });
+    expect(() => make({ discovery: { labels: { 'bad key!': 'x' } } })).toThrow(new Error("'discovery.labels' (\"bad key!\") must be a Kubernetes label key"));
+    expect(() => make({ discovery: { labels: { release: 'has space' } } })).toThrow(
+      new Error("'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
+    expect(() => make({ discovery: { labels: {}, interval: Duration.millis(500) } })).toThrow(new Error("'discovery.interval' (\"0.5s\") must be whole seconds greater than 0"));
+    expect(() => make({ path: 'metrics' })).toThrow(new Error("'path' (\"metrics\") must start with /"));
+  });
+});
