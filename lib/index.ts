@@ -18,3 +18,6 @@ export * from './metrics/promql';
 export * from './autoscaling/keda-trigger';
 export * from './autoscaling/llm-signal';
 export * from './autoscaling/keda-scaled-object';
+export * from './metrics/discovery';
+export * from './metrics/service-metrics-monitor';
+export * from './metrics/pod-metrics-monitor';
