@@ -43,6 +43,12 @@ const CHECKSUM_ANNOTATION = 'checksum/config';
 /** Credential-looking keys the escape hatch refuses unless the value is an `os.environ/` reference. */
 const SECRET_KEY_PATTERN = /(key|password|secret|token|database_url|credential)/i;
 
+/** Service-level objectives of the proxy: the thresholds of its alerts (`ServingAlerts`). */
+export interface ProxySlo {
+  /** Share of failed requests (0 to 1) above which the proxy pages. @default 0.05 */
+  readonly errorRatio?: number;
+}
+
 /** How the proxy is exposed. */
 export enum ProxyServiceType {
   /** In-cluster only. */
@@ -115,6 +121,8 @@ export interface LiteLLMProxyProps {
   readonly runAsUser?: number;
   /** PodDisruptionBudget `maxUnavailable`. @default 1 */
   readonly maxUnavailable?: number;
+  /** Thresholds of the proxy's alerts. @default - the ProxySlo defaults */
+  readonly slo?: ProxySlo;
 }
 
 /** Options of `LiteLLMProxy.autoscale()`. */
@@ -168,6 +176,8 @@ export class LiteLLMProxy extends Construct {
   public readonly port = LITELLM_PORT;
   /** The in-cluster base URL, `http://<service>.<namespace>.svc.cluster.local:4000`. */
   public readonly url: string;
+  /** The proxy's SLOs, defaults applied. */
+  public readonly slo: Required<ProxySlo>;
 
   private readonly props: LiteLLMProxyProps;
   private readonly requestTimeout: Duration;
@@ -184,6 +194,7 @@ export class LiteLLMProxy extends Construct {
     this.namespace = requireChartNamespace(this, 'LiteLLMProxy');
     validateProps(props);
     this.props = props;
+    this.slo = { errorRatio: props.slo?.errorRatio ?? 0.05 };
 
     const instance = Names.toLabelValue(this);
     const labels = recommendedLabels('litellm', instance, 'proxy');
@@ -632,6 +643,10 @@ function validateProps(props: LiteLLMProxyProps): void {
     throw invalid('cache', 'set', 'needs \'redis\': the response cache is shared by all replicas through Redis');
   }
   if (props.cache?.ttl) requirePositive('cache.ttl', props.cache.ttl.toSeconds());
+  const errorRatio = props.slo?.errorRatio;
+  if (errorRatio !== undefined && !(errorRatio > 0 && errorRatio < 1)) {
+    throw invalid('slo.errorRatio', errorRatio, 'must be greater than 0 and less than 1');
+  }
   if (props.requestTimeout) requirePositive('requestTimeout', props.requestTimeout.toSeconds());
   if (props.drainDelay) requirePositive('drainDelay', props.drainDelay.toSeconds());
   if (props.numWorkers !== undefined) requirePositiveInteger('numWorkers', props.numWorkers);

@@ -111,9 +111,9 @@ export const DcgmMetrics = {
 const KSM_HPA_LABELS = ['namespace', 'horizontalpodautoscaler'] as const;
 
 /**
- * kube-state-metrics v2 HPA metrics (FACTS §C.1): `kube_horizontalpodautoscaler_*` with the
- * label `horizontalpodautoscaler`, never the v1 `kube_hpa_*` / `hpa`. They cover the HPAs
- * KEDA creates as `keda-hpa-<scaledobject>`.
+ * kube-state-metrics v2 metrics. HPA metrics (FACTS §C.1): `kube_horizontalpodautoscaler_*`
+ * with the label `horizontalpodautoscaler`, never the v1 `kube_hpa_*` / `hpa`; they cover the
+ * HPAs KEDA creates as `keda-hpa-<scaledobject>`. Pod and Deployment metrics as noted.
  */
 export const KubeStateMetrics = {
   HPA_SPEC_MAX_REPLICAS: metric('kube_horizontalpodautoscaler_spec_max_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'HPA maxReplicas'),
@@ -121,6 +121,18 @@ export const KubeStateMetrics = {
   HPA_STATUS_CURRENT_REPLICAS: metric('kube_horizontalpodautoscaler_status_current_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'current replicas'),
   HPA_STATUS_DESIRED_REPLICAS: metric('kube_horizontalpodautoscaler_status_desired_replicas', MetricType.GAUGE, KSM_HPA_LABELS, 'desired replicas'),
   HPA_STATUS_CONDITION: metric('kube_horizontalpodautoscaler_status_condition', MetricType.GAUGE, [...KSM_HPA_LABELS, 'condition', 'status'], 'AbleToScale / ScalingActive / ScalingLimited, status true / false / unknown'),
+  // Pod and Deployment metrics: not in FACTS.md, verified in kubernetes/kube-state-metrics
+  // docs/pod-metrics.md (pod, namespace, uid labels) and its deployment metrics.
+  /** Whether the pod is scheduled (`condition` true / false / unknown). */
+  POD_STATUS_SCHEDULED: metric('kube_pod_status_scheduled', MetricType.GAUGE, ['namespace', 'pod', 'uid', 'condition'], 'pod scheduled condition'),
+  /** Pod phase (`phase` Pending / Running / Succeeded / Failed / Unknown). */
+  POD_STATUS_PHASE: metric('kube_pod_status_phase', MetricType.GAUGE, ['namespace', 'pod', 'uid', 'phase'], 'pod phase'),
+  /** Container requests; `resource` is sanitized (`nvidia_com_gpu`). */
+  POD_CONTAINER_RESOURCE_REQUESTS: metric('kube_pod_container_resource_requests', MetricType.GAUGE, ['namespace', 'pod', 'uid', 'container', 'node', 'resource', 'unit'], 'container resource requests'),
+  /** Available replicas of a Deployment. */
+  DEPLOYMENT_STATUS_REPLICAS_AVAILABLE: metric('kube_deployment_status_replicas_available', MetricType.GAUGE, ['namespace', 'deployment'], 'available replicas'),
+  /** Desired replicas of a Deployment (`spec.replicas`, as set by its autoscaler). */
+  DEPLOYMENT_SPEC_REPLICAS: metric('kube_deployment_spec_replicas', MetricType.GAUGE, ['namespace', 'deployment'], 'desired replicas'),
 } as const;
 
 /** Labels of KEDA's per-scaler series (FACTS §C.2). */

@@ -135,6 +135,18 @@ export interface PoolAutoscaleOptions {
   readonly scaleToZeroCooldown?: Duration;
 }
 
+/**
+ * Service-level objectives of a pool: the thresholds of its alerts (`ServingAlerts`).
+ */
+export interface PoolSlo {
+  /** Time to first token, 95th percentile. @default Duration.seconds(2) */
+  readonly ttftP95?: Duration;
+  /** End-to-end request latency, 99th percentile. @default Duration.seconds(60) */
+  readonly e2eLatencyP99?: Duration;
+  /** Requests waiting per replica before the queue counts as building up. @default 10 */
+  readonly queuePerReplica?: number;
+}
+
 /** Props of `VllmPool`. */
 export interface VllmPoolProps {
   /**
@@ -229,6 +241,8 @@ export interface VllmPoolProps {
   readonly serviceName?: string;
   /** PodDisruptionBudget `maxUnavailable`. @default 1 */
   readonly maxUnavailable?: number;
+  /** Thresholds of the pool's alerts. @default - the PoolSlo defaults */
+  readonly slo?: PoolSlo;
   /**
    * The user the container runs as. The upstream image has no `USER` and defaults to root;
    * the pool runs it as a non-root user with `HOME` on a writable emptyDir instead.
@@ -280,6 +294,10 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly url: string;
   /** The startup budget of a pod: model download, load and warm-up. */
   public readonly maxModelLoadTime: Duration;
+  /** The pool's SLOs, defaults applied. */
+  public readonly slo: Required<PoolSlo>;
+  /** `--gpu-memory-utilization`, or vLLM's default 0.9. */
+  public readonly gpuMemoryUtilization: number;
 
   public constructor(scope: Construct, id: string, props: VllmPoolProps) {
     super(scope, id);
@@ -292,6 +310,12 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const engine = props.engine ?? {};
     const parallelism = (engine.tensorParallelSize ?? 1) * (engine.pipelineParallelSize ?? 1);
     const maxLoad = this.maxModelLoadTime = props.maxModelLoadTime ?? Duration.minutes(20);
+    this.slo = {
+      ttftP95: props.slo?.ttftP95 ?? Duration.seconds(2),
+      e2eLatencyP99: props.slo?.e2eLatencyP99 ?? Duration.seconds(60),
+      queuePerReplica: props.slo?.queuePerReplica ?? 10,
+    };
+    this.gpuMemoryUtilization = engine.gpuMemoryUtilization ?? 0.9;
     const maxRequest = props.maxRequestDuration ?? Duration.minutes(10);
     const drainDelay = props.drainDelay ?? Duration.seconds(15);
     const user = props.runAsUser ?? 1000;
@@ -663,6 +687,9 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
     throw invalid('maxModelLoadTime', `${maxLoad.toSeconds()}s`, `must be at least the startup probe period (${PROBE_PERIOD_SECONDS}s); loading a model usually takes minutes`);
   }
   if (props.maxRequestDuration) requirePositive('maxRequestDuration', props.maxRequestDuration.toSeconds());
+  if (props.slo?.ttftP95) requirePositive('slo.ttftP95', props.slo.ttftP95.toMilliseconds());
+  if (props.slo?.e2eLatencyP99) requirePositive('slo.e2eLatencyP99', props.slo.e2eLatencyP99.toMilliseconds());
+  if (props.slo?.queuePerReplica !== undefined) requirePositive('slo.queuePerReplica', props.slo.queuePerReplica);
   if (props.drainDelay) requirePositive('drainDelay', props.drainDelay.toSeconds());
   if (props.replicas !== undefined) requirePositiveInteger('replicas', props.replicas);
   if (props.maxUnavailable !== undefined) requirePositiveInteger('maxUnavailable', props.maxUnavailable);

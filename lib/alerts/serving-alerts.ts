@@ -1,0 +1,334 @@
+import { Duration, Lazy, Names } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { AlertRule, Severity } from './alert-rule';
+import * as monitoring from '../../imports/monitoring.coreos.com';
+import { replicaOwner } from '../autoscaling/_ownership';
+import { HorizontalAutoscaler } from '../autoscaling/hpa';
+import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
+import { recommendedLabels } from '../core/_labels';
+import { requireChartNamespace } from '../core/_namespace';
+import { invalid, requirePositiveInteger } from '../core/_validation';
+import { LiteLLMProxy } from '../litellm/litellm-proxy';
+import { DcgmMetrics, KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
+import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
+import { requirePromQL } from '../metrics/promql';
+import { ScopedMetric } from '../metrics/scoped-metric';
+import { VllmPool } from '../vllm/vllm-pool';
+
+/** Props of `ServingAlerts`. */
+export interface ServingAlertsProps {
+  /** The pools to alert on; each pool's SLOs set its thresholds. */
+  readonly pools: VllmPool[];
+  /** The proxy to alert on. @default - none */
+  readonly proxy?: LiteLLMProxy;
+  /** Discovery labels of the PrometheusRule (the interval is not used). */
+  readonly discovery: MonitorDiscovery;
+  /**
+   * Base URL of your runbooks; each alert links `<base>#<alertname-lower-case>`
+   * (the README's alert list has the matching anchors).
+   */
+  readonly runbookBaseUrl: string;
+  /** Accelerators (GPUs, MIG slices, Neuron devices) the pools may hold at once. @default - no budget alert */
+  readonly acceleratorBudget?: number;
+  /** GPU utilization (percent) below which a pool's GPUs count as underused for an hour. @default 20 */
+  readonly gpuUnderusedPercent?: number;
+}
+
+/** The group names of the PrometheusRule. */
+export enum AlertGroup {
+  AUTOSCALING = 'llm-autoscaling',
+  SERVING = 'llm-serving',
+  PROXY = 'llm-proxy',
+  ACCELERATORS = 'llm-accelerators',
+}
+
+/**
+ * Alert rules for LLM serving in one PrometheusRule (`monitoring.coreos.com/v1`): autoscaling
+ * (HPA at max, unable to scale, replicas not available, flapping, KEDA errors, accelerator
+ * pods unschedulable), serving per model (queue, TTFT and latency SLOs, KV cache, preemptions,
+ * no ready replica), the proxy (error ratio, backend outage, fallbacks) and accelerators
+ * (underused GPUs, framebuffer full, budget). Thresholds come from the pools' and the
+ * proxy's SLOs; every selector is scoped to the namespace and the model or workload.
+ */
+export class ServingAlerts extends Construct {
+  /** The PrometheusRule. */
+  public readonly resource: monitoring.PrometheusRule;
+
+  private readonly props: ServingAlertsProps;
+  private readonly groups = new Map<AlertGroup, AlertRule[]>();
+
+  public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
+    super(scope, id);
+    requireChartNamespace(this, 'ServingAlerts');
+    validateDiscovery('discovery', props.discovery);
+    if (props.pools.length === 0 && !props.proxy) throw invalid('pools', [], 'must name at least one pool, or set proxy');
+    if (!/^https?:\/\/\S+$/.test(props.runbookBaseUrl)) throw invalid('runbookBaseUrl', props.runbookBaseUrl, 'must be an http:// or https:// URL');
+    if (props.acceleratorBudget !== undefined) requirePositiveInteger('acceleratorBudget', props.acceleratorBudget);
+    const underused = props.gpuUnderusedPercent ?? 20;
+    if (!(underused > 0 && underused < 100)) throw invalid('gpuUnderusedPercent', underused, 'must be greater than 0 and less than 100');
+    this.props = props;
+
+    this.resource = new monitoring.PrometheusRule(this, 'Resource', {
+      metadata: { labels: { ...recommendedLabels('alerts', Names.toLabelValue(this), 'alerts'), ...props.discovery.labels } },
+      // Rules are gathered at synth: autoscalers may be added after this construct.
+      spec: { groups: Lazy.any({ produce: () => this.renderGroups() }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
+    });
+    this.node.addValidation({ validate: () => this.validateRules() });
+  }
+
+  /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
+  public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    this.groups.clear();
+    for (const pool of this.props.pools) {
+      this.servingRules(pool);
+      this.autoscalingRules(pool.deployment.name, pool.namespace, pool.deployment, pool.maxModelLoadTime, pool.servedModelName);
+      this.acceleratorRules(pool);
+    }
+    const proxy = this.props.proxy;
+    if (proxy) {
+      this.proxyRules(proxy);
+      this.autoscalingRules(proxy.deployment.name, proxy.namespace, proxy.deployment, Duration.minutes(5), undefined);
+    }
+    if (this.props.acceleratorBudget !== undefined) this.budgetRule(this.props.acceleratorBudget);
+    return this.groups;
+  }
+
+  private add(group: AlertGroup, rule: AlertRule): void {
+    const list = this.groups.get(group) ?? [];
+    list.push(rule);
+    this.groups.set(group, list);
+  }
+
+  private validateRules(): string[] {
+    const errors: string[] = [];
+    for (const rules of this.rules().values()) {
+      for (const r of rules) {
+        try {
+          requirePromQL(`${this.node.path}: ${r.alert}.expr`, r.expr);
+        } catch (e) {
+          errors.push((e as Error).message);
+        }
+      }
+    }
+    return errors;
+  }
+
+  private renderGroups(): monitoring.PrometheusRuleSpecGroups[] {
+    const runbook = this.props.runbookBaseUrl.replace(/#.*$/, '');
+    return [...this.rules().entries()].map(([name, rules]) => ({
+      name,
+      rules: rules.map(r => ({
+        alert: r.alert,
+        expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+        for: promDuration(r.for),
+        labels: { severity: r.severity, ...r.labels },
+        annotations: { summary: r.summary, description: r.description, runbook_url: `${runbook}#${r.alert.toLowerCase()}` },
+      })),
+    }));
+  }
+
+  private servingRules(pool: VllmPool): void {
+    const ns = pool.namespace;
+    const model = pool.servedModelName;
+    const subject = `model ${model} in namespace ${ns}`;
+    const labels = { namespace: ns, model_name: model };
+    const by = 'by (namespace, model_name)';
+    const slo = pool.slo;
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmQueueBuildup',
+      expr: `avg ${by} (${pool.metricRequestsWaiting().selector}) > ${slo.queuePerReplica}`,
+      for: Duration.minutes(10), severity: Severity.WARNING, labels,
+      summary: `Requests are queueing on ${subject}`,
+      description: `More than ${slo.queuePerReplica} requests wait per replica of ${subject} (now {{ $value }}). The pool is short of capacity: check its autoscaler (at max replicas? pods pending?) and raise maxReplicas or the accelerator budget.`,
+    });
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmTtftSloBreach',
+      expr: `histogram_quantile(0.95, sum by (namespace, model_name, le) (rate(${pool.metricTimeToFirstToken().bucketSelector}[5m]))) > ${seconds(slo.ttftP95)}`,
+      for: Duration.minutes(10), severity: Severity.WARNING, labels,
+      summary: `TTFT p95 of ${subject} is above its ${seconds(slo.ttftP95)} s SLO`,
+      description: `Time to first token (p95) of ${subject} is {{ $value }} s, above the SLO of ${seconds(slo.ttftP95)} s. Usually queueing (see LlmQueueBuildup) or long prompts; check the queue, KV cache and prefix-cache hit rate.`,
+    });
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmE2eLatencySloBreach',
+      expr: `histogram_quantile(0.99, sum by (namespace, model_name, le) (rate(${pool.metricE2eRequestLatency().bucketSelector}[5m]))) > ${seconds(slo.e2eLatencyP99)}`,
+      for: Duration.minutes(10), severity: Severity.WARNING, labels,
+      summary: `End-to-end latency p99 of ${subject} is above its ${seconds(slo.e2eLatencyP99)} s SLO`,
+      description: `Request latency (p99) of ${subject} is {{ $value }} s, above the SLO of ${seconds(slo.e2eLatencyP99)} s. Check queueing, preemptions and output lengths (max_tokens).`,
+    });
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmKvCacheSaturated',
+      expr: `avg ${by} (${pool.metricKvCacheUsage().selector}) > 0.9`,
+      for: Duration.minutes(10), severity: Severity.WARNING, labels,
+      summary: `KV cache of ${subject} is above 90 %`,
+      description: `KV-cache usage of ${subject} averages {{ $value | humanizePercentage }}. Near full, vLLM queues and preempts requests: scale out, lower max_model_len or max_num_seqs, or use an FP8 KV cache.`,
+    });
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmPreemptions',
+      expr: `sum ${by} (rate(${pool.metricPreemptions().selector}[5m])) > 0`,
+      for: Duration.minutes(15), severity: Severity.WARNING, labels,
+      summary: `vLLM preempts requests on ${subject}`,
+      description: `${subject} preempts {{ $value }} requests/s: the KV cache is too small for the load, and preempted requests are recomputed (slower). Scale out or give the KV cache more memory.`,
+    });
+    const deployment = { namespace: ns, deployment: pool.deployment.name };
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmPoolNoReadyReplica',
+      expr: `${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, deployment)} == 0 and on (namespace, deployment) ${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} > 0`,
+      // A pool woken from zero has no ready replica until its model has loaded.
+      for: Duration.seconds(pool.maxModelLoadTime.toSeconds() + 300), severity: Severity.CRITICAL, labels,
+      summary: `No ready replica serves ${subject}`,
+      description: `The pool of ${subject} should run replicas but none has been ready for longer than its model load budget: requests to it fail or fall back. Check the pods (Pending: capacity; CrashLoopBackOff: logs; startup probe failures: load time).`,
+    });
+  }
+
+  private autoscalingRules(workload: string, ns: string, deployment: IConstruct & { readonly name: string }, loadTime: Duration, model: string | undefined): void {
+    const owner = replicaOwner(deployment as never);
+    if (!owner) return;
+    const hpa = owner instanceof KedaScaledObject ? owner.hpaName : owner instanceof HorizontalAutoscaler ? owner.name : undefined;
+    if (!hpa) return;
+    const subject = `${model ? `model ${model}` : `workload ${workload}`} in namespace ${ns}`;
+    const labels: Record<string, string> = { namespace: ns, horizontalpodautoscaler: hpa, ...(model ? { model_name: model } : {}) };
+    const h = { namespace: ns, horizontalpodautoscaler: hpa };
+    const on = 'on (namespace, horizontalpodautoscaler)';
+    this.add(AlertGroup.AUTOSCALING, {
+      alert: 'LlmAutoscalerAtMaxReplicas',
+      expr: `${sel(KubeStateMetrics.HPA_STATUS_CURRENT_REPLICAS, h)} >= ${on} ${sel(KubeStateMetrics.HPA_SPEC_MAX_REPLICAS, h)}`,
+      for: Duration.minutes(15), severity: Severity.WARNING, labels,
+      summary: `The autoscaler of ${subject} is at its maximum replicas`,
+      description: `HPA ${hpa} has run at maxReplicas for 15 minutes: demand may exceed what it may add. Raise maxReplicas (and the accelerator budget) if latency SLOs suffer.`,
+    });
+    this.add(AlertGroup.AUTOSCALING, {
+      alert: 'LlmAutoscalerUnableToScale',
+      expr: `max by (namespace, horizontalpodautoscaler) (${sel(KubeStateMetrics.HPA_STATUS_CONDITION, { ...h, status: 'false' }, { condition: 'AbleToScale|ScalingActive' })}) == 1`,
+      for: Duration.minutes(10), severity: Severity.CRITICAL, labels,
+      summary: `The autoscaler of ${subject} cannot scale`,
+      description: `HPA ${hpa} reports AbleToScale or ScalingActive false: it cannot read its metrics or update the Deployment, so the pool no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns}; check the metrics pipeline (KEDA, prometheus-adapter, Prometheus).`,
+    });
+    this.add(AlertGroup.AUTOSCALING, {
+      alert: 'LlmReplicasNotAvailable',
+      expr: `${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} > on (namespace) group_left ${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, { namespace: ns, deployment: workload })}`,
+      for: Duration.seconds(loadTime.toSeconds() + 600), severity: Severity.WARNING, labels,
+      summary: `Replicas the autoscaler wants for ${subject} are not available`,
+      description: `HPA ${hpa} wants more replicas than are available, for longer than a model load: pods are Pending (no free accelerators, quota) or failing to start. Check pending pods, node autoscaling and quotas.`,
+    });
+    this.add(AlertGroup.AUTOSCALING, {
+      alert: 'LlmAutoscalerFlapping',
+      expr: `changes(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)}[30m]) > 6`,
+      for: Duration.minutes(5), severity: Severity.WARNING, labels,
+      summary: `The autoscaler of ${subject} is flapping`,
+      description: `HPA ${hpa} changed its desired replicas more than 6 times in 30 minutes: each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
+    });
+    if (owner instanceof KedaScaledObject) {
+      const so = { namespace: ns, scaledObject: owner.name };
+      this.add(AlertGroup.AUTOSCALING, {
+        alert: 'LlmKedaScalerErrors',
+        expr: `sum by (namespace, scaledObject) (rate(${sel(KedaMetrics.SCALER_DETAIL_ERRORS, so)}[5m])) > 0`,
+        for: Duration.minutes(10), severity: Severity.WARNING, labels: { ...labels, scaledObject: owner.name },
+        summary: `KEDA scalers of ${subject} are failing`,
+        description: `ScaledObject ${owner.name} has scaler errors: a trigger's query or source fails, and after its failure threshold KEDA holds the fallback replicas. Check the KEDA operator logs and the trigger queries.`,
+      });
+      this.add(AlertGroup.AUTOSCALING, {
+        alert: 'LlmKedaScaledObjectErrors',
+        expr: `sum by (namespace, scaledObject) (rate(${sel(KedaMetrics.SCALED_OBJECT_ERRORS, so)}[5m])) > 0`,
+        for: Duration.minutes(10), severity: Severity.WARNING, labels: { ...labels, scaledObject: owner.name },
+        summary: `KEDA cannot reconcile the ScaledObject of ${subject}`,
+        description: `ScaledObject ${owner.name} reports errors: run kubectl describe scaledobject ${owner.name} -n ${ns}.`,
+      });
+    }
+  }
+
+  private acceleratorRules(pool: VllmPool): void {
+    const resource = pool.accelerator.resourceName;
+    if (!resource) return;
+    const ns = pool.namespace;
+    const model = pool.servedModelName;
+    const subject = `model ${model} in namespace ${ns}`;
+    const labels = { namespace: ns, model_name: model };
+    const pods = { pod: `${pool.deployment.name}-[a-z0-9]+-[a-z0-9]+` };
+    this.add(AlertGroup.ACCELERATORS, {
+      alert: 'LlmAcceleratorPodsPending',
+      expr: `sum by (namespace) (${sel(KubeStateMetrics.POD_STATUS_SCHEDULED, { namespace: ns, condition: 'false' }, pods)}) > 0`,
+      for: Duration.minutes(10), severity: Severity.WARNING, labels,
+      summary: `Pods of ${subject} cannot be scheduled`,
+      description: `{{ $value }} pods of ${subject} have waited 10 minutes for a node with ${resource}. Check the node autoscaler (or Karpenter) for that accelerator, quotas and taints.`,
+    });
+    if (!resource.startsWith('nvidia.com/')) return;
+    const util = pool.metricGpuUtilization();
+    const underused = this.props.gpuUnderusedPercent ?? 20;
+    this.add(AlertGroup.ACCELERATORS, {
+      alert: 'LlmGpuUnderused',
+      expr: `avg by (namespace) (${util.selector}) < ${underused}`,
+      for: Duration.hours(1), severity: Severity.INFO, labels,
+      summary: `GPUs of ${subject} are underused`,
+      description: `GPUs of ${subject} averaged {{ $value }} % utilization for an hour: paid-for accelerators are idle. Lower minReplicas, allow scale to zero, or move the model to a smaller GPU or a MIG slice.`,
+    });
+    const threshold = Math.min(0.99, Math.round((pool.gpuMemoryUtilization + 0.05) * 100) / 100);
+    const fbUsed = new ScopedMetric(DcgmMetrics.FB_USED, util.matchers, util.regexMatchers).selector;
+    const fbFree = new ScopedMetric(DcgmMetrics.FB_FREE, util.matchers, util.regexMatchers).selector;
+    this.add(AlertGroup.ACCELERATORS, {
+      alert: 'LlmGpuFramebufferFull',
+      expr: `max by (namespace, pod, gpu) (${fbUsed} / (${fbUsed} + ${fbFree})) > ${threshold}`,
+      for: Duration.minutes(15), severity: Severity.WARNING, labels,
+      summary: `GPU memory of ${subject} is nearly full`,
+      description: `A GPU of ${subject} has {{ $value | humanizePercentage }} of its framebuffer used, beyond the ${pool.gpuMemoryUtilization} vLLM is allowed: another process shares the GPU or memory leaks; expect out-of-memory failures.`,
+    });
+  }
+
+  private proxyRules(proxy: LiteLLMProxy): void {
+    const ns = proxy.namespace;
+    const subject = `the LiteLLM proxy in namespace ${ns}`;
+    const labels = { namespace: ns, workload: proxy.deployment.name };
+    const ratio = proxy.slo.errorRatio;
+    this.add(AlertGroup.PROXY, {
+      alert: 'LlmProxyErrorRatio',
+      expr: `sum by (namespace) (rate(${proxy.metricFailedRequests().selector}[5m])) / sum by (namespace) (rate(${proxy.metricRequests().selector}[5m])) > ${ratio}`,
+      for: Duration.minutes(10), severity: Severity.CRITICAL, labels,
+      summary: `More than ${ratio * 100} % of requests fail at ${subject}`,
+      description: `{{ $value | humanizePercentage }} of requests to ${subject} fail. Check LlmBackendOutage, the proxy logs, and the backends' health.`,
+    });
+    this.add(AlertGroup.PROXY, {
+      alert: 'LlmBackendOutage',
+      expr: `max by (namespace, litellm_model_name, api_base) (${proxy.metricDeploymentState().selector}) == 2`,
+      for: Duration.minutes(5), severity: Severity.CRITICAL, labels,
+      summary: `A backend of ${subject} is in complete outage`,
+      description: 'LiteLLM reports {{ $labels.litellm_model_name }} at {{ $labels.api_base }} in complete outage (litellm_deployment_state 2): every call fails, and requests go to fallbacks if any. Check that pool\'s pods and Service.',
+    });
+    this.add(AlertGroup.PROXY, {
+      alert: 'LlmFallbacksFiring',
+      expr: `sum by (namespace, requested_model, fallback_model) (rate(${proxy.metricSuccessfulFallbacks().selector}[10m])) > 0`,
+      for: Duration.minutes(15), severity: Severity.WARNING, labels,
+      summary: `Requests at ${subject} are served by fallbacks`,
+      description: 'Requests for {{ $labels.requested_model }} have been served by {{ $labels.fallback_model }} for 15 minutes: the primary model group is failing or saturated.',
+    });
+  }
+
+  private budgetRule(budget: number): void {
+    const namespaces = [...new Set(this.props.pools.map(p => p.namespace))].sort();
+    const resources = [...new Set(this.props.pools.map(p => p.accelerator.resourceName).filter((r): r is string => !!r))]
+      .map(r => r.replace(/[./-]/g, '_')).sort();
+    if (resources.length === 0) return;
+    const expr = `sum(${sel(KubeStateMetrics.POD_CONTAINER_RESOURCE_REQUESTS, {}, { namespace: namespaces.join('|'), resource: resources.join('|') })}) > ${budget}`;
+    this.add(AlertGroup.ACCELERATORS, {
+      alert: 'LlmAcceleratorBudgetExceeded',
+      expr, for: Duration.minutes(15), severity: Severity.WARNING,
+      labels: { namespace: namespaces.join(',') },
+      summary: `LLM pools hold more than ${budget} accelerators`,
+      description: `Pods in ${namespaces.join(', ')} request {{ $value }} accelerators (${resources.join(', ')}), above the budget of ${budget}. Check which autoscalers are at max and whether the load justifies it.`,
+    });
+  }
+}
+
+function sel(metric: MetricDefinition, matchers: Record<string, string>, regex: Record<string, string> = {}): string {
+  return new ScopedMetric(metric, matchers, regex).selector;
+}
+
+/** A Prometheus duration: `1h`, `10m`, or `1500s`. */
+function promDuration(d: Duration): string {
+  const s = d.toSeconds();
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
+}
+
+function seconds(d: Duration): number {
+  return d.toMilliseconds() / 1000;
+}
