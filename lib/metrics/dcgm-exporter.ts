@@ -1,0 +1,410 @@
+import { ApiObject, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { DcgmMetrics, MetricDefinition } from './catalog';
+import { MonitorDiscovery, validateDiscovery } from './discovery';
+import { ScopedMetric } from './scoped-metric';
+import { ServiceMetricsMonitor } from './service-metrics-monitor';
+import * as monitoring from '../../imports/monitoring.coreos.com';
+import { recommendedLabels } from '../core/_labels';
+import { requireChartNamespace } from '../core/_namespace';
+import { invalid, requireDnsLabel, requireDnsSubdomain, requireLabelValue } from '../core/_validation';
+
+/**
+ * The pinned dcgm-exporter image (FACTS §E: `<dcgm>-<exporter>-<distro>`; the chart's own
+ * default is the `-distroless` variant of the same release).
+ */
+export const DCGM_EXPORTER_IMAGE = 'nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-ubuntu22.04';
+/** dcgm-exporter's listen port; metrics at `/metrics` (FACTS §E). */
+export const DCGM_EXPORTER_PORT = 9400;
+/**
+ * The node label the NVIDIA GPU operator puts on every node with an NVIDIA GPU, value `"true"`
+ * (NVIDIA/gpu-operator `controllers/state_manager.go`, `commonGPULabelKey`).
+ */
+export const NVIDIA_GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
+
+/** The kubelet pod-resources API directory that maps GPUs to pods (upstream chart `kubeletPath`). */
+const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
+/** The taint key GPU nodes commonly carry (upstream `deployment/examples/gpu-tainted-nodes-patch.yaml`). */
+const GPU_TAINT_KEY = 'nvidia.com/gpu';
+/** Service labels and port name of the exporter the GPU operator runs (`assets/state-dcgm-exporter/0600_service.yaml`). */
+const GPU_OPERATOR_SERVICE_LABELS = { app: 'nvidia-dcgm-exporter' };
+const GPU_OPERATOR_PORT_NAME = 'gpu-metrics';
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+
+/**
+ * Which GPU workloads a dcgm-exporter metric is scoped to. dcgm-exporter, with Kubernetes
+ * pod mapping on, labels each series with the `namespace` and `pod` using the GPU.
+ */
+export interface DcgmMetricScope {
+  /** The namespace of the GPU workload (not the exporter's). */
+  readonly namespace: string;
+  /**
+   * An RE2 regular expression the `pod` label must match in full, e.g. `'llama-[a-z0-9]+-[a-z0-9]+'`.
+   * @default - every pod of the namespace
+   */
+  readonly podRegex?: string;
+}
+
+/**
+ * A dcgm-exporter whose series Prometheus has: rendered here (`new DcgmExporter`) or run by
+ * someone else (`DcgmExporter.fromExisting`). Its `metric…()` helpers return catalog metrics
+ * scoped to a workload.
+ */
+export interface IDcgmExporter extends IConstruct {
+  /**
+   * Whether the scrape keeps the exporter's `pod` / `namespace` labels (`honorLabels: true`).
+   * When false, Prometheus renames them `exported_pod` / `exported_namespace` and the helpers
+   * select on those.
+   */
+  readonly labelsHonored: boolean;
+  /** The ServiceMonitor rendered by this library for the exporter, if any. */
+  readonly serviceMonitor?: monitoring.ServiceMonitor;
+  /** `DCGM_FI_DEV_GPU_UTIL`: GPU utilization, a percentage from 0 to 100 (gauge). */
+  metricGpuUtilization(scope: DcgmMetricScope): ScopedMetric;
+  /**
+   * `DCGM_FI_PROF_GR_ENGINE_ACTIVE`: time the graphics engine is active, a ratio from 0 to 1,
+   * not a percentage (gauge; a DCP profiling metric, which needs `SYS_ADMIN`).
+   */
+  metricGraphicsEngineActive(scope: DcgmMetricScope): ScopedMetric;
+  /** `DCGM_FI_DEV_FB_USED`: framebuffer (GPU) memory used, MiB (gauge). */
+  metricFramebufferUsed(scope: DcgmMetricScope): ScopedMetric;
+  /** `DCGM_FI_DEV_FB_FREE`: framebuffer (GPU) memory free, MiB (gauge). */
+  metricFramebufferFree(scope: DcgmMetricScope): ScopedMetric;
+}
+
+/** A ServiceMonitor for an exporter that something else runs. */
+export interface ExistingDcgmExporterMonitorOptions {
+  /** Discovery labels and interval. */
+  readonly discovery: MonitorDiscovery;
+  /** The namespace of the exporter's Service, e.g. the GPU operator's namespace. */
+  readonly namespace: string;
+  /**
+   * Labels of the exporter's Service.
+   * @default { app: 'nvidia-dcgm-exporter' } (the GPU operator's Service)
+   */
+  readonly serviceLabels?: Record<string, string>;
+  /**
+   * The name of the Service port serving the metrics.
+   * @default 'gpu-metrics' (the GPU operator's Service)
+   */
+  readonly port?: string;
+}
+
+/** Options of `DcgmExporter.fromExisting()`. */
+export interface ExistingDcgmExporterProps {
+  /**
+   * Whether the existing scrape sets `honorLabels: true`. With the GPU operator, that is
+   * ClusterPolicy `spec.dcgmExporter.serviceMonitor.honorLabels`.
+   * @default true
+   */
+  readonly honorLabels?: boolean;
+  /**
+   * Render a ServiceMonitor (with `honorLabels: true`) for the existing exporter's Service,
+   * when nothing scrapes it yet.
+   * @default - no monitor: the exporter is already scraped
+   */
+  readonly monitor?: ExistingDcgmExporterMonitorOptions;
+}
+
+/** Props of `DcgmExporter`. */
+export interface DcgmExporterProps {
+  /**
+   * Discovery labels and interval of the ServiceMonitor, e.g.
+   * `{ labels: { release: 'kube-prometheus-stack' } }`.
+   */
+  readonly discovery: MonitorDiscovery;
+  /**
+   * The container image, pinned to a tag or digest.
+   * @default DCGM_EXPORTER_IMAGE
+   */
+  readonly image?: string;
+  /**
+   * Node labels the exporter's pods require. dcgm-exporter fails on a node without an
+   * NVIDIA GPU, so the exporter runs on GPU nodes only. Without the GPU operator, use a label
+   * your nodes carry, e.g. node-feature-discovery's `feature.node.kubernetes.io/pci-10de.present: 'true'`.
+   *
+   * Kubernetes name: `spec.template.spec.affinity.nodeAffinity` (required).
+   * @default { 'nvidia.com/gpu.present': 'true' } (set by the NVIDIA GPU operator)
+   */
+  readonly nodeSelector?: Record<string, string>;
+  /**
+   * Container resources.
+   * @default - requests 100m CPU and 128 MiB, limits 200m CPU and 256 MiB (upstream example)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Priority class of the exporter pods.
+   * @default - none (the upstream chart uses `system-node-critical`)
+   */
+  readonly priorityClassName?: string;
+}
+
+/**
+ * NVIDIA dcgm-exporter as a DaemonSet on GPU nodes, with a ClusterIP Service and a
+ * ServiceMonitor, so that GPU utilization and memory reach Prometheus labelled with the
+ * `namespace` and `pod` of the workload using each GPU.
+ *
+ * Rendered as the upstream Helm chart does (NVIDIA/dcgm-exporter `deployment/templates/daemonset.yaml`):
+ * `DCGM_EXPORTER_KUBERNETES=true` and the kubelet pod-resources directory mounted read-only
+ * (how the exporter maps GPUs to pods), port `metrics` 9400, `/health` probes, and the
+ * toleration of the `nvidia.com/gpu` NoSchedule taint.
+ *
+ * **Not non-root.** As in the upstream chart, the container runs as root with `SYS_ADMIN`
+ * added (upstream: "Required for profiling metrics (DCGM_FI_PROF_*)") and the pod-resources
+ * socket is a host path. Everything else is dropped and privilege escalation is off; the root
+ * filesystem stays writable (upstream enables it read-only only with extra tmpfs volumes).
+ * The namespace must admit the `privileged` Pod Security Standard: `baseline` forbids
+ * hostPath volumes and `SYS_ADMIN`.
+ *
+ * The ServiceMonitor sets `honorLabels: true`: dcgm-exporter reports other pods' `pod` and
+ * `namespace`, which Prometheus would otherwise rename `exported_pod` / `exported_namespace`.
+ *
+ * For an exporter the GPU operator already runs, use `DcgmExporter.fromExisting()`.
+ *
+ * @see https://github.com/NVIDIA/dcgm-exporter/tree/main/deployment
+ * @example
+ * const gpu = new DcgmExporter(monitoringChart, 'Dcgm', {
+ *   discovery: { labels: { release: 'kube-prometheus-stack' } },
+ * });
+ * gpu.metricGpuUtilization({ namespace: 'llm', podRegex: 'llama-.*' }).selector;
+ * // DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"llama-.*"}
+ */
+export class DcgmExporter extends Construct implements IDcgmExporter {
+  /**
+   * An exporter run by someone else (typically the GPU operator): renders nothing, or only a
+   * ServiceMonitor when `monitor` is given; its metric helpers work the same.
+   */
+  public static fromExisting(scope: Construct, id: string, props: ExistingDcgmExporterProps = {}): IDcgmExporter {
+    return new ExistingDcgmExporter(scope, id, props);
+  }
+
+  /** The exporter DaemonSet. */
+  public readonly daemonSet: kplus.DaemonSet;
+  /** The exporter container. */
+  public readonly container: kplus.Container;
+  /** The ClusterIP Service in front of the exporter pods (port `metrics`). */
+  public readonly service: kplus.Service;
+  /** The ServiceMonitor construct (`honorLabels: true`). */
+  public readonly monitor: ServiceMetricsMonitor;
+  /** The rendered ServiceMonitor. */
+  public readonly serviceMonitor: monitoring.ServiceMonitor;
+  /** Always true: the monitor sets `honorLabels: true`. */
+  public readonly labelsHonored = true;
+  /** The metrics port. */
+  public readonly port = DCGM_EXPORTER_PORT;
+  /** The namespace of the exporter. */
+  public readonly namespace: string;
+
+  public constructor(scope: Construct, id: string, props: DcgmExporterProps) {
+    super(scope, id);
+    this.namespace = requireChartNamespace(this, 'DcgmExporter');
+    const image = props.image ?? DCGM_EXPORTER_IMAGE;
+    requirePinnedImage(image);
+    const nodeSelector = props.nodeSelector ?? { [NVIDIA_GPU_PRESENT_LABEL]: 'true' };
+    requireNodeSelector(nodeSelector);
+    if (props.priorityClassName !== undefined) requireDnsSubdomain('priorityClassName', props.priorityClassName);
+    validateDiscovery('discovery', props.discovery);
+
+    const labels = recommendedLabels('dcgm-exporter', Names.toLabelValue(this), 'gpu-metrics');
+    this.daemonSet = new kplus.DaemonSet(this, 'Resource', {
+      metadata: { labels },
+      podMetadata: { labels },
+      // Pod mapping reads the kubelet pod-resources socket, not the API server.
+      automountServiceAccountToken: false,
+      securityContext: { ensureNonRoot: false },
+    });
+
+    this.container = this.daemonSet.addContainer({
+      name: 'exporter',
+      image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ name: 'metrics', number: DCGM_EXPORTER_PORT }],
+      envVariables: {
+        DCGM_EXPORTER_KUBERNETES: kplus.EnvValue.fromValue('true'),
+        DCGM_EXPORTER_LISTEN: kplus.EnvValue.fromValue(`:${DCGM_EXPORTER_PORT}`),
+        NODE_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.NODE_NAME),
+      },
+      // The upstream chart's probes: DCGM takes a while to initialize.
+      liveness: kplus.Probe.fromHttpGet('/health', {
+        port: DCGM_EXPORTER_PORT,
+        initialDelaySeconds: Duration.seconds(45),
+        periodSeconds: Duration.seconds(5),
+      }),
+      readiness: kplus.Probe.fromHttpGet('/health', {
+        port: DCGM_EXPORTER_PORT,
+        initialDelaySeconds: Duration.seconds(45),
+      }),
+      resources: props.resources ?? {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(200) },
+        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+      },
+      securityContext: {
+        ensureNonRoot: false,
+        user: 0,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: false,
+        capabilities: { add: [kplus.Capability.SYS_ADMIN], drop: [kplus.Capability.ALL] },
+      },
+    });
+    this.container.mount(POD_RESOURCES_DIR,
+      kplus.Volume.fromHostPath(this, 'PodResources', 'pod-gpu-resources', { path: POD_RESOURCES_DIR }),
+      { readOnly: true });
+
+    const scheduling = this.daemonSet.scheduling;
+    scheduling.attract(kplus.Node.labeled(...Object.entries(nodeSelector).map(([k, v]) => kplus.NodeLabelQuery.is(k, v))));
+    scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(GPU_TAINT_KEY, { effect: kplus.TaintEffect.NO_SCHEDULE })));
+    if (props.priorityClassName) {
+      // cdk8s-plus has no priorityClassName.
+      ApiObject.of(this.daemonSet).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', props.priorityClassName));
+    }
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { labels },
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: this.daemonSet,
+      ports: [{ name: 'metrics', port: DCGM_EXPORTER_PORT, targetPort: DCGM_EXPORTER_PORT }],
+    });
+
+    this.monitor = new ServiceMetricsMonitor(this, 'Monitor', {
+      service: this.service,
+      port: 'metrics',
+      discovery: props.discovery,
+      honorLabels: true,
+    });
+    this.serviceMonitor = this.monitor.resource;
+  }
+
+  /** `DCGM_FI_DEV_GPU_UTIL`: GPU utilization, a percentage from 0 to 100 (gauge). */
+  public metricGpuUtilization(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.GPU_UTIL, scope, this.labelsHonored);
+  }
+
+  /**
+   * `DCGM_FI_PROF_GR_ENGINE_ACTIVE`: time the graphics engine is active, a ratio from 0 to 1,
+   * not a percentage (gauge; a DCP profiling metric).
+   */
+  public metricGraphicsEngineActive(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.GR_ENGINE_ACTIVE, scope, this.labelsHonored);
+  }
+
+  /** `DCGM_FI_DEV_FB_USED`: framebuffer (GPU) memory used, MiB (gauge). */
+  public metricFramebufferUsed(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.FB_USED, scope, this.labelsHonored);
+  }
+
+  /** `DCGM_FI_DEV_FB_FREE`: framebuffer (GPU) memory free, MiB (gauge). */
+  public metricFramebufferFree(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.FB_FREE, scope, this.labelsHonored);
+  }
+}
+
+/** An exporter run elsewhere; renders at most a ServiceMonitor. */
+class ExistingDcgmExporter extends Construct implements IDcgmExporter {
+  public readonly labelsHonored: boolean;
+  public readonly serviceMonitor?: monitoring.ServiceMonitor;
+
+  public constructor(scope: Construct, id: string, props: ExistingDcgmExporterProps) {
+    super(scope, id);
+    const m = props.monitor;
+    if (m && props.honorLabels === false) {
+      throw invalid('honorLabels', false, 'contradicts \'monitor\': the ServiceMonitor rendered for an existing exporter always sets honorLabels: true; drop one of them');
+    }
+    this.labelsHonored = props.honorLabels ?? true;
+    if (!m) return;
+
+    requireChartNamespace(this, 'DcgmExporter.fromExisting with a monitor');
+    const interval = validateDiscovery('monitor.discovery', m.discovery);
+    requireDnsLabel('monitor.namespace', m.namespace);
+    const selector = m.serviceLabels ?? GPU_OPERATOR_SERVICE_LABELS;
+    if (Object.keys(selector).length === 0) {
+      throw invalid('monitor.serviceLabels', selector, 'must not be empty: an empty selector selects every Service in the namespace');
+    }
+    for (const [key, value] of Object.entries(selector)) {
+      requireLabelKey('monitor.serviceLabels', key);
+      requireLabelValue(`monitor.serviceLabels.${key}`, value);
+    }
+    const port = m.port ?? GPU_OPERATOR_PORT_NAME;
+    requireDnsLabel('monitor.port', port);
+
+    this.serviceMonitor = new monitoring.ServiceMonitor(this, 'Monitor', {
+      metadata: { labels: { ...m.discovery.labels } },
+      spec: {
+        selector: { matchLabels: { ...selector } },
+        namespaceSelector: { matchNames: [m.namespace] },
+        endpoints: [{ port, path: '/metrics', interval, honorLabels: true }],
+      },
+    });
+  }
+
+  public metricGpuUtilization(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.GPU_UTIL, scope, this.labelsHonored);
+  }
+
+  public metricGraphicsEngineActive(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.GR_ENGINE_ACTIVE, scope, this.labelsHonored);
+  }
+
+  public metricFramebufferUsed(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.FB_USED, scope, this.labelsHonored);
+  }
+
+  public metricFramebufferFree(scope: DcgmMetricScope): ScopedMetric {
+    return scopedDcgm(DcgmMetrics.FB_FREE, scope, this.labelsHonored);
+  }
+}
+
+/**
+ * A DCGM metric scoped to a workload's namespace (and pods). Without `honorLabels`, Prometheus
+ * keeps the scraped labels as `exported_namespace` / `exported_pod`.
+ */
+function scopedDcgm(definition: MetricDefinition, scope: DcgmMetricScope, labelsHonored: boolean): ScopedMetric {
+  requireDnsLabel('namespace', scope.namespace);
+  const prefix = labelsHonored ? '' : 'exported_';
+  const regex: Record<string, string> = {};
+  if (scope.podRegex !== undefined) {
+    requireRegex('podRegex', scope.podRegex);
+    regex[`${prefix}pod`] = scope.podRegex;
+  }
+  return new ScopedMetric(definition, { [`${prefix}namespace`]: scope.namespace }, regex);
+}
+
+function requirePinnedImage(image: string): void {
+  if (!IMAGE_REF.test(image)) {
+    throw invalid('image', image, `must be an image reference such as '${DCGM_EXPORTER_IMAGE}'`);
+  }
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const digest = image.includes('@sha256:');
+  const tag = lastSegment.split('@')[0].split(':')[1];
+  if (!digest && (tag === undefined || tag === 'latest')) {
+    throw invalid('image', image, 'must be pinned to a tag other than \'latest\' or to a digest (@sha256:...)');
+  }
+}
+
+function requireNodeSelector(selector: Record<string, string>): void {
+  if (Object.keys(selector).length === 0) {
+    throw invalid('nodeSelector', selector, 'must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU');
+  }
+  for (const [key, value] of Object.entries(selector)) {
+    requireLabelKey('nodeSelector', key);
+    requireLabelValue(`nodeSelector.${key}`, value);
+  }
+}
+
+function requireLabelKey(prop: string, key: string): void {
+  if (key.length > 316 || !LABEL_KEY.test(key)) {
+    throw invalid(prop, key, `is not a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', e.g. '${NVIDIA_GPU_PRESENT_LABEL}'`);
+  }
+}
+
+function requireRegex(prop: string, value: string): void {
+  if (value === '') throw invalid(prop, value, 'must not be empty: omit it to select every pod of the namespace');
+  try {
+    new RegExp(value);
+  } catch {
+    throw invalid(prop, value, 'must be a valid regular expression');
+  }
+}
