@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { targetQuantity } from './_quantity';
 import { invalid, requireLabelValue, requirePositiveInteger } from '../core/_validation';
+import { AdapterMetric, AdapterMetricKind } from '../metrics/adapter-metric';
 
 /** The source of an HPA metric (autoscaling/v2 `MetricSpec.type`). */
 export enum HpaMetricType {
@@ -162,6 +163,56 @@ export class HpaMetric {
     }));
   }
 
+  /**
+   * A per-pod metric served by a `PrometheusAdapter` (`adapter.addPodsMetric(...)`), averaged
+   * over the target's pods: the metric name comes from the adapter, never typed twice.
+   * @param metric the adapter's handle; it must be a Pods metric (`AdapterMetricKind.PODS`)
+   * @param averageValue greater than 0; fractions render as milli-quantities
+   * @param selector labels narrowing the series. Kubernetes name: `metric.selector.matchLabels`. @default - none
+   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale-walkthrough/#autoscaling-on-multiple-metrics-and-custom-metrics
+   */
+  public static adapterPods(metric: AdapterMetric, averageValue: number, selector?: Record<string, string>): HpaMetric {
+    const pods = HpaMetric.pods(metric.name, averageValue, selector);
+    return new HpaMetric(HpaMetricType.PODS, undefined, (prop) => {
+      requireAdapterKind(prop, metric, AdapterMetricKind.PODS);
+      return pods._render(prop);
+    });
+  }
+
+  /**
+   * A metric of one object served by a `PrometheusAdapter` (`adapter.addObjectMetric(...)`).
+   * @param metric the adapter's handle; it must be an Object metric describing `describedObject`'s kind
+   * @param describedObject the object the metric describes, in the autoscaler's namespace
+   * @param target exactly one of `value` and `averageValue`
+   */
+  public static adapterObject(metric: AdapterMetric, describedObject: MetricObjectReference, target: MetricValueTarget): HpaMetric {
+    const object = HpaMetric.object(describedObject, metric.name, target);
+    return new HpaMetric(HpaMetricType.OBJECT, undefined, (prop) => {
+      requireAdapterKind(prop, metric, AdapterMetricKind.OBJECT);
+      const kind = typeof describedObject.kind === 'string' ? describedObject.kind.toLowerCase() : describedObject.kind;
+      if (metric.describedResource !== undefined && kind !== metric.describedResource) {
+        throw invalid(`${prop}.describedObject.kind`, describedObject.kind, `is not the resource adapter metric ${JSON.stringify(metric.name)} describes (${metric.describedResource}): the adapter would find no series for it`);
+      }
+      return object._render(prop);
+    });
+  }
+
+  /**
+   * A metric served by a `PrometheusAdapter` from the external metrics API
+   * (`adapter.addExternalMetric(...)`). Not where KEDA is installed: both claim
+   * `v1beta1.external.metrics.k8s.io`.
+   * @param metric the adapter's handle; it must be an External metric
+   * @param target exactly one of `value` and `averageValue`
+   * @param selector labels narrowing the series. Kubernetes name: `metric.selector.matchLabels`. @default - none
+   */
+  public static adapterExternal(metric: AdapterMetric, target: MetricValueTarget, selector?: Record<string, string>): HpaMetric {
+    const external = HpaMetric.external(metric.name, target, selector);
+    return new HpaMetric(HpaMetricType.EXTERNAL, undefined, (prop) => {
+      requireAdapterKind(prop, metric, AdapterMetricKind.EXTERNAL);
+      return external._render(prop);
+    });
+  }
+
   /** Where the metric comes from. */
   public readonly type: HpaMetricType;
   /** The container resource of a `Resource` metric (`cpu`, `memory`); undefined for the others. */
@@ -203,4 +254,17 @@ function renderValueTarget(prop: string, target: MetricValueTarget): kplus.k8s.M
   return target.value !== undefined
     ? { type: 'Value', value: targetQuantity(`${prop}.value`, target.value) }
     : { type: 'AverageValue', averageValue: targetQuantity(`${prop}.averageValue`, target.averageValue as number) };
+}
+
+const ADAPTER_KINDS: Record<AdapterMetricKind, { factory: string; title: string }> = {
+  [AdapterMetricKind.PODS]: { factory: 'adapterPods', title: 'a Pods' },
+  [AdapterMetricKind.OBJECT]: { factory: 'adapterObject', title: 'an Object' },
+  [AdapterMetricKind.EXTERNAL]: { factory: 'adapterExternal', title: 'an External' },
+};
+
+function requireAdapterKind(prop: string, metric: AdapterMetric, kind: AdapterMetricKind): void {
+  if (metric.kind !== kind) {
+    const actual = ADAPTER_KINDS[metric.kind];
+    throw invalid(`${prop}.metric`, metric.name, `is ${actual.title} metric of PrometheusAdapter '${metric.adapterPath}', not ${ADAPTER_KINDS[kind].title} metric: use HpaMetric.${actual.factory}()`);
+  }
 }

@@ -1,0 +1,487 @@
+import { createHash } from 'crypto';
+import { ApiObject, Duration, JsonPatch, Lazy, Names, Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { AdapterMetric, AdapterMetricKind } from './adapter-metric';
+import { MetricDefinition, MetricType } from './catalog';
+import { requirePromQL } from './promql';
+import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
+import { recommendedLabels } from '../core/_labels';
+import { requireChartNamespace } from '../core/_namespace';
+import { hardenedContainer, hardenedPod } from '../core/_security';
+import { invalid, requireDnsSubdomain, requirePositiveInteger } from '../core/_validation';
+
+/** The pinned adapter image (FACTS §D; kubernetes-sigs/prometheus-adapter deploy/manifests/deployment.yaml). */
+export const PROMETHEUS_ADAPTER_IMAGE = 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0';
+
+/** The adapter's HTTPS port (`--secure-port`). */
+const SECURE_PORT = 6443;
+/** The port the Service, and so the APIService, uses. */
+const SERVICE_PORT = 443;
+/** Where the config is mounted and the key it is read from (`--config`). */
+const CONFIG_DIR = '/etc/adapter';
+const CONFIG_KEY = 'config.yaml';
+const CHECKSUM_ANNOTATION = 'checksum/config';
+const CUSTOM_METRICS_GROUP = 'custom.metrics.k8s.io';
+const EXTERNAL_METRICS_GROUP = 'external.metrics.k8s.io';
+const API_VERSION = 'v1beta1';
+/** The HPA controller's identity (kube-controller-manager with --use-service-account-credentials). */
+const HPA_CONTROLLER = { name: 'horizontal-pod-autoscaler', namespace: 'kube-system' };
+const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Props of `PrometheusAdapter`. */
+export interface PrometheusAdapterProps {
+  /**
+   * Render the whole adapter (Deployment, Service, ServiceAccount, RBAC and APIServices)
+   * rather than only its rules ConfigMap. Without it, point an existing install at the
+   * ConfigMap: the Helm chart's `rules.existing: <configMapName>`.
+   * @default false
+   */
+  readonly install?: boolean;
+  /**
+   * The Prometheus the adapter queries, e.g. `http://prometheus-operated.monitoring.svc:9090`.
+   * Required with `install`; without it the existing install's own URL applies.
+   * Kubernetes name: the `--prometheus-url` flag.
+   * @default - none
+   */
+  readonly prometheusUrl?: string;
+  /**
+   * The name of the ConfigMap holding `config.yaml`. Required without `install`: the existing
+   * adapter Deployment mounts a ConfigMap by a fixed name.
+   * @default - generated with `Chart.generateObjectName` (with `install` only)
+   */
+  readonly configMapName?: string;
+  /** @default PROMETHEUS_ADAPTER_IMAGE (v0.12.0) */
+  readonly image?: string;
+  /**
+   * Adapter replicas: every HPA on an adapter metric stops scaling while none is ready.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * How often the adapter lists the series its rules match: a new pool's metric appears
+   * after at most this long. Kubernetes name: the `--metrics-relist-interval` flag.
+   * @default Duration.minutes(1)
+   */
+  readonly metricsRelistInterval?: Duration;
+  /** @default - requests 102m CPU and 180Mi memory (the upstream manifest), limits 1 CPU and 512Mi */
+  readonly resources?: kplus.ContainerResources;
+  /** The non-root user and group the adapter runs as. @default 10001 (the Helm chart's) */
+  readonly runAsUser?: number;
+}
+
+/** Options of `addPodsMetric` and `addExternalMetric`. */
+export interface AdapterMetricOptions {
+  /**
+   * The name the Kubernetes metrics API serves (letters, digits and `_`).
+   * @default - the series name with `:` (and any other character not a letter, digit or `_`) as `_`; counters lose `_total` and gain `_per_second`
+   */
+  readonly name?: string;
+  /**
+   * The `rate()` window of a counter: at least two scrape intervals.
+   * @default Duration.minutes(2)
+   */
+  readonly rateWindow?: Duration;
+}
+
+/** Options of `addObjectMetric`. */
+export interface AdapterObjectMetricOptions extends AdapterMetricOptions {
+  /** The Prometheus label naming the described object, e.g. `service` or `ingress`. */
+  readonly label: string;
+  /** The Kubernetes resource that label names, singular and lower-case (`service`, `ingress`). */
+  readonly resource: string;
+  /**
+   * The resource's API group, e.g. `networking.k8s.io` for `ingress`.
+   * @default - the core group
+   */
+  readonly group?: string;
+}
+
+/** One adapter discovery rule, as in config.yaml (FACTS §D, pkg/config/config.go). */
+interface DiscoveryRule {
+  readonly seriesQuery: string;
+  readonly resources: { overrides: Record<string, { group?: string; resource: string }> };
+  readonly name: { matches: string; as: string };
+  readonly metricsQuery: string;
+}
+
+/**
+ * prometheus-adapter serving Prometheus series to the Kubernetes custom metrics API
+ * (`custom.metrics.k8s.io`, for HPA `Pods` and `Object` metrics) and, only when asked, the
+ * external metrics API.
+ *
+ * Each `add…Metric()` renders one rule in `config.yaml` from a catalog metric: the series
+ * is renamed for Kubernetes (`vllm:num_requests_waiting` → `vllm_num_requests_waiting`,
+ * counters as a `rate()` → `…_per_second`), and the query groups by the HPA's `<<.GroupBy>>`
+ * (the pod), so each pod, and so each model's pool, is measured on its own load and never
+ * on a sum across models. It returns an `AdapterMetric` for `HpaMetric.adapterPods`.
+ *
+ * Two modes: rules only (a ConfigMap for an existing install, the default), or
+ * `install: true` for the whole adapter: Deployment, Service, ServiceAccount, the RBAC of
+ * the upstream Helm chart, and the APIService `v1beta1.custom.metrics.k8s.io`
+ * (plus `v1beta1.external.metrics.k8s.io` once an external metric is added).
+ * External metrics are refused at synth when the App has a KEDA ScaledObject: KEDA owns
+ * the external metrics API.
+ *
+ * @see https://github.com/kubernetes-sigs/prometheus-adapter/blob/master/docs/config.md
+ *
+ * @example
+ * const adapter = new PrometheusAdapter(chart, 'adapter', {
+ *   install: true,
+ *   prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
+ * });
+ * const waiting = adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+ * new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.adapterPods(waiting, 5)] });
+ */
+export class PrometheusAdapter extends Construct {
+  /** The ConfigMap holding `config.yaml`. */
+  public readonly configMap: kplus.ConfigMap;
+  /** The namespace of the ConfigMap (and of the adapter, with `install`). */
+  public readonly namespace: string;
+  /** Whether the whole adapter is rendered. */
+  public readonly installed: boolean;
+  /** The adapter Deployment (with `install`). */
+  public readonly deployment?: kplus.Deployment;
+  /** The Service the APIServices point at (with `install`). */
+  public readonly service?: kplus.Service;
+  /** The adapter's ServiceAccount (with `install`). */
+  public readonly serviceAccount?: kplus.ServiceAccount;
+
+  private readonly labels: Record<string, string>;
+  private readonly rules: DiscoveryRule[] = [];
+  private readonly externalRules: DiscoveryRule[] = [];
+  private readonly served: AdapterMetric[] = [];
+  private customApi?: Construct;
+  private externalApi?: Construct;
+
+  public constructor(scope: Construct, id: string, props: PrometheusAdapterProps = {}) {
+    super(scope, id);
+    this.namespace = requireChartNamespace(this, 'PrometheusAdapter');
+    const install = this.installed = props.install ?? false;
+    validateProps(props, install);
+    this.labels = recommendedLabels('prometheus-adapter', Names.toLabelValue(this), 'metrics-adapter');
+
+    // An explicit `name: undefined` would drop the generated name from the output.
+    const configMapName = props.configMapName !== undefined ? { name: props.configMapName } : {};
+    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata: { ...configMapName, labels: this.labels } });
+    // Lazy: metrics are added after construction.
+    this.configMap.addData(CONFIG_KEY, Lazy.any({ produce: () => this.renderConfig() }));
+
+    if (install) {
+      const user = props.runAsUser ?? 10001;
+      const relist = durationString('metricsRelistInterval', props.metricsRelistInterval ?? Duration.minutes(1));
+      this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { labels: this.labels } });
+      this.deployment = new kplus.Deployment(this, 'Resource', {
+        metadata: { labels: this.labels },
+        podMetadata: { labels: this.labels },
+        replicas: props.replicas ?? 2,
+        serviceAccount: this.serviceAccount,
+        // The adapter is an aggregated API server: it calls the API server with its own token.
+        automountServiceAccountToken: true,
+        securityContext: hardenedPod(user),
+      });
+      // The adapter reads config.yaml only at start: roll the pods when the rules change.
+      this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
+      const container = this.deployment.addContainer({
+        name: 'prometheus-adapter',
+        image: props.image ?? PROMETHEUS_ADAPTER_IMAGE,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        // Flags of cmd/adapter/adapter.go and the generic apiserver (FACTS §D).
+        args: [
+          `--prometheus-url=${props.prometheusUrl}`,
+          `--config=${CONFIG_DIR}/${CONFIG_KEY}`,
+          `--metrics-relist-interval=${relist}`,
+          `--secure-port=${SECURE_PORT}`,
+          // Self-signed serving certificates go to the writable /tmp (the root filesystem is read-only).
+          '--cert-dir=/tmp/cert',
+        ],
+        ports: [{ name: 'https', number: SECURE_PORT }],
+        liveness: kplus.Probe.fromHttpGet('/livez', {
+          port: SECURE_PORT, scheme: kplus.ConnectionScheme.HTTPS,
+          initialDelaySeconds: Duration.seconds(30), periodSeconds: Duration.seconds(5), failureThreshold: 5,
+        }),
+        readiness: kplus.Probe.fromHttpGet('/readyz', {
+          port: SECURE_PORT, scheme: kplus.ConnectionScheme.HTTPS,
+          initialDelaySeconds: Duration.seconds(30), periodSeconds: Duration.seconds(5), failureThreshold: 5,
+        }),
+        resources: props.resources ?? {
+          cpu: { request: kplus.Cpu.millis(102), limit: kplus.Cpu.units(1) },
+          memory: { request: Size.mebibytes(180), limit: Size.mebibytes(512) },
+        },
+        securityContext: hardenedContainer(user),
+      });
+      container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
+      container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));
+
+      this.service = new kplus.Service(this, 'Service', {
+        metadata: { labels: this.labels },
+        selector: this.deployment,
+        ports: [{ name: 'https', port: SERVICE_PORT, targetPort: SECURE_PORT }],
+      });
+      this.renderBaseRbac(this.serviceAccount);
+    }
+
+    this.node.addValidation({ validate: () => this.validateApp() });
+  }
+
+  /** The metrics this adapter serves, in the order added. */
+  public get metrics(): readonly AdapterMetric[] {
+    return [...this.served];
+  }
+
+  /**
+   * Serves a catalog metric per pod on `custom.metrics.k8s.io`, for an HPA `Pods` metric
+   * (`HpaMetric.adapterPods`). The series need the `namespace` and `pod` labels, which
+   * prometheus-operator's monitors attach. A gauge is summed per pod; a counter becomes its
+   * per-second `rate()`. Histograms are refused: they have no single value per pod.
+   * @param definition a catalog metric (`VllmMetrics.NUM_REQUESTS_WAITING`)
+   */
+  public addPodsMetric(definition: MetricDefinition, options: AdapterMetricOptions = {}): AdapterMetric {
+    return this.addRule(AdapterMetricKind.PODS, definition, options, { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } });
+  }
+
+  /**
+   * Serves a catalog metric per object (a Service, an Ingress) on `custom.metrics.k8s.io`,
+   * for an HPA `Object` metric (`HpaMetric.adapterObject`). The series need the
+   * `namespace` label and `options.label` naming the object.
+   * @param definition a catalog metric
+   */
+  public addObjectMetric(definition: MetricDefinition, options: AdapterObjectMetricOptions): AdapterMetric {
+    if (!LABEL_NAME.test(options.label ?? '') || ['namespace', '__name__'].includes(options.label)) {
+      throw invalid('label', options.label, 'must be a Prometheus label name other than namespace and __name__ (letters, digits and \'_\', not starting with a digit)');
+    }
+    if (!/^[a-z][a-z0-9]*$/.test(options.resource ?? '')) {
+      throw invalid('resource', options.resource, 'must be a Kubernetes resource, singular and lower-case, e.g. service or ingress');
+    }
+    if (options.group !== undefined) requireDnsSubdomain('group', options.group);
+    const target = options.group ? { group: options.group, resource: options.resource } : { resource: options.resource };
+    return this.addRule(AdapterMetricKind.OBJECT, definition, options, { namespace: { resource: 'namespace' }, [options.label]: target }, options.resource);
+  }
+
+  /**
+   * Serves a catalog metric on `external.metrics.k8s.io`, summed over the series of the
+   * HPA's namespace that match its selector, for an HPA `External` metric
+   * (`HpaMetric.adapterExternal`). With `install`, this adds the APIService
+   * `v1beta1.external.metrics.k8s.io`. Refused at synth when the App has a KEDA
+   * ScaledObject: KEDA owns that API.
+   * @param definition a catalog metric
+   */
+  public addExternalMetric(definition: MetricDefinition, options: AdapterMetricOptions = {}): AdapterMetric {
+    return this.addRule(AdapterMetricKind.EXTERNAL, definition, options, { namespace: { resource: 'namespace' } });
+  }
+
+  private addRule(
+    kind: AdapterMetricKind, definition: MetricDefinition, options: AdapterMetricOptions,
+    overrides: DiscoveryRule['resources']['overrides'], describedResource?: string,
+  ): AdapterMetric {
+    if (definition.type === MetricType.HISTOGRAM) {
+      throw invalid('definition', definition.name, `is a histogram: an adapter metric needs one value per ${kind === AdapterMetricKind.PODS ? 'pod' : 'object'}, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting`);
+    }
+    const isCounter = definition.type === MetricType.COUNTER;
+    if (!isCounter && options.rateWindow !== undefined) {
+      throw invalid('rateWindow', options.rateWindow.toHumanString(), `applies to counters only: ${JSON.stringify(definition.name)} is a ${definition.type}, served as it is`);
+    }
+    const name = options.name ?? adapterName(definition);
+    if (!METRIC_NAME.test(name)) {
+      throw invalid('name', name, 'must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');
+    }
+    const list = kind === AdapterMetricKind.EXTERNAL ? this.externalRules : this.rules;
+    const field = kind === AdapterMetricKind.EXTERNAL ? 'externalRules' : 'rules';
+    const clash = list.findIndex(r => r.name.as === name);
+    if (clash >= 0) {
+      throw invalid('name', name, `is already served by PrometheusAdapter '${this.node.path}' (${field}[${clash}], from ${JSON.stringify(list[clash].name.matches)}): two rules with one name make the adapter's answer ambiguous; add each metric once and reuse its AdapterMetric`);
+    }
+
+    const window = isCounter ? durationString('rateWindow', options.rateWindow ?? Duration.minutes(2)) : undefined;
+    const series = '<<.Series>>{<<.LabelMatchers>>}';
+    const value = window ? `rate(${series}[${window}])` : series;
+    // External metrics have no object to group by: one value for the matching series.
+    const metricsQuery = kind === AdapterMetricKind.EXTERNAL ? `sum(${value})` : `sum(${value}) by (<<.GroupBy>>)`;
+    const seriesQuery = `{${[`__name__=${JSON.stringify(definition.name)}`, ...Object.keys(overrides).map(l => `${l}!=""`)].join(',')}}`;
+    const at = `${field}[${list.length}]`;
+    requirePromQL(`${at}.seriesQuery`, seriesQuery);
+    requirePromQL(`${at}.metricsQuery`, sampleQuery(metricsQuery, definition.name, kind));
+
+    list.push({
+      seriesQuery,
+      resources: { overrides },
+      name: { matches: `^${escapeRegex(definition.name)}$`, as: name },
+      metricsQuery,
+    });
+    const metric = AdapterMetric._create({ name, kind, definition, adapterPath: this.node.path, describedResource });
+    this.served.push(metric);
+    if (this.installed) this.renderApiService(kind === AdapterMetricKind.EXTERNAL);
+    return metric;
+  }
+
+  /** The RBAC every install needs (prometheus-community/helm-charts charts/prometheus-adapter/templates). */
+  private renderBaseRbac(serviceAccount: kplus.ServiceAccount): void {
+    // cluster-role-binding-auth-delegator.yaml: delegate authn/authz to the API server.
+    const delegator = new kplus.ClusterRoleBinding(this, 'AuthDelegator', {
+      metadata: { labels: this.labels },
+      role: kplus.ClusterRole.fromClusterRoleName(this, 'AuthDelegatorRole', 'system:auth-delegator'),
+    });
+    delegator.addSubjects(serviceAccount);
+    clusterScoped(delegator);
+
+    // role-binding-auth-reader.yaml: read the extension-apiserver-authentication ConfigMap.
+    const reader = new kplus.RoleBinding(this, 'AuthReader', {
+      metadata: { labels: this.labels, namespace: 'kube-system' },
+      role: kplus.Role.fromRoleName(this, 'AuthReaderRole', 'extension-apiserver-authentication-reader'),
+    });
+    reader.addSubjects(serviceAccount);
+
+    // cluster-role-resource-reader.yaml and its binding: map series to namespaces, pods and services.
+    const resourceReader = new kplus.ClusterRole(this, 'ResourceReader', { metadata: { labels: this.labels } });
+    resourceReader.allowRead(kplus.ApiResource.NAMESPACES, kplus.ApiResource.PODS, kplus.ApiResource.SERVICES, kplus.ApiResource.CONFIG_MAPS);
+    clusterScoped(resourceReader);
+    const resourceReaderBinding = new kplus.ClusterRoleBinding(this, 'ResourceReaderBinding', {
+      metadata: { labels: this.labels },
+      role: resourceReader,
+    });
+    resourceReaderBinding.addSubjects(serviceAccount);
+    clusterScoped(resourceReaderBinding);
+  }
+
+  /**
+   * The APIService of one metrics API and the ClusterRole / binding letting the HPA
+   * controller read it, once, on the first metric it serves.
+   */
+  private renderApiService(external: boolean): void {
+    if (external ? this.externalApi : this.customApi) return;
+    const group = external ? EXTERNAL_METRICS_GROUP : CUSTOM_METRICS_GROUP;
+    const scope = new Construct(this, external ? 'ExternalMetricsApi' : 'CustomMetricsApi');
+    if (external) this.externalApi = scope; else this.customApi = scope;
+
+    // custom-metrics-apiservice.yaml / external-metrics-apiservice.yaml (no TLS configured).
+    const apiService = new kplus.k8s.KubeApiService(scope, 'ApiService', {
+      metadata: { name: `${API_VERSION}.${group}`, labels: this.labels },
+      spec: {
+        service: { name: this.service!.name, namespace: this.namespace, port: SERVICE_PORT },
+        group,
+        version: API_VERSION,
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+        insecureSkipTlsVerify: true,
+      },
+    });
+    clusterScoped(apiService);
+
+    // custom-metrics-cluster-role.yaml / external-metrics-cluster-role.yaml, bound to the HPA
+    // controller (deploy/manifests/hpa-custom-metrics-cluster-role-binding.yaml,
+    // external-metrics-cluster-role-binding-hpa.yaml). Read verbs only: the HPA only reads.
+    const role = new kplus.ClusterRole(scope, 'Reader', { metadata: { labels: this.labels } });
+    role.allowRead(kplus.ApiResource.custom({ apiGroup: group, resourceType: '*' }));
+    clusterScoped(role);
+    const binding = new kplus.ClusterRoleBinding(scope, 'HpaController', { metadata: { labels: this.labels }, role });
+    binding.addSubjects(kplus.ServiceAccount.fromServiceAccountName(scope, 'HpaControllerAccount', HPA_CONTROLLER.name, { namespaceName: HPA_CONTROLLER.namespace }));
+    clusterScoped(binding);
+  }
+
+  private renderConfig(): string {
+    const config: Record<string, unknown> = { rules: this.rules };
+    if (this.externalRules.length > 0) config.externalRules = this.externalRules;
+    return Yaml.stringify(config);
+  }
+
+  /** Facts of the whole App, settled only at synth. */
+  private validateApp(): string[] {
+    const errors: string[] = [];
+    if (this.served.length === 0) {
+      errors.push(invalid('metrics', [], `must not be empty: PrometheusAdapter '${this.node.path}' serves nothing; call addPodsMetric() at least once`).message);
+    }
+    if (this.externalRules.length > 0) {
+      const keda = this.node.root.node.findAll().find((c: IConstruct) => c instanceof KedaScaledObject);
+      if (keda) {
+        const names = this.served.filter(m => m.kind === AdapterMetricKind.EXTERNAL).map(m => m.name);
+        errors.push(invalid('externalMetrics', names, `must be empty when the App has a KEDA ScaledObject ('${keda.node.path}'): KEDA owns the external metrics API (${API_VERSION}.${EXTERNAL_METRICS_GROUP}); both claiming it breaks installs. Serve the metric with addPodsMetric() or scale on it with a KEDA prometheus trigger`).message);
+      }
+    }
+    if (this.installed) {
+      for (const [api, group] of [[this.customApi, CUSTOM_METRICS_GROUP], [this.externalApi, EXTERNAL_METRICS_GROUP]] as const) {
+        if (!api) continue;
+        const other = this.node.root.node.findAll().find((c: IConstruct) => c !== this && c instanceof PrometheusAdapter && c.installed
+          && (group === CUSTOM_METRICS_GROUP ? c.customApi : c.externalApi) !== undefined);
+        if (other) {
+          errors.push(invalid('install', true, `conflicts with PrometheusAdapter '${other.node.path}': both register the APIService ${API_VERSION}.${group}, and only one server can own it; add the metrics to one adapter`).message);
+        }
+      }
+    }
+    return errors;
+  }
+}
+
+function validateProps(props: PrometheusAdapterProps, install: boolean): void {
+  if (install) {
+    if (props.prometheusUrl === undefined) {
+      throw invalid('prometheusUrl', undefined, 'must be set when \'install\' is true: the adapter queries this Prometheus (e.g. http://prometheus-operated.monitoring.svc:9090)');
+    }
+    requirePositiveInteger('replicas', props.replicas ?? 2);
+    requirePositiveInteger('runAsUser', props.runAsUser ?? 10001);
+  } else {
+    if (props.configMapName === undefined) {
+      throw invalid('configMapName', undefined, 'must be set when \'install\' is false: the existing adapter mounts a ConfigMap by a fixed name (with the Helm chart, set rules.existing to this name)');
+    }
+    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'runAsUser'] as const) {
+      if (props[key] !== undefined) {
+        throw invalid(key, key === 'metricsRelistInterval' ? props.metricsRelistInterval!.toHumanString() : props[key], 'applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings');
+      }
+    }
+  }
+  if (props.configMapName !== undefined) requireDnsSubdomain('configMapName', props.configMapName);
+  if (props.prometheusUrl !== undefined) requirePrometheusUrl(props.prometheusUrl);
+}
+
+function requirePrometheusUrl(url: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || !parsed.hostname || parsed.search || parsed.hash || parsed.username || parsed.password) {
+    throw invalid('prometheusUrl', url, 'must be an http:// or https:// URL without credentials, query or fragment, e.g. http://prometheus-operated.monitoring.svc:9090');
+  }
+}
+
+/**
+ * The name Kubernetes serves: `:` and other characters the metrics APIs refuse become `_`;
+ * a counter is served as its rate, so `_total` becomes `_per_second`.
+ */
+function adapterName(definition: MetricDefinition): string {
+  const base = definition.name.replace(/[^A-Za-z0-9_]/g, '_');
+  return definition.type === MetricType.COUNTER ? `${base.replace(/_total$/, '')}_per_second` : base;
+}
+
+/** A Go / Prometheus duration (`1m`, `90s`) of whole seconds. */
+function durationString(prop: string, duration: Duration): string {
+  const seconds = duration.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds <= 0) {
+    throw invalid(prop, duration.toHumanString(), 'must be a whole number of seconds greater than 0');
+  }
+  return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
+/** The metricsQuery with its templates filled the way the adapter fills them, for the parse check. */
+function sampleQuery(template: string, series: string, kind: AdapterMetricKind): string {
+  const matchers = kind === AdapterMetricKind.EXTERNAL ? 'namespace="llm"' : 'namespace="llm",pod=~"pool-0|pool-1"';
+  return template
+    .replace(/<<\.Series>>/g, series)
+    .replace(/<<\.LabelMatchers>>/g, matchers)
+    .replace(/<<\.GroupBy>>/g, 'pod');
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Cluster-scoped objects carry no namespace (cdk8s stamps the Chart's on every object). */
+function clusterScoped(scope: IConstruct): void {
+  const obj = scope instanceof ApiObject ? scope : ApiObject.of(scope);
+  obj.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
