@@ -1,6 +1,8 @@
 import { App, AppProps } from 'cdk8s';
+import { ReferenceMonitoring } from './reference-monitoring';
 import { ReferenceNeuronPools } from './reference-neuron';
-import { ReferencePlatform } from './reference-platform';
+import { DISCOVERY, ReferencePlatform } from './reference-platform';
+import { ServingAlerts } from '../lib';
 
 /**
  * The Neuron image of the reference stack: a placeholder for the vLLM Neuron image you
@@ -8,10 +10,23 @@ import { ReferencePlatform } from './reference-platform';
  */
 export const REFERENCE_NEURON_IMAGE = 'registry.example.com/ml/vllm-neuron:v0.11.0-neuron';
 
+/** Where the reference alerts link: replace with your runbooks (the README's alert list has their content). */
+export const REFERENCE_RUNBOOKS = 'https://runbooks.example.com/llm-serving';
+
 /** Every reference stack, in one App: what `npm run synth` writes to dist/. */
 export function buildApp(props: AppProps = {}): App {
   const app = new App(props);
   const platform = new ReferencePlatform(app, 'reference-platform');
-  new ReferenceNeuronPools(app, 'reference-neuron', { proxy: platform.proxy, neuronImage: REFERENCE_NEURON_IMAGE });
+  const monitoring = new ReferenceMonitoring(app, 'reference-monitoring');
+  const neuron = new ReferenceNeuronPools(app, 'reference-neuron', {
+    proxy: platform.proxy, neuronImage: REFERENCE_NEURON_IMAGE, adapter: monitoring.adapter,
+  });
+  new ServingAlerts(monitoring, 'alerts', {
+    proxy: platform.proxy,
+    pools: [platform.llama8b, platform.qwen8b, platform.llama70b, platform.qwenSmall, neuron.llama8b, neuron.qwen8b],
+    discovery: DISCOVERY,
+    runbookBaseUrl: REFERENCE_RUNBOOKS,
+    acceleratorBudget: 24,
+  });
   return app;
 }

@@ -1,7 +1,9 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DISCOVERY, HF_TOKEN, PROMETHEUS, VLLM_API_KEY } from './reference-platform';
-import { Accelerator, LiteLLMProxy, ModelCache, VllmPool } from '../lib';
+import {
+  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, ModelCache, PrometheusAdapter, ScalingBehaviors, VllmMetrics, VllmPool,
+} from '../lib';
 
 /** Props of `ReferenceNeuronPools`. */
 export interface ReferenceNeuronPoolsProps extends ChartProps {
@@ -9,12 +11,15 @@ export interface ReferenceNeuronPoolsProps extends ChartProps {
   readonly proxy: LiteLLMProxy;
   /** Your vLLM image for AWS Neuron (there is no upstream one), pinned. */
   readonly neuronImage: string;
+  /** The prometheus-adapter that serves the Qwen pool's queue depth as a Pods metric. */
+  readonly adapter: PrometheusAdapter;
 }
 
 /**
  * The seed's AWS Neuron pools in namespace `llm-neuron`, one Inferentia2 device (two
  * NeuronCores, tensor parallelism 2) per pod, added to the gateway of the reference
- * platform as their own model groups.
+ * platform as their own model groups. The Llama pool scales with KEDA; the Qwen pool with a
+ * plain HPA on a Pods metric from prometheus-adapter.
  *
  * The int8 / FP8 Neuron compilation settings are specific to the Neuron image; pass them
  * through `engine.extraArgs`.
@@ -60,6 +65,14 @@ export class ReferenceNeuronPools extends Chart {
     this.llama8b.monitor(DISCOVERY);
     this.qwen8b.monitor(DISCOVERY);
     this.llama8b.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 4 });
-    this.qwen8b.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 4 });
+    // The seeds' "HPA with custom metrics" path: a plain HPA on vLLM's queue depth per pod,
+    // served by prometheus-adapter as vllm_num_requests_waiting.
+    new HorizontalAutoscaler(this, 'qwen3-8b-fp8-neuron-hpa', {
+      target: this.qwen8b,
+      minReplicas: 1,
+      maxReplicas: 4,
+      metrics: [HpaMetric.adapterPods(props.adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING), 5)],
+      behavior: ScalingBehaviors.GPU_POOL,
+    });
   }
 }

@@ -198,7 +198,10 @@ export class ServingAlerts extends Construct {
     });
     this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmAutoscalerUnableToScale',
-      expr: `max by (namespace, horizontalpodautoscaler) (${sel(KubeStateMetrics.HPA_STATUS_CONDITION, { ...h, status: 'false' }, { condition: 'AbleToScale|ScalingActive' })}) == 1`,
+      // A target at zero replicas (a pool KEDA scaled to zero) sets ScalingActive false
+      // (ScalingDisabled) and desired replicas 0 by design: that is idle, not broken.
+      expr: `(max by (namespace, horizontalpodautoscaler) (${sel(KubeStateMetrics.HPA_STATUS_CONDITION, { ...h, status: 'false' }, { condition: 'AbleToScale|ScalingActive' })}) == 1)`
+        + ` unless ${on} (${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} == 0)`,
       for: Duration.minutes(10), severity: Severity.CRITICAL, labels,
       summary: `The autoscaler of ${subject} cannot scale`,
       description: `HPA ${hpa} reports AbleToScale or ScalingActive false: it cannot read its metrics or update the Deployment, so the pool no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns}; check the metrics pipeline (KEDA, prometheus-adapter, Prometheus).`,
@@ -218,17 +221,16 @@ export class ServingAlerts extends Construct {
       description: `HPA ${hpa} changed its desired replicas more than 6 times in 30 minutes: each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
     });
     if (owner instanceof KedaScaledObject) {
-      const so = { namespace: ns, scaledObject: owner.name };
       this.add(AlertGroup.AUTOSCALING, {
         alert: 'LlmKedaScalerErrors',
-        expr: `sum by (namespace, scaledObject) (rate(${sel(KedaMetrics.SCALER_DETAIL_ERRORS, so)}[5m])) > 0`,
+        expr: kedaErrorRate(KedaMetrics.SCALER_DETAIL_ERRORS, ns, owner.name),
         for: Duration.minutes(10), severity: Severity.WARNING, labels: { ...labels, scaledObject: owner.name },
         summary: `KEDA scalers of ${subject} are failing`,
         description: `ScaledObject ${owner.name} has scaler errors: a trigger's query or source fails, and after its failure threshold KEDA holds the fallback replicas. Check the KEDA operator logs and the trigger queries.`,
       });
       this.add(AlertGroup.AUTOSCALING, {
         alert: 'LlmKedaScaledObjectErrors',
-        expr: `sum by (namespace, scaledObject) (rate(${sel(KedaMetrics.SCALED_OBJECT_ERRORS, so)}[5m])) > 0`,
+        expr: kedaErrorRate(KedaMetrics.SCALED_OBJECT_ERRORS, ns, owner.name),
         for: Duration.minutes(10), severity: Severity.WARNING, labels: { ...labels, scaledObject: owner.name },
         summary: `KEDA cannot reconcile the ScaledObject of ${subject}`,
         description: `ScaledObject ${owner.name} reports errors: run kubectl describe scaledobject ${owner.name} -n ${ns}.`,
@@ -282,7 +284,7 @@ export class ServingAlerts extends Construct {
       alert: 'LlmProxyErrorRatio',
       expr: `sum by (namespace) (rate(${proxy.metricFailedRequests().selector}[5m])) / sum by (namespace) (rate(${proxy.metricRequests().selector}[5m])) > ${ratio}`,
       for: Duration.minutes(10), severity: Severity.CRITICAL, labels,
-      summary: `More than ${ratio * 100} % of requests fail at ${subject}`,
+      summary: `More than ${percent(ratio)} % of requests fail at ${subject}`,
       description: `{{ $value | humanizePercentage }} of requests to ${subject} fail. Check LlmBackendOutage, the proxy logs, and the backends' health.`,
     });
     this.add(AlertGroup.PROXY, {
@@ -317,6 +319,17 @@ export class ServingAlerts extends Construct {
   }
 }
 
+/**
+ * A KEDA error counter's rate for one ScaledObject. KEDA's operator is scraped in its own
+ * namespace, so the ScaledObject's `namespace` label survives only with `honorLabels`;
+ * otherwise Prometheus renames it `exported_namespace`. Match either.
+ */
+function kedaErrorRate(metric: MetricDefinition, namespace: string, scaledObject: string): string {
+  const honored = sel(metric, { namespace, scaledObject });
+  const exported = sel(metric, { exported_namespace: namespace, scaledObject });
+  return `sum by (scaledObject) (rate(${honored}[5m]) or rate(${exported}[5m])) > 0`;
+}
+
 function sel(metric: MetricDefinition, matchers: Record<string, string>, regex: Record<string, string> = {}): string {
   return new ScopedMetric(metric, matchers, regex).selector;
 }
@@ -327,6 +340,11 @@ function promDuration(d: Duration): string {
   if (s % 3600 === 0) return `${s / 3600}h`;
   if (s % 60 === 0) return `${s / 60}m`;
   return `${s}s`;
+}
+
+/** A ratio as a percentage without binary noise: 0.07 → 7, not 7.000000000000001. */
+function percent(ratio: number): number {
+  return Number((ratio * 100).toPrecision(12));
 }
 
 function seconds(d: Duration): number {

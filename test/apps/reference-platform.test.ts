@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { buildApp } from '../../apps/app';
 import { ReferencePlatform } from '../../apps/reference-platform';
 import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, VLLM_IMAGE } from '../../lib';
@@ -46,6 +46,9 @@ describe('reference platform', () => {
 
 describe('dist/', () => {
   const dist = distManifests();
+  const hpasOn = (): Manifest[] => allOfKind(dist, 'HorizontalPodAutoscaler');
+  /** The LiteLLM ConfigMaps (the adapter's ConfigMap also holds a config.yaml). */
+  const liteLLMConfigMaps = (): Manifest[] => allOfKind(dist, 'ConfigMap').filter(c => 'model_list' in (parse(c.data?.['config.yaml'] ?? '{}') ?? {}));
 
   test('is what a fresh synth writes (run `npm run synth` and commit dist/ when this fails)', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
@@ -73,7 +76,7 @@ describe('dist/', () => {
         'retry_policy', 'fallbacks', 'context_window_fallbacks', 'redis_host', 'redis_port', 'redis_password'],
       general_settings: ['master_key', 'database_url'],
     };
-    for (const cm of allOfKind(dist, 'ConfigMap')) {
+    for (const cm of liteLLMConfigMaps()) {
       const config = liteLLMConfig([cm]);
       expect(Object.keys(config).every(k => ['model_list', ...Object.keys(known)].includes(k))).toBe(true);
       for (const [section, keys] of Object.entries(known)) {
@@ -179,7 +182,7 @@ describe('dist/', () => {
     });
 
     test('every api_base names a Service in the output, with that port, selecting the pods that serve exactly that model', () => {
-      const entries = allOfKind(dist, 'ConfigMap').flatMap(cm => liteLLMConfig([cm]).model_list);
+      const entries = liteLLMConfigMaps().flatMap(cm => liteLLMConfig([cm]).model_list);
       const vllmEntries = entries.filter((e: Manifest) => e.litellm_params.model.startsWith('hosted_vllm/'));
       expect(vllmEntries).toHaveLength(6);
       for (const entry of vllmEntries) {
@@ -202,7 +205,7 @@ describe('dist/', () => {
 
   describe('autoscaling', () => {
     const deployments = allOfKind(dist, 'Deployment');
-    const hpas = allOfKind(dist, 'HorizontalPodAutoscaler');
+    const hpas = hpasOn();
     const scaledObjects = allOfKind(dist, 'ScaledObject');
     const vpas = allOfKind(dist, 'VerticalPodAutoscaler');
     const targetOf = (ref: Manifest, namespace: string): Manifest => {
@@ -218,9 +221,9 @@ describe('dist/', () => {
       return i >= 0 ? args[i + 1] : undefined;
     };
 
-    test('every pool has a ScaledObject and the proxy an HPA; no autoscaled Deployment renders spec.replicas', () => {
-      expect(scaledObjects).toHaveLength(6);
-      expect(hpas).toHaveLength(1);
+    test('every pool and the proxy are autoscaled (5 ScaledObjects, 2 HPAs); no autoscaled Deployment renders spec.replicas', () => {
+      expect(scaledObjects).toHaveLength(5);
+      expect(hpas).toHaveLength(2);
       const targets = [
         ...hpas.map(h => targetOf(h.spec.scaleTargetRef, h.metadata.namespace)),
         ...scaledObjects.map(s => targetOf(s.spec.scaleTargetRef, s.metadata.namespace)),
@@ -350,6 +353,82 @@ describe('dist/', () => {
         expect(names.length).toBeGreaterThan(0);
         for (const n of names) expect(isCatalogSeries(n)).toBe(true);
       }
+    });
+  });
+
+  describe('prometheus-adapter and DCGM', () => {
+    test('adapter rules use the <<…>> templates, rename colon metrics, and their queries parse', () => {
+      const configs = allOfKind(dist, 'ConfigMap').filter(c => c.data?.['config.yaml']?.includes('rules'))
+        .map(c => parse(c.data['config.yaml'])).filter(c => Array.isArray(c.rules));
+      expect(configs).toHaveLength(1);
+      const rules = configs[0].rules;
+      expect(rules.length).toBeGreaterThanOrEqual(1);
+      for (const r of rules) {
+        expect(r.metricsQuery).toContain('<<.Series>>');
+        expect(r.metricsQuery).toContain('<<.LabelMatchers>>');
+        expect(r.metricsQuery).toContain('<<.GroupBy>>');
+        expect(r.name.as).not.toContain(':');
+        const sample = r.metricsQuery.replace('<<.Series>>', 'vllm:num_requests_waiting').replace('<<.LabelMatchers>>', 'namespace="llm"').replace('<<.GroupBy>>', 'pod');
+        expect(promqlSyntaxError(sample)).toBeUndefined();
+        for (const n of promqlMetricNames(sample)) expect(isCatalogSeries(n)).toBe(true);
+      }
+      expect(configs[0].externalRules ?? []).toEqual([]);
+    });
+
+    test('a plain HPA scales a pool on the adapter\'s renamed Pods metric', () => {
+      const pods = hpasOn().flatMap(h => h.spec.metrics).filter((m: Manifest) => m.type === 'Pods');
+      expect(pods.map((m: Manifest) => m.pods.metric.name)).toContain('vllm_num_requests_waiting');
+    });
+
+    test('no external metrics APIService next to KEDA ScaledObjects', () => {
+      expect(allOfKind(dist, 'ScaledObject').length).toBeGreaterThan(0);
+      const names = allOfKind(dist, 'APIService').map(a => a.metadata.name);
+      expect(names).toContain('v1beta1.custom.metrics.k8s.io');
+      expect(names).not.toContain('v1beta1.external.metrics.k8s.io');
+    });
+
+    test('dcgm-exporter runs on GPU nodes only, with pod mapping, scraped with honorLabels', () => {
+      const ds = oneOfKind(dist, 'DaemonSet');
+      const env = envOf(ds.spec.template.spec.containers[0]);
+      expect(env.DCGM_EXPORTER_KUBERNETES.value).toBe('true');
+      expect(JSON.stringify(ds.spec.template.spec.affinity)).toContain('nvidia.com/gpu.present');
+      const monitor = allOfKind(dist, 'ServiceMonitor').find(m => m.metadata.namespace === ds.metadata.namespace && m.spec.endpoints[0].honorLabels === true);
+      expect(monitor).toBeDefined();
+    });
+  });
+
+  describe('alerts', () => {
+    const rules = allOfKind(dist, 'PrometheusRule').flatMap(r => r.spec.groups.flatMap((g: Manifest) => g.rules));
+
+    test('every alert has a severity, a for, a summary, a description and a runbook', () => {
+      expect(rules.length).toBeGreaterThan(20);
+      for (const r of rules) {
+        expect(['critical', 'warning', 'info']).toContain(r.labels.severity);
+        expect(r.for).toMatch(/^\d+[smh]$/);
+        expect(r.annotations.summary).toBeTruthy();
+        expect(r.annotations.description).toBeTruthy();
+        expect(r.annotations.runbook_url).toMatch(/^https:\/\/.+#[a-z0-9]+$/);
+      }
+    });
+
+    test('alerts exist for HPA at max, KEDA errors, pending accelerator pods, queue, TTFT / latency SLO, KV cache, GPU underuse', () => {
+      const names = new Set(rules.map((r: Manifest) => r.alert));
+      for (const a of ['LlmAutoscalerAtMaxReplicas', 'LlmKedaScalerErrors', 'LlmAcceleratorPodsPending', 'LlmQueueBuildup',
+        'LlmTtftSloBreach', 'LlmE2eLatencySloBreach', 'LlmKvCacheSaturated', 'LlmGpuUnderused']) {
+        expect(names).toContain(a);
+      }
+    });
+
+    test('every rule expression parses, selects only catalog metrics, and is scoped to a namespace', () => {
+      for (const r of rules) {
+        expect(promqlSyntaxError(r.expr)).toBeUndefined();
+        for (const n of promqlMetricNames(r.expr)) expect(isCatalogSeries(n)).toBe(true);
+        expect(r.expr).toMatch(/namespace=~?"/);
+      }
+    });
+
+    test('the PrometheusRule carries the discovery label', () => {
+      for (const r of allOfKind(dist, 'PrometheusRule')) expect(r.metadata.labels.release).toBe('kube-prometheus-stack');
     });
   });
 });

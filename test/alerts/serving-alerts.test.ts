@@ -1,0 +1,352 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import {
+  Accelerator, AlertGroup, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LiteLLMProxyProps, PoolSlo, ServingAlerts,
+  ServingAlertsProps, Severity, VllmPool, VllmPoolProps, isCatalogSeries, promqlMetricNames,
+} from '../../lib';
+import { PromRule, PromRuleGroup, ruleGroupsOf } from '../util/promtool';
+import { Manifest, allOfKind, oneOfKind, synth, testChart } from '../util/synth';
+import { expectValidManifests } from '../util/validate';
+
+const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+const RUNBOOKS = 'https://runbooks.example.com/llm';
+const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
+const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
+/** Metric names vLLM, KEDA and kube-state-metrics no longer expose (FACTS §A.4, §C). */
+const REMOVED_METRICS = [
+  'vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds', 'vllm:num_requests_swapped', 'vllm:cpu_cache_usage_perc',
+  'vllm:gpu_prefix_cache_hit_rate', 'vllm:cpu_prefix_cache_hit_rate', 'vllm:time_in_queue_requests',
+  'keda_scaler_errors', 'keda_scaler_errors_total', 'keda_scaled_object_errors',
+];
+
+function pool(chart: Chart, id: string, props: Partial<VllmPoolProps> = {}): VllmPool {
+  return new VllmPool(chart, id, { model: `org/${id}`, servedModelName: id, accelerator: Accelerator.nvidiaGpu(1), ...props });
+}
+
+function proxy(chart: Chart, props: Partial<LiteLLMProxyProps> = {}): LiteLLMProxy {
+  const p = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY, ...props });
+  p.addModel({ modelName: 'm', model: 'hosted_vllm/m', apiBase: 'http://m.llm.svc.cluster.local:8000/v1' });
+  return p;
+}
+
+function alerts(chart: Chart, props: Partial<ServingAlertsProps>): ServingAlerts {
+  return new ServingAlerts(chart, 'alerts', { pools: [], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, ...props });
+}
+
+function rulesOf(manifests: Manifest[]): PromRule[] {
+  return ruleGroupsOf(manifests).flatMap(g => g.rules);
+}
+
+/** The one rule named `alert` whose labels include `labels`. */
+function rule(manifests: Manifest[], alert: string, labels: Record<string, string> = {}): PromRule {
+  const found = rulesOf(manifests).filter(r => r.alert === alert && Object.entries(labels).every(([k, v]) => r.labels?.[k] === v));
+  if (found.length !== 1) throw new Error(`expected one ${alert} rule with ${JSON.stringify(labels)}, found ${found.length}`);
+  return found[0];
+}
+
+/** `{ name, matchers }` for every vector selector of an expression. */
+function selectors(expr: string): Array<{ name: string; matchers: Record<string, string> }> {
+  return [...expr.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)\{([^}]*)\}/g)].map(m => ({
+    name: m[1],
+    matchers: Object.fromEntries([...m[2].matchAll(/(\w+)(=~|=)"([^"]*)"/g)].map(x => [x[1], `${x[2]}${x[3]}`])),
+  }));
+}
+
+/** A full stack: proxy (HPA), a KEDA GPU pool with SLOs, a MIG pool, a Neuron pool with a plain HPA, a CPU pool. */
+function fullStack() {
+  const chart = testChart();
+  const p = proxy(chart, { slo: { errorRatio: 0.07 } });
+  p.autoscale();
+  const gpu = pool(chart, 'llama', {
+    engine: { gpuMemoryUtilization: 0.92 },
+    slo: { ttftP95: Duration.millis(1500), e2eLatencyP99: Duration.seconds(30), queuePerReplica: 8 },
+  });
+  const mig = pool(chart, 'qwen', { accelerator: Accelerator.mig('1g.10gb') });
+  const neuron = pool(chart, 'mistral', { accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v1', engine: { tensorParallelSize: 2 } });
+  const cpu = pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1' });
+  const so = gpu.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });
+  const hpa = new HorizontalAutoscaler(chart, 'mistral-hpa', { target: neuron, maxReplicas: 3, metrics: [HpaMetric.cpuUtilization(70)] });
+  const construct = alerts(chart, { pools: [gpu, mig, neuron, cpu], proxy: p, acceleratorBudget: 8 });
+  return { chart, proxy: p, gpu, mig, neuron, cpu, so, hpa, construct, manifests: synth(chart) };
+}
+
+describe('ServingAlerts', () => {
+  const stack = fullStack();
+  const manifests = stack.manifests;
+  const resource = oneOfKind(manifests, 'PrometheusRule');
+  const groups: PromRuleGroup[] = resource.spec.groups;
+  const rules = rulesOf(manifests);
+
+  test('is strictly valid', () => expectValidManifests(manifests));
+
+  test('one PrometheusRule with the discovery labels and the recommended labels', () => {
+    expect(allOfKind(manifests, 'PrometheusRule')).toHaveLength(1);
+    expect(resource.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(resource.metadata.labels).toEqual(expect.objectContaining({
+      'release': 'kube-prometheus-stack',
+      'app.kubernetes.io/name': 'alerts',
+      'app.kubernetes.io/component': 'alerts',
+      'app.kubernetes.io/part-of': 'cdk8s-llm-serving',
+    }));
+  });
+
+  test('groups: serving, autoscaling, accelerators, proxy', () => {
+    expect(groups.map(g => g.name)).toEqual([AlertGroup.SERVING, AlertGroup.AUTOSCALING, AlertGroup.ACCELERATORS, AlertGroup.PROXY]);
+    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy']);
+  });
+
+  test('every rule has for, a severity of the enum, summary, description and its runbook anchor', () => {
+    for (const r of rules) {
+      expect(r.alert).toMatch(/^Llm[A-Za-z0-9]+$/);
+      expect(r.for).toMatch(/^\d+[hms]$/);
+      expect(Object.values(Severity)).toContain(r.labels?.severity);
+      expect(Object.keys(r.annotations ?? {}).sort()).toEqual(['description', 'runbook_url', 'summary']);
+      expect(r.annotations!.runbook_url).toBe(`${RUNBOOKS}#${r.alert!.toLowerCase()}`);
+      expect(r.annotations!.description.length).toBeGreaterThan(40);
+    }
+  });
+
+  test('every summary names the model (or workload) and the namespace; model rules also in the description', () => {
+    for (const r of rules.filter(x => x.alert !== 'LlmAcceleratorBudgetExceeded')) {
+      const subject = r.labels!.model_name ? `model ${r.labels!.model_name}` : r.labels!.workload ? 'the LiteLLM proxy' : 'workload ';
+      expect(`${r.alert}: ${r.annotations!.summary}`).toContain(subject);
+      expect(`${r.alert}: ${r.annotations!.summary}`).toContain(`in namespace ${r.labels!.namespace}`);
+    }
+    for (const r of groups.find(g => g.name === 'llm-serving')!.rules) {
+      expect(r.annotations!.description).toContain(`model ${r.labels!.model_name} in namespace llm`);
+    }
+    expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').annotations!.description).toContain('Pods in llm request {{ $value }} accelerators');
+  });
+
+  test('static labels identify the subject', () => {
+    const deployment = oneOfKind(manifests, 'Deployment', 'llama').metadata.name;
+    const scaledObject = oneOfKind(manifests, 'ScaledObject').metadata.name;
+    expect(rule(manifests, 'LlmQueueBuildup', { model_name: 'llama' }).labels).toEqual({ severity: 'warning', namespace: 'llm', model_name: 'llama' });
+    expect(rule(manifests, 'LlmKedaScalerErrors').labels).toEqual({
+      severity: 'warning', namespace: 'llm', model_name: 'llama', horizontalpodautoscaler: `keda-hpa-${scaledObject}`, scaledObject,
+    });
+    expect(rule(manifests, 'LlmProxyErrorRatio').labels).toEqual({ severity: 'critical', namespace: 'llm', workload: stack.proxy.deployment.name });
+    expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').labels).toEqual({ severity: 'warning', namespace: 'llm' });
+    expect(rule(manifests, 'LlmPoolNoReadyReplica', { model_name: 'llama' }).expr).toContain(`deployment="${deployment}"`);
+  });
+
+  test('thresholds come from the SLOs: a pool\'s own, the defaults, the proxy\'s', () => {
+    const llama = { model_name: 'llama' };
+    const qwen = { model_name: 'qwen' };
+    expect(rule(manifests, 'LlmTtftSloBreach', llama).expr).toMatch(/^histogram_quantile\(0\.95, .*\) > 1\.5$/);
+    expect(rule(manifests, 'LlmE2eLatencySloBreach', llama).expr).toMatch(/^histogram_quantile\(0\.99, .*\) > 30$/);
+    expect(rule(manifests, 'LlmQueueBuildup', llama).expr).toMatch(/ > 8$/);
+    expect(rule(manifests, 'LlmTtftSloBreach', qwen).expr).toMatch(/ > 2$/);
+    expect(rule(manifests, 'LlmE2eLatencySloBreach', qwen).expr).toMatch(/ > 60$/);
+    expect(rule(manifests, 'LlmQueueBuildup', qwen).expr).toMatch(/ > 10$/);
+    expect(rule(manifests, 'LlmTtftSloBreach', llama).annotations!.summary).toBe('TTFT p95 of model llama in namespace llm is above its 1.5 s SLO');
+    expect(rule(manifests, 'LlmProxyErrorRatio').expr).toMatch(/ > 0\.07$/);
+    // 0.07 * 100 is 7.000000000000001 in binary floating point.
+    expect(rule(manifests, 'LlmProxyErrorRatio').annotations!.summary).toBe('More than 7 % of requests fail at the LiteLLM proxy in namespace llm');
+    expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').expr).toMatch(/ > 8$/);
+    expect(rule(manifests, 'LlmGpuUnderused', llama).expr).toMatch(/ < 20$/);
+    // Framebuffer: the vLLM share plus 5 points.
+    expect(rule(manifests, 'LlmGpuFramebufferFull', llama).expr).toMatch(/ > 0\.97$/);
+    expect(rule(manifests, 'LlmGpuFramebufferFull', qwen).expr).toMatch(/ > 0\.95$/);
+  });
+
+  test('changing an SLO changes the expression', () => {
+    const exprFor = (slo: PoolSlo) => {
+      const chart = testChart();
+      alerts(chart, { pools: [pool(chart, 'llama', { slo })] });
+      const m = synth(chart);
+      return ['LlmTtftSloBreach', 'LlmE2eLatencySloBreach', 'LlmQueueBuildup'].map(a => rule(m, a).expr.replace(/^.* > /, ''));
+    };
+    expect(exprFor({})).toEqual(['2', '60', '10']);
+    expect(exprFor({ ttftP95: Duration.millis(800), e2eLatencyP99: Duration.minutes(2), queuePerReplica: 3 })).toEqual(['0.8', '120', '3']);
+  });
+
+  test('gpuUnderusedPercent and a high gpuMemoryUtilization set the accelerator thresholds', () => {
+    const chart = testChart();
+    alerts(chart, { pools: [pool(chart, 'llama', { engine: { gpuMemoryUtilization: 0.97 } })], gpuUnderusedPercent: 35 });
+    const m = synth(chart);
+    expect(rule(m, 'LlmGpuUnderused').expr).toMatch(/ < 35$/);
+    // Never above 0.99: a full framebuffer must still be able to alert.
+    expect(rule(m, 'LlmGpuFramebufferFull').expr).toMatch(/ > 0\.99$/);
+  });
+
+  test('every selector is scoped to the namespace and the model, HPA, Deployment, pods or ScaledObject', () => {
+    for (const r of rules) {
+      const found = selectors(r.expr);
+      expect(found.map(s => s.name)).toEqual(promqlMetricNames(r.expr));
+      for (const s of found) {
+        const where = `${r.alert} ${s.name}`;
+        // KEDA's series carry the ScaledObject namespace as `exported_namespace` without honorLabels: either is matched.
+        expect([where, s.matchers.namespace ?? s.matchers.exported_namespace]).toEqual([where, expect.stringMatching(/^=~?llm$/)]);
+        if (s.name.startsWith('vllm:')) expect([where, s.matchers.model_name]).toEqual([where, `=${r.labels!.model_name}`]);
+        if (s.name.startsWith('kube_horizontalpodautoscaler_')) expect([where, s.matchers.horizontalpodautoscaler]).toEqual([where, `=${r.labels!.horizontalpodautoscaler}`]);
+        if (s.name.startsWith('kube_deployment_')) expect([where, s.matchers.deployment]).toEqual([where, expect.stringMatching(/^=[a-z0-9-]+$/)]);
+        if (s.name.startsWith('keda_')) expect([where, s.matchers.scaledObject]).toEqual([where, `=${r.labels!.scaledObject}`]);
+        if (s.name.startsWith('DCGM_') || s.name === 'kube_pod_status_scheduled') {
+          expect([where, s.matchers.pod]).toEqual([where, expect.stringMatching(/^=~[a-z0-9-]+-\[a-z0-9\]\+-\[a-z0-9\]\+$/)]);
+        }
+      }
+    }
+    const llamaDeployment = stack.gpu.deployment.name;
+    expect(rule(manifests, 'LlmGpuUnderused', { model_name: 'llama' }).expr)
+      .toBe(`avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"${llamaDeployment}-[a-z0-9]+-[a-z0-9]+"}) < 20`);
+    expect(rule(manifests, 'LlmQueueBuildup', { model_name: 'llama' }).expr)
+      .toBe('avg by (namespace, model_name) (vllm:num_requests_waiting{namespace="llm",model_name="llama"}) > 8');
+  });
+
+  test('only catalog metrics; no kube_hpa_*, no keda_scaler_errors_total, no removed vLLM names', () => {
+    const text = JSON.stringify(resource);
+    expect(text).not.toMatch(/kube_hpa_/);
+    expect(text).not.toMatch(/keda_scaler_errors_total/);
+    for (const r of rules) {
+      for (const name of promqlMetricNames(r.expr)) {
+        expect([r.alert, name, isCatalogSeries(name)]).toEqual([r.alert, name, true]);
+        expect(REMOVED_METRICS).not.toContain(name);
+      }
+    }
+    expect(text).toContain('keda_scaler_detail_errors_total');
+    expect(text).toContain('kube_horizontalpodautoscaler_status_current_replicas');
+    expect(text).toContain('vllm:kv_cache_usage_perc');
+  });
+
+  test('the alerts the issue requires exist', () => {
+    expect(new Set(rules.map(r => r.alert))).toEqual(new Set([
+      'LlmQueueBuildup', 'LlmTtftSloBreach', 'LlmE2eLatencySloBreach', 'LlmKvCacheSaturated', 'LlmPreemptions', 'LlmPoolNoReadyReplica',
+      'LlmAutoscalerAtMaxReplicas', 'LlmAutoscalerUnableToScale', 'LlmReplicasNotAvailable', 'LlmAutoscalerFlapping',
+      'LlmKedaScalerErrors', 'LlmKedaScaledObjectErrors',
+      'LlmAcceleratorPodsPending', 'LlmGpuUnderused', 'LlmGpuFramebufferFull', 'LlmAcceleratorBudgetExceeded',
+      'LlmProxyErrorRatio', 'LlmBackendOutage', 'LlmFallbacksFiring',
+    ]));
+    expect(rule(manifests, 'LlmKvCacheSaturated', { model_name: 'llama' })).toEqual(expect.objectContaining({ for: '10m', expr: expect.stringMatching(/ > 0\.9$/) }));
+  });
+
+  test('HPA at max compares current with spec max replicas, for both HPA naming paths', () => {
+    const scaledObject = oneOfKind(manifests, 'ScaledObject').metadata.name;
+    const hpa = oneOfKind(manifests, 'HorizontalPodAutoscaler', 'mistral').metadata.name;
+    expect(stack.so.hpaName).toBe(`keda-hpa-${scaledObject}`);
+    expect(stack.hpa.name).toBe(hpa);
+    for (const [model, name] of [['llama', `keda-hpa-${scaledObject}`], ['mistral', hpa]]) {
+      const h = `namespace="llm",horizontalpodautoscaler="${name}"`;
+      expect(rule(manifests, 'LlmAutoscalerAtMaxReplicas', { model_name: model }).expr)
+        .toBe(`kube_horizontalpodautoscaler_status_current_replicas{${h}} >= on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas{${h}}`);
+    }
+    // KEDA errors only where KEDA scales.
+    expect(rulesOf(manifests).filter(r => r.alert!.startsWith('LlmKeda')).map(r => r.labels!.model_name)).toEqual(['llama', 'llama']);
+  });
+
+  test('unable to scale ignores an HPA whose target is at zero replicas (ScalingDisabled)', () => {
+    const name = stack.so.hpaName;
+    expect(rule(manifests, 'LlmAutoscalerUnableToScale', { model_name: 'llama' }).expr).toBe(
+      `(max by (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_condition{namespace="llm",horizontalpodautoscaler="${name}",status="false",condition=~"AbleToScale|ScalingActive"}) == 1)`
+      + ` unless on (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="${name}"} == 0)`,
+    );
+  });
+
+  test('accelerator rules follow the accelerator: GPU and MIG all three, Neuron pending pods only, CPU none', () => {
+    const accel = (model: string) => rulesOf(manifests).filter(r => r.labels?.model_name === model && groups[2].rules.includes(r)).map(r => r.alert);
+    expect(accel('llama')).toEqual(['LlmAcceleratorPodsPending', 'LlmGpuUnderused', 'LlmGpuFramebufferFull']);
+    expect(accel('qwen')).toEqual(['LlmAcceleratorPodsPending', 'LlmGpuUnderused', 'LlmGpuFramebufferFull']);
+    expect(accel('mistral')).toEqual(['LlmAcceleratorPodsPending']);
+    expect(accel('tiny')).toEqual([]);
+    expect(rule(manifests, 'LlmAcceleratorPodsPending', { model_name: 'mistral' }).annotations!.description).toContain('a node with aws.amazon.com/neuron');
+  });
+
+  test('the budget counts every accelerator resource of the pools, as kube-state-metrics sanitizes it', () => {
+    expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').expr).toBe(
+      'sum(kube_pod_container_resource_requests{namespace=~"llm",resource=~"aws_amazon_com_neuron|nvidia_com_gpu|nvidia_com_mig_1g_10gb"}) > 8',
+    );
+  });
+
+  test('pools without an autoscaler get serving and accelerator rules only', () => {
+    expect(rulesOf(manifests).filter(r => r.labels?.model_name === 'qwen' && groups[1].rules.includes(r))).toEqual([]);
+  });
+});
+
+describe('rules are gathered at synth', () => {
+  test('autoscalers added after the ServingAlerts construct are included', () => {
+    // GIVEN
+    const chart = testChart();
+    const llama = pool(chart, 'llama');
+    const p = proxy(chart);
+    alerts(chart, { pools: [llama], proxy: p });
+    // WHEN
+    const so = llama.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });
+    const hpa = p.autoscale();
+    // THEN
+    const m = synth(chart);
+    expectValidManifests(m);
+    expect(rule(m, 'LlmAutoscalerAtMaxReplicas', { model_name: 'llama' }).labels!.horizontalpodautoscaler).toBe(so.hpaName);
+    expect(rule(m, 'LlmKedaScalerErrors').labels!.scaledObject).toBe(so.name);
+    expect(rule(m, 'LlmAutoscalerAtMaxReplicas', { horizontalpodautoscaler: hpa.name }).annotations!.summary)
+      .toBe(`The autoscaler of workload ${p.deployment.name} in namespace llm is at its maximum replicas`);
+  });
+
+  test('without autoscalers there are no autoscaling rules, and without accelerators no budget rule', () => {
+    const chart = testChart();
+    alerts(chart, { pools: [pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1' })], acceleratorBudget: 4 });
+    const m = synth(chart);
+    expectValidManifests(m);
+    expect(ruleGroupsOf(m).map(g => g.name)).toEqual(['llm-serving']);
+  });
+
+  test('a proxy alone: proxy and autoscaling rules, named by workload', () => {
+    const chart = testChart('litellm');
+    const p = proxy(chart);
+    p.autoscale();
+    alerts(chart, { proxy: p });
+    const m = synth(chart);
+    expectValidManifests(m);
+    expect(ruleGroupsOf(m).map(g => g.name)).toEqual(['llm-proxy', 'llm-autoscaling']);
+    expect(rule(m, 'LlmBackendOutage').expr).toBe('max by (namespace, litellm_model_name, api_base) (litellm_deployment_state{namespace="litellm"}) == 2');
+    expect(rule(m, 'LlmFallbacksFiring').labels).toEqual({ severity: 'warning', namespace: 'litellm', workload: p.deployment.name });
+  });
+
+  test('a fragment on the runbook base URL is dropped', () => {
+    const chart = testChart();
+    alerts(chart, { pools: [pool(chart, 'llama')], runbookBaseUrl: 'https://wiki.example.com/llm/#alerts' });
+    expect(rule(synth(chart), 'LlmQueueBuildup').annotations!.runbook_url).toBe('https://wiki.example.com/llm/#llmqueuebuildup');
+  });
+});
+
+describe('errors', () => {
+  test('no pool and no proxy', () => {
+    expect(() => alerts(testChart(), { pools: [] })).toThrow(new Error("'pools' ([]) must name at least one pool, or set proxy"));
+  });
+
+  test('a runbook base URL that is not http(s)', () => {
+    const chart = testChart();
+    const p = pool(chart, 'llama');
+    expect(() => alerts(chart, { pools: [p], runbookBaseUrl: 'runbooks.example.com/llm' }))
+      .toThrow(new Error('\'runbookBaseUrl\' ("runbooks.example.com/llm") must be an http:// or https:// URL'));
+  });
+
+  test('an accelerator budget of 0', () => {
+    const chart = testChart();
+    const p = pool(chart, 'llama');
+    expect(() => alerts(chart, { pools: [p], acceleratorBudget: 0 })).toThrow(new Error("'acceleratorBudget' (0) must be a whole number greater than 0"));
+  });
+
+  test.each([0, 100])('gpuUnderusedPercent %d', percent => {
+    const chart = testChart();
+    const p = pool(chart, 'llama');
+    expect(() => alerts(chart, { pools: [p], gpuUnderusedPercent: percent }))
+      .toThrow(new Error(`'gpuUnderusedPercent' (${percent}) must be greater than 0 and less than 100`));
+  });
+
+  test('a chart without a namespace', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new ServingAlerts(chart, 'alerts', { pools: [], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS }))
+      .toThrow(new Error("'Chart.namespace' (undefined) must be set for ServingAlerts: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: '...' }))"));
+  });
+
+  test('a pool SLO of zero TTFT', () => {
+    expect(() => pool(testChart(), 'llama', { slo: { ttftP95: Duration.seconds(0) } })).toThrow(new Error("'slo.ttftP95' (0) must be greater than 0"));
+  });
+
+  test('a pool SLO queue of zero', () => {
+    expect(() => pool(testChart(), 'llama', { slo: { queuePerReplica: 0 } })).toThrow(new Error("'slo.queuePerReplica' (0) must be greater than 0"));
+  });
+
+  test.each([1, 0])('a proxy error ratio of %d', errorRatio => {
+    expect(() => proxy(testChart(), { slo: { errorRatio } })).toThrow(new Error(`'slo.errorRatio' (${errorRatio}) must be greater than 0 and less than 1`));
+  });
+});
