@@ -45,6 +45,7 @@ export class ReferencePlatform extends Chart {
     super(scope, id, { namespace: 'litellm', ...props });
 
     this.proxy = new LiteLLMProxy(this, 'gateway', {
+      slo: { errorRatio: 0.02 },
       masterKey: { secretName: 'litellm-secrets', key: 'master-key' },
       saltKey: { secretName: 'litellm-secrets', key: 'salt-key' },
       database: { url: { secretName: 'litellm-postgres-app', key: 'uri' } },
@@ -69,6 +70,7 @@ export class ReferencePlatform extends Chart {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
       servedModelName: 'llama-3-1-8b',
       serviceName: 'llama-3-1-8b',
+      slo: { ttftP95: Duration.seconds(1), e2eLatencyP99: Duration.seconds(30), queuePerReplica: 8 },
       accelerator: Accelerator.nvidiaGpu(1),
       engine: { maxModelLenTokens: 32768, gpuMemoryUtilization: 0.9, enablePrefixCaching: true },
       hfToken: HF_TOKEN,
@@ -81,6 +83,7 @@ export class ReferencePlatform extends Chart {
       model: 'Qwen/Qwen3-8B-FP8',
       servedModelName: 'qwen3-8b',
       serviceName: 'qwen3-8b',
+      slo: { ttftP95: Duration.seconds(1.5), e2eLatencyP99: Duration.seconds(45), queuePerReplica: 8 },
       accelerator: Accelerator.nvidiaGpu(1),
       engine: { maxModelLenTokens: 32768, quantization: Quantization.FP8, enablePrefixCaching: true },
       apiKey: VLLM_API_KEY,
@@ -92,6 +95,7 @@ export class ReferencePlatform extends Chart {
       model: 'meta-llama/Llama-3.3-70B-Instruct',
       servedModelName: 'llama-3-3-70b',
       serviceName: 'llama-3-3-70b',
+      slo: { ttftP95: Duration.seconds(3), e2eLatencyP99: Duration.seconds(90), queuePerReplica: 16 },
       accelerator: Accelerator.nvidiaGpu(4, { product: 'NVIDIA-H100-80GB-HBM3' }),
       engine: { tensorParallelSize: 4, maxModelLenTokens: 65536, gpuMemoryUtilization: 0.92 },
       hfToken: HF_TOKEN,
@@ -106,6 +110,7 @@ export class ReferencePlatform extends Chart {
       model: 'Qwen/Qwen2.5-1.5B-Instruct',
       servedModelName: 'qwen2-5-1-5b',
       serviceName: 'qwen2-5-1-5b',
+      slo: { ttftP95: Duration.millis(500), e2eLatencyP99: Duration.seconds(15), queuePerReplica: 4 },
       accelerator: Accelerator.mig('1g.10gb'),
       engine: { maxModelLenTokens: 8192, gpuMemoryUtilization: 0.85 },
       apiKey: VLLM_API_KEY,

@@ -427,6 +427,16 @@ describe('dist/', () => {
       }
     });
 
+    test('every pool has alerts with its own SLO thresholds, and the proxy its error ratio', () => {
+      const ttft = rules.filter((r: Manifest) => r.alert === 'LlmTtftSloBreach');
+      expect(ttft).toHaveLength(6);
+      const byModel = Object.fromEntries(ttft.map((r: Manifest) => [r.labels.model_name, Number(r.expr.split(' > ').pop())]));
+      expect(byModel).toEqual({
+        'llama-3-1-8b': 1, 'qwen3-8b': 1.5, 'llama-3-3-70b': 3, 'qwen2-5-1-5b': 0.5, 'llama-3-1-8b-int8-neuron': 2, 'qwen3-8b-fp8-neuron': 2,
+      });
+      expect(rules.find((r: Manifest) => r.alert === 'LlmProxyErrorRatio').expr).toMatch(/ > 0\.02$/);
+    });
+
     test('the PrometheusRule carries the discovery label', () => {
       for (const r of allOfKind(dist, 'PrometheusRule')) expect(r.metadata.labels.release).toBe('kube-prometheus-stack');
     });
