@@ -21,6 +21,8 @@ export * from './autoscaling/keda-scaled-object';
 export * from './metrics/discovery';
 export * from './metrics/service-metrics-monitor';
 export * from './metrics/pod-metrics-monitor';
+export * from './metrics/dcgm-metrics-source';
+export * from './metrics/existing-dcgm-exporter';
 export * from './metrics/dcgm-exporter';
 export * from './metrics/adapter-metric';
 export * from './metrics/prometheus-adapter';

@@ -1,14 +1,14 @@
 import { ApiObject, Duration, JsonPatch, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct, IConstruct } from 'constructs';
-import { DcgmMetrics, MetricDefinition } from './catalog';
+import { Construct } from 'constructs';
+import { DcgmMetricsSource, IDcgmExporter, requireLabelKey } from './dcgm-metrics-source';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
-import { ScopedMetric } from './scoped-metric';
+import { ExistingDcgmExporter, ExistingDcgmExporterProps } from './existing-dcgm-exporter';
 import { ServiceMetricsMonitor } from './service-metrics-monitor';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid, requireDnsLabel, requireDnsSubdomain, requireLabelValue } from '../core/_validation';
+import { invalid, requireDnsSubdomain, requireLabelValue } from '../core/_validation';
 
 /**
  * The pinned dcgm-exporter image (FACTS §E: `<dcgm>-<exporter>-<distro>`; the chart's own
@@ -27,87 +27,8 @@ export const NVIDIA_GPU_PRESENT_LABEL = 'nvidia.com/gpu.present';
 const POD_RESOURCES_DIR = '/var/lib/kubelet/pod-resources';
 /** The taint key GPU nodes commonly carry (upstream `deployment/examples/gpu-tainted-nodes-patch.yaml`). */
 const GPU_TAINT_KEY = 'nvidia.com/gpu';
-/** Service labels and port name of the exporter the GPU operator runs (`assets/state-dcgm-exporter/0600_service.yaml`). */
-const GPU_OPERATOR_SERVICE_LABELS = { app: 'nvidia-dcgm-exporter' };
-const GPU_OPERATOR_PORT_NAME = 'gpu-metrics';
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-
-/**
- * Which GPU workloads a dcgm-exporter metric is scoped to. dcgm-exporter, with Kubernetes
- * pod mapping on, labels each series with the `namespace` and `pod` using the GPU.
- */
-export interface DcgmMetricScope {
-  /** The namespace of the GPU workload (not the exporter's). */
-  readonly namespace: string;
-  /**
-   * An RE2 regular expression the `pod` label must match in full, e.g. `'llama-[a-z0-9]+-[a-z0-9]+'`.
-   * @default - every pod of the namespace
-   */
-  readonly podRegex?: string;
-}
-
-/**
- * A dcgm-exporter whose series Prometheus has: rendered here (`new DcgmExporter`) or run by
- * someone else (`DcgmExporter.fromExisting`). Its `metric…()` helpers return catalog metrics
- * scoped to a workload.
- */
-export interface IDcgmExporter extends IConstruct {
-  /**
-   * Whether the scrape keeps the exporter's `pod` / `namespace` labels (`honorLabels: true`).
-   * When false, Prometheus renames them `exported_pod` / `exported_namespace` and the helpers
-   * select on those.
-   */
-  readonly labelsHonored: boolean;
-  /** The ServiceMonitor rendered by this library for the exporter, if any. */
-  readonly serviceMonitor?: monitoring.ServiceMonitor;
-  /** `DCGM_FI_DEV_GPU_UTIL`: GPU utilization, a percentage from 0 to 100 (gauge). */
-  metricGpuUtilization(scope: DcgmMetricScope): ScopedMetric;
-  /**
-   * `DCGM_FI_PROF_GR_ENGINE_ACTIVE`: time the graphics engine is active, a ratio from 0 to 1,
-   * not a percentage (gauge; a DCP profiling metric, which needs `SYS_ADMIN`).
-   */
-  metricGraphicsEngineActive(scope: DcgmMetricScope): ScopedMetric;
-  /** `DCGM_FI_DEV_FB_USED`: framebuffer (GPU) memory used, MiB (gauge). */
-  metricFramebufferUsed(scope: DcgmMetricScope): ScopedMetric;
-  /** `DCGM_FI_DEV_FB_FREE`: framebuffer (GPU) memory free, MiB (gauge). */
-  metricFramebufferFree(scope: DcgmMetricScope): ScopedMetric;
-}
-
-/** A ServiceMonitor for an exporter that something else runs. */
-export interface ExistingDcgmExporterMonitorOptions {
-  /** Discovery labels and interval. */
-  readonly discovery: MonitorDiscovery;
-  /** The namespace of the exporter's Service, e.g. the GPU operator's namespace. */
-  readonly namespace: string;
-  /**
-   * Labels of the exporter's Service.
-   * @default { app: 'nvidia-dcgm-exporter' } (the GPU operator's Service)
-   */
-  readonly serviceLabels?: Record<string, string>;
-  /**
-   * The name of the Service port serving the metrics.
-   * @default 'gpu-metrics' (the GPU operator's Service)
-   */
-  readonly port?: string;
-}
-
-/** Options of `DcgmExporter.fromExisting()`. */
-export interface ExistingDcgmExporterProps {
-  /**
-   * Whether the existing scrape sets `honorLabels: true`. With the GPU operator, that is
-   * ClusterPolicy `spec.dcgmExporter.serviceMonitor.honorLabels`.
-   * @default true
-   */
-  readonly honorLabels?: boolean;
-  /**
-   * Render a ServiceMonitor (with `honorLabels: true`) for the existing exporter's Service,
-   * when nothing scrapes it yet.
-   * @default - no monitor: the exporter is already scraped
-   */
-  readonly monitor?: ExistingDcgmExporterMonitorOptions;
-}
 
 /** Props of `DcgmExporter`. */
 export interface DcgmExporterProps {
@@ -172,7 +93,7 @@ export interface DcgmExporterProps {
  * gpu.metricGpuUtilization({ namespace: 'llm', podRegex: 'llama-.*' }).selector;
  * // DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"llama-.*"}
  */
-export class DcgmExporter extends Construct implements IDcgmExporter {
+export class DcgmExporter extends DcgmMetricsSource {
   /**
    * An exporter run by someone else (typically the GPU operator): renders nothing, or only a
    * ServiceMonitor when `monitor` is given; its metric helpers work the same.
@@ -277,99 +198,6 @@ export class DcgmExporter extends Construct implements IDcgmExporter {
     });
     this.serviceMonitor = this.monitor.resource;
   }
-
-  /** `DCGM_FI_DEV_GPU_UTIL`: GPU utilization, a percentage from 0 to 100 (gauge). */
-  public metricGpuUtilization(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.GPU_UTIL, scope, this.labelsHonored);
-  }
-
-  /**
-   * `DCGM_FI_PROF_GR_ENGINE_ACTIVE`: time the graphics engine is active, a ratio from 0 to 1,
-   * not a percentage (gauge; a DCP profiling metric).
-   */
-  public metricGraphicsEngineActive(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.GR_ENGINE_ACTIVE, scope, this.labelsHonored);
-  }
-
-  /** `DCGM_FI_DEV_FB_USED`: framebuffer (GPU) memory used, MiB (gauge). */
-  public metricFramebufferUsed(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.FB_USED, scope, this.labelsHonored);
-  }
-
-  /** `DCGM_FI_DEV_FB_FREE`: framebuffer (GPU) memory free, MiB (gauge). */
-  public metricFramebufferFree(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.FB_FREE, scope, this.labelsHonored);
-  }
-}
-
-/** An exporter run elsewhere; renders at most a ServiceMonitor. */
-class ExistingDcgmExporter extends Construct implements IDcgmExporter {
-  public readonly labelsHonored: boolean;
-  public readonly serviceMonitor?: monitoring.ServiceMonitor;
-
-  public constructor(scope: Construct, id: string, props: ExistingDcgmExporterProps) {
-    super(scope, id);
-    const m = props.monitor;
-    if (m && props.honorLabels === false) {
-      throw invalid('honorLabels', false, 'contradicts \'monitor\': the ServiceMonitor rendered for an existing exporter always sets honorLabels: true; drop one of them');
-    }
-    this.labelsHonored = props.honorLabels ?? true;
-    if (!m) return;
-
-    requireChartNamespace(this, 'DcgmExporter.fromExisting with a monitor');
-    const interval = validateDiscovery('monitor.discovery', m.discovery);
-    requireDnsLabel('monitor.namespace', m.namespace);
-    const selector = m.serviceLabels ?? GPU_OPERATOR_SERVICE_LABELS;
-    if (Object.keys(selector).length === 0) {
-      throw invalid('monitor.serviceLabels', selector, 'must not be empty: an empty selector selects every Service in the namespace');
-    }
-    for (const [key, value] of Object.entries(selector)) {
-      requireLabelKey('monitor.serviceLabels', key);
-      requireLabelValue(`monitor.serviceLabels.${key}`, value);
-    }
-    const port = m.port ?? GPU_OPERATOR_PORT_NAME;
-    requireDnsLabel('monitor.port', port);
-
-    this.serviceMonitor = new monitoring.ServiceMonitor(this, 'Monitor', {
-      metadata: { labels: { ...m.discovery.labels } },
-      spec: {
-        selector: { matchLabels: { ...selector } },
-        namespaceSelector: { matchNames: [m.namespace] },
-        endpoints: [{ port, path: '/metrics', interval, honorLabels: true }],
-      },
-    });
-  }
-
-  public metricGpuUtilization(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.GPU_UTIL, scope, this.labelsHonored);
-  }
-
-  public metricGraphicsEngineActive(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.GR_ENGINE_ACTIVE, scope, this.labelsHonored);
-  }
-
-  public metricFramebufferUsed(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.FB_USED, scope, this.labelsHonored);
-  }
-
-  public metricFramebufferFree(scope: DcgmMetricScope): ScopedMetric {
-    return scopedDcgm(DcgmMetrics.FB_FREE, scope, this.labelsHonored);
-  }
-}
-
-/**
- * A DCGM metric scoped to a workload's namespace (and pods). Without `honorLabels`, Prometheus
- * keeps the scraped labels as `exported_namespace` / `exported_pod`.
- */
-function scopedDcgm(definition: MetricDefinition, scope: DcgmMetricScope, labelsHonored: boolean): ScopedMetric {
-  requireDnsLabel('namespace', scope.namespace);
-  const prefix = labelsHonored ? '' : 'exported_';
-  const regex: Record<string, string> = {};
-  if (scope.podRegex !== undefined) {
-    requireRegex('podRegex', scope.podRegex);
-    regex[`${prefix}pod`] = scope.podRegex;
-  }
-  return new ScopedMetric(definition, { [`${prefix}namespace`]: scope.namespace }, regex);
 }
 
 function requirePinnedImage(image: string): void {
@@ -391,20 +219,5 @@ function requireNodeSelector(selector: Record<string, string>): void {
   for (const [key, value] of Object.entries(selector)) {
     requireLabelKey('nodeSelector', key);
     requireLabelValue(`nodeSelector.${key}`, value);
-  }
-}
-
-function requireLabelKey(prop: string, key: string): void {
-  if (key.length > 316 || !LABEL_KEY.test(key)) {
-    throw invalid(prop, key, `is not a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', e.g. '${NVIDIA_GPU_PRESENT_LABEL}'`);
-  }
-}
-
-function requireRegex(prop: string, value: string): void {
-  if (value === '') throw invalid(prop, value, 'must not be empty: omit it to select every pod of the namespace');
-  try {
-    new RegExp(value);
-  } catch {
-    throw invalid(prop, value, 'must be a valid regular expression');
   }
 }
