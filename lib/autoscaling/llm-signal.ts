@@ -90,6 +90,19 @@ export class LlmSignal {
   }
 
   /**
+   * Graphics-engine activity of the pool's GPUs from dcgm-exporter
+   * (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`, a ratio 0 to 1, not a percentage), averaged: a finer
+   * measure of GPU busyness than `DCGM_FI_DEV_GPU_UTIL`. Needs profiling metrics (SYS_ADMIN).
+   */
+  public static gpuEngineActive(pool: VllmPool, ratio: number): LlmSignal {
+    if (!(Number.isFinite(ratio) && ratio > 0 && ratio <= 1)) {
+      throw invalid('ratio', ratio, 'must be greater than 0 and at most 1: DCGM_FI_PROF_GR_ENGINE_ACTIVE is a ratio, not a percentage');
+    }
+    return new LlmSignal('gpu_engine_active', `avg(${pool.metricGpuEngineActive().selector})`,
+      ratio, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined);
+  }
+
+  /**
    * Requests per second the proxy receives for one model group, per replica of the pool.
    * It exists while the pool is at zero replicas, so it can wake the pool.
    */

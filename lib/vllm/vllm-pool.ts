@@ -477,6 +477,14 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: `${this.deployment.name}-[a-z0-9]+-[a-z0-9]+` });
   }
 
+  /**
+   * Graphics-engine activity of the pool's GPUs from dcgm-exporter (a ratio 0 to 1, gauge;
+   * a DCP profiling metric), scoped like `metricGpuUtilization()`.
+   */
+  public metricGpuEngineActive(): ScopedMetric {
+    return new ScopedMetric(DcgmMetrics.GR_ENGINE_ACTIVE, { namespace: this.namespace }, { pod: `${this.deployment.name}-[a-z0-9]+-[a-z0-9]+` });
+  }
+
   /** Requests waiting in the engine queue (gauge): the primary scaling signal. */
   public metricRequestsWaiting(): ScopedMetric {
     return this.scoped(VllmMetrics.NUM_REQUESTS_WAITING);

@@ -49,6 +49,9 @@ describe('golden queries', () => {
     ['gpuUtilization', () => LlmSignal.gpuUtilization(pool, 80),
       'avg(DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"test-pool-c8acd974-[a-z0-9]+-[a-z0-9]+"})',
       80, KedaMetricType.VALUE, SignalSource.OWN_PODS],
+    ['gpuEngineActive', () => LlmSignal.gpuEngineActive(pool, 0.7),
+      'avg(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace="llm",pod=~"test-pool-c8acd974-[a-z0-9]+-[a-z0-9]+"})',
+      0.7, KedaMetricType.VALUE, SignalSource.OWN_PODS],
     ['proxyRequestRate', () => LlmSignal.proxyRequestRate(proxy, group, 2),
       'sum(rate(litellm_proxy_total_requests_metric_total{namespace="llm",requested_model="llama"}[2m]))',
       2, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL],
@@ -140,6 +143,11 @@ describe('errors', () => {
   test.each([0, 120])('gpuUtilization %d', (percent) => {
     expect(() => LlmSignal.gpuUtilization(pool, percent)).toThrow(new Error(
       `'percent' (${percent}) must be greater than 0 and at most 100: DCGM_FI_DEV_GPU_UTIL is a percentage`));
+  });
+
+  test.each([0, 70])('gpuEngineActive %d (a ratio, not a percentage)', (ratio) => {
+    expect(() => LlmSignal.gpuEngineActive(pool, ratio)).toThrow(new Error(
+      `'ratio' (${ratio}) must be greater than 0 and at most 1: DCGM_FI_PROF_GR_ENGINE_ACTIVE is a ratio, not a percentage`));
   });
 
   test('predicted on ttftP95', () => {
