@@ -104,7 +104,7 @@ describe('golden queries', () => {
 
   test('kinds, which are the trigger names', () => {
     expect(cases.map(([, make]) => make().kind)).toEqual([
-      'queue_depth', 'running_requests', 'kv_cache', 'ttft_p95', 'request_rate', 'generation_tokens', 'gpu_utilization',
+      'queue_depth', 'running_requests', 'kv_cache', 'ttft_p95', 'request_rate', 'generation_tokens', 'gpu_utilization', 'gpu_engine_active',
       'proxy_request_rate', 'proxy_in_flight', 'predicted_queue_depth', 'predicted_kv_cache', 'predicted_running_requests',
     ]);
   });
