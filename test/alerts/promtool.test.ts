@@ -1,5 +1,7 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
 import {
   Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, ServingAlerts, VllmPool, promqlMetricNames,
 } from '../../lib';
@@ -573,5 +575,39 @@ describe('ServingAlerts under promtool', () => {
     expect(r.status).not.toBe(0);
     const failed = failedCases(r, packs);
     expect({ failed: failed.length, missing: cases.filter(c => !failed.includes(c)).map(c => c.name) }).toEqual({ failed: cases.length, missing: [] });
+  });
+});
+
+describe('the reference stack in dist/ under promtool', () => {
+  requirePromtool();
+  const distDir = path.join(__dirname, '..', '..', 'dist');
+  const manifests: Manifest[] = fs.readdirSync(distDir).filter(f => f.endsWith('.k8s.yaml'))
+    .flatMap(f => parseAllDocuments(fs.readFileSync(path.join(distDir, f), 'utf8')).map(d => d.toJSON()))
+    .filter(Boolean);
+  const groups = ruleGroupsOf(manifests);
+  const rules = groups.flatMap(g => g.rules);
+  const dir = tempDir('dist-alerts-');
+  const rulesFile = writeRuleFile(dir, groups);
+  afterAll(() => {
+    if (!process.env.KEEP_PROMTOOL_FILES) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('promtool check rules accepts every group of the synthesized PrometheusRules', () => {
+    expect(rules.length).toBeGreaterThan(40);
+    const r = checkRules(rulesFile);
+    expect({ status: r.status, output: r.output }).toEqual({ status: 0, output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`) });
+  });
+
+  test('promtool test rules: every alert of dist/ fires on its case and stays silent on the others', () => {
+    const cases = buildCases(groups);
+    const packs = pack(cases);
+    expect(cases.filter(c => c.firing).map(c => c.rule)).toEqual(rules);
+    const file = writeYaml(dir, 'dist-alerts.test.yaml', unitTestFile(rulesFile, packs));
+    const r = testRules(file);
+    if (r.status !== 0) {
+      const failed = failedCases(r, packs).map(c => `  ${c.name}`).join('\n');
+      throw new Error(`${cases.length} promtool cases (${file}; KEEP_PROMTOOL_FILES=1 keeps it); failed:\n${failed}\n${explain(r)}`);
+    }
+    expect(r.stdout).toContain('SUCCESS');
   });
 });
