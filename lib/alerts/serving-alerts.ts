@@ -7,7 +7,7 @@ import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid, requirePositiveInteger } from '../core/_validation';
+import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { DcgmMetrics, KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
@@ -62,7 +62,7 @@ export class ServingAlerts extends Construct {
     requireChartNamespace(this, 'ServingAlerts');
     validateDiscovery('discovery', props.discovery);
     if (props.pools.length === 0 && !props.proxy) throw invalid('pools', [], 'must name at least one pool, or set proxy');
-    if (!/^https?:\/\/\S+$/.test(props.runbookBaseUrl)) throw invalid('runbookBaseUrl', props.runbookBaseUrl, 'must be an http:// or https:// URL');
+    requireHttpUrl('runbookBaseUrl', props.runbookBaseUrl);
     if (props.acceleratorBudget !== undefined) requirePositiveInteger('acceleratorBudget', props.acceleratorBudget);
     const underused = props.gpuUnderusedPercent ?? 20;
     if (!(underused > 0 && underused < 100)) throw invalid('gpuUnderusedPercent', underused, 'must be greater than 0 and less than 100');
@@ -245,7 +245,7 @@ export class ServingAlerts extends Construct {
     const model = pool.servedModelName;
     const subject = `model ${model} in namespace ${ns}`;
     const labels = { namespace: ns, model_name: model };
-    const pods = { pod: `${pool.deployment.name}-[a-z0-9]+-[a-z0-9]+` };
+    const pods = { pod: pool.podNamePattern };
     this.add(AlertGroup.ACCELERATORS, {
       alert: 'LlmAcceleratorPodsPending',
       expr: `sum by (namespace) (${sel(KubeStateMetrics.POD_STATUS_SCHEDULED, { namespace: ns, condition: 'false' }, pods)}) > 0`,

@@ -1,6 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { metadataNumber } from './_quantity';
-import { invalid, requirePositiveInteger } from '../core/_validation';
+import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { requirePromQL } from '../metrics/promql';
 
@@ -113,7 +113,7 @@ const TRIGGER_NAME = /^[a-z][a-z0-9_]*$/;
 export class KedaTrigger {
   /** A `prometheus` trigger on a PromQL query, parsed with the Prometheus grammar at construction. */
   public static prometheus(options: PrometheusTriggerOptions): KedaTrigger {
-    requireUrl('serverAddress', options.serverAddress);
+    requireHttpUrl('serverAddress', options.serverAddress);
     requirePromQL('query', options.query);
     const metadata: Record<string, string> = {
       serverAddress: options.serverAddress,
@@ -217,10 +217,6 @@ function prometheusSecrets(auth: PrometheusAuth): TriggerSecret[] {
   validateSecretRef('auth.username', auth.username);
   validateSecretRef('auth.password', auth.password);
   return [{ parameter: 'username', secret: auth.username }, { parameter: 'password', secret: auth.password }];
-}
-
-function requireUrl(prop: string, value: string): void {
-  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(value)) throw invalid(prop, value, 'must be an http:// or https:// URL');
 }
 
 function requireTriggerName(name: string): void {

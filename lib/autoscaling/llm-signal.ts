@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { KedaMetricType, KedaTrigger, PrometheusAuth, SignalSource } from './keda-trigger';
-import { invalid } from '../core/_validation';
+import { invalid, requirePositive } from '../core/_validation';
 import type { LiteLLMProxy } from '../litellm/litellm-proxy';
 import type { ModelGroup } from '../litellm/model-group';
 import { MetricType } from '../metrics/catalog';
@@ -108,14 +108,14 @@ export class LlmSignal {
    */
   public static proxyRequestRate(proxy: LiteLLMProxy, group: ModelGroup, perReplicaPerSecond: number): LlmSignal {
     const m = proxy.metricRequests(group);
-    requirePositiveNumber('perReplicaPerSecond', perReplicaPerSecond);
+    requirePositive('perReplicaPerSecond', perReplicaPerSecond);
     return new LlmSignal('proxy_request_rate', `sum(rate(${m.selector}[${RATE_WINDOW}]))`,
       perReplicaPerSecond, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, undefined);
   }
 
   /** Requests in flight at the proxy (all model groups), per replica of the scaled workload. */
   public static proxyInFlight(proxy: LiteLLMProxy, perReplica: number): LlmSignal {
-    requirePositiveNumber('perReplica', perReplica);
+    requirePositive('perReplica', perReplica);
     return new LlmSignal('proxy_in_flight', `sum(${proxy.metricInFlightRequests().selector})`,
       perReplica, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, undefined);
   }
@@ -136,13 +136,13 @@ export class LlmSignal {
   }
 
   private static gaugeSum(kind: string, metric: ScopedMetric, threshold: number, prop: string): LlmSignal {
-    requirePositiveNumber(prop, threshold);
+    requirePositive(prop, threshold);
     if (metric.definition.type !== MetricType.GAUGE) throw new Error(`${metric.name} is not a gauge`);
     return new LlmSignal(kind, `sum(${metric.selector})`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, metric);
   }
 
   private static counterRate(kind: string, metric: ScopedMetric, threshold: number): LlmSignal {
-    requirePositiveNumber('perReplicaPerSecond', threshold);
+    requirePositive('perReplicaPerSecond', threshold);
     return new LlmSignal(kind, `sum(rate(${metric.selector}[${RATE_WINDOW}]))`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, undefined);
   }
 
@@ -180,10 +180,6 @@ export class LlmSignal {
       name: this.kind,
     });
   }
-}
-
-function requirePositiveNumber(prop: string, value: number): void {
-  if (!(Number.isFinite(value) && value > 0)) throw invalid(prop, value, 'must be greater than 0');
 }
 
 function requireDuration(prop: string, d: Duration): number {

@@ -18,6 +18,8 @@ export function formatValue(value: unknown): string {
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 
 /** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. @internal */
 export function requireDnsLabel(prop: string, value: string): void {
@@ -66,4 +68,17 @@ export function requirePort(prop: string, value: number): void {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {
     throw invalid(prop, value, 'must be a port number from 1 to 65535');
   }
+}
+
+/** A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name. @internal */
+export function requireLabelKey(prop: string, key: string): void {
+  const name = key.slice(key.indexOf('/') + 1);
+  if (key.length > 316 || name.length > 63 || !LABEL_KEY.test(key)) {
+    throw invalid(prop, key, 'is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\'');
+  }
+}
+
+/** An http:// or https:// URL with a host. @internal */
+export function requireHttpUrl(prop: string, value: string): void {
+  if (!HTTP_URL.test(value)) throw invalid(prop, value, 'must be an http:// or https:// URL');
 }

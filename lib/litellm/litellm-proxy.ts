@@ -15,7 +15,7 @@ import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import {
-  invalid, requireDnsSubdomain, requireNonNegativeInteger, requirePort, requirePositive, requirePositiveInteger,
+  invalid, requireDnsSubdomain, requireHttpUrl, requireNonNegativeInteger, requirePort, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
@@ -667,9 +667,7 @@ function validateModel(model: ModelDeployment, index: number): void {
   const prop = `models[${index}]`;
   if (!model.modelName.trim()) throw invalid(`${prop}.modelName`, model.modelName, 'must not be empty');
   if (!model.model.trim()) throw invalid(`${prop}.model`, model.model, 'must not be empty');
-  if (model.apiBase !== undefined && !/^https?:\/\/[^\s/]+/.test(model.apiBase)) {
-    throw invalid(`${prop}.apiBase`, model.apiBase, 'must be an http:// or https:// URL');
-  }
+  if (model.apiBase !== undefined) requireHttpUrl(`${prop}.apiBase`, model.apiBase);
   if (model.apiKey) validateSecretRef(`${prop}.apiKey`, model.apiKey);
   if (model.rpm !== undefined) requirePositiveInteger(`${prop}.rpm`, model.rpm);
   if (model.tpm !== undefined) requirePositiveInteger(`${prop}.tpm`, model.tpm);

@@ -1,14 +1,14 @@
 import { ApiObject, Duration, JsonPatch, Names, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { DcgmMetricsSource, IDcgmExporter, requireLabelKey } from './dcgm-metrics-source';
+import { DcgmMetricsSource, IDcgmExporter } from './dcgm-metrics-source';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import { ExistingDcgmExporter, ExistingDcgmExporterProps } from './existing-dcgm-exporter';
 import { ServiceMetricsMonitor } from './service-metrics-monitor';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid, requireDnsSubdomain, requireLabelValue } from '../core/_validation';
+import { invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue } from '../core/_validation';
 
 /**
  * The pinned dcgm-exporter image (FACTS §E: `<dcgm>-<exporter>-<distro>`; the chart's own

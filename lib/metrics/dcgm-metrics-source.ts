@@ -4,8 +4,6 @@ import { ScopedMetric } from './scoped-metric';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { invalid, requireDnsLabel } from '../core/_validation';
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
 /**
  * Which GPU workloads a dcgm-exporter metric is scoped to. dcgm-exporter, with Kubernetes
  * pod mapping on, labels each series with the `namespace` and `pod` using the GPU.
@@ -92,13 +90,6 @@ function scopedDcgm(definition: MetricDefinition, scope: DcgmMetricScope, labels
     regex[`${prefix}pod`] = scope.podRegex;
   }
   return new ScopedMetric(definition, { [`${prefix}namespace`]: scope.namespace }, regex);
-}
-
-/** @internal */
-export function requireLabelKey(prop: string, key: string): void {
-  if (key.length > 316 || !LABEL_KEY.test(key)) {
-    throw invalid(prop, key, 'is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\'');
-  }
 }
 
 function requireRegex(prop: string, value: string): void {

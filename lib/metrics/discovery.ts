@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { invalid, requireLabelValue } from '../core/_validation';
+import { invalid, requireLabelKey, requireLabelValue } from '../core/_validation';
 
 /**
  * How Prometheus finds the monitors and rules the library renders. kube-prometheus-stack
@@ -17,12 +17,10 @@ export interface MonitorDiscovery {
 /** The default scrape interval. @internal */
 export const DEFAULT_SCRAPE_INTERVAL = Duration.seconds(15);
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
 /** Validates discovery options and returns the interval as a Prometheus duration. @internal */
 export function validateDiscovery(prop: string, discovery: MonitorDiscovery): string {
   for (const [key, value] of Object.entries(discovery.labels)) {
-    if (key.length > 316 || !LABEL_KEY.test(key)) throw invalid(`${prop}.labels`, key, 'must be a Kubernetes label key');
+    requireLabelKey(`${prop}.labels`, key);
     requireLabelValue(`${prop}.labels.${key}`, value);
   }
   const seconds = (discovery.interval ?? DEFAULT_SCRAPE_INTERVAL).toMilliseconds() / 1000;

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
-import { DcgmMetricsSource, requireLabelKey } from './dcgm-metrics-source';
+import { DcgmMetricsSource } from './dcgm-metrics-source';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid, requireDnsLabel, requireLabelValue } from '../core/_validation';
+import { invalid, requireDnsLabel, requireLabelKey, requireLabelValue } from '../core/_validation';
 
 /** Service labels and port name of the exporter the GPU operator runs (`assets/state-dcgm-exporter/0600_service.yaml`). */
 const GPU_OPERATOR_SERVICE_LABELS = { app: 'nvidia-dcgm-exporter' };

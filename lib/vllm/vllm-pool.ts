@@ -469,12 +469,17 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     return new PodMetricsMonitor(this, 'Monitor', { workload: this.deployment, port: 'http', discovery });
   }
 
+  /** An RE2 pattern matching the names of the pool's pods (`<deployment>-<replicaset hash>-<pod hash>`). */
+  public get podNamePattern(): string {
+    return `${this.deployment.name}-[a-z0-9]+-[a-z0-9]+`;
+  }
+
   /**
    * GPU utilization of the pool's pods from dcgm-exporter (percent 0 to 100, gauge), scoped
    * by namespace and the pool's pod names (`<deployment>-<hash>-<hash>`).
    */
   public metricGpuUtilization(): ScopedMetric {
-    return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: `${this.deployment.name}-[a-z0-9]+-[a-z0-9]+` });
+    return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: this.podNamePattern });
   }
 
   /**
@@ -482,7 +487,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * a DCP profiling metric), scoped like `metricGpuUtilization()`.
    */
   public metricGpuEngineActive(): ScopedMetric {
-    return new ScopedMetric(DcgmMetrics.GR_ENGINE_ACTIVE, { namespace: this.namespace }, { pod: `${this.deployment.name}-[a-z0-9]+-[a-z0-9]+` });
+    return new ScopedMetric(DcgmMetrics.GR_ENGINE_ACTIVE, { namespace: this.namespace }, { pod: this.podNamePattern });
   }
 
   /** Requests waiting in the engine queue (gauge): the primary scaling signal. */

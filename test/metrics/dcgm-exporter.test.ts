@@ -300,6 +300,6 @@ describe('errors', () => {
   });
 
   test('discovery', () => {
-    expect(() => make({ discovery: { labels: { 'bad key': 'x' } } })).toThrow('\'discovery.labels\' ("bad key") must be a Kubernetes label key');
+    expect(() => make({ discovery: { labels: { 'bad key': 'x' } } })).toThrow(`'discovery.labels' ("bad key") ${LABEL_KEY_RULE}`);
   });
 });

@@ -100,7 +100,7 @@ describe('errors', () => {
     const proxy = proxyIn(chart);
     const make = (props: Partial<ConstructorParameters<typeof ServiceMetricsMonitor>[2]>) =>
       new ServiceMetricsMonitor(chart, `m${Math.random()}`, { service: proxy.service, port: 'http', discovery: DISCOVERY, ...props });
-    expect(() => make({ discovery: { labels: { 'bad key!': 'x' } } })).toThrow(new Error("'discovery.labels' (\"bad key!\") must be a Kubernetes label key"));
+    expect(() => make({ discovery: { labels: { 'bad key!': 'x' } } })).toThrow(new Error('\'discovery.labels\' ("bad key!") is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\''));
     expect(() => make({ discovery: { labels: { release: 'has space' } } })).toThrow(
       new Error("'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
     expect(() => make({ discovery: { labels: {}, interval: Duration.millis(500) } })).toThrow(new Error("'discovery.interval' (\"0.5s\") must be whole seconds greater than 0"));
