@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { ApiObject, Duration, JsonPatch, Lazy, Names, Size, Yaml } from 'cdk8s';
+import { Duration, Lazy, Names, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
@@ -14,6 +14,7 @@ import { HpaMetric } from '../autoscaling/hpa-metric';
 import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
+import { podDisruptionBudget, preferSpread } from '../core/_workload';
 import {
   invalid, requireDnsSubdomain, requireHttpUrl, requireNonNegativeInteger, requirePort, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
@@ -256,12 +257,7 @@ export class LiteLLMProxy extends Construct {
     if (props.database) this.addSecretEnv(ENV_DATABASE_URL, props.database.url);
     if (props.redis?.password) this.addSecretEnv(ENV_REDIS_PASSWORD, props.redis.password);
 
-    const podSpec = '/spec/template/spec';
-    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add(`${podSpec}/topologySpreadConstraints`, [
-      // Soft spread: prefer distinct nodes and zones, never leave a pod Pending for it.
-      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.deployment.matchLabels } },
-      { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: this.deployment.matchLabels } },
-    ]));
+    preferSpread(this.deployment);
 
     this.service = new kplus.Service(this, 'Service', {
       metadata: { labels },
@@ -271,13 +267,7 @@ export class LiteLLMProxy extends Construct {
     });
     this.url = `http://${this.service.name}.${this.namespace}.svc.cluster.local:${LITELLM_PORT}`;
 
-    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { labels },
-      spec: {
-        maxUnavailable: kplus.k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
-        selector: { matchLabels: this.deployment.matchLabels },
-      },
-    });
+    podDisruptionBudget(this, this.deployment, labels, props.maxUnavailable ?? 1);
 
     if (props.database && props.database.runMigrations !== false) {
       this.migrations = new LiteLLMMigrationsJob(this, 'Migrations', {

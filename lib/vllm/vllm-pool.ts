@@ -8,6 +8,7 @@ import { CacheAccessMode, ModelCache, ModelCacheKind } from './model-cache';
 import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
+import { podDisruptionBudget, preferSpread } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import {
   invalid, requireDnsSubdomain, requireLabelValue, requireNonNegativeInteger, requirePositive, requirePositiveInteger,
@@ -410,13 +411,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     });
     this.url = `http://${this.service.name}.${this.namespace}.svc.cluster.local:${VLLM_PORT}/v1`;
 
-    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { labels },
-      spec: {
-        maxUnavailable: kplus.k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
-        selector: { matchLabels: this.deployment.matchLabels },
-      },
-    });
+    podDisruptionBudget(this, this.deployment, labels, props.maxUnavailable ?? 1);
   }
 
   /**
@@ -591,13 +586,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       const c = props.capacity;
       scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is(c.nodeLabel ?? KARPENTER_CAPACITY_TYPE, c.labelValue ?? c.prefer)), { weight: c.weight ?? 100 });
     }
-    const podSpec = '/spec/template/spec';
-    const selector = { matchLabels: { ...this.deployment.matchLabels } };
     if ((props.placement ?? PoolPlacement.SPREAD) === PoolPlacement.SPREAD) {
-      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add(`${podSpec}/topologySpreadConstraints`, [
-        { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
-        { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
-      ]));
+      preferSpread(this.deployment);
     } else {
       scheduling.colocate(this.deployment, { topology: kplus.Topology.HOSTNAME, weight: 100 });
     }
