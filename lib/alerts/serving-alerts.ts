@@ -1,5 +1,6 @@
 import { Duration, Lazy, Names } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
 import { AlertRule, Severity } from './alert-rule';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { replicaOwner } from '../autoscaling/_ownership';
@@ -81,13 +82,13 @@ export class ServingAlerts extends Construct {
     this.groups.clear();
     for (const pool of this.props.pools) {
       this.servingRules(pool);
-      this.autoscalingRules(pool.deployment.name, pool.namespace, pool.deployment, pool.maxModelLoadTime, pool.servedModelName);
+      this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool.servedModelName);
       this.acceleratorRules(pool);
     }
     const proxy = this.props.proxy;
     if (proxy) {
       this.proxyRules(proxy);
-      this.autoscalingRules(proxy.deployment.name, proxy.namespace, proxy.deployment, Duration.minutes(5), undefined);
+      this.autoscalingRules(proxy.deployment, proxy.namespace, Duration.minutes(5), undefined);
     }
     if (this.props.acceleratorBudget !== undefined) this.budgetRule(this.props.acceleratorBudget);
     return this.groups;
@@ -180,8 +181,9 @@ export class ServingAlerts extends Construct {
     });
   }
 
-  private autoscalingRules(workload: string, ns: string, deployment: IConstruct & { readonly name: string }, loadTime: Duration, model: string | undefined): void {
-    const owner = replicaOwner(deployment as never);
+  private autoscalingRules(deployment: kplus.Deployment, ns: string, loadTime: Duration, model: string | undefined): void {
+    const owner = replicaOwner(deployment);
+    const workload = deployment.name;
     if (!owner) return;
     const hpa = owner instanceof KedaScaledObject ? owner.hpaName : owner instanceof HorizontalAutoscaler ? owner.name : undefined;
     if (!hpa) return;
