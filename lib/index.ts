@@ -1,4 +1,5 @@
 export * from './core/secret-ref';
+export * from './core/pod-user';
 export * from './metrics/catalog';
 export * from './metrics/scoped-metric';
 export * from './litellm/config';

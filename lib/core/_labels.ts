@@ -19,3 +19,12 @@ export function recommendedLabels(name: string, instance: string, component: str
     [LABEL_MANAGED_BY]: 'cdk8s',
   };
 }
+
+/**
+ * The Prometheus label that carries a pool's identity on every series scraped from its pods:
+ * the pool's PodMonitor copies the pods' `app.kubernetes.io/instance` label (the pool name)
+ * into it at scrape time, so two pools serving one model name in one namespace never read
+ * each other's queue. Every pool signal, adapter rule and alert scopes by it.
+ * @internal
+ */
+export const METRIC_LABEL_POOL = 'pool';

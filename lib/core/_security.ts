@@ -1,16 +1,18 @@
 import * as kplus from 'cdk8s-plus-28';
+import { PodUser } from './pod-user';
 
 /**
- * The container security context every workload of the library gets unless the image
- * needs more: non-root as `user`, no privilege escalation, every capability dropped,
- * the runtime's default seccomp profile, read-only root filesystem.
+ * The container security context every workload of the library gets: non-root (unless the
+ * user is uid 0, for an image that needs root), no privilege escalation, every capability
+ * dropped, the runtime's default seccomp profile, read-only root filesystem. A
+ * platform-assigned user pins no uid or gid (OpenShift `restricted-v2` assigns them).
  * @internal
  */
-export function hardenedContainer(user: number): kplus.ContainerSecurityContextProps {
+export function hardenedContainer(user: PodUser): kplus.ContainerSecurityContextProps {
   return {
-    ensureNonRoot: true,
-    user,
-    group: user,
+    ensureNonRoot: !user.isRoot,
+    user: user.uid,
+    group: user.uid,
     readOnlyRootFilesystem: true,
     allowPrivilegeEscalation: false,
     privileged: false,
@@ -19,7 +21,7 @@ export function hardenedContainer(user: number): kplus.ContainerSecurityContextP
   };
 }
 
-/** The matching pod security context. @internal */
-export function hardenedPod(user: number): kplus.PodSecurityContextProps {
-  return { ensureNonRoot: true, user, group: user, fsGroup: user };
+/** The matching pod security context (fsGroup = uid for a fixed user, none when platform-assigned). @internal */
+export function hardenedPod(user: PodUser): kplus.PodSecurityContextProps {
+  return { ensureNonRoot: !user.isRoot, user: user.uid, group: user.uid, fsGroup: user.uid };
 }

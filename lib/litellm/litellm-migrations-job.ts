@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { hardenedContainer, hardenedPod } from '../core/_security';
+import { PodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
 
 /** Props of `LiteLLMMigrationsJob`. */
@@ -47,7 +48,7 @@ export class LiteLLMMigrationsJob extends Construct {
       backoffLimit: 3,
       activeDeadline: props.timeout ?? Duration.minutes(15),
       restartPolicy: kplus.RestartPolicy.NEVER,
-      securityContext: hardenedPod(props.runAsUser),
+      securityContext: hardenedPod(PodUser.fixed(props.runAsUser)),
       automountServiceAccountToken: false,
     });
     const secret = kplus.Secret.fromSecretName(this, 'DatabaseUrl', props.databaseUrl.secretName);
@@ -66,7 +67,7 @@ export class LiteLLMMigrationsJob extends Construct {
         cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
       },
-      securityContext: hardenedContainer(props.runAsUser),
+      securityContext: hardenedContainer(PodUser.fixed(props.runAsUser)),
     });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(1) }));
   }

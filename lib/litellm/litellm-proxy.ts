@@ -19,6 +19,7 @@ import {
   invalid, requireDnsSubdomain, requireHttpUrl, requireNonNegativeInteger, requirePort, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
 import { hardenedContainer, hardenedPod } from '../core/_security';
+import { PodUser } from '../core/pod-user';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { LiteLLMMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery } from '../metrics/discovery';
@@ -215,7 +216,7 @@ export class LiteLLMProxy extends Construct {
       replicas: props.replicas,
       // Grace covers the drain delay, then the longest request, plus a margin to exit.
       terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + requestTimeout.toSeconds() + 15),
-      securityContext: hardenedPod(user),
+      securityContext: hardenedPod(PodUser.fixed(user)),
       automountServiceAccountToken: false,
     });
     this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
@@ -246,7 +247,7 @@ export class LiteLLMProxy extends Construct {
         cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
         memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
       },
-      securityContext: hardenedContainer(user),
+      securityContext: hardenedContainer(PodUser.fixed(user)),
     });
     this.container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
     // The root filesystem is read-only: Python, Prisma and uvicorn write only under /tmp.

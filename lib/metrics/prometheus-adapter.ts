@@ -9,6 +9,7 @@ import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { hardenedContainer, hardenedPod } from '../core/_security';
+import { PodUser } from '../core/pod-user';
 import { invalid, requireDnsSubdomain, requirePositiveInteger } from '../core/_validation';
 
 /** The pinned adapter image (FACTS §D; kubernetes-sigs/prometheus-adapter deploy/manifests/deployment.yaml). */
@@ -179,7 +180,7 @@ export class PrometheusAdapter extends Construct {
         serviceAccount: this.serviceAccount,
         // The adapter is an aggregated API server: it calls the API server with its own token.
         automountServiceAccountToken: true,
-        securityContext: hardenedPod(user),
+        securityContext: hardenedPod(PodUser.fixed(user)),
       });
       // The adapter reads config.yaml only at start: roll the pods when the rules change.
       this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
@@ -209,7 +210,7 @@ export class PrometheusAdapter extends Construct {
           cpu: { request: kplus.Cpu.millis(102), limit: kplus.Cpu.units(1) },
           memory: { request: Size.mebibytes(180), limit: Size.mebibytes(512) },
         },
-        securityContext: hardenedContainer(user),
+        securityContext: hardenedContainer(PodUser.fixed(user)),
       });
       container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
       container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));

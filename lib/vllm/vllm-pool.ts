@@ -10,6 +10,7 @@ import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { podDisruptionBudget, preferSpread } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
+import { PodUser } from '../core/pod-user';
 import {
   invalid, requireDnsSubdomain, requireLabelValue, requireNonNegativeInteger, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
@@ -337,7 +338,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       // A rollout may legitimately spend the whole model load budget on one pod.
       progressDeadline: Duration.seconds(maxLoad.toSeconds() + 600),
       terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + maxRequest.toSeconds() + 15),
-      securityContext: user === 0 ? { ensureNonRoot: false, user: 0, group: 0 } : hardenedPod(user),
+      securityContext: user === 0 ? { ensureNonRoot: false, user: 0, group: 0 } : hardenedPod(PodUser.fixed(user)),
       automountServiceAccountToken: false,
     });
 
@@ -389,8 +390,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
         memory: { request: resources.memory, limit: resources.memory },
       },
       securityContext: user === 0
-        ? { ...hardenedContainer(0), ensureNonRoot: false, user: 0, group: 0 }
-        : hardenedContainer(user),
+        ? { ...hardenedContainer(PodUser.fixed(0)), ensureNonRoot: false, user: 0, group: 0 }
+        : hardenedContainer(PodUser.fixed(user)),
     });
 
     if (props.hfToken) this.addSecretEnv('HF_TOKEN', props.hfToken);
