@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { invalid } from './_validation';
+import { invalid, requireDnsLabel } from './_validation';
 
 /**
  * The namespace every object of a construct lands in: its Chart's namespace.
@@ -13,5 +13,6 @@ export function requireChartNamespace(scope: IConstruct, construct: string): str
   if (!namespace) {
     throw invalid('Chart.namespace', namespace, `must be set for ${construct}: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: '...' }))`);
   }
+  requireDnsLabel('Chart.namespace', namespace);
   return namespace;
 }
