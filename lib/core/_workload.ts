@@ -25,3 +25,30 @@ export function podDisruptionBudget(scope: Construct, deployment: kplus.Deployme
     },
   });
 }
+
+/**
+ * Makes a workload select its pods by the library's stable labels instead of cdk8s-plus's
+ * `cdk8s.io/metadata.addr` label, and removes that label from the pod template. The address
+ * label is a hash of the construct path: in a Deployment's `spec.selector` (immutable) it
+ * would make a refactor of the construct tree fail to apply, and in the pod template it would
+ * roll every pod (a model reload) for a change that is not one. Create the workload with
+ * `select: false` and call this right after.
+ * @internal
+ */
+export function selectByLabels(workload: kplus.Deployment | kplus.DaemonSet | kplus.Job, labels: Record<string, string>): void {
+  workload.select(kplus.LabelSelector.of({ labels }));
+  ApiObject.of(workload).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${escapePointer(kplus.Pod.ADDRESS_LABEL)}`));
+}
+
+/**
+ * The pods with some labels, as a cdk8s-plus selector for Services, NetworkPolicies and pod
+ * affinity: never the path-hashed address label.
+ * @internal
+ */
+export function podsWithLabels(scope: Construct, id: string, labels: Record<string, string>): kplus.Pods {
+  return kplus.Pods.select(scope, id, { labels: { ...labels } });
+}
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
