@@ -103,7 +103,7 @@ describe('errors', () => {
     expect(() => make({ discovery: { labels: { 'bad key!': 'x' } } })).toThrow(new Error('\'discovery.labels\' ("bad key!") is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\''));
     expect(() => make({ discovery: { labels: { release: 'has space' } } })).toThrow(
       new Error("'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
-    expect(() => make({ discovery: { labels: {}, interval: Duration.millis(500) } })).toThrow(new Error("'discovery.interval' (\"0.5s\") must be whole seconds greater than 0"));
+    expect(() => make({ discovery: { labels: {}, interval: Duration.millis(500) } })).toThrow(new Error("'discovery.interval' (\"500ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
     expect(() => make({ path: 'metrics' })).toThrow(new Error("'path' (\"metrics\") must start with /"));
   });
 });
