@@ -53,12 +53,18 @@ export function requireDefined<T>(prop: string, value: T | undefined | null, wha
 
 function millis(prop: string, duration: Duration): number {
   if (!(duration instanceof Duration)) throw invalid(prop, duration, 'must be a Duration, e.g. Duration.seconds(30)');
-  const ms = duration.toMilliseconds();
+  let ms: number;
+  try {
+    ms = duration.toMilliseconds();
+  } catch (e) {
+    // cdk8s refuses NaN and Infinity here: "'NaN seconds' cannot be converted into a whole number of millis."
+    const amount = /^'([^']*)'/.exec((e as Error).message)?.[1] ?? 'not a number';
+    throw invalid(prop, amount, 'must be a finite Duration');
+  }
   if (!Number.isFinite(ms)) throw invalid(prop, String(ms), 'must be a finite Duration');
   return ms;
 }
 
 function describe(duration: Duration): string {
-  const ms = duration.toMilliseconds();
-  return Number.isFinite(ms) ? `${ms}ms` : String(ms);
+  return `${duration.toMilliseconds()}ms`;
 }
