@@ -140,7 +140,7 @@ describe('random valid gateways', () => {
 const HOSTILE_NUMBERS = [NaN, Infinity, -Infinity, -1, 0, 0.5, 1e21, Number.MAX_SAFE_INTEGER + 2];
 const HOSTILE_STRINGS = ['', ' ', '   \t', 'UPPER', 'ünïcödé', 'a: b', '"', '\'', '{{x}}', 'a\nb', 'x'.repeat(300), '$(VAR)', 'os.environ/SECRET', '#x', '- a'];
 const HOSTILE_DURATIONS = [Duration.millis(1500), Duration.seconds(0.5), Duration.millis(999), Duration.minutes(1e-9), Duration.seconds(NaN), Duration.seconds(Infinity)];
-const HOSTILE_SIZES = [Size.mebibytes(NaN), Size.mebibytes(Infinity), Size.mebibytes(-5), Size.mebibytes(0.5)];
+const HOSTILE_SIZES = [Size.mebibytes(NaN), Size.mebibytes(Infinity), Size.mebibytes(0.5), Size.kibibytes(1)];
 const WRONG_TYPES = [undefined, null, 42, 'text', true, {}, [], () => 1];
 
 type Kind = 'number' | 'string' | 'duration' | 'size' | 'any';
