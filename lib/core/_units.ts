@@ -1,4 +1,7 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+
+/** 1 PiB: more than any volume or memory limit a pod gets; larger values are typos or overflow. */
+const MAX_MEBIBYTES = 1024 * 1024 * 1024;
 import { invalid } from './_validation';
 
 /**
@@ -31,12 +34,12 @@ export function wholeMebibytes(prop: string, size: Size): number {
   if (!(size instanceof Size)) throw invalid(prop, size, 'must be a Size, e.g. Size.gibibytes(2)');
   let mib: number;
   try {
-    mib = size.toMebibytes();
+    mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
   } catch {
-    throw invalid(prop, String(size), 'must be a whole number of mebibytes');
+    mib = NaN;
   }
-  if (!Number.isFinite(mib) || !Number.isInteger(mib) || mib <= 0) {
-    throw invalid(prop, `${mib}Mi`, 'must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)');
+  if (!Number.isFinite(mib) || !Number.isInteger(mib) || mib <= 0 || mib > MAX_MEBIBYTES) {
+    throw invalid(prop, `${mib}Mi`, `must be a whole number of mebibytes from 1 to ${MAX_MEBIBYTES} (1 PiB), e.g. Size.gibibytes(2)`);
   }
   return mib;
 }
@@ -55,7 +58,8 @@ function millis(prop: string, duration: Duration): number {
   if (!(duration instanceof Duration)) throw invalid(prop, duration, 'must be a Duration, e.g. Duration.seconds(30)');
   let ms: number;
   try {
-    ms = duration.toMilliseconds();
+    // integral: false, so Duration.minutes(1e-9) reads as a tiny number the caller refuses by name.
+    ms = duration.toMilliseconds({ integral: false });
   } catch (e) {
     // cdk8s refuses NaN and Infinity here: "'NaN seconds' cannot be converted into a whole number of millis."
     const amount = /^'([^']*)'/.exec((e as Error).message)?.[1] ?? 'not a number';
@@ -66,5 +70,5 @@ function millis(prop: string, duration: Duration): number {
 }
 
 function describe(duration: Duration): string {
-  return `${duration.toMilliseconds()}ms`;
+  return `${duration.toMilliseconds({ integral: false })}ms`;
 }

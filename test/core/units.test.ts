@@ -11,6 +11,7 @@ describe('wholeSeconds', () => {
     expect(() => wholeSeconds('requestTimeout', Duration.seconds(0.5))).toThrow(new Error('\'requestTimeout\' ("500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))'));
     expect(() => wholeSeconds('x', Duration.seconds(NaN))).toThrow(new Error('\'x\' ("NaN seconds") must be a finite Duration'));
     expect(() => wholeSeconds('x', Duration.seconds(Infinity))).toThrow(new Error('\'x\' ("Infinity seconds") must be a finite Duration'));
+    expect(() => wholeSeconds('maxModelLoadTime', Duration.minutes(1e-9))).toThrow(new Error('\'maxModelLoadTime\' ("0.00006ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))'));
     expect(() => wholeSeconds('x', 30 as any)).toThrow(new Error('\'x\' (30) must be a Duration, e.g. Duration.seconds(30)'));
   });
 });
@@ -25,8 +26,10 @@ describe('positiveMillis', () => {
 describe('wholeMebibytes', () => {
   test('sizes in whole MiB pass, others name the prop', () => {
     expect(wholeMebibytes('shmSize', Size.gibibytes(2))).toBe(2048);
-    expect(() => wholeMebibytes('shmSize', Size.mebibytes(NaN))).toThrow(new Error('\'shmSize\' ("NaNMi") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)'));
-    expect(() => wholeMebibytes('shmSize', Size.mebibytes(Infinity))).toThrow(new Error('\'shmSize\' ("InfinityMi") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)'));
+    expect(() => wholeMebibytes('shmSize', Size.mebibytes(NaN))).toThrow(new Error('\'shmSize\' ("NaNMi") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)'));
+    expect(() => wholeMebibytes('shmSize', Size.mebibytes(Infinity))).toThrow(new Error('\'shmSize\' ("InfinityMi") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)'));
+    expect(() => wholeMebibytes('shmSize', Size.kibibytes(1))).toThrow(new Error('\'shmSize\' ("0.0009765625Mi") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)'));
+    expect(() => wholeMebibytes('shmSize', Size.tebibytes(1e9))).toThrow(new Error('\'shmSize\' ("1048576000000000Mi") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)'));
     expect(() => wholeMebibytes('shmSize', '2Gi' as any)).toThrow(new Error('\'shmSize\' ("2Gi") must be a Size, e.g. Size.gibibytes(2)'));
   });
 });
