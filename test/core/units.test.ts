@@ -9,8 +9,8 @@ describe('wholeSeconds', () => {
   test('what cdk8s cannot convert names the prop', () => {
     expect(() => wholeSeconds('timeout', Duration.millis(1500))).toThrow(new Error('\'timeout\' ("1500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(2))'));
     expect(() => wholeSeconds('requestTimeout', Duration.seconds(0.5))).toThrow(new Error('\'requestTimeout\' ("500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))'));
-    expect(() => wholeSeconds('x', Duration.seconds(NaN))).toThrow(new Error('\'x\' ("NaN seconds") must be a finite Duration'));
-    expect(() => wholeSeconds('x', Duration.seconds(Infinity))).toThrow(new Error('\'x\' ("Infinity seconds") must be a finite Duration'));
+    expect(() => wholeSeconds('x', Duration.seconds(NaN))).toThrow(new Error('\'x\' ("NaN") must be a finite Duration'));
+    expect(() => wholeSeconds('x', Duration.seconds(Infinity))).toThrow(new Error('\'x\' ("Infinity") must be a finite Duration'));
     expect(() => wholeSeconds('maxModelLoadTime', Duration.minutes(1e-9))).toThrow(new Error('\'maxModelLoadTime\' ("0.00006ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))'));
     expect(() => wholeSeconds('x', 30 as any)).toThrow(new Error('\'x\' (30) must be a Duration, e.g. Duration.seconds(30)'));
   });
