@@ -3,8 +3,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import * as monitoring from '../../imports/monitoring.coreos.com';
+import { claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid } from '../core/_validation';
+import { invalid, requireLabelKey } from '../core/_validation';
 
 /** Props of `PodMetricsMonitor`. */
 export interface PodMetricsMonitorProps {
@@ -18,7 +19,33 @@ export interface PodMetricsMonitorProps {
   readonly discovery: MonitorDiscovery;
   /** Keep the scraped `pod` / `namespace` labels. @default false */
   readonly honorLabels?: boolean;
+  /**
+   * The PodMonitor's name.
+   * @default - the workload's name
+   */
+  readonly name?: string;
+  /**
+   * Pod labels to copy onto every series scraped from the pods, as target labels:
+   * target label name → pod label key, e.g. `{ pool: 'app.kubernetes.io/instance' }`. Each
+   * renders a relabeling that reads the pod label from service discovery
+   * (`__meta_kubernetes_pod_label_<key>`, every character other than a letter, digit or `_`
+   * replaced by `_`) and writes the target label, so the identity survives scraping.
+   * Every pod label must be on the workload's pod template.
+   *
+   * Kubernetes name: `spec.podMetricsEndpoints[].relabelings` (`action: replace`).
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#kubernetes_sd_config
+   * @default - none
+   */
+  readonly copyPodLabels?: Record<string, string>;
 }
+
+/** Prometheus label names (data model): letters, digits and `_`, not starting with a digit. */
+const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * Labels Prometheus and prometheus-operator set on every PodMonitor target; overwriting one
+ * would break the target's identity (and every query scoped by it).
+ */
+const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'endpoint'];
 
 /**
  * A prometheus-operator PodMonitor (`monitoring.coreos.com/v1`) for one workload's pods,
@@ -32,6 +59,10 @@ export class PodMetricsMonitor extends Construct {
   public readonly workload: kplus.Deployment | kplus.DaemonSet;
   /** The scraped port name. */
   public readonly port: string;
+  /** The PodMonitor's name. */
+  public readonly name: string;
+  /** The pod labels copied onto every scraped series: target label → pod label key. */
+  public readonly copiedPodLabels: Readonly<Record<string, string>>;
 
   public constructor(scope: Construct, id: string, props: PodMetricsMonitorProps) {
     super(scope, id);
@@ -48,17 +79,47 @@ export class PodMetricsMonitor extends Construct {
     if (error) throw error;
     this.workload = props.workload;
     this.port = props.port;
+    const copies = Object.entries(props.copyPodLabels ?? {});
+    const missingLabels = (): Error | undefined => {
+      const missing = copies.find(([, key]) => props.workload.podMetadata.getLabel(key) === undefined);
+      return missing && invalid(`copyPodLabels.${missing[0]}`, missing[1], `is not a label of the pods of '${props.workload.node.path}': the target label would be empty`);
+    };
+    for (const [target, key] of copies) {
+      if (!PROMETHEUS_LABEL_NAME.test(target) || target.startsWith('__')) {
+        throw invalid('copyPodLabels', target, 'must map Prometheus label names (letters, digits and \'_\', not starting with a digit or \'__\') to pod label keys');
+      }
+      if (TARGET_LABELS.includes(target)) {
+        throw invalid('copyPodLabels', target, `is a label Prometheus or prometheus-operator sets on every target (${TARGET_LABELS.join(', ')}): choose another target label name`);
+      }
+      if (typeof key !== 'string') throw invalid(`copyPodLabels.${target}`, key, 'must be a pod label key');
+      requireLabelKey(`copyPodLabels.${target}`, key);
+    }
+    const missing = missingLabels();
+    if (missing) throw missing;
+    this.copiedPodLabels = Object.fromEntries(copies);
+    const namespace = Chart.of(props.workload).namespace!;
+    this.name = claimName(this, 'PodMonitor', props.name ?? props.workload.name, namespace);
 
     this.resource = new monitoring.PodMonitor(this, 'Resource', {
-      metadata: { labels: { ...props.discovery.labels } },
+      metadata: { name: this.name, labels: { ...props.discovery.labels } },
       spec: {
         selector: { matchLabels: { ...props.workload.matchLabels } },
-        namespaceSelector: { matchNames: [Chart.of(props.workload).namespace!] },
-        podMetricsEndpoints: [{ port: props.port, path, interval, honorLabels: props.honorLabels }],
+        namespaceSelector: { matchNames: [namespace] },
+        podMetricsEndpoints: [{
+          port: props.port,
+          path,
+          interval,
+          honorLabels: props.honorLabels,
+          relabelings: copies.length ? copies.map(([target, key]) => ({
+            sourceLabels: [`__meta_kubernetes_pod_label_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+            targetLabel: target,
+            action: monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
+          })) : undefined,
+        }],
       },
     });
     this.node.addValidation({ validate: () => {
-      const e = check();
+      const e = check() ?? missingLabels();
       return e ? [e.message] : [];
     } });
   }

@@ -65,7 +65,10 @@ describe('pool.monitor()', () => {
     expect(monitor.spec.selector).toEqual(deployment.spec.selector);
     for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['llm'] });
-    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{
+      port: 'http', path: '/metrics', interval: '15s',
+      relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'], targetLabel: 'pool', action: 'replace' }],
+    }]);
     expect(deployment.spec.template.spec.containers[0].ports.map((p: Manifest) => p.name)).toContain('http');
     expect(monitor.metadata.labels).toEqual({ release: 'kube-prometheus-stack' });
   });

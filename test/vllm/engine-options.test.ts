@@ -143,7 +143,7 @@ describe('validation errors', () => {
 
   test('an empty downloadDir is refused', () => {
     expect(() => renderEngineArgs({ downloadDir: ' ' }))
-      .toThrow("'engine.downloadDir' (\" \") must not be empty");
+      .toThrow("'engine.downloadDir' (\" \") must be a directory path, not empty and without whitespace");
   });
 });
 

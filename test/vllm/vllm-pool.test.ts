@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Accelerator, CacheAccessMode, CapacityType, ModelCache, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype, VllmPool,
+  Accelerator, CacheAccessMode, CapacityType, ModelCache, PodUser, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype, VllmPool,
   VllmPoolProps,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
@@ -10,6 +10,8 @@ import { expectValidManifests } from '../util/validate';
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const SERVED = 'Llama-3.1-8B-Instruct';
 const PRODUCT_LABEL = 'nvidia.com/gpu.product';
+const NEURON_IMAGE = 'registry.local/vllm-neuron:0.2.0';
+const ROCM_IMAGE = 'registry.local/vllm-rocm:2026.1';
 
 /** A pool in namespace `llm` (NVIDIA, 1 GPU, Llama 3.1 8B unless overridden), synthesized and strictly validated. */
 function render(props: Partial<VllmPoolProps> = {}): { manifests: Manifest[]; pool: VllmPool } {
@@ -198,9 +200,9 @@ describe('defaults', () => {
 
 describe('metrics', () => {
   const pool = make();
-  const scope = `{namespace="llm",model_name="${SERVED}"}`;
+  const scope = `{namespace="llm",pool="pool",model_name="${SERVED}"}`;
 
-  test('helpers scope the vLLM V1 metrics to the namespace and the served model', () => {
+  test('helpers scope the vLLM V1 metrics to the namespace, the pool and the served model', () => {
     expect(pool.metricRequestsWaiting().selector).toBe(`vllm:num_requests_waiting${scope}`);
     expect(pool.metricRequestsRunning().selector).toBe(`vllm:num_requests_running${scope}`);
     expect(pool.metricKvCacheUsage().name).toBe('vllm:kv_cache_usage_perc');
@@ -230,7 +232,7 @@ describe('metrics', () => {
 
   test('a custom served name scopes the metrics', () => {
     expect(make({ servedModelName: 'llama-8b' }).metricRequestsWaiting().selector)
-      .toBe('vllm:num_requests_waiting{namespace="llm",model_name="llama-8b"}');
+      .toBe('vllm:num_requests_waiting{namespace="llm",pool="pool",model_name="llama-8b"}');
   });
 });
 
@@ -307,9 +309,9 @@ describe('accelerators', () => {
   });
 
   test('an AMD pool requests amd.com/gpu with the image given and tolerates the AMD taint', () => {
-    const { manifests } = render({ accelerator: Accelerator.amdGpu(1), image: 'rocm/vllm:rocm6.4_vllm_0.10.1' });
+    const { manifests } = render({ accelerator: Accelerator.amdGpu(1), image: ROCM_IMAGE, vllmVersion: '0.20.0' });
     const container = vllmContainer(manifests);
-    expect(container.image).toBe('rocm/vllm:rocm6.4_vllm_0.10.1');
+    expect(container.image).toBe(ROCM_IMAGE);
     expect(container.resources.requests['amd.com/gpu']).toBe(1);
     expect(container.resources.limits['amd.com/gpu']).toBe(1);
     expect(container.resources.requests['nvidia.com/gpu']).toBeUndefined();
@@ -317,9 +319,9 @@ describe('accelerators', () => {
   });
 
   test('a Neuron pool requests devices, parallel over their NeuronCores, with the image given', () => {
-    const { manifests } = render({ accelerator: Accelerator.neuron(1), image: 'registry.local/vllm-neuron:0.1.0', engine: { tensorParallelSize: 2 } });
+    const { manifests } = render({ accelerator: Accelerator.neuron(1), image: NEURON_IMAGE, vllmVersion: '0.11.0', engine: { tensorParallelSize: 2 } });
     const container = vllmContainer(manifests);
-    expect(container.image).toBe('registry.local/vllm-neuron:0.1.0');
+    expect(container.image).toBe(NEURON_IMAGE);
     expect(container.resources.requests['aws.amazon.com/neuron']).toBe(1);
     expect(container.resources.limits['aws.amazon.com/neuron']).toBe(1);
     expect(flagValue(container.args, '--tensor-parallel-size')).toBe('2');
@@ -327,7 +329,7 @@ describe('accelerators', () => {
   });
 
   test('a CPU pool: no extended resource, no toleration, 16 GiB memory', () => {
-    const { manifests } = render({ accelerator: Accelerator.cpu(), image: 'registry.local/vllm-cpu:0.1.0' });
+    const { manifests } = render({ accelerator: Accelerator.cpu(), image: 'registry.local/vllm-cpu:0.1.0', vllmVersion: '0.26.0' });
     const container = vllmContainer(manifests);
     expect(container.image).toBe('registry.local/vllm-cpu:0.1.0');
     expect(container.resources).toEqual({ requests: { cpu: '4', memory: '16384Mi' }, limits: { memory: '16384Mi' } });
@@ -444,15 +446,15 @@ describe('model cache', () => {
 });
 
 describe('runtime and lifecycle', () => {
-  test('runAsUser 0 runs as root', () => {
-    const { manifests } = render({ runAsUser: 0 });
+  test('PodUser.fixed(0) runs as root', () => {
+    const { manifests } = render({ user: PodUser.fixed(0) });
     const container = vllmContainer(manifests);
     expect(container.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, capabilities: { drop: ['ALL'] } });
     expect(podSpecOf(manifests).securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 });
   });
 
   test('a custom non-root user', () => {
-    const { manifests } = render({ runAsUser: 2000 });
+    const { manifests } = render({ user: PodUser.fixed(2000) });
     expect(vllmContainer(manifests).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, runAsGroup: 2000 });
     expect(podSpecOf(manifests).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, fsGroup: 2000 });
   });
@@ -491,7 +493,7 @@ describe('bad input', () => {
   });
 
   test('Neuron parallelism counts NeuronCores', () => {
-    expect(() => make({ accelerator: Accelerator.neuron(1), image: 'registry.local/vllm-neuron:0.1.0' })).toThrow(
+    expect(() => make({ accelerator: Accelerator.neuron(1), image: NEURON_IMAGE, vllmVersion: '0.11.0' })).toThrow(
       "'engine.tensorParallelSize' (1) × pipelineParallelSize (1) must equal the 2 accelerator devices per pod (aws.amazon.com/neuron): vLLM spreads one model over exactly that many");
   });
 
@@ -580,7 +582,8 @@ describe('bad input', () => {
   });
 
   test('bad model cache settings', () => {
-    expect(() => ModelCache.newClaim({ size: Size.gibibytes(0) })).toThrow("'modelCache.size' (\"0Gi\") must be greater than 0");
+    expect(() => ModelCache.newClaim({ size: Size.gibibytes(0) })).toThrow(
+      "'modelCache.size' (\"0Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)");
     expect(() => ModelCache.existingClaim('Models')).toThrow(
       "'modelCache.claimName' (\"Models\") must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric");
   });
@@ -619,9 +622,9 @@ describe('bad input', () => {
   test('non-positive counts and durations', () => {
     expect(() => make({ replicas: 0 })).toThrow("'replicas' (0) must be a whole number greater than 0");
     expect(() => make({ maxUnavailable: 0 })).toThrow("'maxUnavailable' (0) must be a whole number greater than 0");
-    expect(() => make({ runAsUser: -1 })).toThrow("'runAsUser' (-1) must be a whole number greater than or equal to 0");
-    expect(() => make({ maxRequestDuration: Duration.seconds(0) })).toThrow("'maxRequestDuration' (0) must be greater than 0");
-    expect(() => make({ drainDelay: Duration.seconds(0) })).toThrow("'drainDelay' (0) must be greater than 0");
+    expect(() => make({ maxRequestDuration: Duration.seconds(0) })).toThrow(
+      "'maxRequestDuration' (\"0ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))");
+    expect(() => make({ drainDelay: Duration.seconds(0) })).toThrow("'drainDelay' (\"0ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))");
   });
 
   test('a node selector value that is not a label value', () => {
