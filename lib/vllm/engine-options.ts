@@ -358,7 +358,7 @@ function validateEngineOptions(options: VllmEngineOptions, prop: string): void {
     const name = arg.split('=', 1)[0];
     if (/\s/.test(name)) {
       const [flag, ...rest] = arg.split(/\s+/);
-      throw invalid(at, arg, `holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element, e.g. ${JSON.stringify([flag, rest.join(' ')]).replace(/"/g, '\'')}`);
+      throw invalid(at, arg, `holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '${flag}', '${rest.join(' ')}'`);
     }
     const flag = flagName(arg);
     const forbidden = FORBIDDEN_FLAGS[flag];

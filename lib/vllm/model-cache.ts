@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import { requireDefined, wholeMebibytes } from '../core/_units';
 import { invalid, requireDnsSubdomain } from '../core/_validation';
 
@@ -93,6 +93,9 @@ export class ModelCache {
 
 /** A Size as whole, positive mebibytes that render as a plain quantity (no exponent). @internal */
 export function safeMebibytes(prop: string, size: Size): number {
+  // wholeMebibytes would report a NaN or infinite Size as "[object Object]": name the number.
+  const raw = size instanceof Size ? size.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : 0;
+  if (!Number.isFinite(raw)) throw invalid(prop, `${raw}Mi`, 'must be a finite Size, e.g. Size.gibibytes(2)');
   const mib = wholeMebibytes(prop, size);
   if (!Number.isSafeInteger(mib)) throw invalid(prop, `${mib}Mi`, `must be at most ${Number.MAX_SAFE_INTEGER}Mi`);
   return mib;

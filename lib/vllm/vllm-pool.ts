@@ -2,7 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { drainScript, modelReadyScript } from './_probes';
-import { ENGINE_READY_TIMEOUT_SINCE, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
+import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
 import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache, safeMebibytes } from './model-cache';
@@ -380,8 +380,10 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       e2eLatencyP99: props.slo?.e2eLatencyP99 ?? Duration.seconds(60),
       queuePerReplica: props.slo?.queuePerReplica ?? 10,
     };
-    positiveMillis('slo.ttftP95', this.slo.ttftP95);
-    positiveMillis('slo.e2eLatencyP99', this.slo.e2eLatencyP99);
+    for (const key of ['ttftP95', 'e2eLatencyP99'] as const) {
+      requireFiniteMillis(`slo.${key}`, this.slo[key]);
+      positiveMillis(`slo.${key}`, this.slo[key]);
+    }
     this.gpuMemoryUtilization = engine.gpuMemoryUtilization ?? 0.9;
     const resources = poolResources(props);
     const shmSize = props.shmSize ?? Size.gibibytes(parallelism > 1 ? 20 : 2);
@@ -815,8 +817,21 @@ function requireShmBelowMemory(shm: Size, memory: Size): void {
   }
 }
 
+/**
+ * Checks what core's Duration conversions pass to cdk8s unchecked: cdk8s throws its own
+ * message, without the prop, for a NaN, infinite or sub-millisecond Duration
+ * ("'1e-9 minutes' cannot be converted into a whole number of millis.").
+ */
+function requireFiniteMillis(prop: string, duration: Duration, wholeRule = 'must be a whole number of milliseconds, e.g. Duration.seconds(2)'): void {
+  if (!(duration instanceof Duration)) return;
+  const ms = duration.toMilliseconds({ integral: false });
+  if (!Number.isFinite(ms)) throw invalid(prop, `${ms}ms`, 'must be a finite Duration, e.g. Duration.seconds(30)');
+  if (!Number.isInteger(ms)) throw invalid(prop, `${ms}ms`, wholeRule);
+}
+
 /** A Duration in whole seconds, from `min` to a day. */
 function boundedSeconds(prop: string, duration: Duration, min: number): number {
+  requireFiniteMillis(prop, duration, `must be a whole number of seconds, at least ${min}s (e.g. Duration.seconds(${min}))`);
   const seconds = wholeSeconds(prop, duration, min);
   if (seconds > MAX_SECONDS) throw invalid(prop, `${seconds}s`, `must be at most a day (${MAX_SECONDS}s)`);
   return seconds;
@@ -846,7 +861,10 @@ function resolveVersion(image: string, declared: unknown): string {
     if (tagged === undefined) {
       throw invalid('vllmVersion', undefined, `is required for image ${JSON.stringify(image)}: only a vllm/vllm-openai:vX.Y.Z tag carries the vLLM version; declare the version the image runs, e.g. vllmVersion: '0.16.0'`);
     }
-    return requireVllmVersion('image', tagged);
+    if (!atLeast(tagged, MIN_VLLM_VERSION)) {
+      throw invalid('image', image, `runs vLLM ${tagged}, older than vLLM ${MIN_VLLM_VERSION}, the oldest release the pool's flags, probes and metric names were checked against; use a newer vLLM image`);
+    }
+    return tagged;
   }
   const version = requireVllmVersion('vllmVersion', declared);
   if (tagged !== undefined && tagged !== version) {
