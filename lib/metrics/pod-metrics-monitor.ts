@@ -79,6 +79,10 @@ export class PodMetricsMonitor extends Construct {
     if (error) throw error;
     this.workload = props.workload;
     this.port = props.port;
+    const copyPodLabels: unknown = props.copyPodLabels;
+    if (copyPodLabels !== undefined && (typeof copyPodLabels !== 'object' || copyPodLabels === null || Array.isArray(copyPodLabels))) {
+      throw invalid('copyPodLabels', copyPodLabels, 'must map target label names to pod label keys, e.g. { pool: \'app.kubernetes.io/instance\' }');
+    }
     const copies = Object.entries(props.copyPodLabels ?? {});
     const missingLabels = (): Error | undefined => {
       const missing = copies.find(([, key]) => props.workload.podMetadata.getLabel(key) === undefined);

@@ -93,9 +93,11 @@ export class ModelCache {
 
 /** A Size as whole, positive mebibytes that render as a plain quantity (no exponent). @internal */
 export function safeMebibytes(prop: string, size: Size): number {
-  // wholeMebibytes would report a NaN or infinite Size as "[object Object]": name the number.
+  // wholeMebibytes reports a Size cdk8s cannot convert (NaN, Infinity, a fraction of a
+  // mebibyte) as "[object Object]": name the number instead.
   const raw = size instanceof Size ? size.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : 0;
   if (!Number.isFinite(raw)) throw invalid(prop, `${raw}Mi`, 'must be a finite Size, e.g. Size.gibibytes(2)');
+  if (!Number.isInteger(raw)) throw invalid(prop, `${raw}Mi`, 'must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)');
   const mib = wholeMebibytes(prop, size);
   if (!Number.isSafeInteger(mib)) throw invalid(prop, `${mib}Mi`, `must be at most ${Number.MAX_SAFE_INTEGER}Mi`);
   return mib;

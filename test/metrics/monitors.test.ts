@@ -110,3 +110,53 @@ describe('errors', () => {
     expect(() => make({ path: 'metrics' })).toThrow(new Error("'path' (\"metrics\") must start with /"));
   });
 });
+
+describe('PodMetricsMonitor names and copied pod labels', () => {
+  function poolIn(chart = testChart(), name = 'pool'): VllmPool {
+    return new VllmPool(chart, name, { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+  }
+
+  test('named like the workload unless told; copyPodLabels renders one replace relabeling per label', () => {
+    const chart = testChart();
+    const pool = poolIn(chart);
+    new PodMetricsMonitor(chart, 'm', {
+      workload: pool.deployment, port: 'http', discovery: DISCOVERY, copyPodLabels: { model_pool: 'app.kubernetes.io/instance', app: 'app.kubernetes.io/name' },
+    });
+    new PodMetricsMonitor(chart, 'n', { workload: pool.deployment, port: 'http', discovery: DISCOVERY, name: 'pool-extra' });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const monitors = manifests.filter(m => m.kind === 'PodMonitor');
+    expect(monitors.map(m => m.metadata.name).sort()).toEqual(['pool', 'pool-extra']);
+    const first = monitors.find(m => m.metadata.name === 'pool')!;
+    expect(first.spec.podMetricsEndpoints[0].relabelings).toEqual([
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'], targetLabel: 'model_pool', action: 'replace' },
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'app', action: 'replace' },
+    ]);
+    expect(monitors.find(m => m.metadata.name === 'pool-extra')!.spec.podMetricsEndpoints[0].relabelings).toBeUndefined();
+  });
+
+  test('two PodMonitors with one name in one namespace', () => {
+    const chart = testChart();
+    const pool = poolIn(chart);
+    pool.monitor(DISCOVERY);
+    expect(() => new PodMetricsMonitor(chart, 'm', { workload: pool.deployment, port: 'http', discovery: DISCOVERY })).toThrow(new Error(
+      '\'name\' ("pool") names a PodMonitor in namespace "llm" that \'test/pool/Monitor\' already renders: \'test/m\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('bad copied labels', () => {
+    const chart = testChart();
+    const pool = poolIn(chart);
+    const make = (copyPodLabels: Record<string, string>) =>
+      new PodMetricsMonitor(chart, `m${Math.random()}`, { workload: pool.deployment, port: 'http', discovery: DISCOVERY, name: `m${Object.keys(copyPodLabels)[0].length}`, copyPodLabels });
+    expect(() => make({ 'pool-name': 'app.kubernetes.io/instance' })).toThrow(new Error(
+      "'copyPodLabels' (\"pool-name\") must map Prometheus label names (letters, digits and '_', not starting with a digit or '__') to pod label keys"));
+    expect(() => make({ __pool: 'app.kubernetes.io/instance' })).toThrow(new Error(
+      "'copyPodLabels' (\"__pool\") must map Prometheus label names (letters, digits and '_', not starting with a digit or '__') to pod label keys"));
+    expect(() => make({ namespace: 'app.kubernetes.io/instance' })).toThrow(new Error(
+      "'copyPodLabels' (\"namespace\") is a label Prometheus or prometheus-operator sets on every target (job, instance, namespace, pod, container, endpoint): choose another target label name"));
+    expect(() => make({ pool: 'team' })).toThrow(new Error(
+      "'copyPodLabels.pool' (\"team\") is not a label of the pods of 'test/pool/Resource': the target label would be empty"));
+    expect(() => make({ pool: 'bad key!' })).toThrow(new Error(
+      "'copyPodLabels.pool' (\"bad key!\") is not a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', e.g. 'nvidia.com/gpu.present'"));
+  });
+});
