@@ -217,7 +217,13 @@ const FORBIDDEN_FLAGS: Record<string, string> = {
   '--shutdown-timeout': 'must not set --shutdown-timeout: the pool derives it from \'maxRequestDuration\' so that the drain and the grace period agree',
 };
 
-/** Flags (with their `--no-` and short forms) covered by a typed option. */
+/**
+ * Flags (with their `--no-` and short forms) covered by a typed option. Every one of them is
+ * in `vllm/engine/arg_utils.py` of vLLM 0.11.x (@99d7eb5d, FACTS §A.2), the oldest release a
+ * pool accepts, and none has been removed since (FACTS §A.2 lists each for current vLLM), so
+ * no typed option needs a version gate. The choices of `--quantization` and
+ * `--kv-cache-dtype` do change between releases: an unknown one makes vLLM exit at start-up.
+ */
 const TYPED_FLAGS: Record<string, keyof VllmEngineOptions> = {
   '--tensor-parallel-size': 'tensorParallelSize',
   '-tp': 'tensorParallelSize',
