@@ -220,8 +220,8 @@ const FORBIDDEN_FLAGS: Record<string, string> = {
 /**
  * Flags (with their `--no-` and short forms) covered by a typed option. Every one of them is
  * in `vllm/engine/arg_utils.py` of vLLM 0.11.x (@99d7eb5d, FACTS §A.2), the oldest release a
- * pool accepts, and none has been removed since (FACTS §A.2 lists each for current vLLM), so
- * no typed option needs a version gate. The choices of `--quantization` and
+ * pool accepts, and no removal of any of them is known, so no typed option has a version
+ * gate (a flag found removed in some release gets one, like `--shutdown-timeout`). The choices of `--quantization` and
  * `--kv-cache-dtype` do change between releases: an unknown one makes vLLM exit at start-up.
  */
 const TYPED_FLAGS: Record<string, keyof VllmEngineOptions> = {
