@@ -1014,4 +1014,55 @@ describe('hostile input', () => {
     expect(() => make({ engine: { extraArgs: ['--seed 42'] } })).toThrow(new Error(
       "'engine.extraArgs[0]' (\"--seed 42\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--seed', '42'"));
   });
+
+  // Every hostile value of every prop ends in the library's Error naming that prop: never a
+  // TypeError or RangeError from inside the library or cdk8s, never a silent manifest.
+  const D = Duration;
+  const hostile: Record<string, unknown[]> = {
+    name: ['', ' ', 'UPPER', 'ünï', 'a'.repeat(64), 'x: y', 42, {}],
+    model: ['', ' ', '\n', 'a b', 42, {}, [], true, null],
+    revision: ['', ' ', 'a b', 42, {}],
+    servedModelName: ['', 'a b', 'ü', 'os.environ/X', 'a'.repeat(64), 42, '$(X)', 'a/b'],
+    accelerator: [null, 'gpu', {}, 1, Accelerator],
+    engine: ['x', 42, null, { tensorParallelSize: '1' }, { gpuMemoryUtilization: NaN }, { extraArgs: [null] }, { dtype: 'fp4' }],
+    image: ['', 'a b', 42, 'vllm/vllm-openai:v0.1.0', 'a\u0000b'],
+    vllmVersion: ['', 'x', 1, '0.1.0', 'v1.2.3', '1.2.3.4.5', null],
+    replicas: [0, -1, 1.5, NaN, Infinity, 1e300, '2', null],
+    maxUnavailable: [0, -1, 1.5, NaN, Infinity, 1e300, '2'],
+    extendedResources: [{ x: 1 }, { 'a.b/c': NaN }, { 'a.b/c': 1e300 }, { 'nvidia.com/gpu': 1 }, 'x', null],
+    shmSize: [Size.gibibytes(NaN), Size.gibibytes(Infinity), Size.kibibytes(1), 42, Size.gibibytes(1e300), Size.gibibytes(64)],
+    resources: [{ cpu: 4 }, { memory: 32 }, { cpu: kplus.Cpu.units(Infinity) }, { memory: Size.gibibytes(NaN) }, 'x', null],
+    maxModelLoadTime: [D.seconds(NaN), D.millis(1500), D.minutes(1e-9), D.days(1e6), D.seconds(5), 600, 'PT10M'],
+    maxRequestDuration: [D.seconds(NaN), D.millis(1500), D.seconds(Infinity), D.days(2), D.seconds(0), 600],
+    drainDelay: [D.seconds(NaN), D.millis(999), D.seconds(0), D.days(2), 15],
+    slo: [{ ttftP95: 2 }, { ttftP95: D.millis(0.5) }, { e2eLatencyP99: D.seconds(NaN) }, { queuePerReplica: NaN }, { queuePerReplica: -1 }, 'x', null],
+    nodeSelector: [{ 'a b': 'x' }, { k: 42 }, { k: 'a b' }, 'x', null],
+    priorityClassName: ['', 'A', 42, 'a b'],
+    runtimeClassName: ['', 'A', 42],
+    capacity: [{ prefer: 'x' }, { prefer: 'spot', weight: 0 }, { prefer: 'spot', weight: NaN }, { prefer: 'spot', nodeLabel: 'a b' },
+      { prefer: 'spot', labelValue: 'a b' }, 'x', null],
+    placement: ['x', 42, null],
+    serviceName: ['vllm', '', 'A', 42, 'a'.repeat(64)],
+    modelCache: [true, {}, 'x', null],
+    user: [1000, 'root', {}, null],
+    hfToken: ['x', {}, { secretName: 'A', key: 'k' }, { secretName: 'a', key: 'a/b' }, null, { secretName: 1, key: 'k' }],
+    apiKey: ['x', {}, { secretName: 'a', key: '' }, null],
+  };
+  const cases = Object.entries(hostile).flatMap(([prop, values]) => values.map(value => [prop, value] as const));
+
+  test.each(cases)('%s: %p ends in an Error naming the prop', (prop, value) => {
+    const props = { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), [prop]: value } as unknown as VllmPoolProps;
+    let error: unknown;
+    try {
+      const chart = testChart();
+      new VllmPool(chart, 'pool', props);
+      synth(chart);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).constructor).toBe(Error);
+    expect((error as Error).message).toMatch(new RegExp(`^'${prop}[.'\\[]`));
+  });
 });
+
