@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
@@ -59,6 +59,8 @@ export class PodMetricsMonitor extends Construct {
   public readonly workload: kplus.Deployment | kplus.DaemonSet;
   /** The scraped port name. */
   public readonly port: string;
+  /** How Prometheus finds the monitor (its labels) and the scrape interval. */
+  public readonly discovery: MonitorDiscovery;
   /** The PodMonitor's name. */
   public readonly name: string;
   /** The pod labels copied onto every scraped series: target label → pod label key. */
@@ -67,6 +69,7 @@ export class PodMetricsMonitor extends Construct {
   public constructor(scope: Construct, id: string, props: PodMetricsMonitorProps) {
     super(scope, id);
     requireChartNamespace(this, 'PodMetricsMonitor');
+    requireDiscovery(props.discovery);
     const interval = validateDiscovery('discovery', props.discovery);
     const path = props.path ?? '/metrics';
     if (!path.startsWith('/')) throw invalid('path', path, 'must start with /');
@@ -79,6 +82,7 @@ export class PodMetricsMonitor extends Construct {
     if (error) throw error;
     this.workload = props.workload;
     this.port = props.port;
+    this.discovery = props.discovery;
     const copyPodLabels: unknown = props.copyPodLabels;
     if (copyPodLabels !== undefined && (typeof copyPodLabels !== 'object' || copyPodLabels === null || Array.isArray(copyPodLabels))) {
       throw invalid('copyPodLabels', copyPodLabels, 'must map target label names to pod label keys, e.g. { pool: \'app.kubernetes.io/instance\' }');
@@ -127,4 +131,25 @@ export class PodMetricsMonitor extends Construct {
       return e ? [e.message] : [];
     } });
   }
+}
+
+/**
+ * Checks what `validateDiscovery` reads unchecked, so plain JavaScript gets an error naming
+ * the prop (not a TypeError) and a sub-millisecond interval is not left to cdk8s's message.
+ */
+function requireDiscovery(discovery: unknown): void {
+  if (typeof discovery !== 'object' || discovery === null) {
+    throw invalid('discovery', discovery, 'is required: the labels Prometheus selects monitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } } ({ labels: {} } for a Prometheus that selects every monitor)');
+  }
+  const { labels, interval } = discovery as { labels?: unknown; interval?: unknown };
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw invalid('discovery.labels', labels, 'must be an object of labels, e.g. { release: \'kube-prometheus-stack\' } ({} for a Prometheus that selects every monitor)');
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (typeof value !== 'string') throw invalid(`discovery.labels.${key}`, value, 'must be a string');
+  }
+  if (interval === undefined) return;
+  if (!(interval instanceof Duration)) throw invalid('discovery.interval', interval, 'must be a Duration, e.g. Duration.seconds(15)');
+  const ms = interval.toMilliseconds({ integral: false });
+  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms <= 0) throw invalid('discovery.interval', `${ms / 1000}s`, 'must be whole seconds greater than 0');
 }

@@ -160,3 +160,29 @@ describe('PodMetricsMonitor names and copied pod labels', () => {
       "'copyPodLabels.pool' (\"bad key!\") is not a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', e.g. 'nvidia.com/gpu.present'"));
   });
 });
+
+describe('PodMetricsMonitor discovery from plain JavaScript', () => {
+  test('missing or malformed discovery names the prop', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    const make = (discovery: unknown) => () => new PodMetricsMonitor(chart, `m${Math.random()}`, {
+      workload: pool.deployment, port: 'http', discovery: discovery as { labels: Record<string, string> }, name: 'm',
+    });
+    expect(make(undefined)).toThrow(new Error(
+      "'discovery' (undefined) is required: the labels Prometheus selects monitors by, e.g. { labels: { release: 'kube-prometheus-stack' } } ({ labels: {} } for a Prometheus that selects every monitor)"));
+    expect(() => pool.monitor(undefined as unknown as { labels: Record<string, string> })).toThrow(new Error(
+      "'discovery' (undefined) is required: the labels Prometheus selects monitors by, e.g. { labels: { release: 'kube-prometheus-stack' } } ({ labels: {} } for a Prometheus that selects every monitor)"));
+    expect(make({})).toThrow(new Error(
+      "'discovery.labels' (undefined) must be an object of labels, e.g. { release: 'kube-prometheus-stack' } ({} for a Prometheus that selects every monitor)"));
+    expect(make({ labels: { release: 7 } })).toThrow(new Error("'discovery.labels.release' (7) must be a string"));
+    expect(make({ labels: {}, interval: 15 })).toThrow(new Error("'discovery.interval' (15) must be a Duration, e.g. Duration.seconds(15)"));
+    expect(make({ labels: {}, interval: Duration.millis(0.5) })).toThrow(new Error("'discovery.interval' (\"0.0005s\") must be whole seconds greater than 0"));
+    expect(make({ labels: {}, interval: Duration.seconds(NaN) })).toThrow(new Error("'discovery.interval' (\"NaNs\") must be whole seconds greater than 0"));
+  });
+
+  test('the monitor exposes its discovery', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(pool.monitor(DISCOVERY).discovery).toEqual(DISCOVERY);
+  });
+});
