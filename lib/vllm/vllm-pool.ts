@@ -586,13 +586,19 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (this._podMonitor) {
       throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
     }
-    this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
-      workload: this.deployment,
-      port: 'http',
-      discovery,
-      name: this.name,
-      copyPodLabels: { [METRIC_LABEL_POOL]: LABEL_INSTANCE },
-    });
+    try {
+      this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
+        workload: this.deployment,
+        port: 'http',
+        discovery,
+        name: this.name,
+        copyPodLabels: { [METRIC_LABEL_POOL]: LABEL_INSTANCE },
+      });
+    } catch (e) {
+      // A refused call leaves no half-built child behind, so a corrected call can follow.
+      this.node.tryRemoveChild('Monitor');
+      throw e;
+    }
     return this._podMonitor;
   }
 

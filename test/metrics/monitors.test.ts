@@ -180,6 +180,15 @@ describe('PodMetricsMonitor discovery from plain JavaScript', () => {
     expect(make({ labels: {}, interval: Duration.seconds(NaN) })).toThrow(new Error("'discovery.interval' (\"NaNs\") must be whole seconds greater than 0"));
   });
 
+  test('a refused monitor() call can be corrected', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => pool.monitor({ labels: { release: 'has space' } })).toThrow(new Error(
+      "'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
+    pool.monitor(DISCOVERY);
+    expect(oneOfKind(synth(chart), 'PodMonitor').metadata.labels).toEqual(DISCOVERY.labels);
+  });
+
   test('the monitor exposes its discovery', () => {
     const chart = testChart();
     const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
