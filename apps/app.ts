@@ -6,7 +6,8 @@ import { ServingAlerts } from '../lib';
 
 /**
  * The Neuron image of the reference stack: a placeholder for the vLLM Neuron image you
- * build (vllm-project/vllm-neuron) and push to your registry.
+ * build (vllm-project/vllm-neuron 0.2.0, which installs vLLM 0.11.0: the version
+ * `REFERENCE_NEURON_VLLM_VERSION` declares) and push to your registry.
  */
 export const REFERENCE_NEURON_IMAGE = 'registry.example.com/ml/vllm-neuron:v0.11.0-neuron';
 

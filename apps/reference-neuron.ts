@@ -5,12 +5,26 @@ import {
   Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, ModelCache, PrometheusAdapter, ScalingBehaviors, VllmMetrics, VllmPool,
 } from '../lib';
 
+/**
+ * The vLLM that the reference Neuron image runs: vllm-project/vllm-neuron 0.2.0 (Inf2,
+ * Trn1, Trn2) installs `vllm==0.11.0` (requirements/core.txt @a96712544a). Older than 0.18,
+ * so the pools drain without `--shutdown-timeout`; older than 0.16, so vLLM waits a fixed
+ * 600 s for its engine whatever the pools' load budget (a first Neuron compile can exceed it:
+ * keep compiled artifacts in the model cache).
+ */
+export const REFERENCE_NEURON_VLLM_VERSION = '0.11.0';
+
 /** Props of `ReferenceNeuronPools`. */
 export interface ReferenceNeuronPoolsProps extends ChartProps {
   /** The gateway the pools are added to. */
   readonly proxy: LiteLLMProxy;
   /** Your vLLM image for AWS Neuron (there is no upstream one), pinned. */
   readonly neuronImage: string;
+  /**
+   * The vLLM version in `neuronImage` (its tag names the build, not the vLLM in it).
+   * @default REFERENCE_NEURON_VLLM_VERSION
+   */
+  readonly neuronVllmVersion?: string;
   /** The prometheus-adapter that serves the Qwen pool's queue depth as a Pods metric. */
   readonly adapter: PrometheusAdapter;
 }
@@ -40,6 +54,7 @@ export class ReferenceNeuronPools extends Chart {
       slo: { ttftP95: Duration.seconds(2), e2eLatencyP99: Duration.seconds(60), queuePerReplica: 4 },
       accelerator: Accelerator.neuron(1),
       image: props.neuronImage,
+      vllmVersion: props.neuronVllmVersion ?? REFERENCE_NEURON_VLLM_VERSION,
       engine: { tensorParallelSize: 2, maxModelLenTokens: 8192, maxNumSeqs: 8 },
       hfToken: HF_TOKEN,
       apiKey: VLLM_API_KEY,
@@ -55,6 +70,7 @@ export class ReferenceNeuronPools extends Chart {
       slo: { ttftP95: Duration.seconds(2), e2eLatencyP99: Duration.seconds(60), queuePerReplica: 4 },
       accelerator: Accelerator.neuron(1),
       image: props.neuronImage,
+      vllmVersion: props.neuronVllmVersion ?? REFERENCE_NEURON_VLLM_VERSION,
       engine: { tensorParallelSize: 2, maxModelLenTokens: 8192, maxNumSeqs: 8 },
       apiKey: VLLM_API_KEY,
       modelCache: ModelCache.newClaim({ size: Size.gibibytes(30) }),

@@ -1,10 +1,11 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import * as monitoring from '../../imports/monitoring.coreos.com';
+import { claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid } from '../core/_validation';
+import { invalid, requireLabelKey } from '../core/_validation';
 
 /** Props of `PodMetricsMonitor`. */
 export interface PodMetricsMonitorProps {
@@ -18,7 +19,33 @@ export interface PodMetricsMonitorProps {
   readonly discovery: MonitorDiscovery;
   /** Keep the scraped `pod` / `namespace` labels. @default false */
   readonly honorLabels?: boolean;
+  /**
+   * The PodMonitor's name.
+   * @default - the workload's name
+   */
+  readonly name?: string;
+  /**
+   * Pod labels to copy onto every series scraped from the pods, as target labels:
+   * target label name → pod label key, e.g. `{ pool: 'app.kubernetes.io/instance' }`. Each
+   * renders a relabeling that reads the pod label from service discovery
+   * (`__meta_kubernetes_pod_label_<key>`, every character other than a letter, digit or `_`
+   * replaced by `_`) and writes the target label, so the identity survives scraping.
+   * Every pod label must be on the workload's pod template.
+   *
+   * Kubernetes name: `spec.podMetricsEndpoints[].relabelings` (`action: replace`).
+   * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#kubernetes_sd_config
+   * @default - none
+   */
+  readonly copyPodLabels?: Record<string, string>;
 }
+
+/** Prometheus label names (data model): letters, digits and `_`, not starting with a digit. */
+const PROMETHEUS_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * Labels Prometheus and prometheus-operator set on every PodMonitor target; overwriting one
+ * would break the target's identity (and every query scoped by it).
+ */
+const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'endpoint'];
 
 /**
  * A prometheus-operator PodMonitor (`monitoring.coreos.com/v1`) for one workload's pods,
@@ -32,10 +59,17 @@ export class PodMetricsMonitor extends Construct {
   public readonly workload: kplus.Deployment | kplus.DaemonSet;
   /** The scraped port name. */
   public readonly port: string;
+  /** How Prometheus finds the monitor (its labels) and the scrape interval. */
+  public readonly discovery: MonitorDiscovery;
+  /** The PodMonitor's name. */
+  public readonly name: string;
+  /** The pod labels copied onto every scraped series: target label → pod label key. */
+  public readonly copiedPodLabels: Readonly<Record<string, string>>;
 
   public constructor(scope: Construct, id: string, props: PodMetricsMonitorProps) {
     super(scope, id);
     requireChartNamespace(this, 'PodMetricsMonitor');
+    requireDiscovery(props.discovery);
     const interval = validateDiscovery('discovery', props.discovery);
     const path = props.path ?? '/metrics';
     if (!path.startsWith('/')) throw invalid('path', path, 'must start with /');
@@ -48,18 +82,74 @@ export class PodMetricsMonitor extends Construct {
     if (error) throw error;
     this.workload = props.workload;
     this.port = props.port;
+    this.discovery = props.discovery;
+    const copyPodLabels: unknown = props.copyPodLabels;
+    if (copyPodLabels !== undefined && (typeof copyPodLabels !== 'object' || copyPodLabels === null || Array.isArray(copyPodLabels))) {
+      throw invalid('copyPodLabels', copyPodLabels, 'must map target label names to pod label keys, e.g. { pool: \'app.kubernetes.io/instance\' }');
+    }
+    const copies = Object.entries(props.copyPodLabels ?? {});
+    const missingLabels = (): Error | undefined => {
+      const missing = copies.find(([, key]) => props.workload.podMetadata.getLabel(key) === undefined);
+      return missing && invalid(`copyPodLabels.${missing[0]}`, missing[1], `is not a label of the pods of '${props.workload.node.path}': the target label would be empty`);
+    };
+    for (const [target, key] of copies) {
+      if (!PROMETHEUS_LABEL_NAME.test(target) || target.startsWith('__')) {
+        throw invalid('copyPodLabels', target, 'must map Prometheus label names (letters, digits and \'_\', not starting with a digit or \'__\') to pod label keys');
+      }
+      if (TARGET_LABELS.includes(target)) {
+        throw invalid('copyPodLabels', target, `is a label Prometheus or prometheus-operator sets on every target (${TARGET_LABELS.join(', ')}): choose another target label name`);
+      }
+      if (typeof key !== 'string') throw invalid(`copyPodLabels.${target}`, key, 'must be a pod label key');
+      requireLabelKey(`copyPodLabels.${target}`, key);
+    }
+    const missing = missingLabels();
+    if (missing) throw missing;
+    this.copiedPodLabels = Object.fromEntries(copies);
+    const namespace = Chart.of(props.workload).namespace!;
+    this.name = claimName(this, 'PodMonitor', props.name ?? props.workload.name, namespace);
 
     this.resource = new monitoring.PodMonitor(this, 'Resource', {
-      metadata: { labels: { ...props.discovery.labels } },
+      metadata: { name: this.name, labels: { ...props.discovery.labels } },
       spec: {
         selector: { matchLabels: { ...props.workload.matchLabels } },
-        namespaceSelector: { matchNames: [Chart.of(props.workload).namespace!] },
-        podMetricsEndpoints: [{ port: props.port, path, interval, honorLabels: props.honorLabels }],
+        namespaceSelector: { matchNames: [namespace] },
+        podMetricsEndpoints: [{
+          port: props.port,
+          path,
+          interval,
+          honorLabels: props.honorLabels,
+          relabelings: copies.length ? copies.map(([target, key]) => ({
+            sourceLabels: [`__meta_kubernetes_pod_label_${key.replace(/[^a-zA-Z0-9_]/g, '_')}`],
+            targetLabel: target,
+            action: monitoring.PodMonitorSpecPodMetricsEndpointsRelabelingsAction.REPLACE,
+          })) : undefined,
+        }],
       },
     });
     this.node.addValidation({ validate: () => {
-      const e = check();
+      const e = check() ?? missingLabels();
       return e ? [e.message] : [];
     } });
   }
+}
+
+/**
+ * Checks what `validateDiscovery` reads unchecked, so plain JavaScript gets an error naming
+ * the prop (not a TypeError) and a sub-millisecond interval is not left to cdk8s's message.
+ */
+function requireDiscovery(discovery: unknown): void {
+  if (typeof discovery !== 'object' || discovery === null) {
+    throw invalid('discovery', discovery, 'is required: the labels Prometheus selects monitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } } ({ labels: {} } for a Prometheus that selects every monitor)');
+  }
+  const { labels, interval } = discovery as { labels?: unknown; interval?: unknown };
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw invalid('discovery.labels', labels, 'must be an object of labels, e.g. { release: \'kube-prometheus-stack\' } ({} for a Prometheus that selects every monitor)');
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (typeof value !== 'string') throw invalid(`discovery.labels.${key}`, value, 'must be a string');
+  }
+  if (interval === undefined) return;
+  if (!(interval instanceof Duration)) throw invalid('discovery.interval', interval, 'must be a Duration, e.g. Duration.seconds(15)');
+  const ms = interval.toMilliseconds({ integral: false });
+  if (!Number.isFinite(ms) || ms % 1000 !== 0 || ms <= 0) throw invalid('discovery.interval', `${ms / 1000}s`, 'must be whole seconds greater than 0');
 }

@@ -22,3 +22,32 @@ export function modelReadyScript(servedModelName: string, port: number): string 
     `sys.exit(0 if any(m.get("id") == ${JSON.stringify(servedModelName)} for m in models) else 1)`,
   ].join('\n');
 }
+
+/**
+ * The Python program of the preStop hook on vLLM releases without `--shutdown-timeout`
+ * (before 0.18.0), which abort in-flight requests on SIGTERM. It keeps the pod serving
+ * until the requests it holds are done: it sleeps `drainDelaySeconds` (endpoint removal
+ * reaches the proxy, so no new request arrives), then polls vLLM's `/metrics` until the
+ * running and waiting request gauges are 0, for at most `maxRequestSeconds`. SIGTERM
+ * follows. Any error reading the metrics (the server already gone) ends the wait.
+ *
+ * @param metrics the gauge names that count requests still held (`vllm:num_requests_running`, `vllm:num_requests_waiting`)
+ * @internal
+ */
+export function drainScript(drainDelaySeconds: number, maxRequestSeconds: number, port: number, metrics: string[]): string {
+  return [
+    'import time, urllib.request',
+    `time.sleep(${drainDelaySeconds})`,
+    `deadline = time.time() + ${maxRequestSeconds}`,
+    `names = ${JSON.stringify(metrics.map(m => [`${m}{`, `${m} `]).flat())}`,
+    'while time.time() < deadline:',
+    '    try:',
+    `        body = urllib.request.urlopen("http://127.0.0.1:${port}/metrics", timeout=4).read().decode()`,
+    '    except Exception:',
+    '        break',
+    '    held = sum(float(l.rsplit(" ", 1)[1]) for l in body.splitlines() if l.startswith(tuple(names)))',
+    '    if held <= 0:',
+    '        break',
+    '    time.sleep(2)',
+  ].join('\n');
+}

@@ -29,7 +29,11 @@ export interface NeuronOptions {
   readonly coresPerDevice?: number;
 }
 
-const MIG_PROFILE = /^[1-9]\d*g\.[1-9]\d*gb$/;
+const MIG_PROFILE = /^[1-9]\d{0,2}g\.[1-9]\d{0,3}gb$/;
+/** Devices one pod may request: no node has more; beyond it is a typo. */
+const MAX_DEVICES = 1024;
+/** NeuronCores per device: 2 on Inferentia2 and Trainium1, up to 8 on Trainium2. */
+const MAX_CORES_PER_DEVICE = 64;
 const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 
 /**
@@ -45,8 +49,12 @@ const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 export class Accelerator {
   /** `count` whole NVIDIA GPUs per pod (`nvidia.com/gpu`). */
   public static nvidiaGpu(count: number, options: NvidiaGpuOptions = {}): Accelerator {
-    requirePositiveInteger('accelerator.count', count);
-    if (options.product !== undefined) requireLabelValue('accelerator.product', options.product);
+    requireDeviceCount('accelerator.count', count, MAX_DEVICES);
+    requireOptions(options);
+    if (options.product !== undefined) {
+      if (typeof options.product !== 'string') throw invalid('accelerator.product', options.product, 'must be a string, e.g. \'NVIDIA-A100-SXM4-80GB\'');
+      requireLabelValue('accelerator.product', options.product);
+    }
     return new Accelerator(AcceleratorKind.NVIDIA_GPU, 'nvidia.com/gpu', count, count,
       options.product ? { [GPU_PRODUCT_LABEL]: options.product } : {});
   }
@@ -56,7 +64,7 @@ export class Accelerator {
    * A slice is one device: tensor and pipeline parallelism stay 1.
    */
   public static mig(profile: string): Accelerator {
-    if (!MIG_PROFILE.test(profile)) {
+    if (typeof profile !== 'string' || !MIG_PROFILE.test(profile)) {
       throw invalid('accelerator.profile', profile, 'must be a MIG profile like \'1g.10gb\' or \'3g.20gb\' (<compute>g.<memory>gb)');
     }
     return new Accelerator(AcceleratorKind.NVIDIA_MIG, `nvidia.com/mig-${profile}`, 1, 1, {}, 'nvidia.com/gpu');
@@ -64,7 +72,7 @@ export class Accelerator {
 
   /** `count` AMD GPUs per pod (`amd.com/gpu`); needs a ROCm vLLM image that you name. */
   public static amdGpu(count: number): Accelerator {
-    requirePositiveInteger('accelerator.count', count);
+    requireDeviceCount('accelerator.count', count, MAX_DEVICES);
     return new Accelerator(AcceleratorKind.AMD_GPU, 'amd.com/gpu', count, count);
   }
 
@@ -78,9 +86,10 @@ export class Accelerator {
    * `count × coresPerDevice`.
    */
   public static neuron(count: number, options: NeuronOptions = {}): Accelerator {
-    requirePositiveInteger('accelerator.count', count);
+    requireDeviceCount('accelerator.count', count, MAX_DEVICES);
+    requireOptions(options);
     const cores = options.coresPerDevice ?? 2;
-    requirePositiveInteger('accelerator.coresPerDevice', cores);
+    requireDeviceCount('accelerator.coresPerDevice', cores, MAX_CORES_PER_DEVICE);
     return new Accelerator(AcceleratorKind.AWS_NEURON, 'aws.amazon.com/neuron', count, count * cores);
   }
 
@@ -116,4 +125,29 @@ export class Accelerator {
   public get resources(): Record<string, number> {
     return this.resourceName ? { [this.resourceName]: this.count } : {};
   }
+}
+
+function requireDeviceCount(prop: string, value: number, max: number): void {
+  requirePositiveInteger(prop, value);
+  if (value > max) throw invalid(prop, value, `must be at most ${max}`);
+}
+
+function requireOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid('accelerator.options', options, 'must be an object of options or omitted');
+  }
+}
+
+/**
+ * Validates an `accelerator` prop received from plain JavaScript.
+ * @internal
+ */
+export function requireAccelerator(prop: string, value: unknown): Accelerator {
+  if (value === undefined || value === null) {
+    throw invalid(prop, value, 'is required: what each pod runs on, e.g. Accelerator.nvidiaGpu(1), Accelerator.mig(\'3g.20gb\'), Accelerator.neuron(1)');
+  }
+  if (!(value instanceof Accelerator)) {
+    throw invalid(prop, value, 'must be an Accelerator: Accelerator.nvidiaGpu(n), Accelerator.mig(profile), Accelerator.amdGpu(n), Accelerator.neuron(n) or Accelerator.cpu()');
+  }
+  return value;
 }

@@ -184,11 +184,15 @@ export interface VllmEngineOptions {
   readonly downloadDir?: string;
 
   /**
-   * Extra `vllm serve` arguments, appended after the typed flags unchanged, each argv
-   * element as its own string (`['--seed', '42']`). Flags a typed option covers, flags the
+   * Extra `vllm serve` arguments, appended after the typed flags, each argv element as its
+   * own string (`['--seed', '42']`; a flag and its value in one element, `'--seed 42'`, is
+   * refused: vLLM would read it as one unknown flag). Flags a typed option covers, flags the
    * pool owns (`--port`, `--served-model-name`, `--revision`, `--shutdown-timeout`),
-   * credentials (`--api-key`, `--hf-token`: use Secrets) and removed or ignored flags (`--model`, `--disable-log-requests`,
-   * `--swap-space`, `--device`) are refused.
+   * credentials (`--api-key`, `--hf-token`: use Secrets) and removed or ignored flags
+   * (`--model`, `--disable-log-requests`, `--swap-space`, `--device`) are refused.
+   *
+   * Every `$` is passed literally: it is escaped as `$$`, so the kubelet's `$(VAR)`
+   * expansion of container args never rewrites a value.
    * @default []
    */
   readonly extraArgs?: string[];
@@ -200,6 +204,8 @@ export interface VllmEngineOptions {
  */
 const FORBIDDEN_FLAGS: Record<string, string> = {
   '--model': 'must not set --model: the pool passes the model as the positional argument of \'vllm serve\' (--model is deprecated for serve)',
+  // Deprecated by vllm-project/vllm PR #21739 (request logging is off by default), removed
+  // later (vLLM 0.17.0 per llm-d/llm-d-benchmark PR #781): a no-op at best, a crash at worst.
   '--disable-log-requests': 'must not set --disable-log-requests: vLLM removed it (request logging is off unless --enable-log-requests is set)',
   '--swap-space': 'must not set --swap-space: vLLM V1 ignores it (preemption recomputes instead of swapping)',
   '--device': 'must not set --device: vLLM removed it and picks the device from the platform; choose the hardware with the pool\'s accelerator',
@@ -211,7 +217,13 @@ const FORBIDDEN_FLAGS: Record<string, string> = {
   '--shutdown-timeout': 'must not set --shutdown-timeout: the pool derives it from \'maxRequestDuration\' so that the drain and the grace period agree',
 };
 
-/** Flags (with their `--no-` and short forms) covered by a typed option. */
+/**
+ * Flags (with their `--no-` and short forms) covered by a typed option. Every one of them is
+ * in `vllm/engine/arg_utils.py` of vLLM 0.11.x (@99d7eb5d, FACTS §A.2), the oldest release a
+ * pool accepts, and no removal of any of them is known, so no typed option has a version
+ * gate (a flag found removed in some release gets one, like `--shutdown-timeout`). The choices of `--quantization` and
+ * `--kv-cache-dtype` do change between releases: an unknown one makes vLLM exit at start-up.
+ */
 const TYPED_FLAGS: Record<string, keyof VllmEngineOptions> = {
   '--tensor-parallel-size': 'tensorParallelSize',
   '-tp': 'tensorParallelSize',
@@ -236,11 +248,23 @@ const TYPED_FLAGS: Record<string, keyof VllmEngineOptions> = {
   '--download-dir': 'downloadDir',
 };
 
-function requireOneOf(prop: string, value: string, allowed: Record<string, string>): void {
+function requireOneOf(prop: string, value: unknown, allowed: Record<string, string>): void {
   const values = Object.values(allowed);
-  if (!values.includes(value)) {
+  if (!values.includes(value as string)) {
     throw invalid(prop, value, `must be one of: ${values.join(', ')}`);
   }
+}
+
+/** The largest count a `vllm serve` integer flag takes here (a 32-bit int): beyond it is a typo. */
+const MAX_INT = 2147483647;
+
+/**
+ * Escapes a container argument for the kubelet, which expands `$(VAR)` in args and turns
+ * `$$` into `$`: doubling every `$` makes any value reach vLLM unchanged.
+ * @internal
+ */
+export function escapeArg(value: string): string {
+  return value.replace(/\$/g, '$$$$');
 }
 
 /** The flag name of an argv element: `--x=1` → `--x`, `--x_y` → `--x-y`. */
@@ -259,7 +283,8 @@ function flagName(arg: string): string {
  * `--gpu-memory-utilization`, `--max-num-seqs`, `--max-num-batched-tokens`, `--dtype`,
  * `--quantization`, `--kv-cache-dtype`, `--[no-]enable-prefix-caching`,
  * `--[no-]enable-chunked-prefill`, `--trust-remote-code`, `--enforce-eager`,
- * `--download-dir`, then `extraArgs` as given.
+ * `--download-dir`, then `extraArgs` as given. Values are escaped for a container's args
+ * (every `$` doubled, so the kubelet's `$(VAR)` expansion leaves them as written).
  *
  * @param options the engine options
  * @param prop the prop path of `options` in error messages
@@ -270,7 +295,7 @@ export function renderEngineArgs(options: VllmEngineOptions, prop = 'engine'): s
 
   const args: string[] = [];
   const add = (flag: string, value: string | number | undefined): void => {
-    if (value !== undefined) args.push(flag, String(value));
+    if (value !== undefined) args.push(flag, escapeArg(String(value)));
   };
   const toggle = (flag: string, value: boolean | undefined): void => {
     if (value !== undefined) args.push(value ? `--${flag}` : `--no-${flag}`);
@@ -290,19 +315,24 @@ export function renderEngineArgs(options: VllmEngineOptions, prop = 'engine'): s
   if (options.trustRemoteCode) args.push('--trust-remote-code');
   if (options.enforceEager) args.push('--enforce-eager');
   add('--download-dir', options.downloadDir);
-  args.push(...(options.extraArgs ?? []));
+  args.push(...(options.extraArgs ?? []).map(escapeArg));
   return args;
 }
 
 function validateEngineOptions(options: VllmEngineOptions, prop: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid(prop, options, 'must be an object of engine options, e.g. { maxModelLenTokens: 8192 }');
+  }
   const positiveIntegers = ['tensorParallelSize', 'pipelineParallelSize', 'maxModelLenTokens', 'maxNumSeqs', 'maxNumBatchedTokens'] as const;
   for (const key of positiveIntegers) {
     const value = options[key];
-    if (value !== undefined) requirePositiveInteger(`${prop}.${key}`, value);
+    if (value === undefined) continue;
+    requirePositiveInteger(`${prop}.${key}`, value);
+    if (value > MAX_INT) throw invalid(`${prop}.${key}`, value, `must be at most ${MAX_INT}`);
   }
 
   const gmu = options.gpuMemoryUtilization;
-  if (gmu !== undefined && !(Number.isFinite(gmu) && gmu > 0 && gmu <= 1)) {
+  if (gmu !== undefined && !(typeof gmu === 'number' && Number.isFinite(gmu) && gmu > 0 && gmu <= 1)) {
     throw invalid(`${prop}.gpuMemoryUtilization`, gmu, 'must be greater than 0 and at most 1');
   }
 
@@ -310,18 +340,38 @@ function validateEngineOptions(options: VllmEngineOptions, prop: string): void {
   if (options.quantization !== undefined) requireOneOf(`${prop}.quantization`, options.quantization, Quantization);
   if (options.kvCacheDtype !== undefined) requireOneOf(`${prop}.kvCacheDtype`, options.kvCacheDtype, KvCacheDtype);
 
-  if (options.downloadDir !== undefined && options.downloadDir.trim() === '') {
-    throw invalid(`${prop}.downloadDir`, options.downloadDir, 'must not be empty');
+  const booleans = ['enablePrefixCaching', 'enableChunkedPrefill', 'trustRemoteCode', 'enforceEager'] as const;
+  for (const key of booleans) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') throw invalid(`${prop}.${key}`, value, 'must be true or false');
   }
 
-  (options.extraArgs ?? []).forEach((arg, i) => {
+  const dir: unknown = options.downloadDir;
+  if (dir !== undefined && (typeof dir !== 'string' || dir.trim() === '' || /[\s\u0000-\u001f\u007f]/.test(dir))) {
+    throw invalid(`${prop}.downloadDir`, dir, 'must be a directory path, not empty and without whitespace');
+  }
+
+  const extraArgs: unknown = options.extraArgs;
+  if (extraArgs === undefined) return;
+  if (!Array.isArray(extraArgs)) {
+    throw invalid(`${prop}.extraArgs`, extraArgs, 'must be an array of strings, one argv element each, e.g. [\'--seed\', \'42\']');
+  }
+  extraArgs.forEach((arg: unknown, i) => {
+    const at = `${prop}.extraArgs[${i}]`;
+    if (typeof arg !== 'string') throw invalid(at, arg, 'must be a string');
+    if (/[\u0000-\u001f\u007f]/.test(arg)) throw invalid(at, arg, 'must not contain control characters (newlines, tabs, NUL)');
     if (!arg.startsWith('-')) return;
-    const name = flagName(arg);
-    const forbidden = FORBIDDEN_FLAGS[name];
-    if (forbidden !== undefined) throw invalid(`${prop}.extraArgs[${i}]`, arg, forbidden);
-    const typed = TYPED_FLAGS[name];
+    const name = arg.split('=', 1)[0];
+    if (/\s/.test(name)) {
+      const [flag, ...rest] = arg.split(/\s+/);
+      throw invalid(at, arg, `holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '${flag}', '${rest.join(' ')}'`);
+    }
+    const flag = flagName(arg);
+    const forbidden = FORBIDDEN_FLAGS[flag];
+    if (forbidden !== undefined) throw invalid(at, arg, forbidden);
+    const typed = TYPED_FLAGS[flag];
     if (typed !== undefined) {
-      throw invalid(`${prop}.extraArgs[${i}]`, arg, `must not set ${name}: use '${prop}.${typed}' instead`);
+      throw invalid(at, arg, `must not set ${flag}: use '${prop}.${typed}' instead`);
     }
   });
 }

@@ -1,4 +1,5 @@
-import { Size } from 'cdk8s';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { requireDefined, wholeMebibytes } from '../core/_units';
 import { invalid, requireDnsSubdomain } from '../core/_validation';
 
 /** Where a pool's model cache lives. */
@@ -45,29 +46,35 @@ export class ModelCache {
    * @param sizeLimit eviction threshold of the volume @default - no limit (node ephemeral storage)
    */
   public static emptyDir(sizeLimit?: Size): ModelCache {
-    if (sizeLimit !== undefined && !(sizeLimit.toGibibytes() > 0)) {
-      throw invalid('modelCache.sizeLimit', `${sizeLimit.toGibibytes()}Gi`, 'must be greater than 0');
-    }
+    if (sizeLimit !== undefined) safeMebibytes('modelCache.sizeLimit', sizeLimit);
     return new ModelCache(ModelCacheKind.EMPTY_DIR, { sizeLimit });
   }
 
   /** A PersistentVolumeClaim that already exists in the pool's namespace. */
   public static existingClaim(claimName: string): ModelCache {
+    if (typeof claimName !== 'string') throw invalid('modelCache.claimName', claimName, 'must be the name of a PersistentVolumeClaim in the pool\'s namespace');
     requireDnsSubdomain('modelCache.claimName', claimName);
     return new ModelCache(ModelCacheKind.EXISTING_CLAIM, { claimName });
   }
 
   /** A PersistentVolumeClaim the pool creates. */
   public static newClaim(options: NewClaimOptions): ModelCache {
-    if (!(options.size.toGibibytes() > 0)) {
-      throw invalid('modelCache.size', `${options.size.toGibibytes()}Gi`, 'must be greater than 0');
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw invalid('modelCache', options, 'must be the options of a new claim, e.g. { size: Size.gibibytes(200) }');
     }
-    if (options.storageClassName !== undefined) requireDnsSubdomain('modelCache.storageClassName', options.storageClassName);
-    return new ModelCache(ModelCacheKind.NEW_CLAIM, {
-      size: options.size,
-      storageClassName: options.storageClassName,
-      accessMode: options.accessMode ?? CacheAccessMode.READ_WRITE_MANY,
-    });
+    const mib = safeMebibytes('modelCache.size', requireDefined('modelCache.size', options.size, 'the capacity to request, at least the model weights, e.g. Size.gibibytes(200)'));
+    // cdk8s-plus renders a claim's storage in whole gibibytes (and throws otherwise).
+    if (mib % 1024 !== 0) throw invalid('modelCache.size', `${mib}Mi`, 'must be a whole number of gibibytes, e.g. Size.gibibytes(200)');
+    const storageClassName: unknown = options.storageClassName;
+    if (storageClassName !== undefined) {
+      if (typeof storageClassName !== 'string') throw invalid('modelCache.storageClassName', storageClassName, 'must be the name of a StorageClass');
+      requireDnsSubdomain('modelCache.storageClassName', storageClassName);
+    }
+    const accessMode = options.accessMode ?? CacheAccessMode.READ_WRITE_MANY;
+    if (!Object.values(CacheAccessMode).includes(accessMode)) {
+      throw invalid('modelCache.accessMode', accessMode, `must be one of: ${Object.values(CacheAccessMode).join(', ')}`);
+    }
+    return new ModelCache(ModelCacheKind.NEW_CLAIM, { size: options.size, storageClassName: options.storageClassName, accessMode });
   }
 
   private constructor(
@@ -82,4 +89,27 @@ export class ModelCache {
       readonly accessMode?: CacheAccessMode;
     },
   ) {}
+}
+
+/** A Size as whole, positive mebibytes that render as a plain quantity (no exponent). @internal */
+export function safeMebibytes(prop: string, size: Size): number {
+  // wholeMebibytes reports a Size cdk8s cannot convert (NaN, Infinity, a fraction of a
+  // mebibyte) as "[object Object]": name the number instead.
+  const raw = size instanceof Size ? size.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : 0;
+  if (!Number.isFinite(raw)) throw invalid(prop, `${raw}Mi`, 'must be a finite Size, e.g. Size.gibibytes(2)');
+  if (!Number.isInteger(raw)) throw invalid(prop, `${raw}Mi`, 'must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)');
+  const mib = wholeMebibytes(prop, size);
+  if (!Number.isSafeInteger(mib)) throw invalid(prop, `${mib}Mi`, `must be at most ${Number.MAX_SAFE_INTEGER}Mi`);
+  return mib;
+}
+
+/**
+ * Validates a `modelCache` prop received from plain JavaScript.
+ * @internal
+ */
+export function requireModelCache(prop: string, value: unknown): ModelCache {
+  if (!(value instanceof ModelCache)) {
+    throw invalid(prop, value, 'must be a ModelCache: ModelCache.emptyDir(), ModelCache.existingClaim(name) or ModelCache.newClaim({ size })');
+  }
+  return value;
 }

@@ -1,18 +1,21 @@
-import { ApiObject, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { modelReadyScript } from './_probes';
-import { Accelerator, AcceleratorKind } from './accelerator';
-import { VllmEngineOptions, renderEngineArgs } from './engine-options';
-import { CacheAccessMode, ModelCache, ModelCacheKind } from './model-cache';
+import { drainScript, modelReadyScript } from './_probes';
+import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
+import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
+import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
+import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache, safeMebibytes } from './model-cache';
 import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
-import { recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
-import { podDisruptionBudget, preferSpread } from '../core/_workload';
+import { baseName, claimName } from '../core/_naming';
+import { preferSpread } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { PodUser } from '../core/pod-user';
+import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
+import { PodUser, requirePodUser } from '../core/pod-user';
 import {
-  invalid, requireDnsSubdomain, requireLabelValue, requireNonNegativeInteger, requirePositive, requirePositiveInteger,
+  invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { HostedVllmBackend } from '../litellm/config';
@@ -27,7 +30,7 @@ import { ScopedMetric } from '../metrics/scoped-metric';
 
 /**
  * The pinned vLLM image for NVIDIA GPUs and MIG slices (CUDA). Its entrypoint is
- * `vllm serve` (FACTS §A.5). v0.18.0 or later is needed for `--shutdown-timeout`.
+ * `vllm serve` (FACTS §A.5); its tag is the vLLM version the pool gates flags on.
  */
 export const VLLM_IMAGE = 'vllm/vllm-openai:v0.26.0';
 /** vLLM's HTTP port (FACTS §A.1). */
@@ -42,6 +45,16 @@ const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
 const ACCELERATOR_RESOURCE = /^(nvidia\.com\/|amd\.com\/|aws\.amazon\.com\/neuron)/;
 const EXTENDED_RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+/** The longest model load, request or drain the pool accepts: a day (beyond it is a typo). */
+const MAX_SECONDS = 86400;
+/** The most replicas (or PodDisruptionBudget `maxUnavailable`) a Deployment takes (int32). */
+const MAX_INT32 = 2147483647;
+/** A CPU quantity as cdk8s-plus renders it: cores (`4`, `0.5`) or millicores (`500m`). */
+const CPU_QUANTITY = /^(\d+(\.\d+)?|\d+m)$/;
+/** Control characters: never part of a model id, a path or a revision. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** The uid the pool runs as by default (the upstream image has no USER and would run as root). */
+const DEFAULT_UID = 1000;
 
 /** Node capacity a pool prefers. */
 export enum CapacityType {
@@ -152,6 +165,15 @@ export interface PoolSlo {
 /** Props of `VllmPool`. */
 export interface VllmPoolProps {
   /**
+   * The base name of the pool's objects: the Deployment, the PodDisruptionBudget and the
+   * PodMonitor are named `<name>`, the model cache claim `<name>-model-cache`, the Service
+   * `<serviceName ?? name>`. It is also the pool's identity: the pods' label
+   * `app.kubernetes.io/instance` and the `pool` label of every series scraped from them.
+   * A DNS-1035 label; changing it renames (so replaces) every object of the pool.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
    * The model to serve: a Hugging Face repository id (`meta-llama/Llama-3.1-8B-Instruct`)
    * or a path inside the container. The first argument of `vllm serve`.
    */
@@ -166,7 +188,8 @@ export interface VllmPoolProps {
   readonly hfToken?: SecretKeyRef;
   /**
    * The name clients and the proxy request, and the `model_name` label of every vLLM
-   * metric. Must be a valid Kubernetes label value. vLLM flag: `--served-model-name`.
+   * metric. Must be a valid Kubernetes label value, and not an `os.environ/` reference
+   * (LiteLLM would read it as one). vLLM flag: `--served-model-name`.
    * @default - the last path segment of `model`
    */
   readonly servedModelName?: string;
@@ -179,6 +202,16 @@ export interface VllmPoolProps {
    * @default VLLM_IMAGE for NVIDIA GPUs and MIG slices
    */
   readonly image?: string;
+  /**
+   * The vLLM version in `image` (`'0.16.0'`), which decides the flags and environment the
+   * pool renders: `--shutdown-timeout` from 0.18.0 (older releases drain by the preStop hook
+   * and the grace period alone), `VLLM_ENGINE_READY_TIMEOUT_S` from 0.16.0. Releases before
+   * 0.11.0 are refused. Required for every image but `vllm/vllm-openai:vX.Y.Z`, whose tag
+   * is the version (a custom build's tag names the build: for a Neuron image, the vLLM its
+   * vllm-neuron release installs).
+   * @default - the version in the tag of a `vllm/vllm-openai:vX.Y.Z` image
+   */
+  readonly vllmVersion?: string;
   /** The API key vLLM requires on `/v1/*`, as `VLLM_API_KEY`. @default - none (open to the namespace) */
   readonly apiKey?: SecretKeyRef;
   /**
@@ -208,20 +241,24 @@ export interface VllmPoolProps {
   readonly shmSize?: Size;
   /**
    * The longest a pod may take from start to serving: image pull excluded, model download,
-   * weight loading and CUDA-graph capture included. Sizes the startup probe; until it
-   * passes, liveness does not run.
+   * weight loading and CUDA-graph capture included. Sizes the startup probe (until it
+   * passes, liveness does not run) and vLLM's own wait for its engine
+   * (`VLLM_ENGINE_READY_TIMEOUT_S`, 600 s by default, from vLLM 0.16.0; older releases wait
+   * a fixed 600 s). Whole seconds, from 10 s to a day.
    * @default Duration.minutes(20)
    */
   readonly maxModelLoadTime?: Duration;
   /**
-   * The longest request the pool serves. On scale-down vLLM stops taking requests and
-   * waits this long for in-flight ones (`--shutdown-timeout`); the grace period covers it.
+   * The longest request the pool serves. On scale-down a pod waits this long for in-flight
+   * requests: vLLM 0.18.0 and later stop taking requests and drain (`--shutdown-timeout`);
+   * on older releases the preStop hook holds SIGTERM until no request is running (vLLM
+   * aborts in-flight requests on SIGTERM). The grace period covers it. Whole seconds, at most a day.
    * @default Duration.minutes(10)
    */
   readonly maxRequestDuration?: Duration;
   /**
    * How long a terminating pod keeps serving before SIGTERM (preStop sleep), so endpoint
-   * removal reaches the proxy first.
+   * removal reaches the proxy first. Whole seconds, at most a day.
    * @default Duration.seconds(15)
    */
   readonly drainDelay?: Duration;
@@ -236,9 +273,10 @@ export interface VllmPoolProps {
   /** @default PoolPlacement.SPREAD */
   readonly placement?: PoolPlacement;
   /**
-   * The Service name. Never `vllm`: Kubernetes would inject `VLLM_PORT=tcp://…` into pods
-   * of the namespace and vLLM refuses to start (FACTS §A.3).
-   * @default - generated from the construct path
+   * The Service name, when it should differ from `name`. Never `vllm`: Kubernetes would
+   * inject `VLLM_PORT=tcp://…` into pods of the namespace and vLLM refuses to start
+   * (FACTS §A.3).
+   * @default - the pool's `name`
    */
   readonly serviceName?: string;
   /** PodDisruptionBudget `maxUnavailable`. @default 1 */
@@ -247,11 +285,12 @@ export interface VllmPoolProps {
   readonly slo?: PoolSlo;
   /**
    * The user the container runs as. The upstream image has no `USER` and defaults to root;
-   * the pool runs it as a non-root user with `HOME` on a writable emptyDir instead.
-   * 0 runs as root, for images that need it.
-   * @default 1000
+   * the pool runs it as uid 1000 with `HOME` on a writable emptyDir instead.
+   * `PodUser.fixed(0)` runs as root, for images that need it; `PodUser.platformAssigned()`
+   * pins no uid, for platforms that assign one (OpenShift `restricted-v2`).
+   * @default PodUser.fixed(1000)
    */
-  readonly runAsUser?: number;
+  readonly user?: PodUser;
 }
 
 /**
@@ -262,19 +301,24 @@ export interface VllmPoolProps {
  * `/dev/shm` in memory, a startup probe budgeted from `maxModelLoadTime` that passes only
  * once the model is served, a graceful drain sized from `maxRequestDuration`), a Service
  * (port `http` 8000), a PodDisruptionBudget and, optionally, a PersistentVolumeClaim for
- * the model cache.
+ * the model cache, all named from `name` (default: the construct id).
  *
  * @example
- * const llama = new VllmPool(chart, 'llama', {
+ * const llama = new VllmPool(chart, 'llama-3-1-8b', {
  *   model: 'meta-llama/Llama-3.1-8B-Instruct',
  *   servedModelName: 'llama-3-1-8b',
  *   accelerator: Accelerator.nvidiaGpu(1),
  *   hfToken: { secretName: 'hf', key: 'token' },
  * });
+ * llama.monitor({ labels: { release: 'kube-prometheus-stack' } });
  * proxy.addBackend(llama);
  */
 export class VllmPool extends Construct implements HostedVllmBackend {
-  /** The Deployment (autoscalers target it; when one does, `spec.replicas` is not rendered). */
+  /**
+   * The Deployment (autoscalers target it; when one does, `spec.replicas` is not rendered).
+   * Its `matchLabels` (`app.kubernetes.io/name: vllm`, `app.kubernetes.io/instance: <name>`)
+   * select the pool's pods, e.g. in a NetworkPolicy.
+   */
   public readonly deployment: kplus.Deployment;
   /** The vLLM container. */
   public readonly container: kplus.Container;
@@ -282,10 +326,16 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly service: kplus.Service;
   /** The model cache claim, when the pool creates one. */
   public readonly cacheClaim?: kplus.PersistentVolumeClaim;
+  /** The pool's name: base name of its objects, its pods' instance label, its series' `pool` label. */
+  public readonly name: string;
   /** The name the model is served under (`--served-model-name`, metric label `model_name`). */
   public readonly servedModelName: string;
+  /** The vLLM version of the image, given or read from its tag. */
+  public readonly vllmVersion: string;
   /** The accelerator of every pod. */
   public readonly accelerator: Accelerator;
+  /** The user the pods run as. */
+  public readonly user: PodUser;
   /** The Secret holding the API key, if any. */
   public readonly apiKey?: SecretKeyRef;
   /** The namespace of every object. */
@@ -300,77 +350,127 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly slo: Required<PoolSlo>;
   /** `--gpu-memory-utilization`, or vLLM's default 0.9. */
   public readonly gpuMemoryUtilization: number;
+  private _podMonitor?: PodMetricsMonitor;
 
   public constructor(scope: Construct, id: string, props: VllmPoolProps) {
     super(scope, id);
-    this.namespace = requireChartNamespace(this, 'VllmPool');
-    const servedModelName = this.servedModelName = props.servedModelName ?? defaultServedName(props.model);
+    const namespace = this.namespace = requireChartNamespace(this, 'VllmPool');
+    if (typeof props !== 'object' || props === null) throw invalid('props', props, 'must be the props of the pool: { model, accelerator, ... }');
+    const name = this.name = baseName(this, 'name', props.name);
+    const model = requireModel(props.model);
+    const accelerator = this.accelerator = requireAccelerator('accelerator', props.accelerator);
+    const servedModelName = this.servedModelName = props.servedModelName ?? defaultServedName(model);
     validateProps(props, servedModelName);
-    this.accelerator = props.accelerator;
     this.apiKey = props.apiKey;
+    const image = props.image ?? VLLM_IMAGE;
+    const version = this.vllmVersion = resolveVersion(image, props.vllmVersion);
+    const user = this.user = props.user === undefined ? PodUser.fixed(DEFAULT_UID) : requirePodUser('user', props.user);
 
     const engine = props.engine ?? {};
     const parallelism = (engine.tensorParallelSize ?? 1) * (engine.pipelineParallelSize ?? 1);
     const maxLoad = this.maxModelLoadTime = props.maxModelLoadTime ?? Duration.minutes(20);
+    const maxLoadSeconds = boundedSeconds('maxModelLoadTime', maxLoad, 1);
+    if (maxLoadSeconds < PROBE_PERIOD_SECONDS) {
+      throw invalid('maxModelLoadTime', `${maxLoadSeconds}s`, `must be at least the startup probe period (${PROBE_PERIOD_SECONDS}s); loading a model usually takes minutes`);
+    }
+    const maxRequestSeconds = boundedSeconds('maxRequestDuration', props.maxRequestDuration ?? Duration.minutes(10), 1);
+    const drainDelaySeconds = boundedSeconds('drainDelay', props.drainDelay ?? Duration.seconds(15), 1);
     this.slo = {
       ttftP95: props.slo?.ttftP95 ?? Duration.seconds(2),
       e2eLatencyP99: props.slo?.e2eLatencyP99 ?? Duration.seconds(60),
       queuePerReplica: props.slo?.queuePerReplica ?? 10,
     };
+    for (const key of ['ttftP95', 'e2eLatencyP99'] as const) {
+      requireFiniteMillis(`slo.${key}`, this.slo[key]);
+      positiveMillis(`slo.${key}`, this.slo[key]);
+    }
     this.gpuMemoryUtilization = engine.gpuMemoryUtilization ?? 0.9;
-    const maxRequest = props.maxRequestDuration ?? Duration.minutes(10);
-    const drainDelay = props.drainDelay ?? Duration.seconds(15);
-    const user = props.runAsUser ?? 1000;
     const resources = poolResources(props);
     const shmSize = props.shmSize ?? Size.gibibytes(parallelism > 1 ? 20 : 2);
     requireShmBelowMemory(shmSize, resources.memory);
+    const cache = props.modelCache === undefined ? ModelCache.emptyDir() : requireModelCache('modelCache', props.modelCache);
+    const replicas = props.replicas ?? 2;
+    if (cache.kind === ModelCacheKind.NEW_CLAIM && cache.settings.accessMode === CacheAccessMode.READ_WRITE_ONCE && replicas > 1) {
+      throw invalid('modelCache.accessMode', cache.settings.accessMode, `cannot serve ${replicas} replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY, or set replicas to 1`);
+    }
+    const engineArgs = renderEngineArgs(engine);
 
-    const cache = props.modelCache ?? ModelCache.emptyDir();
-    const instance = Names.toLabelValue(this);
-    const labels = recommendedLabels('vllm', instance, 'model-server');
+    // Every object name comes from the pool's name, claimed before anything is rendered so a
+    // clash names both constructs instead of overwriting an object on apply.
+    const serviceName = props.serviceName ?? name;
+    if (serviceName === 'vllm') {
+      const prop = props.serviceName === undefined ? 'name' : 'serviceName';
+      throw invalid(prop, serviceName, `${prop === 'name' ? 'names the Service too: it ' : ''}must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name`);
+    }
+    claimName(this, 'Deployment', name, namespace);
+    claimName(this, 'Service', serviceName, namespace, props.serviceName === undefined ? 'name' : 'serviceName');
+    claimName(this, 'PodDisruptionBudget', name, namespace);
+    const claimedCacheName = cache.kind === ModelCacheKind.NEW_CLAIM
+      ? claimName(this, 'PersistentVolumeClaim', `${name}-model-cache`, namespace) : undefined;
+
+    const labels = recommendedLabels('vllm', name, 'model-server');
+    // Select by the pool's own stable labels, not cdk8s-plus's construct-path address label:
+    // a Deployment's selector is immutable, so it must survive a refactor of the code.
+    const selector = { [LABEL_NAME]: labels[LABEL_NAME], [LABEL_INSTANCE]: name };
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
+      metadata: { name, labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
       podMetadata: { labels },
+      select: false,
       // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.
       replicas: props.replicas,
       strategy: rolloutStrategy(cache),
       // A rollout may legitimately spend the whole model load budget on one pod.
-      progressDeadline: Duration.seconds(maxLoad.toSeconds() + 600),
-      terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + maxRequest.toSeconds() + 15),
-      securityContext: user === 0 ? { ensureNonRoot: false, user: 0, group: 0 } : hardenedPod(PodUser.fixed(user)),
+      progressDeadline: Duration.seconds(maxLoadSeconds + 600),
+      terminationGracePeriod: Duration.seconds(drainDelaySeconds + maxRequestSeconds + 15),
+      securityContext: hardenedPod(user),
       automountServiceAccountToken: false,
     });
+    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
 
+    // vLLM before 0.18.0 has no --shutdown-timeout and exits on the unknown flag (FACTS §A.3).
+    const drainsItself = atLeast(version, SHUTDOWN_TIMEOUT_SINCE);
+    // The kubelet expands $(VAR) in container args: every value from user input is escaped
+    // (engine values and extraArgs by renderEngineArgs; the served name is a label value).
     const args = [
-      props.model,
+      escapeArg(model),
       '--served-model-name', servedModelName,
       '--port', String(VLLM_PORT),
-      ...(props.revision ? ['--revision', props.revision] : []),
-      '--shutdown-timeout', String(maxRequest.toSeconds()),
-      ...renderEngineArgs(engine),
+      ...(props.revision !== undefined ? ['--revision', escapeArg(props.revision)] : []),
+      ...(drainsItself ? ['--shutdown-timeout', String(maxRequestSeconds)] : []),
+      ...engineArgs,
     ];
     const readyCheck = ['python3', '-c', modelReadyScript(servedModelName, VLLM_PORT)];
+    const preStop = drainsItself
+      ? ['sleep', String(drainDelaySeconds)]
+      : ['python3', '-c', drainScript(drainDelaySeconds, maxRequestSeconds, VLLM_PORT,
+        [VllmMetrics.NUM_REQUESTS_RUNNING.name, VllmMetrics.NUM_REQUESTS_WAITING.name])];
+
+    const env: Record<string, kplus.EnvValue> = {
+      HF_HOME: kplus.EnvValue.fromValue(CACHE_DIR),
+      // Caches of vLLM, Triton, torch.compile and FlashInfer go under $HOME (/tmp is writable).
+      HOME: kplus.EnvValue.fromValue(TMP_DIR),
+      // torch resolves the user name from $USER before the passwd file, which has no entry for the uid.
+      USER: kplus.EnvValue.fromValue('vllm'),
+      VLLM_NO_USAGE_STATS: kplus.EnvValue.fromValue('1'),
+    };
+    // vLLM's engine client gives up after VLLM_ENGINE_READY_TIMEOUT_S (600 s by default;
+    // vllm/envs.py, PRs #27444 and #35616): a large model loads for longer, so it gets the
+    // pod's whole startup budget. Releases without the variable wait a fixed 600 s.
+    if (atLeast(version, ENGINE_READY_TIMEOUT_SINCE)) env.VLLM_ENGINE_READY_TIMEOUT_S = kplus.EnvValue.fromValue(String(maxLoadSeconds));
 
     this.container = this.deployment.addContainer({
       name: 'vllm',
-      image: props.image ?? VLLM_IMAGE,
+      image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       args,
       ports: [{ name: 'http', number: VLLM_PORT }],
-      envVariables: {
-        HF_HOME: kplus.EnvValue.fromValue(CACHE_DIR),
-        // Caches of vLLM, Triton, torch.compile and FlashInfer go under $HOME (/tmp is writable).
-        HOME: kplus.EnvValue.fromValue(TMP_DIR),
-        // torch resolves the user name from $USER before the passwd file, which has no entry for the uid.
-        USER: kplus.EnvValue.fromValue('vllm'),
-        VLLM_NO_USAGE_STATS: kplus.EnvValue.fromValue('1'),
-      },
+      envVariables: env,
       // Until the model is served; liveness waits for it.
       startup: kplus.Probe.fromCommand(readyCheck, {
         periodSeconds: Duration.seconds(PROBE_PERIOD_SECONDS),
         timeoutSeconds: Duration.seconds(PROBE_TIMEOUT_SECONDS),
-        failureThreshold: Math.ceil(maxLoad.toSeconds() / PROBE_PERIOD_SECONDS),
+        failureThreshold: Math.ceil(maxLoadSeconds / PROBE_PERIOD_SECONDS),
       }),
       readiness: kplus.Probe.fromCommand(readyCheck, {
         periodSeconds: Duration.seconds(PROBE_PERIOD_SECONDS),
@@ -384,35 +484,52 @@ export class VllmPool extends Construct implements HostedVllmBackend {
         timeoutSeconds: Duration.seconds(10),
         failureThreshold: 4,
       }),
-      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(drainDelay.toSeconds())]) },
+      lifecycle: { preStop: kplus.Handler.fromCommand(preStop) },
       resources: {
         cpu: { request: resources.cpu },
         memory: { request: resources.memory, limit: resources.memory },
       },
-      securityContext: user === 0
-        ? { ...hardenedContainer(PodUser.fixed(0)), ensureNonRoot: false, user: 0, group: 0 }
-        : hardenedContainer(PodUser.fixed(user)),
+      // A platform-assigned uid (OpenShift restricted-v2: an arbitrary uid from the namespace's
+      // range, gid 0) still runs vLLM: nothing it writes is in the read-only image. HOME, the
+      // caches and /dev/shm are emptyDirs, which are world-writable; a created cache claim is
+      // group-writable through the fsGroup the platform assigns; USER spares the passwd lookup.
+      securityContext: hardenedContainer(user),
     });
 
     if (props.hfToken) this.addSecretEnv('HF_TOKEN', props.hfToken);
     if (props.apiKey) this.addSecretEnv('VLLM_API_KEY', props.apiKey);
 
-    this.cacheClaim = this.mountModelCache(cache, props.replicas ?? 2, labels);
+    this.cacheClaim = this.mountModelCache(cache, labels, claimedCacheName);
     this.container.mount('/dev/shm', kplus.Volume.fromEmptyDir(this, 'ShmVolume', 'shm', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: shmSize }));
     this.container.mount(TMP_DIR, kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(10) }));
 
     this.schedule(props);
-    this.patchPodSpec(props, { ...props.accelerator.resources, ...props.extendedResources });
+    this.patchPodSpec(props, { ...accelerator.resources, ...props.extendedResources });
 
     this.service = new kplus.Service(this, 'Service', {
-      metadata: props.serviceName ? { labels, name: props.serviceName } : { labels },
+      metadata: { name: serviceName, labels },
       type: kplus.ServiceType.CLUSTER_IP,
-      selector: this.deployment,
       ports: [{ name: 'http', port: VLLM_PORT, targetPort: VLLM_PORT }],
     });
-    this.url = `http://${this.service.name}.${this.namespace}.svc.cluster.local:${VLLM_PORT}/v1`;
+    for (const [key, value] of Object.entries(selector)) this.service.selectLabel(key, value);
+    this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${VLLM_PORT}/v1`;
 
-    podDisruptionBudget(this, this.deployment, labels, props.maxUnavailable ?? 1);
+    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: { name, labels },
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
+        selector: { matchLabels: this.deployment.matchLabels },
+      },
+    });
+  }
+
+  /**
+   * The pool's PodMonitor, once `monitor()` was called. Queries that read the pool's series
+   * by the `pool` label (alerts, scaling signals, adapter rules) need it: it is what puts the
+   * label on them.
+   */
+  public get podMonitor(): PodMetricsMonitor | undefined {
+    return this._podMonitor;
   }
 
   /**
@@ -455,14 +572,34 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     });
   }
 
+
   /**
    * Scrapes vLLM's `/metrics` (container port `http`, unauthenticated even with an API key)
-   * on every pod of the pool with a PodMonitor, so that pods no Service routes to yet (still
-   * loading) are scraped too.
+   * on every pod of the pool with a PodMonitor named like the pool, so that pods no Service
+   * routes to yet (still loading) are scraped too. The monitor copies the pods'
+   * `app.kubernetes.io/instance` label into the target label `pool`, so every series of the
+   * pool carries its identity, and two pools serving one model name in one namespace never
+   * read each other's metrics. One monitor per pool: a second call is an error.
    * @param discovery discovery labels (e.g. `{ release: 'kube-prometheus-stack' }`) and interval
    */
   public monitor(discovery: MonitorDiscovery): PodMetricsMonitor {
-    return new PodMetricsMonitor(this, 'Monitor', { workload: this.deployment, port: 'http', discovery });
+    if (this._podMonitor) {
+      throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
+    }
+    try {
+      this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
+        workload: this.deployment,
+        port: 'http',
+        discovery,
+        name: this.name,
+        copyPodLabels: { [METRIC_LABEL_POOL]: LABEL_INSTANCE },
+      });
+    } catch (e) {
+      // A refused call leaves no half-built child behind, so a corrected call can follow.
+      this.node.tryRemoveChild('Monitor');
+      throw e;
+    }
+    return this._podMonitor;
   }
 
   /** An RE2 pattern matching the names of the pool's pods (`<deployment>-<replicaset hash>-<pod hash>`). */
@@ -471,19 +608,41 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   }
 
   /**
-   * GPU utilization of the pool's pods from dcgm-exporter (percent 0 to 100, gauge), scoped
-   * by namespace and the pool's pod names (`<deployment>-<hash>-<hash>`).
+   * GPU utilization of the pool's pods from dcgm-exporter (`DCGM_FI_DEV_GPU_UTIL`, percent
+   * 0 to 100, gauge), scoped by namespace and the pool's pod names
+   * (`<name>-<hash>-<hash>`: dcgm-exporter labels the series with the pod it maps the GPU to).
+   * Refused on a MIG pool, where the field reads 0 or is absent: use `metricGpuBusy()`.
+   * @throws on a pool that does not run on NVIDIA GPUs, and on a MIG pool
    */
   public metricGpuUtilization(): ScopedMetric {
+    this.requireNvidia();
+    if (this.accelerator.kind === AcceleratorKind.NVIDIA_MIG) {
+      throw invalid('accelerator', this.accelerator.resourceName, `is a MIG slice: ${DcgmMetrics.GPU_UTIL.name} reads 0 or is absent on MIG slices (NVIDIA/dcgm-exporter #216); use metricGpuBusy() or metricGpuEngineActive() (${DcgmMetrics.GR_ENGINE_ACTIVE.name}, a ratio 0 to 1)`);
+    }
     return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: this.podNamePattern });
   }
 
   /**
-   * Graphics-engine activity of the pool's GPUs from dcgm-exporter (a ratio 0 to 1, gauge;
-   * a DCP profiling metric), scoped like `metricGpuUtilization()`.
+   * Graphics-engine activity of the pool's GPUs from dcgm-exporter
+   * (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`, a ratio 0 to 1, gauge; a DCP profiling metric), scoped
+   * like `metricGpuUtilization()`. Valid on whole GPUs and MIG slices alike.
+   * @throws on a pool that does not run on NVIDIA GPUs
    */
   public metricGpuEngineActive(): ScopedMetric {
+    this.requireNvidia();
     return new ScopedMetric(DcgmMetrics.GR_ENGINE_ACTIVE, { namespace: this.namespace }, { pod: this.podNamePattern });
+  }
+
+  /**
+   * How busy the pool's GPUs are, as a ratio 0 to 1 that means the same on every NVIDIA
+   * pool: graphics-engine activity (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`), the field NVIDIA
+   * names for MIG slices, where `DCGM_FI_DEV_GPU_UTIL` reads 0 (NVIDIA/dcgm-exporter #216),
+   * and a finer measure than it on whole GPUs. Use it for GPU-busy signals and alerts that
+   * must work on any pool. Needs dcgm-exporter's profiling (DCP) metrics.
+   * @throws on a pool that does not run on NVIDIA GPUs
+   */
+  public metricGpuBusy(): ScopedMetric {
+    return this.metricGpuEngineActive();
   }
 
   /** Requests waiting in the engine queue (gauge): the primary scaling signal. */
@@ -541,8 +700,19 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     return this.scoped(VllmMetrics.REQUEST_SUCCESS);
   }
 
+  /**
+   * A vLLM metric of this pool: scoped by namespace, the pool's identity (the `pool` label
+   * its PodMonitor adds) and the served model name.
+   */
   private scoped(definition: MetricDefinition): ScopedMetric {
-    return new ScopedMetric(definition, { namespace: this.namespace, model_name: this.servedModelName });
+    return new ScopedMetric(definition, { namespace: this.namespace, [METRIC_LABEL_POOL]: this.name, model_name: this.servedModelName });
+  }
+
+  private requireNvidia(): void {
+    const kind = this.accelerator.kind;
+    if (kind !== AcceleratorKind.NVIDIA_GPU && kind !== AcceleratorKind.NVIDIA_MIG) {
+      throw invalid('accelerator', this.accelerator.resourceName ?? kind, 'is not an NVIDIA GPU: dcgm-exporter reports NVIDIA GPUs only, so the pool has no GPU metrics');
+    }
   }
 
   private addSecretEnv(name: string, ref: SecretKeyRef): void {
@@ -550,7 +720,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
   }
 
-  private mountModelCache(cache: ModelCache, replicas: number, labels: Record<string, string>): kplus.PersistentVolumeClaim | undefined {
+  private mountModelCache(cache: ModelCache, labels: Record<string, string>, claimedName: string | undefined): kplus.PersistentVolumeClaim | undefined {
     const s = cache.settings;
     if (cache.kind === ModelCacheKind.EMPTY_DIR) {
       this.container.mount(CACHE_DIR, kplus.Volume.fromEmptyDir(this, 'CacheVolume', 'model-cache', { sizeLimit: s.sizeLimit }));
@@ -561,11 +731,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       this.container.mount(CACHE_DIR, kplus.Volume.fromPersistentVolumeClaim(this, 'CacheVolume', claim, { name: 'model-cache' }));
       return undefined;
     }
-    if (s.accessMode === CacheAccessMode.READ_WRITE_ONCE && replicas > 1) {
-      throw invalid('modelCache.accessMode', s.accessMode, `cannot serve ${replicas} replicas: a ReadWriteOnce volume attaches to one node; use CacheAccessMode.READ_WRITE_MANY, or set replicas to 1`);
-    }
     const claim = new kplus.PersistentVolumeClaim(this, 'CacheClaim', {
-      metadata: { labels },
+      metadata: { name: claimedName, labels },
       storage: s.size,
       storageClassName: s.storageClassName,
       accessModes: [s.accessMode === CacheAccessMode.READ_WRITE_ONCE ? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE : kplus.PersistentVolumeAccessMode.READ_WRITE_MANY],
@@ -590,7 +757,9 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if ((props.placement ?? PoolPlacement.SPREAD) === PoolPlacement.SPREAD) {
       preferSpread(this.deployment);
     } else {
-      scheduling.colocate(this.deployment, { topology: kplus.Topology.HOSTNAME, weight: 100 });
+      // Select the pool's pods by its own labels (the Deployment would select by cdk8s-plus's address label).
+      const pods = kplus.Pods.select(this, 'PoolPods', { labels: this.deployment.matchLabels });
+      scheduling.colocate(pods, { topology: kplus.Topology.HOSTNAME, weight: 100 });
     }
   }
 
@@ -633,38 +802,124 @@ function defaultServedName(model: string): string {
 function poolResources(props: VllmPoolProps): { cpu: kplus.Cpu; memory: Size } {
   const devices = Math.max(props.accelerator.count, 1);
   const cpuOnly = props.accelerator.kind === AcceleratorKind.CPU;
-  return {
-    cpu: props.resources?.cpu ?? kplus.Cpu.units(4 * devices),
-    memory: props.resources?.memory ?? Size.gibibytes(cpuOnly ? 16 : 32 * devices),
-  };
+  const resources: unknown = props.resources;
+  if (resources !== undefined && (typeof resources !== 'object' || resources === null || Array.isArray(resources))) {
+    throw invalid('resources', resources, 'must be an object: { cpu?: Cpu, memory?: Size }');
+  }
+  const cpu = props.resources?.cpu ?? kplus.Cpu.units(4 * devices);
+  if (!(cpu instanceof kplus.Cpu) || !CPU_QUANTITY.test(cpu.amount) || !(parseFloat(cpu.amount) > 0)) {
+    throw invalid('resources.cpu', cpu instanceof kplus.Cpu ? cpu.amount : cpu, 'must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)');
+  }
+  const memory = props.resources?.memory ?? Size.gibibytes(cpuOnly ? 16 : 32 * devices);
+  safeMebibytes('resources.memory', memory);
+  return { cpu, memory };
 }
 
 function requireShmBelowMemory(shm: Size, memory: Size): void {
-  if (!(shm.toMebibytes() > 0)) throw invalid('shmSize', `${shm.toMebibytes()}Mi`, 'must be greater than 0');
-  if (shm.toMebibytes() >= memory.toMebibytes()) {
-    throw invalid('shmSize', `${shm.toMebibytes()}Mi`, `must be less than the memory limit (${memory.toMebibytes()}Mi): /dev/shm is memory-backed and counts against it`);
+  const shmMib = safeMebibytes('shmSize', shm);
+  const memoryMib = memory.toMebibytes();
+  if (shmMib >= memoryMib) {
+    throw invalid('shmSize', `${shmMib}Mi`, `must be less than the memory limit (${memoryMib}Mi): /dev/shm is memory-backed and counts against it`);
   }
 }
 
+/**
+ * Checks what core's Duration conversions pass to cdk8s unchecked: cdk8s throws its own
+ * message, without the prop, for a NaN, infinite or sub-millisecond Duration
+ * ("'1e-9 minutes' cannot be converted into a whole number of millis.").
+ */
+function requireFiniteMillis(prop: string, duration: Duration, wholeRule = 'must be a whole number of milliseconds, e.g. Duration.seconds(2)'): void {
+  if (!(duration instanceof Duration)) return;
+  const ms = duration.toMilliseconds({ integral: false });
+  if (!Number.isFinite(ms)) throw invalid(prop, `${ms}ms`, 'must be a finite Duration, e.g. Duration.seconds(30)');
+  if (!Number.isInteger(ms)) throw invalid(prop, `${ms}ms`, wholeRule);
+}
+
+/** A Duration in whole seconds, from `min` to a day. */
+function boundedSeconds(prop: string, duration: Duration, min: number): number {
+  requireFiniteMillis(prop, duration, `must be a whole number of seconds, at least ${min}s (e.g. Duration.seconds(${min}))`);
+  const seconds = wholeSeconds(prop, duration, min);
+  if (seconds > MAX_SECONDS) throw invalid(prop, `${seconds}s`, `must be at most a day (${MAX_SECONDS}s)`);
+  return seconds;
+}
+
+/** A string without whitespace or control characters (a model id, a path, a revision, an image). */
+function requireToken(prop: string, value: unknown, what: string): string {
+  if (typeof value !== 'string' || !value.trim() || /\s/.test(value) || CONTROL.test(value)) {
+    throw invalid(prop, value, `must be ${what}, without whitespace`);
+  }
+  return value;
+}
+
+function requireModel(model: unknown): string {
+  requireDefined('model', model, 'the Hugging Face repository id or the path in the container to serve, e.g. \'meta-llama/Llama-3.1-8B-Instruct\'');
+  return requireToken('model', model, 'a Hugging Face repository id or a path');
+}
+
+/**
+ * The vLLM version of the image: the `vllmVersion` prop, else the tag of the upstream image.
+ * A custom image (a Neuron, ROCm or CPU build, a digest) must declare it: its tag names the
+ * build, and guessing would render flags the image does not have.
+ */
+function resolveVersion(image: string, declared: unknown): string {
+  const tagged = versionOfImage(image);
+  if (declared === undefined) {
+    if (tagged === undefined) {
+      throw invalid('vllmVersion', undefined, `is required for image ${JSON.stringify(image)}: only a vllm/vllm-openai:vX.Y.Z tag carries the vLLM version; declare the version the image runs, e.g. vllmVersion: '0.16.0'`);
+    }
+    if (!atLeast(tagged, MIN_VLLM_VERSION)) {
+      throw invalid('image', image, `runs vLLM ${tagged}, older than vLLM ${MIN_VLLM_VERSION}, the oldest release the pool's flags, probes and metric names were checked against; use a newer vLLM image`);
+    }
+    return tagged;
+  }
+  const version = requireVllmVersion('vllmVersion', declared);
+  if (tagged !== undefined && tagged !== version) {
+    throw invalid('vllmVersion', version, `contradicts the tag of image ${JSON.stringify(image)} (vLLM ${tagged}): omit vllmVersion or make them agree`);
+  }
+  return version;
+}
+
+function requireSecretRef(prop: string, ref: unknown): void {
+  if (typeof ref !== 'object' || ref === null || typeof (ref as SecretKeyRef).secretName !== 'string' || typeof (ref as SecretKeyRef).key !== 'string') {
+    throw invalid(prop, ref, 'must be a Secret reference: { secretName, key }');
+  }
+  validateSecretRef(prop, ref as SecretKeyRef);
+}
+
+function requireRecord(prop: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(prop, value, 'must be an object');
+  return value as Record<string, unknown>;
+}
+
+function requireCount(prop: string, value: number, max: number): void {
+  requirePositiveInteger(prop, value);
+  if (value > max) throw invalid(prop, value, `must be at most ${max}`);
+}
+
+function requireEnum(prop: string, value: unknown, allowed: Record<string, string>): void {
+  const values = Object.values(allowed);
+  if (!values.includes(value as string)) throw invalid(prop, value, `must be one of: ${values.join(', ')}`);
+}
+
 function validateProps(props: VllmPoolProps, servedModelName: string): void {
-  if (!props.model.trim() || /\s/.test(props.model)) {
-    throw invalid('model', props.model, 'must be a Hugging Face repository id or a path, without whitespace');
-  }
-  if (props.revision !== undefined && (!props.revision.trim() || /\s/.test(props.revision))) {
-    throw invalid('revision', props.revision, 'must be a branch, tag or commit, without whitespace');
-  }
-  if (props.hfToken) validateSecretRef('hfToken', props.hfToken);
-  if (props.apiKey) validateSecretRef('apiKey', props.apiKey);
+  if (props.revision !== undefined) requireToken('revision', props.revision, 'a branch, tag or commit');
+  if (props.hfToken !== undefined) requireSecretRef('hfToken', props.hfToken);
+  if (props.apiKey !== undefined) requireSecretRef('apiKey', props.apiKey);
+  if (typeof servedModelName !== 'string') throw invalid('servedModelName', servedModelName, 'must be a string');
   if (servedModelName === '') throw invalid('servedModelName', servedModelName, 'must not be empty');
+  // LiteLLM reads any `os.environ/<VAR>` string in its config as a reference to an
+  // environment variable of the proxy (litellm get_secret): a served name must never be one.
+  if (servedModelName.startsWith('os.environ/')) {
+    throw invalid('servedModelName', servedModelName, 'must not start with "os.environ/": LiteLLM would read it as a reference to one of its environment variables');
+  }
   requireLabelValue('servedModelName', servedModelName);
 
   const accelerator = props.accelerator;
   if (accelerator.needsCustomImage && props.image === undefined) {
     throw invalid('image', undefined, `must be set for accelerator kind ${accelerator.kind}: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for ${accelerator.kind}`);
   }
-  if (props.image !== undefined && (!props.image.trim() || /\s/.test(props.image))) {
-    throw invalid('image', props.image, 'must be an image reference without whitespace');
-  }
+  if (props.image !== undefined) requireToken('image', props.image, 'an image reference');
+  if (props.engine !== undefined) requireRecord('engine', props.engine);
 
   const engine = props.engine ?? {};
   const tp = engine.tensorParallelSize ?? 1;
@@ -676,44 +931,54 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
     throw invalid('engine.tensorParallelSize', tp, `× pipelineParallelSize (${pp}) must equal the ${accelerator.devicesPerPod} accelerator devices per pod (${accelerator.resourceName ?? 'cpu'}): vLLM spreads one model over exactly that many`);
   }
 
+  if (props.extendedResources !== undefined) requireRecord('extendedResources', props.extendedResources);
   for (const [name, count] of Object.entries(props.extendedResources ?? {})) {
     if (ACCELERATOR_RESOURCE.test(name)) {
       throw invalid(`extendedResources.${name}`, count, `is an accelerator resource: a pool runs on one accelerator type, set by 'accelerator' (${accelerator.resourceName ?? 'cpu'})`);
     }
-    if (!EXTENDED_RESOURCE.test(name)) {
+    if (!EXTENDED_RESOURCE.test(name) || name.length > 253) {
       throw invalid('extendedResources', name, 'must be an extended resource name like \'vpc.amazonaws.com/efa\' (<domain>/<name>)');
     }
-    requirePositiveInteger(`extendedResources.${name}`, count);
+    requireCount(`extendedResources.${name}`, count, MAX_INT32);
   }
 
-  const maxLoad = props.maxModelLoadTime;
-  if (maxLoad && !(maxLoad.toSeconds() >= PROBE_PERIOD_SECONDS)) {
-    throw invalid('maxModelLoadTime', `${maxLoad.toSeconds()}s`, `must be at least the startup probe period (${PROBE_PERIOD_SECONDS}s); loading a model usually takes minutes`);
-  }
-  if (props.maxRequestDuration) requirePositive('maxRequestDuration', props.maxRequestDuration.toSeconds());
-  if (props.slo?.ttftP95) requirePositive('slo.ttftP95', props.slo.ttftP95.toMilliseconds());
-  if (props.slo?.e2eLatencyP99) requirePositive('slo.e2eLatencyP99', props.slo.e2eLatencyP99.toMilliseconds());
+  if (props.slo !== undefined) requireRecord('slo', props.slo);
   if (props.slo?.queuePerReplica !== undefined) requirePositive('slo.queuePerReplica', props.slo.queuePerReplica);
-  if (props.drainDelay) requirePositive('drainDelay', props.drainDelay.toSeconds());
-  if (props.replicas !== undefined) requirePositiveInteger('replicas', props.replicas);
-  if (props.maxUnavailable !== undefined) requirePositiveInteger('maxUnavailable', props.maxUnavailable);
-  if (props.runAsUser !== undefined) requireNonNegativeInteger('runAsUser', props.runAsUser);
-  if (props.priorityClassName !== undefined) requireDnsSubdomain('priorityClassName', props.priorityClassName);
-  if (props.runtimeClassName !== undefined) requireDnsSubdomain('runtimeClassName', props.runtimeClassName);
-  for (const [key, value] of Object.entries(props.nodeSelector ?? {})) requireLabelValue(`nodeSelector.${key}`, value);
-  if (props.capacity) {
+  if (props.replicas !== undefined) requireCount('replicas', props.replicas, MAX_INT32);
+  if (props.maxUnavailable !== undefined) requireCount('maxUnavailable', props.maxUnavailable, MAX_INT32);
+  for (const key of ['priorityClassName', 'runtimeClassName'] as const) {
+    const value: unknown = props[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw invalid(key, value, 'must be a string');
+    requireDnsSubdomain(key, value);
+  }
+  if (props.nodeSelector !== undefined) requireRecord('nodeSelector', props.nodeSelector);
+  for (const [key, value] of Object.entries(props.nodeSelector ?? {})) {
+    requireLabelKey('nodeSelector', key);
+    if (typeof value !== 'string') throw invalid(`nodeSelector.${key}`, value, 'must be a string');
+    requireLabelValue(`nodeSelector.${key}`, value);
+  }
+  if (props.placement !== undefined) requireEnum('placement', props.placement, PoolPlacement);
+  if (props.capacity !== undefined) {
+    const capacity = requireRecord('capacity', props.capacity);
+    requireEnum('capacity.prefer', capacity.prefer, CapacityType);
     const weight = props.capacity.weight;
     if (weight !== undefined && !(Number.isInteger(weight) && weight >= 1 && weight <= 100)) {
       throw invalid('capacity.weight', weight, 'must be a whole number from 1 to 100');
     }
-    if (props.capacity.labelValue !== undefined) requireLabelValue('capacity.labelValue', props.capacity.labelValue);
-  }
-  if (props.serviceName !== undefined) {
-    if (props.serviceName === 'vllm') {
-      throw invalid('serviceName', props.serviceName, 'must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name');
+    if (props.capacity.nodeLabel !== undefined) {
+      if (typeof capacity.nodeLabel !== 'string') throw invalid('capacity.nodeLabel', capacity.nodeLabel, 'must be a node label key');
+      requireLabelKey('capacity.nodeLabel', props.capacity.nodeLabel);
     }
-    if (props.serviceName.length > 63 || !DNS1035_LABEL.test(props.serviceName)) {
-      throw invalid('serviceName', props.serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
+    if (props.capacity.labelValue !== undefined) {
+      if (typeof capacity.labelValue !== 'string') throw invalid('capacity.labelValue', capacity.labelValue, 'must be a string');
+      requireLabelValue('capacity.labelValue', props.capacity.labelValue);
+    }
+  }
+  const serviceName: unknown = props.serviceName;
+  if (serviceName !== undefined) {
+    if (typeof serviceName !== 'string' || serviceName.length > 63 || !DNS1035_LABEL.test(serviceName)) {
+      throw invalid('serviceName', serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
     }
   }
 }

@@ -65,7 +65,10 @@ describe('pool.monitor()', () => {
     expect(monitor.spec.selector).toEqual(deployment.spec.selector);
     for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['llm'] });
-    expect(monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([{
+      port: 'http', path: '/metrics', interval: '15s',
+      relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'], targetLabel: 'pool', action: 'replace' }],
+    }]);
     expect(deployment.spec.template.spec.containers[0].ports.map((p: Manifest) => p.name)).toContain('http');
     expect(monitor.metadata.labels).toEqual({ release: 'kube-prometheus-stack' });
   });
@@ -105,5 +108,90 @@ describe('errors', () => {
       new Error("'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
     expect(() => make({ discovery: { labels: {}, interval: Duration.millis(500) } })).toThrow(new Error("'discovery.interval' (\"500ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
     expect(() => make({ path: 'metrics' })).toThrow(new Error("'path' (\"metrics\") must start with /"));
+  });
+});
+
+describe('PodMetricsMonitor names and copied pod labels', () => {
+  function poolIn(chart = testChart(), name = 'pool'): VllmPool {
+    return new VllmPool(chart, name, { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+  }
+
+  test('named like the workload unless told; copyPodLabels renders one replace relabeling per label', () => {
+    const chart = testChart();
+    const pool = poolIn(chart);
+    new PodMetricsMonitor(chart, 'm', {
+      workload: pool.deployment, port: 'http', discovery: DISCOVERY, copyPodLabels: { model_pool: 'app.kubernetes.io/instance', app: 'app.kubernetes.io/name' },
+    });
+    new PodMetricsMonitor(chart, 'n', { workload: pool.deployment, port: 'http', discovery: DISCOVERY, name: 'pool-extra' });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const monitors = manifests.filter(m => m.kind === 'PodMonitor');
+    expect(monitors.map(m => m.metadata.name).sort()).toEqual(['pool', 'pool-extra']);
+    const first = monitors.find(m => m.metadata.name === 'pool')!;
+    expect(first.spec.podMetricsEndpoints[0].relabelings).toEqual([
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'], targetLabel: 'model_pool', action: 'replace' },
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], targetLabel: 'app', action: 'replace' },
+    ]);
+    expect(monitors.find(m => m.metadata.name === 'pool-extra')!.spec.podMetricsEndpoints[0].relabelings).toBeUndefined();
+  });
+
+  test('two PodMonitors with one name in one namespace', () => {
+    const chart = testChart();
+    const pool = poolIn(chart);
+    pool.monitor(DISCOVERY);
+    expect(() => new PodMetricsMonitor(chart, 'm', { workload: pool.deployment, port: 'http', discovery: DISCOVERY })).toThrow(new Error(
+      '\'name\' ("pool") names a PodMonitor in namespace "llm" that \'test/pool/Monitor\' already renders: \'test/m\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('bad copied labels', () => {
+    const chart = testChart();
+    const pool = poolIn(chart);
+    const make = (copyPodLabels: Record<string, string>) =>
+      new PodMetricsMonitor(chart, `m${Math.random()}`, { workload: pool.deployment, port: 'http', discovery: DISCOVERY, name: `m${Object.keys(copyPodLabels)[0].length}`, copyPodLabels });
+    expect(() => make({ 'pool-name': 'app.kubernetes.io/instance' })).toThrow(new Error(
+      "'copyPodLabels' (\"pool-name\") must map Prometheus label names (letters, digits and '_', not starting with a digit or '__') to pod label keys"));
+    expect(() => make({ __pool: 'app.kubernetes.io/instance' })).toThrow(new Error(
+      "'copyPodLabels' (\"__pool\") must map Prometheus label names (letters, digits and '_', not starting with a digit or '__') to pod label keys"));
+    expect(() => make({ namespace: 'app.kubernetes.io/instance' })).toThrow(new Error(
+      "'copyPodLabels' (\"namespace\") is a label Prometheus or prometheus-operator sets on every target (job, instance, namespace, pod, container, endpoint): choose another target label name"));
+    expect(() => make({ pool: 'team' })).toThrow(new Error(
+      "'copyPodLabels.pool' (\"team\") is not a label of the pods of 'test/pool/Resource': the target label would be empty"));
+    expect(() => make({ pool: 'bad key!' })).toThrow(new Error(
+      "'copyPodLabels.pool' (\"bad key!\") is not a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', e.g. 'nvidia.com/gpu.present'"));
+  });
+});
+
+describe('PodMetricsMonitor discovery from plain JavaScript', () => {
+  test('missing or malformed discovery names the prop', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    const make = (discovery: unknown) => () => new PodMetricsMonitor(chart, `m${Math.random()}`, {
+      workload: pool.deployment, port: 'http', discovery: discovery as { labels: Record<string, string> }, name: 'm',
+    });
+    expect(make(undefined)).toThrow(new Error(
+      "'discovery' (undefined) is required: the labels Prometheus selects monitors by, e.g. { labels: { release: 'kube-prometheus-stack' } } ({ labels: {} } for a Prometheus that selects every monitor)"));
+    expect(() => pool.monitor(undefined as unknown as { labels: Record<string, string> })).toThrow(new Error(
+      "'discovery' (undefined) is required: the labels Prometheus selects monitors by, e.g. { labels: { release: 'kube-prometheus-stack' } } ({ labels: {} } for a Prometheus that selects every monitor)"));
+    expect(make({})).toThrow(new Error(
+      "'discovery.labels' (undefined) must be an object of labels, e.g. { release: 'kube-prometheus-stack' } ({} for a Prometheus that selects every monitor)"));
+    expect(make({ labels: { release: 7 } })).toThrow(new Error("'discovery.labels.release' (7) must be a string"));
+    expect(make({ labels: {}, interval: 15 })).toThrow(new Error("'discovery.interval' (15) must be a Duration, e.g. Duration.seconds(15)"));
+    expect(make({ labels: {}, interval: Duration.millis(0.5) })).toThrow(new Error("'discovery.interval' (\"0.0005s\") must be whole seconds greater than 0"));
+    expect(make({ labels: {}, interval: Duration.seconds(NaN) })).toThrow(new Error("'discovery.interval' (\"NaNs\") must be whole seconds greater than 0"));
+  });
+
+  test('a refused monitor() call can be corrected', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => pool.monitor({ labels: { release: 'has space' } })).toThrow(new Error(
+      "'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
+    pool.monitor(DISCOVERY);
+    expect(oneOfKind(synth(chart), 'PodMonitor').metadata.labels).toEqual(DISCOVERY.labels);
+  });
+
+  test('the monitor exposes its discovery', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(pool.monitor(DISCOVERY).discovery).toEqual(DISCOVERY);
   });
 });

@@ -1,4 +1,4 @@
-import { Accelerator, AcceleratorKind } from '../../lib/vllm/accelerator';
+import { Accelerator, AcceleratorKind, NvidiaGpuOptions } from '../../lib/vllm/accelerator';
 
 describe('Accelerator', () => {
   test('NVIDIA GPUs: nvidia.com/gpu × count, devices for parallelism, taint tolerated, optional product selector', () => {
@@ -53,5 +53,25 @@ describe('Accelerator', () => {
     expect(() => Accelerator.neuron(1.5)).toThrow("'accelerator.count' (1.5) must be a whole number greater than 0");
     expect(() => Accelerator.mig('3g20gb')).toThrow("'accelerator.profile' (\"3g20gb\") must be a MIG profile like '1g.10gb' or '3g.20gb' (<compute>g.<memory>gb)");
     expect(() => Accelerator.nvidiaGpu(1, { product: 'A100 80GB' })).toThrow("'accelerator.product' (\"A100 80GB\") must be a valid Kubernetes label value");
+  });
+
+  test('hostile counts, profiles and options from plain JavaScript name the prop', () => {
+    expect(() => Accelerator.nvidiaGpu(NaN)).toThrow(new Error("'accelerator.count' (NaN) must be a whole number greater than 0"));
+    expect(() => Accelerator.nvidiaGpu(Infinity)).toThrow(new Error("'accelerator.count' (Infinity) must be a whole number greater than 0"));
+    expect(() => Accelerator.nvidiaGpu(1e300)).toThrow(new Error("'accelerator.count' (1e+300) must be at most 1024"));
+    expect(() => Accelerator.amdGpu(-1)).toThrow(new Error("'accelerator.count' (-1) must be a whole number greater than 0"));
+    expect(() => Accelerator.nvidiaGpu('2' as unknown as number)).toThrow(new Error("'accelerator.count' (\"2\") must be a whole number greater than 0"));
+    expect(() => Accelerator.nvidiaGpu(1, null as unknown as NvidiaGpuOptions)).toThrow(new Error(
+      "'accelerator.options' (null) must be an object of options or omitted"));
+    expect(() => Accelerator.nvidiaGpu(1, { product: 123 as unknown as string })).toThrow(new Error(
+      "'accelerator.product' (123) must be a string, e.g. 'NVIDIA-A100-SXM4-80GB'"));
+    expect(() => Accelerator.mig(undefined as unknown as string)).toThrow(new Error(
+      "'accelerator.profile' (undefined) must be a MIG profile like '1g.10gb' or '3g.20gb' (<compute>g.<memory>gb)"));
+    expect(() => Accelerator.mig('0g.5gb')).toThrow(new Error(
+      "'accelerator.profile' (\"0g.5gb\") must be a MIG profile like '1g.10gb' or '3g.20gb' (<compute>g.<memory>gb)"));
+    expect(() => Accelerator.mig('3G.20GB')).toThrow(new Error(
+      "'accelerator.profile' (\"3G.20GB\") must be a MIG profile like '1g.10gb' or '3g.20gb' (<compute>g.<memory>gb)"));
+    expect(() => Accelerator.neuron(1, { coresPerDevice: 1e9 })).toThrow(new Error("'accelerator.coresPerDevice' (1000000000) must be at most 64"));
+    expect(() => Accelerator.neuron(1, { coresPerDevice: 1.5 })).toThrow(new Error("'accelerator.coresPerDevice' (1.5) must be a whole number greater than 0"));
   });
 });

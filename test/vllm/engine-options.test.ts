@@ -1,4 +1,4 @@
-import { KvCacheDtype, Quantization, renderEngineArgs, VllmDtype } from '../../lib/vllm/engine-options';
+import { KvCacheDtype, Quantization, renderEngineArgs, VllmDtype, VllmEngineOptions } from '../../lib/vllm/engine-options';
 
 describe('defaults', () => {
   test('empty options render no flags, so vLLM defaults apply', () => {
@@ -143,7 +143,7 @@ describe('validation errors', () => {
 
   test('an empty downloadDir is refused', () => {
     expect(() => renderEngineArgs({ downloadDir: ' ' }))
-      .toThrow("'engine.downloadDir' (\" \") must not be empty");
+      .toThrow("'engine.downloadDir' (\" \") must be a directory path, not empty and without whitespace");
   });
 });
 
@@ -212,5 +212,45 @@ describe('extraArgs', () => {
   test('other flags and negative values pass through unchanged', () => {
     expect(renderEngineArgs({ extraArgs: ['--chat-template', 'model.jinja', '--seed', '-1'] }))
       .toEqual(['--chat-template', 'model.jinja', '--seed', '-1']);
+  });
+});
+
+describe('hostile extraArgs and options', () => {
+  test('a flag and its value in one element', () => {
+    expect(() => renderEngineArgs({ extraArgs: ['--seed 42'] })).toThrow(new Error(
+      "'engine.extraArgs[0]' (\"--seed 42\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--seed', '42'"));
+    expect(() => renderEngineArgs({ extraArgs: ['--enable-lora', '--max-loras\t4'] })).toThrow(new Error(
+      "'engine.extraArgs[1]' (\"--max-loras\\t4\") must not contain control characters (newlines, tabs, NUL)"));
+    expect(() => renderEngineArgs({ extraArgs: ['--max-loras  4'] })).toThrow(new Error(
+      "'engine.extraArgs[0]' (\"--max-loras  4\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--max-loras', '4'"));
+  });
+
+  test('a value with spaces, in its own element or after =, is one argv element and passes', () => {
+    expect(renderEngineArgs({ extraArgs: ['--chat-template', '{{ a b }}', '--override-generation-config={"temperature": 0.5}'] }))
+      .toEqual(['--chat-template', '{{ a b }}', '--override-generation-config={"temperature": 0.5}']);
+  });
+
+  test('$ is doubled so the kubelet passes it literally', () => {
+    expect(renderEngineArgs({ downloadDir: '/d/$(X)', extraArgs: ['--chat-template', '$(TEMPLATE)', '--seed', '$$'] }))
+      .toEqual(['--download-dir', '/d/$$(X)', '--chat-template', '$$(TEMPLATE)', '--seed', '$$$$']);
+  });
+
+  test('wrong types from plain JavaScript', () => {
+    expect(() => renderEngineArgs({ extraArgs: [42 as unknown as string] })).toThrow(new Error("'engine.extraArgs[0]' (42) must be a string"));
+    expect(() => renderEngineArgs({ extraArgs: '--seed 42' as unknown as string[] })).toThrow(new Error(
+      "'engine.extraArgs' (\"--seed 42\") must be an array of strings, one argv element each, e.g. ['--seed', '42']"));
+    expect(() => renderEngineArgs(null as unknown as VllmEngineOptions)).toThrow(new Error(
+      "'engine' (null) must be an object of engine options, e.g. { maxModelLenTokens: 8192 }"));
+    expect(() => renderEngineArgs({ trustRemoteCode: 1 as unknown as boolean })).toThrow(new Error("'engine.trustRemoteCode' (1) must be true or false"));
+    expect(() => renderEngineArgs({ gpuMemoryUtilization: '0.9' as unknown as number })).toThrow(new Error(
+      "'engine.gpuMemoryUtilization' (\"0.9\") must be greater than 0 and at most 1"));
+    expect(() => renderEngineArgs({ downloadDir: '/a b' })).toThrow(new Error(
+      "'engine.downloadDir' (\"/a b\") must be a directory path, not empty and without whitespace"));
+  });
+
+  test('huge or non-finite counts', () => {
+    expect(() => renderEngineArgs({ maxNumSeqs: 1e300 })).toThrow(new Error("'engine.maxNumSeqs' (1e+300) must be at most 2147483647"));
+    expect(() => renderEngineArgs({ maxNumBatchedTokens: Infinity })).toThrow(new Error("'engine.maxNumBatchedTokens' (Infinity) must be a whole number greater than 0"));
+    expect(() => renderEngineArgs({ maxModelLenTokens: NaN })).toThrow(new Error("'engine.maxModelLenTokens' (NaN) must be a whole number greater than 0"));
   });
 });

@@ -7,8 +7,8 @@ import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-const QUEUE_DEPTH = 'sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})';
-const KV_CACHE = 'sum(vllm:kv_cache_usage_perc{namespace="llm",model_name="llama"})';
+const QUEUE_DEPTH = 'sum(vllm:num_requests_waiting{namespace="llm",pool="pool",model_name="llama"})';
+const KV_CACHE = 'sum(vllm:kv_cache_usage_perc{namespace="llm",pool="pool",model_name="llama"})';
 const PROXY_RATE = 'sum(rate(litellm_proxy_total_requests_metric_total{namespace="llm",requested_model="llama"}[2m]))';
 
 interface Fixture {
@@ -216,12 +216,12 @@ describe('custom signals', () => {
     expect(triggers.map((t: Manifest) => t.name)).toEqual(['predicted_queue_depth', 'running_requests', 'generation_tokens']);
     expect(triggerNamed(manifests, 'predicted_queue_depth').metadata).toEqual({
       serverAddress: PROMETHEUS.serverAddress,
-      query: 'clamp_min(predict_linear(sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})[900s:30s], 600), 0)',
+      query: 'clamp_min(predict_linear(sum(vllm:num_requests_waiting{namespace="llm",pool="pool",model_name="llama"})[900s:30s], 600), 0)',
       threshold: '4',
       ignoreNullValues: 'false',
     });
     expect(triggerNamed(manifests, 'generation_tokens').metadata.query).toBe(
-      'sum(rate(vllm:generation_tokens_total{namespace="llm",model_name="llama"}[2m]))');
+      'sum(rate(vllm:generation_tokens_total{namespace="llm",pool="pool",model_name="llama"}[2m]))');
   });
 
   test('a Value signal (TTFT) beside a per-replica one', () => {

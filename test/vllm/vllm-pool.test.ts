@@ -1,8 +1,9 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Accelerator, CacheAccessMode, CapacityType, ModelCache, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype, VllmPool,
-  VllmPoolProps,
+  Accelerator, CacheAccessMode, CapacityType, KvCacheDtype, ModelCache, PodUser, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype,
+  VllmPool, VllmPoolProps,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -10,6 +11,8 @@ import { expectValidManifests } from '../util/validate';
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const SERVED = 'Llama-3.1-8B-Instruct';
 const PRODUCT_LABEL = 'nvidia.com/gpu.product';
+const NEURON_IMAGE = 'registry.local/vllm-neuron:0.2.0';
+const ROCM_IMAGE = 'registry.local/vllm-rocm:2026.1';
 
 /** A pool in namespace `llm` (NVIDIA, 1 GPU, Llama 3.1 8B unless overridden), synthesized and strictly validated. */
 function render(props: Partial<VllmPoolProps> = {}): { manifests: Manifest[]; pool: VllmPool } {
@@ -188,6 +191,27 @@ describe('defaults', () => {
     expect(pool.namespace).toBe('llm');
   });
 
+  test('objects are named from the construct id, without hashes; the pods are selected by name and instance', () => {
+    expect(deployment.metadata.name).toBe('pool');
+    expect(oneOfKind(manifests, 'Service').metadata.name).toBe('pool');
+    expect(oneOfKind(manifests, 'PodDisruptionBudget').metadata.name).toBe('pool');
+    expect(pool.name).toBe('pool');
+    const selector = { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'pool' };
+    expect(deployment.spec.selector).toEqual({ matchLabels: selector });
+    expect(pool.deployment.matchLabels).toEqual(selector);
+    expect(oneOfKind(manifests, 'Service').spec.selector).toEqual(selector);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(selector);
+  });
+
+  test('the vLLM version is read from the image tag', () => {
+    expect(pool.vllmVersion).toBe(VLLM_IMAGE.split(':v')[1]);
+    expect(pool.vllmVersion).toBe('0.26.0');
+  });
+
+  test('vLLM waits for its engine as long as the startup probe does (VLLM_ENGINE_READY_TIMEOUT_S)', () => {
+    expect(envOf(container).VLLM_ENGINE_READY_TIMEOUT_S).toEqual({ name: 'VLLM_ENGINE_READY_TIMEOUT_S', value: '1200' });
+  });
+
   test('no credentials without Secrets', () => {
     const env = envOf(container);
     expect(env.HF_TOKEN).toBeUndefined();
@@ -198,9 +222,9 @@ describe('defaults', () => {
 
 describe('metrics', () => {
   const pool = make();
-  const scope = `{namespace="llm",model_name="${SERVED}"}`;
+  const scope = `{namespace="llm",pool="pool",model_name="${SERVED}"}`;
 
-  test('helpers scope the vLLM V1 metrics to the namespace and the served model', () => {
+  test('helpers scope the vLLM V1 metrics to the namespace, the pool and the served model', () => {
     expect(pool.metricRequestsWaiting().selector).toBe(`vllm:num_requests_waiting${scope}`);
     expect(pool.metricRequestsRunning().selector).toBe(`vllm:num_requests_running${scope}`);
     expect(pool.metricKvCacheUsage().name).toBe('vllm:kv_cache_usage_perc');
@@ -230,7 +254,7 @@ describe('metrics', () => {
 
   test('a custom served name scopes the metrics', () => {
     expect(make({ servedModelName: 'llama-8b' }).metricRequestsWaiting().selector)
-      .toBe('vllm:num_requests_waiting{namespace="llm",model_name="llama-8b"}');
+      .toBe('vllm:num_requests_waiting{namespace="llm",pool="pool",model_name="llama-8b"}');
   });
 });
 
@@ -307,9 +331,9 @@ describe('accelerators', () => {
   });
 
   test('an AMD pool requests amd.com/gpu with the image given and tolerates the AMD taint', () => {
-    const { manifests } = render({ accelerator: Accelerator.amdGpu(1), image: 'rocm/vllm:rocm6.4_vllm_0.10.1' });
+    const { manifests } = render({ accelerator: Accelerator.amdGpu(1), image: ROCM_IMAGE, vllmVersion: '0.20.0' });
     const container = vllmContainer(manifests);
-    expect(container.image).toBe('rocm/vllm:rocm6.4_vllm_0.10.1');
+    expect(container.image).toBe(ROCM_IMAGE);
     expect(container.resources.requests['amd.com/gpu']).toBe(1);
     expect(container.resources.limits['amd.com/gpu']).toBe(1);
     expect(container.resources.requests['nvidia.com/gpu']).toBeUndefined();
@@ -317,9 +341,9 @@ describe('accelerators', () => {
   });
 
   test('a Neuron pool requests devices, parallel over their NeuronCores, with the image given', () => {
-    const { manifests } = render({ accelerator: Accelerator.neuron(1), image: 'registry.local/vllm-neuron:0.1.0', engine: { tensorParallelSize: 2 } });
+    const { manifests } = render({ accelerator: Accelerator.neuron(1), image: NEURON_IMAGE, vllmVersion: '0.11.0', engine: { tensorParallelSize: 2 } });
     const container = vllmContainer(manifests);
-    expect(container.image).toBe('registry.local/vllm-neuron:0.1.0');
+    expect(container.image).toBe(NEURON_IMAGE);
     expect(container.resources.requests['aws.amazon.com/neuron']).toBe(1);
     expect(container.resources.limits['aws.amazon.com/neuron']).toBe(1);
     expect(flagValue(container.args, '--tensor-parallel-size')).toBe('2');
@@ -327,7 +351,7 @@ describe('accelerators', () => {
   });
 
   test('a CPU pool: no extended resource, no toleration, 16 GiB memory', () => {
-    const { manifests } = render({ accelerator: Accelerator.cpu(), image: 'registry.local/vllm-cpu:0.1.0' });
+    const { manifests } = render({ accelerator: Accelerator.cpu(), image: 'registry.local/vllm-cpu:0.1.0', vllmVersion: '0.26.0' });
     const container = vllmContainer(manifests);
     expect(container.image).toBe('registry.local/vllm-cpu:0.1.0');
     expect(container.resources).toEqual({ requests: { cpu: '4', memory: '16384Mi' }, limits: { memory: '16384Mi' } });
@@ -444,15 +468,15 @@ describe('model cache', () => {
 });
 
 describe('runtime and lifecycle', () => {
-  test('runAsUser 0 runs as root', () => {
-    const { manifests } = render({ runAsUser: 0 });
+  test('PodUser.fixed(0) runs as root', () => {
+    const { manifests } = render({ user: PodUser.fixed(0) });
     const container = vllmContainer(manifests);
     expect(container.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0, capabilities: { drop: ['ALL'] } });
     expect(podSpecOf(manifests).securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 });
   });
 
   test('a custom non-root user', () => {
-    const { manifests } = render({ runAsUser: 2000 });
+    const { manifests } = render({ user: PodUser.fixed(2000) });
     expect(vllmContainer(manifests).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, runAsGroup: 2000 });
     expect(podSpecOf(manifests).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 2000, fsGroup: 2000 });
   });
@@ -491,7 +515,7 @@ describe('bad input', () => {
   });
 
   test('Neuron parallelism counts NeuronCores', () => {
-    expect(() => make({ accelerator: Accelerator.neuron(1), image: 'registry.local/vllm-neuron:0.1.0' })).toThrow(
+    expect(() => make({ accelerator: Accelerator.neuron(1), image: NEURON_IMAGE, vllmVersion: '0.11.0' })).toThrow(
       "'engine.tensorParallelSize' (1) × pipelineParallelSize (1) must equal the 2 accelerator devices per pod (aws.amazon.com/neuron): vLLM spreads one model over exactly that many");
   });
 
@@ -580,7 +604,8 @@ describe('bad input', () => {
   });
 
   test('bad model cache settings', () => {
-    expect(() => ModelCache.newClaim({ size: Size.gibibytes(0) })).toThrow("'modelCache.size' (\"0Gi\") must be greater than 0");
+    expect(() => ModelCache.newClaim({ size: Size.gibibytes(0) })).toThrow(
+      "'modelCache.size' (\"0Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)");
     expect(() => ModelCache.existingClaim('Models')).toThrow(
       "'modelCache.claimName' (\"Models\") must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric");
   });
@@ -619,9 +644,9 @@ describe('bad input', () => {
   test('non-positive counts and durations', () => {
     expect(() => make({ replicas: 0 })).toThrow("'replicas' (0) must be a whole number greater than 0");
     expect(() => make({ maxUnavailable: 0 })).toThrow("'maxUnavailable' (0) must be a whole number greater than 0");
-    expect(() => make({ runAsUser: -1 })).toThrow("'runAsUser' (-1) must be a whole number greater than or equal to 0");
-    expect(() => make({ maxRequestDuration: Duration.seconds(0) })).toThrow("'maxRequestDuration' (0) must be greater than 0");
-    expect(() => make({ drainDelay: Duration.seconds(0) })).toThrow("'drainDelay' (0) must be greater than 0");
+    expect(() => make({ maxRequestDuration: Duration.seconds(0) })).toThrow(
+      "'maxRequestDuration' (\"0ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))");
+    expect(() => make({ drainDelay: Duration.seconds(0) })).toThrow("'drainDelay' (\"0ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))");
   });
 
   test('a node selector value that is not a label value', () => {
@@ -646,3 +671,398 @@ describe('autoscaling-ready', () => {
     expect(oneOfKind(manifests, 'Deployment').spec.replicas).toBeUndefined();
   });
 });
+
+describe('names', () => {
+  test('name sets every object name; a new claim is <name>-model-cache', () => {
+    const { manifests, pool } = render({ name: 'llama-3-1-8b', modelCache: ModelCache.newClaim({ size: Size.gibibytes(50) }) });
+    for (const kind of ['Deployment', 'Service', 'PodDisruptionBudget']) expect(oneOfKind(manifests, kind).metadata.name).toBe('llama-3-1-8b');
+    expect(oneOfKind(manifests, 'PersistentVolumeClaim').metadata.name).toBe('llama-3-1-8b-model-cache');
+    expect(volumeAt(manifests, '/models').persistentVolumeClaim.claimName).toBe('llama-3-1-8b-model-cache');
+    expect(deploymentOf(manifests).spec.template.metadata.labels['app.kubernetes.io/instance']).toBe('llama-3-1-8b');
+    expect(pool.url).toBe('http://llama-3-1-8b.llm.svc.cluster.local:8000/v1');
+  });
+
+  test('serviceName names the Service only', () => {
+    const { manifests } = render({ name: 'llama', serviceName: 'llama-svc' });
+    expect(oneOfKind(manifests, 'Service').metadata.name).toBe('llama-svc');
+    expect(deploymentOf(manifests).metadata.name).toBe('llama');
+  });
+
+  test('names and selectors stay put when the construct tree is refactored', () => {
+    const flat = testChart();
+    new VllmPool(flat, 'llama', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) });
+    const nested = testChart();
+    new VllmPool(new Construct(nested, 'models'), 'llama', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) });
+    const pick = (m: Manifest[]) => m.map(o => [o.kind, o.metadata.name, o.spec.selector]);
+    expect(pick(synth(nested))).toEqual(pick(synth(flat)));
+  });
+
+  test('two pools with one serviceName: the second names both', () => {
+    const chart = testChart();
+    new VllmPool(chart, 'a', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), serviceName: 'shared' });
+    expect(() => new VllmPool(chart, 'b', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), serviceName: 'shared' })).toThrow(new Error(
+      '\'serviceName\' ("shared") names a Service in namespace "llm" that \'test/a\' already renders: \'test/b\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('a pool named like another pool\'s Service', () => {
+    const chart = testChart();
+    new VllmPool(chart, 'a', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), serviceName: 'b' });
+    expect(() => new VllmPool(chart, 'b', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) })).toThrow(new Error(
+      '\'name\' ("b") names a Service in namespace "llm" that \'test/a\' already renders: \'test/b\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('two pools with one name in different namespaces are fine', () => {
+    const app = Testing.app();
+    new VllmPool(new Chart(app, 'one', { namespace: 'one' }), 'llama', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => new VllmPool(new Chart(app, 'two', { namespace: 'two' }), 'llama', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) })).not.toThrow();
+  });
+
+  const DNS1035 = 'must be a DNS-1035 label (at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric)';
+  test.each(['', ' ', 'Llama', 'llama_8b', 'llämä', '8b', 'a'.repeat(64), 'a: b'])('name %j is refused', name => {
+    expect(() => make({ name })).toThrow(new Error(
+      `'name' (${JSON.stringify(name)}) ${DNS1035}: object names come from it; set 'name' to a name like 'llama-3-1-8b'`));
+  });
+
+  test('a construct id that is not a name, without a name prop', () => {
+    expect(() => new VllmPool(testChart(), 'Llama 8B', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) })).toThrow(new Error(
+      `'name' ("Llama 8B") ${DNS1035}: object names come from the construct id of 'test/Llama 8B'; set 'name' to a name like 'llama-3-1-8b'`));
+  });
+
+  test('a pool named vllm would name its Service vllm', () => {
+    expect(() => make({ name: 'vllm' })).toThrow(new Error(
+      '\'name\' ("vllm") names the Service too: it must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name'));
+    expect(() => make({ name: 'vllm', serviceName: 'vllm-llama' })).not.toThrow();
+  });
+});
+
+describe('vLLM version', () => {
+  const custom = { image: 'registry.local/vllm-custom:2026.3' };
+
+  test('0.18.0 and later drain with --shutdown-timeout after a preStop sleep', () => {
+    const { manifests, pool } = render({ ...custom, vllmVersion: '0.18.0' });
+    const container = vllmContainer(manifests);
+    expect(pool.vllmVersion).toBe('0.18.0');
+    expect(flagValue(container.args, '--shutdown-timeout')).toBe('600');
+    expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
+  });
+
+  test('before 0.18.0: no --shutdown-timeout; preStop holds SIGTERM until no request is held, within the grace period', () => {
+    const { manifests } = render({ ...custom, vllmVersion: '0.17.1', maxRequestDuration: Duration.minutes(5), drainDelay: Duration.seconds(20) });
+    const container = vllmContainer(manifests);
+    expect(container.args).not.toContain('--shutdown-timeout');
+    expect(container.args).toEqual([MODEL, '--served-model-name', SERVED, '--port', '8000']);
+    const [python, flag, script] = container.lifecycle.preStop.exec.command;
+    expect([python, flag]).toEqual(['python3', '-c']);
+    expect(script).toContain('time.sleep(20)');
+    expect(script).toContain('deadline = time.time() + 300');
+    expect(script).toContain('"vllm:num_requests_running{"');
+    expect(script).toContain('"vllm:num_requests_waiting{"');
+    expect(script).toContain('http://127.0.0.1:8000/metrics');
+    expect(podSpecOf(manifests).terminationGracePeriodSeconds).toBe(20 + 300 + 15);
+  });
+
+  test('VLLM_ENGINE_READY_TIMEOUT_S from 0.16.0 on; older releases have no such variable', () => {
+    expect(envOf(vllmContainer(render({ ...custom, vllmVersion: '0.16.0', maxModelLoadTime: Duration.minutes(45) }).manifests))
+      .VLLM_ENGINE_READY_TIMEOUT_S.value).toBe('2700');
+    expect(envOf(vllmContainer(render({ ...custom, vllmVersion: '0.15.1' }).manifests)).VLLM_ENGINE_READY_TIMEOUT_S).toBeUndefined();
+  });
+
+  test('the oldest supported release, 0.11.0 (vllm-neuron 0.2.0): neither the flag nor the variable', () => {
+    const container = vllmContainer(render({ ...custom, vllmVersion: '0.11.0' }).manifests);
+    expect(container.args).not.toContain('--shutdown-timeout');
+    expect(envOf(container).VLLM_ENGINE_READY_TIMEOUT_S).toBeUndefined();
+  });
+
+  test('a vllm/vllm-openai tag is the version, with or without the docker.io prefix; a four-part release compares right', () => {
+    expect(make({ image: 'docker.io/vllm/vllm-openai:v0.19.1' }).vllmVersion).toBe('0.19.1');
+    expect(make({ image: 'vllm/vllm-openai:v0.17.1.1' }).vllmVersion).toBe('0.17.1.1');
+    expect(vllmContainer(render({ image: 'vllm/vllm-openai:v0.17.1.1' }).manifests).args).not.toContain('--shutdown-timeout');
+    expect(make({ image: 'vllm/vllm-openai:v0.19.1', vllmVersion: '0.19.1' }).vllmVersion).toBe('0.19.1');
+  });
+
+  test.each([
+    ['registry.local/vllm-custom:2026.3'],
+    ['vllm/vllm-openai:latest'],
+    ['vllm/vllm-openai@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'],
+    ['registry.local/vllm/vllm-openai:v0.26.0'],
+  ])('image %s carries no vLLM version: vllmVersion is required', image => {
+    expect(() => make({ image })).toThrow(new Error(
+      `'vllmVersion' (undefined) is required for image ${JSON.stringify(image)}: only a vllm/vllm-openai:vX.Y.Z tag carries the vLLM version; declare the version the image runs, e.g. vllmVersion: '0.16.0'`));
+  });
+
+  test('a declared version that contradicts the tag', () => {
+    expect(() => make({ vllmVersion: '0.25.0' })).toThrow(new Error(
+      `'vllmVersion' ("0.25.0") contradicts the tag of image "${VLLM_IMAGE}" (vLLM 0.26.0): omit vllmVersion or make them agree`));
+  });
+
+  test.each(['v0.16.0', '0.16', 'latest', '', '0.16.0-neuron', 16])('vllmVersion %j is not a version', vllmVersion => {
+    expect(() => make({ ...custom, vllmVersion: vllmVersion as string })).toThrow(new Error(
+      `'vllmVersion' (${JSON.stringify(vllmVersion)}) must be a vLLM release version like '0.16.0' (digits and dots, no leading 'v')`));
+  });
+
+  test('releases before 0.11.0 are refused, declared or tagged', () => {
+    const rule = 'the oldest release the pool\'s flags, probes and metric names were checked against; use a newer vLLM image';
+    expect(() => make({ ...custom, vllmVersion: '0.10.2' })).toThrow(new Error(`'vllmVersion' ("0.10.2") is older than vLLM 0.11.0, ${rule}`));
+    expect(() => make({ image: 'vllm/vllm-openai:v0.9.2' })).toThrow(new Error(
+      `'image' ("vllm/vllm-openai:v0.9.2") runs vLLM 0.9.2, older than vLLM 0.11.0, ${rule}`));
+  });
+});
+
+describe('kubelet expansion', () => {
+  test('$ in the model, the revision, the download dir and extraArgs reaches vLLM literally ($$)', () => {
+    const args: string[] = vllmContainer(render({
+      model: '/models/$(MODEL)',
+      servedModelName: 'm',
+      revision: 'v$(REV)',
+      engine: { downloadDir: '/data/$(HOME)', extraArgs: ['--chat-template', '{{ $(X) }}', '--seed', '$$1'] },
+    }).manifests).args;
+    expect(args).toEqual([
+      '/models/$$(MODEL)', '--served-model-name', 'm', '--port', '8000', '--revision', 'v$$(REV)', '--shutdown-timeout', '600',
+      '--download-dir', '/data/$$(HOME)', '--chat-template', '{{ $$(X) }}', '--seed', '$$$$1',
+    ]);
+  });
+});
+
+describe('user', () => {
+  test('platform-assigned: no uid, gid or fsGroup; still non-root, read-only, no capabilities; HOME stays on the writable /tmp', () => {
+    const { manifests, pool } = render({ user: PodUser.platformAssigned() });
+    const container = vllmContainer(manifests);
+    const podContext = podSpecOf(manifests).securityContext;
+    for (const key of ['runAsUser', 'runAsGroup', 'fsGroup']) {
+      expect(podContext[key]).toBeUndefined();
+      expect(container.securityContext[key]).toBeUndefined();
+    }
+    expect(podContext.runAsNonRoot).toBe(true);
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+    });
+    expect(envOf(container).HOME.value).toBe('/tmp');
+    expect(envOf(container).USER.value).toBe('vllm');
+    expect(volumeAt(manifests, '/tmp').emptyDir).toBeDefined();
+    expect(pool.user).toEqual(PodUser.platformAssigned());
+  });
+
+  test('the default is uid 1000', () => {
+    expect(make().user).toEqual(PodUser.fixed(1000));
+  });
+
+  test('a user that is not a PodUser', () => {
+    expect(() => make({ user: 1000 as unknown as PodUser })).toThrow(new Error(
+      "'user' (1000) must be a PodUser: PodUser.fixed(uid) or PodUser.platformAssigned()"));
+  });
+});
+
+describe('metric identity', () => {
+  const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+
+  test('monitor(): a PodMonitor named like the pool copies the instance label into target label pool', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'llama', { model: MODEL, accelerator: Accelerator.nvidiaGpu(1) });
+    expect(pool.podMonitor).toBeUndefined();
+    const monitor = pool.monitor(DISCOVERY);
+    expect(pool.podMonitor).toBe(monitor);
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const podMonitor = oneOfKind(manifests, 'PodMonitor');
+    expect(podMonitor.metadata.name).toBe('llama');
+    expect(podMonitor.spec.podMetricsEndpoints[0].relabelings).toEqual([
+      { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_instance'], targetLabel: 'pool', action: 'replace' },
+    ]);
+    expect(deploymentOf(manifests).spec.template.metadata.labels['app.kubernetes.io/instance']).toBe('llama');
+  });
+
+  test('monitor() twice', () => {
+    const pool = make();
+    pool.monitor(DISCOVERY);
+    expect(() => pool.monitor(DISCOVERY)).toThrow(new Error(
+      '\'monitor()\' ("test/pool") was already called: the pool has one PodMonitor (\'test/pool/Monitor\'); call monitor() once'));
+  });
+
+  test('two pools serving one model name in one namespace read different series', () => {
+    const chart = testChart();
+    const a = new VllmPool(chart, 'llama-a', { model: MODEL, servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
+    const b = new VllmPool(chart, 'llama-b', { model: MODEL, servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(a.metricRequestsWaiting().selector).toBe('vllm:num_requests_waiting{namespace="llm",pool="llama-a",model_name="llama"}');
+    expect(b.metricRequestsWaiting().selector).toBe('vllm:num_requests_waiting{namespace="llm",pool="llama-b",model_name="llama"}');
+  });
+
+  test('GPU metrics select the pool\'s pods by name; metricGpuBusy is engine activity, a ratio', () => {
+    const pool = make({ name: 'llama' });
+    expect(pool.metricGpuUtilization().selector).toBe('DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"llama-[a-z0-9]+-[a-z0-9]+"}');
+    expect(pool.metricGpuBusy().selector).toBe('DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace="llm",pod=~"llama-[a-z0-9]+-[a-z0-9]+"}');
+  });
+
+  test('GPU utilization of a MIG pool is refused; engine activity works', () => {
+    const pool = make({ accelerator: Accelerator.mig('3g.20gb') });
+    expect(() => pool.metricGpuUtilization()).toThrow(new Error(
+      '\'accelerator\' ("nvidia.com/mig-3g.20gb") is a MIG slice: DCGM_FI_DEV_GPU_UTIL reads 0 or is absent on MIG slices (NVIDIA/dcgm-exporter #216); use metricGpuBusy() or metricGpuEngineActive() (DCGM_FI_PROF_GR_ENGINE_ACTIVE, a ratio 0 to 1)'));
+    expect(pool.metricGpuBusy().name).toBe('DCGM_FI_PROF_GR_ENGINE_ACTIVE');
+    expect(pool.metricGpuEngineActive().name).toBe('DCGM_FI_PROF_GR_ENGINE_ACTIVE');
+  });
+
+  test('GPU metrics of a pool without NVIDIA GPUs are refused', () => {
+    const rule = 'is not an NVIDIA GPU: dcgm-exporter reports NVIDIA GPUs only, so the pool has no GPU metrics';
+    const amd = make({ accelerator: Accelerator.amdGpu(1), image: ROCM_IMAGE, vllmVersion: '0.20.0' });
+    expect(() => amd.metricGpuBusy()).toThrow(new Error(`'accelerator' ("amd.com/gpu") ${rule}`));
+    expect(() => amd.metricGpuUtilization()).toThrow(new Error(`'accelerator' ("amd.com/gpu") ${rule}`));
+    const cpu = make({ accelerator: Accelerator.cpu(), image: 'registry.local/vllm-cpu:1', vllmVersion: '0.20.0' });
+    expect(() => cpu.metricGpuEngineActive()).toThrow(new Error(`'accelerator' ("cpu") ${rule}`));
+  });
+});
+
+describe('hostile input', () => {
+  const LABEL_RULE = 'must be a valid Kubernetes label value: at most 63 alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric';
+  const plain = (props: unknown) => () => new VllmPool(testChart(), 'pool', props as VllmPoolProps);
+
+  test('required props missing from plain JavaScript', () => {
+    expect(plain({ accelerator: Accelerator.nvidiaGpu(1) })).toThrow(new Error(
+      "'model' (undefined) is required: the Hugging Face repository id or the path in the container to serve, e.g. 'meta-llama/Llama-3.1-8B-Instruct'"));
+    expect(plain({ model: MODEL })).toThrow(new Error(
+      "'accelerator' (undefined) is required: what each pod runs on, e.g. Accelerator.nvidiaGpu(1), Accelerator.mig('3g.20gb'), Accelerator.neuron(1)"));
+    expect(plain(undefined)).toThrow(new Error("'props' (undefined) must be the props of the pool: { model, accelerator, ... }"));
+  });
+
+  test('wrong types from plain JavaScript', () => {
+    expect(plain({ model: MODEL, accelerator: 'nvidia' })).toThrow(new Error(
+      "'accelerator' (\"nvidia\") must be an Accelerator: Accelerator.nvidiaGpu(n), Accelerator.mig(profile), Accelerator.amdGpu(n), Accelerator.neuron(n) or Accelerator.cpu()"));
+    expect(plain({ model: 42, accelerator: Accelerator.nvidiaGpu(1) })).toThrow(new Error(
+      "'model' (42) must be a Hugging Face repository id or a path, without whitespace"));
+    expect(() => make({ modelCache: true as unknown as ModelCache })).toThrow(new Error(
+      "'modelCache' (true) must be a ModelCache: ModelCache.emptyDir(), ModelCache.existingClaim(name) or ModelCache.newClaim({ size })"));
+    expect(() => make({ hfToken: 'hf' as unknown as { secretName: string; key: string } })).toThrow(new Error(
+      "'hfToken' (\"hf\") must be a Secret reference: { secretName, key }"));
+    expect(() => make({ serviceName: 123 as unknown as string })).toThrow(new Error(
+      "'serviceName' (123) must be a DNS-1035 label: at most 63 lower-case alphanumerics or '-', starting with a letter and ending with an alphanumeric"));
+    expect(() => make({ engine: { enablePrefixCaching: 'false' as unknown as boolean } })).toThrow(new Error(
+      "'engine.enablePrefixCaching' (\"false\") must be true or false"));
+  });
+
+  test('enum values cast in', () => {
+    expect(() => make({ placement: 'random' as PoolPlacement })).toThrow(new Error("'placement' (\"random\") must be one of: spread, bin-pack"));
+    expect(() => make({ capacity: { prefer: 'cheap' as CapacityType } })).toThrow(new Error("'capacity.prefer' (\"cheap\") must be one of: spot, on-demand"));
+    expect(() => make({ engine: { kvCacheDtype: 'int8' as KvCacheDtype } })).toThrow(new Error(
+      `'engine.kvCacheDtype' ("int8") must be one of: ${Object.values(KvCacheDtype).join(', ')}`));
+  });
+
+  test('Durations the pool cannot use name the prop', () => {
+    expect(() => make({ maxModelLoadTime: Duration.minutes(1e-9) })).toThrow(new Error(
+      "'maxModelLoadTime' (\"0.00006ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
+    expect(() => make({ maxModelLoadTime: Duration.seconds(NaN) })).toThrow(new Error(
+      "'maxModelLoadTime' (\"NaNms\") must be a finite Duration, e.g. Duration.seconds(30)"));
+    expect(() => make({ maxModelLoadTime: Duration.days(2) })).toThrow(new Error("'maxModelLoadTime' (\"172800s\") must be at most a day (86400s)"));
+    expect(() => make({ drainDelay: Duration.millis(1500) })).toThrow(new Error(
+      "'drainDelay' (\"1500ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(2))"));
+    expect(() => make({ maxRequestDuration: Duration.seconds(Infinity) })).toThrow(new Error(
+      "'maxRequestDuration' (\"Infinityms\") must be a finite Duration, e.g. Duration.seconds(30)"));
+    expect(() => make({ maxRequestDuration: Duration.days(365) })).toThrow(new Error("'maxRequestDuration' (\"31536000s\") must be at most a day (86400s)"));
+    expect(() => make({ slo: { ttftP95: Duration.millis(0) } })).toThrow(new Error("'slo.ttftP95' (\"0ms\") must be longer than 0"));
+    expect(() => make({ slo: { e2eLatencyP99: Duration.seconds(NaN) } })).toThrow(new Error(
+      "'slo.e2eLatencyP99' (\"NaNms\") must be a finite Duration, e.g. Duration.seconds(30)"));
+    expect(() => make({ slo: { ttftP95: Duration.millis(0.5) } })).toThrow(new Error(
+      "'slo.ttftP95' (\"0.5ms\") must be a whole number of milliseconds, e.g. Duration.seconds(2)"));
+    expect(() => make({ slo: { queuePerReplica: Infinity } })).toThrow(new Error("'slo.queuePerReplica' (Infinity) must be greater than 0"));
+  });
+
+  test('Sizes the pool cannot render name the prop', () => {
+    expect(() => make({ shmSize: Size.gibibytes(NaN) })).toThrow(new Error("'shmSize' (\"NaNMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+    expect(() => make({ shmSize: Size.gibibytes(Infinity) })).toThrow(new Error("'shmSize' (\"InfinityMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+    expect(() => make({ shmSize: Size.kibibytes(1) })).toThrow(new Error(
+      "'shmSize' (\"0.0009765625Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)"));
+    expect(() => make({ resources: { memory: Size.gibibytes(NaN) } })).toThrow(new Error(
+      "'resources.memory' (\"NaNMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+    expect(() => make({ resources: { memory: Size.gibibytes(1e300) } })).toThrow(new Error(
+      "'resources.memory' (\"1.024e+303Mi\") must be at most 9007199254740991Mi"));
+    expect(() => make({ resources: { cpu: kplus.Cpu.units(NaN) } })).toThrow(new Error(
+      "'resources.cpu' (\"NaN\") must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)"));
+    expect(() => make({ resources: { cpu: kplus.Cpu.millis(0) } })).toThrow(new Error(
+      "'resources.cpu' (\"0m\") must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)"));
+  });
+
+  test('huge numbers', () => {
+    expect(() => make({ replicas: 1e300 })).toThrow(new Error("'replicas' (1e+300) must be at most 2147483647"));
+    expect(() => make({ replicas: Infinity })).toThrow(new Error("'replicas' (Infinity) must be a whole number greater than 0"));
+    expect(() => make({ maxUnavailable: 2 ** 31 })).toThrow(new Error("'maxUnavailable' (2147483648) must be at most 2147483647"));
+    expect(() => make({ extendedResources: { 'vpc.amazonaws.com/efa': 3e9 } })).toThrow(new Error(
+      "'extendedResources.vpc.amazonaws.com/efa' (3000000000) must be at most 2147483647"));
+    expect(() => make({ engine: { maxModelLenTokens: 1e300 } })).toThrow(new Error("'engine.maxModelLenTokens' (1e+300) must be at most 2147483647"));
+  });
+
+  test('whitespace, control characters, unicode and YAML-breaking characters', () => {
+    expect(() => make({ model: 'org/m\nx' })).toThrow(new Error(
+      "'model' (\"org/m\\nx\") must be a Hugging Face repository id or a path, without whitespace"));
+    expect(() => make({ model: ' ' })).toThrow(new Error("'model' (\" \") must be a Hugging Face repository id or a path, without whitespace"));
+    expect(() => make({ revision: 'main\t' })).toThrow(new Error("'revision' (\"main\\t\") must be a branch, tag or commit, without whitespace"));
+    expect(() => make({ servedModelName: 'llämä' })).toThrow(new Error(`'servedModelName' ("llämä") ${LABEL_RULE}`));
+    expect(() => make({ servedModelName: 'a: {b}' })).toThrow(new Error(`'servedModelName' ("a: {b}") ${LABEL_RULE}`));
+    expect(() => make({ image: 'vllm/vllm-openai:v0.26.0 --privileged' })).toThrow(new Error(
+      "'image' (\"vllm/vllm-openai:v0.26.0 --privileged\") must be an image reference, without whitespace"));
+    expect(() => make({ nodeSelector: { 'bad key': 'x' } })).toThrow(new Error(
+      "'nodeSelector' (\"bad key\") is not a Kubernetes label key: an optional DNS subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', e.g. 'nvidia.com/gpu.present'"));
+  });
+
+  test('a model path with YAML-special characters renders as a plain string', () => {
+    const args: string[] = vllmContainer(render({ model: '/models/a:b#c{d}', servedModelName: 'm' }).manifests).args;
+    expect(args[0]).toBe('/models/a:b#c{d}');
+  });
+
+  test('an os.environ/ reference as the served model name', () => {
+    expect(() => make({ servedModelName: 'os.environ/OPENAI_API_KEY' })).toThrow(new Error(
+      '\'servedModelName\' ("os.environ/OPENAI_API_KEY") must not start with "os.environ/": LiteLLM would read it as a reference to one of its environment variables'));
+  });
+
+  test('a flag and its value in one extraArgs element', () => {
+    expect(() => make({ engine: { extraArgs: ['--seed 42'] } })).toThrow(new Error(
+      "'engine.extraArgs[0]' (\"--seed 42\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--seed', '42'"));
+  });
+
+  // Every hostile value of every prop ends in the library's Error naming that prop: never a
+  // TypeError or RangeError from inside the library or cdk8s, never a silent manifest.
+  const D = Duration;
+  const hostile: Record<string, unknown[]> = {
+    name: ['', ' ', 'UPPER', 'ünï', 'a'.repeat(64), 'x: y', 42, {}],
+    model: ['', ' ', '\n', 'a b', 42, {}, [], true, null],
+    revision: ['', ' ', 'a b', 42, {}],
+    servedModelName: ['', 'a b', 'ü', 'os.environ/X', 'a'.repeat(64), 42, '$(X)', 'a/b'],
+    accelerator: [null, 'gpu', {}, 1, Accelerator],
+    engine: ['x', 42, null, { tensorParallelSize: '1' }, { gpuMemoryUtilization: NaN }, { extraArgs: [null] }, { dtype: 'fp4' }],
+    image: ['', 'a b', 42, 'vllm/vllm-openai:v0.1.0', 'a\u0000b'],
+    vllmVersion: ['', 'x', 1, '0.1.0', 'v1.2.3', '1.2.3.4.5', null],
+    replicas: [0, -1, 1.5, NaN, Infinity, 1e300, '2', null],
+    maxUnavailable: [0, -1, 1.5, NaN, Infinity, 1e300, '2'],
+    extendedResources: [{ x: 1 }, { 'a.b/c': NaN }, { 'a.b/c': 1e300 }, { 'nvidia.com/gpu': 1 }, 'x', null],
+    shmSize: [Size.gibibytes(NaN), Size.gibibytes(Infinity), Size.kibibytes(1), 42, Size.gibibytes(1e300), Size.gibibytes(64)],
+    resources: [{ cpu: 4 }, { memory: 32 }, { cpu: kplus.Cpu.units(Infinity) }, { memory: Size.gibibytes(NaN) }, 'x', null],
+    maxModelLoadTime: [D.seconds(NaN), D.millis(1500), D.minutes(1e-9), D.days(1e6), D.seconds(5), 600, 'PT10M'],
+    maxRequestDuration: [D.seconds(NaN), D.millis(1500), D.seconds(Infinity), D.days(2), D.seconds(0), 600],
+    drainDelay: [D.seconds(NaN), D.millis(999), D.seconds(0), D.days(2), 15],
+    slo: [{ ttftP95: 2 }, { ttftP95: D.millis(0.5) }, { e2eLatencyP99: D.seconds(NaN) }, { queuePerReplica: NaN }, { queuePerReplica: -1 }, 'x', null],
+    nodeSelector: [{ 'a b': 'x' }, { k: 42 }, { k: 'a b' }, 'x', null],
+    priorityClassName: ['', 'A', 42, 'a b'],
+    runtimeClassName: ['', 'A', 42],
+    capacity: [{ prefer: 'x' }, { prefer: 'spot', weight: 0 }, { prefer: 'spot', weight: NaN }, { prefer: 'spot', nodeLabel: 'a b' },
+      { prefer: 'spot', labelValue: 'a b' }, 'x', null],
+    placement: ['x', 42, null],
+    serviceName: ['vllm', '', 'A', 42, 'a'.repeat(64)],
+    modelCache: [true, {}, 'x', null],
+    user: [1000, 'root', {}, null],
+    hfToken: ['x', {}, { secretName: 'A', key: 'k' }, { secretName: 'a', key: 'a/b' }, null, { secretName: 1, key: 'k' }],
+    apiKey: ['x', {}, { secretName: 'a', key: '' }, null],
+  };
+  const cases = Object.entries(hostile).flatMap(([prop, values]) => values.map(value => [prop, value] as const));
+
+  test.each(cases)('%s: %p ends in an Error naming the prop', (prop, value) => {
+    const props = { model: MODEL, accelerator: Accelerator.nvidiaGpu(1), [prop]: value } as unknown as VllmPoolProps;
+    let error: unknown;
+    try {
+      const chart = testChart();
+      new VllmPool(chart, 'pool', props);
+      synth(chart);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).constructor).toBe(Error);
+    expect((error as Error).message).toMatch(new RegExp(`^'${prop}[.'\\[]`));
+  });
+});
+
