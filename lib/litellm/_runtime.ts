@@ -1,0 +1,106 @@
+import { Size } from 'cdk8s';
+import { requireDefined } from '../core/_units';
+import { invalid } from '../core/_validation';
+import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+
+/**
+ * `LITELLM_MIGRATION_DIR`: LiteLLM copies the migrations of `litellm-proxy-extras` into this
+ * directory and runs `prisma migrate deploy` there, so the root filesystem can stay read-only
+ * (litellm-proxy-extras/litellm_proxy_extras/utils.py `ProxyExtrasDBManager._get_prisma_dir`,
+ * PR #13848; FACTS §B.9, §B.10).
+ * @internal
+ */
+export const LITELLM_MIGRATION_DIR_ENV = 'LITELLM_MIGRATION_DIR';
+
+/** A writable directory on a read-only root filesystem. @internal */
+export interface WritableDir {
+  readonly volume: string;
+  readonly path: string;
+  readonly sizeLimit: Size;
+}
+
+const TMP: WritableDir = { volume: 'tmp', path: '/tmp', sizeLimit: Size.gibibytes(1) };
+// The Helm chart's read-only mode mounts emptyDirs at /tmp, /.cache and /.npm (500Mi each):
+// the caches of Prisma and npm under a HOME of `/`, which is what a uid without a home
+// directory gets (deploy/charts/litellm-helm/templates/deployment.yaml @0b4538ee7b57022bf33e7d625205d7f3518d0430).
+const CACHE: WritableDir = { volume: 'cache', path: '/.cache', sizeLimit: Size.mebibytes(500) };
+const NPM: WritableDir = { volume: 'npm', path: '/.npm', sizeLimit: Size.mebibytes(500) };
+const MIGRATIONS: WritableDir = { volume: 'migrations', path: '/var/lib/litellm-migrations', sizeLimit: Size.mebibytes(500) };
+
+/** The directories LiteLLM writes at run time, each an emptyDir on the proxy and the Job. @internal */
+export const litellmWritableDirs = {
+  migrations: MIGRATIONS.path,
+  all: [TMP, CACHE, NPM, MIGRATIONS] as readonly WritableDir[],
+};
+
+/**
+ * A SecretKeyRef prop checked from plain JavaScript: present, an object with string
+ * `secretName` and `key`, both valid Kubernetes names.
+ * @internal
+ */
+export function requireSecretRefProp(prop: string, ref: unknown, what: string): SecretKeyRef {
+  requireDefined(prop, ref, `${what}, a Secret reference { secretName, key }`);
+  if (typeof ref !== 'object' || ref === null || Array.isArray(ref)) {
+    throw invalid(prop, ref, 'must be a Secret reference { secretName, key }');
+  }
+  const r = ref as Record<string, unknown>;
+  for (const field of ['secretName', 'key']) {
+    if (typeof r[field] !== 'string') throw invalid(`${prop}.${field}`, r[field], 'must be a string');
+  }
+  validateSecretRef(prop, r as unknown as SecretKeyRef);
+  return { secretName: r.secretName as string, key: r.key as string };
+}
+
+/** A whole number in [min, max] (max defaults to the largest integer JSON and YAML render exactly). @internal */
+export function requireCount(prop: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max !== Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}`
+      : min === 1 ? 'greater than 0' : `greater than or equal to ${min}`;
+    throw invalid(prop, value, `must be a whole number ${range}`);
+  }
+  return value;
+}
+
+/** A finite number greater than 0 (and below 1e15, so it renders as a plain number). @internal */
+export function requirePositiveNumber(prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1e15) {
+    throw invalid(prop, value, 'must be a finite number greater than 0 and less than 1e15');
+  }
+  return value;
+}
+
+/** A boolean. @internal */
+export function requireBoolean(prop: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalid(prop, value, 'must be true or false');
+  return value;
+}
+
+/** One of an enum's values (casts from TypeScript and values from plain JavaScript). @internal */
+export function requireEnum<T extends string>(prop: string, value: unknown, values: Record<string, T>, enumName: string): T {
+  const allowed = Object.values(values);
+  if (!allowed.includes(value as T)) {
+    throw invalid(prop, value, `must be one of ${enumName}: ${allowed.map(v => JSON.stringify(v)).join(', ')}`);
+  }
+  return value as T;
+}
+
+/**
+ * A name that lands in config.yaml as a value LiteLLM reads literally: a model group, a
+ * LiteLLM model string, an api_base. Refuses empty or padded strings, control characters
+ * (they break the YAML line and every PromQL selector), and an `os.environ/` prefix, which
+ * would make LiteLLM read an environment variable of the proxy instead of the name
+ * (FACTS §B.2: any `os.environ/VAR` value is resolved).
+ * @internal
+ */
+export function requireLiteralName(prop: string, value: unknown): string {
+  if (typeof value !== 'string') throw invalid(prop, value, 'must be a string');
+  if (!value.trim()) throw invalid(prop, value, 'must not be empty');
+  if (value !== value.trim()) throw invalid(prop, value, 'must not start or end with whitespace');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(prop, value, 'must not contain control characters such as newlines or tabs');
+  if (value.toLowerCase().startsWith('os.environ/')) {
+    throw invalid(prop, value, 'must not start with \'os.environ/\': LiteLLM would replace it with an environment variable of the proxy (a secret could leak into routing)');
+  }
+  if (value.length > 512) throw invalid(prop, value.slice(0, 40) + '…', 'must be at most 512 characters');
+  return value;
+}
