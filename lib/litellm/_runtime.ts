@@ -1,5 +1,5 @@
-import { Size } from 'cdk8s';
-import { requireDefined } from '../core/_units';
+import { Duration, Size } from 'cdk8s';
+import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
 import { invalid } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 
@@ -103,4 +103,30 @@ export function requireLiteralName(prop: string, value: unknown): string {
   }
   if (value.length > 512) throw invalid(prop, value.slice(0, 40) + '…', 'must be at most 512 characters');
   return value;
+}
+
+/**
+ * A Duration cdk8s can convert at all: `Duration.seconds(NaN)`, `Duration.seconds(Infinity)` and
+ * `Duration.minutes(1e-9)` make cdk8s's own `toMilliseconds()` throw a message that names no
+ * prop ("'NaN seconds' cannot be converted into a whole number of millis.").
+ */
+function convertible(prop: string, duration: unknown): Duration {
+  if (!(duration instanceof Duration)) throw invalid(prop, duration, 'must be a Duration, e.g. Duration.seconds(30)');
+  try {
+    duration.toMilliseconds();
+  } catch {
+    const { amount, unit } = duration as unknown as { amount: number; unit: { label?: string } };
+    throw invalid(prop, `${amount} ${unit?.label ?? ''}`.trim(), 'must be a finite Duration of whole milliseconds');
+  }
+  return duration;
+}
+
+/** `wholeSeconds` for any value a caller can pass. @internal */
+export function secondsOf(prop: string, duration: unknown, min = 1): number {
+  return wholeSeconds(prop, convertible(prop, duration), min);
+}
+
+/** `positiveMillis` for any value a caller can pass. @internal */
+export function millisOf(prop: string, duration: unknown): number {
+  return positiveMillis(prop, convertible(prop, duration));
 }

@@ -1,11 +1,10 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, requireSecretRefProp } from './_runtime';
+import { litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, requireSecretRefProp, secondsOf } from './_runtime';
 import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { claimName, namespaceOf } from '../core/_naming';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { wholeSeconds } from '../core/_units';
 import { invalid, requireLabelKey, requireLabelValue } from '../core/_validation';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
@@ -74,7 +73,7 @@ export class LiteLLMMigrationsJob extends Construct {
       if (typeof v !== 'string') throw invalid(`labels.${k}`, v, 'must be a string');
       requireLabelValue(`labels.${k}`, v);
     }
-    const deadline = wholeSeconds('timeout', p.timeout ?? Duration.minutes(15));
+    const deadline = secondsOf('timeout', p.timeout ?? Duration.minutes(15));
 
     this.name = claimName(this, 'Job', p.name, namespaceOf(this));
     this.job = new kplus.Job(this, 'Resource', {

@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 import { formatVersion, metricsRequireAuthByDefault, requireHardenedImage, resolveImage } from './_image';
 import { checkOverrideSection, fallbackGroupRefs, OverrideSection } from './_overrides';
 import {
-  litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, requireBoolean, requireCount, requireEnum, requireLiteralName,
-  requirePositiveNumber, requireSecretRefProp,
+  litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, millisOf, requireBoolean, requireCount, requireEnum, requireLiteralName,
+  requirePositiveNumber, requireSecretRefProp, secondsOf,
 } from './_runtime';
 import {
   BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
@@ -21,7 +21,7 @@ import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { recommendedLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../core/_labels';
 import { baseName, claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
-import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
+import { requireDefined } from '../core/_units';
 import { preferSpread } from '../core/_workload';
 import { invalid, requireDnsSubdomain, requireHttpUrl, requirePort } from '../core/_validation';
 import { hardenedContainer, hardenedPod } from '../core/_security';
@@ -301,8 +301,8 @@ export class LiteLLMProxy extends Construct {
       : this.metricsAuth.kind === MetricsAuthKind.BEARER ? true
         : metricsRequireAuthByDefault(resolved.version) ? false : undefined;
 
-    const requestTimeout = wholeSeconds('requestTimeout', p.requestTimeout ?? Duration.minutes(10));
-    const drainDelay = wholeSeconds('drainDelay', p.drainDelay ?? Duration.seconds(15));
+    const requestTimeout = secondsOf('requestTimeout', p.requestTimeout ?? Duration.minutes(10));
+    const drainDelay = secondsOf('drainDelay', p.drainDelay ?? Duration.seconds(15));
     const replicas = p.replicas === undefined ? undefined : requireCount('replicas', p.replicas, 1, 2147483647);
     const numWorkers = p.numWorkers === undefined ? 1 : requireCount('numWorkers', p.numWorkers, 1);
     const maxUnavailable = p.maxUnavailable === undefined ? 1 : requireCount('maxUnavailable', p.maxUnavailable, 1, 2147483647);
@@ -746,9 +746,9 @@ function renderRouterSettings(router: RouterSettings | undefined, redis: Checked
       : requireEnum('router.routingStrategy', r.routingStrategy, RoutingStrategy, 'RoutingStrategy'),
     num_retries: r.numRetries === undefined ? undefined : requireCount('router.numRetries', r.numRetries, 0),
     // Router timeout and cooldown are floats in LiteLLM (seconds): milliseconds survive.
-    timeout: r.timeout === undefined ? undefined : positiveMillis('router.timeout', r.timeout) / 1000,
+    timeout: r.timeout === undefined ? undefined : millisOf('router.timeout', r.timeout) / 1000,
     allowed_fails: r.allowedFails === undefined ? undefined : requireCount('router.allowedFails', r.allowedFails, 0),
-    cooldown_time: r.cooldownTime === undefined ? undefined : positiveMillis('router.cooldownTime', r.cooldownTime) / 1000,
+    cooldown_time: r.cooldownTime === undefined ? undefined : millisOf('router.cooldownTime', r.cooldownTime) / 1000,
     enable_pre_call_checks: r.enablePreCallChecks === undefined ? undefined : requireBoolean('router.enablePreCallChecks', r.enablePreCallChecks),
     retry_policy: retryPolicy,
     redis_host: redis?.host,
@@ -790,7 +790,7 @@ function renderCache(cache: ResponseCache, redis: CheckedRedis): Record<string, 
       port: redis.port,
       password: redis.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
       // cache_params.ttl is whole seconds (FACTS §B.4).
-      ttl: wholeSeconds('cache.ttl', cache.ttl ?? Duration.hours(1)),
+      ttl: secondsOf('cache.ttl', cache.ttl ?? Duration.hours(1)),
       supported_call_types: [...types],
     }),
   };
@@ -827,10 +827,10 @@ function checkDatabase(database: LiteLLMDatabase): CheckedDatabase {
   const migrations = database.migrations === undefined ? MigrationsBy.JOB
     : requireEnum('database.migrations', database.migrations, MigrationsBy, 'MigrationsBy');
   if (database.migrationsTimeout !== undefined) {
+    const seconds = secondsOf('database.migrationsTimeout', database.migrationsTimeout);
     if (migrations !== MigrationsBy.JOB) {
-      throw invalid('database.migrationsTimeout', `${database.migrationsTimeout.toSeconds?.() ?? database.migrationsTimeout}s`, `applies to the migrations Job only, and migrations is ${JSON.stringify(migrations)}: remove it`);
+      throw invalid('database.migrationsTimeout', `${seconds}s`, `applies to the migrations Job only, and 'database.migrations' is ${JSON.stringify(migrations)}: remove it`);
     }
-    wholeSeconds('database.migrationsTimeout', database.migrationsTimeout);
   }
   return { url, migrations, migrationsTimeout: database.migrationsTimeout };
 }
@@ -884,7 +884,7 @@ function renderModel(model: ModelDeployment, index: number): RenderedModel {
       rpm: model.rpm === undefined ? undefined : requireCount(`${prop}.rpm`, model.rpm, 1),
       tpm: model.tpm === undefined ? undefined : requireCount(`${prop}.tpm`, model.tpm, 1),
       // litellm_params.timeout is a float of seconds (FACTS §B.2): milliseconds survive.
-      timeout: model.timeout === undefined ? undefined : positiveMillis(`${prop}.timeout`, model.timeout) / 1000,
+      timeout: model.timeout === undefined ? undefined : millisOf(`${prop}.timeout`, model.timeout) / 1000,
       max_parallel_requests: model.maxParallelRequests === undefined ? undefined : requireCount(`${prop}.maxParallelRequests`, model.maxParallelRequests, 1),
     }),
     model_info: info,

@@ -22,7 +22,7 @@ function pool(chart: Chart, id: string, model: string, props: Partial<VllmPoolPr
 }
 
 function proxyContainer(manifests: Manifest[]): Manifest {
-  return containerOf(oneOfKind(manifests, 'Deployment', 'proxy'), 'litellm');
+  return containerOf(oneOfKind(manifests, 'Deployment', 'litellm'), 'litellm');
 }
 
 function entriesOf(manifests: Manifest[], modelName: string): Manifest[] {
@@ -115,7 +115,7 @@ describe('addBackend', () => {
     expect(Object.keys(service!.spec.selector).length).toBeGreaterThan(0);
     for (const [k, v] of Object.entries(service!.spec.selector)) expect(podLabels[k]).toBe(v);
     // ...and not the proxy's pods.
-    const proxyLabels = oneOfKind(manifests, 'Deployment', 'proxy').spec.template.metadata.labels;
+    const proxyLabels = oneOfKind(manifests, 'Deployment', 'litellm').spec.template.metadata.labels;
     expect(Object.entries(service!.spec.selector).every(([k, v]) => proxyLabels[k] === v)).toBe(false);
   });
 
