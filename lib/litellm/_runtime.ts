@@ -96,7 +96,6 @@ export function requireLiteralName(prop: string, value: unknown): string {
   if (typeof value !== 'string') throw invalid(prop, value, 'must be a string');
   if (!value.trim()) throw invalid(prop, value, 'must not be empty');
   if (value !== value.trim()) throw invalid(prop, value, 'must not start or end with whitespace');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(prop, value, 'must not contain control characters such as newlines or tabs');
   if (value.toLowerCase().startsWith('os.environ/')) {
     throw invalid(prop, value, 'must not start with \'os.environ/\': LiteLLM would replace it with an environment variable of the proxy (a secret could leak into routing)');

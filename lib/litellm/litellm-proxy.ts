@@ -669,7 +669,7 @@ export class LiteLLMProxy extends Construct {
     const sections: OverrideSection[] = ['litellmSettings', 'routerSettings', 'generalSettings'];
     for (const [key, value] of Object.entries(overrides)) {
       if (!sections.includes(key as OverrideSection)) {
-        throw invalid(`configOverrides.${key}`, value, `is not a section of the overrides: use litellmSettings, routerSettings or generalSettings`);
+        throw invalid(`configOverrides.${key}`, value, 'is not a section of the overrides: use litellmSettings, routerSettings or generalSettings');
       }
       if (value !== undefined) this.overrides[key as OverrideSection] = checkOverrideSection(key as OverrideSection, value);
     }
