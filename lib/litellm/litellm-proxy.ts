@@ -275,7 +275,7 @@ export class LiteLLMProxy extends Construct {
     super(scope, id);
     const p: LiteLLMProxyProps = props ?? ({} as LiteLLMProxyProps);
     this.namespace = requireChartNamespace(this, 'LiteLLMProxy');
-    const masterKey = requireSecretRefProp('masterKey', p.masterKey, 'the proxy\'s admin credential: without one the proxy serves every caller');
+    const masterKey = requireSecretRefProp('masterKey', p.masterKey, 'the proxy\'s admin credential (without one the proxy serves every caller)');
     this.props = p;
 
     this.name = baseName(this, 'name', p.name === undefined ? DEFAULT_NAME : p.name);
@@ -288,6 +288,9 @@ export class LiteLLMProxy extends Construct {
 
     const database = p.database === undefined ? undefined : checkDatabase(p.database);
     this.migrationsBy = database?.migrations;
+    if (database?.migrations === MigrationsBy.JOB && this.name.length > 52) {
+      throw invalid('name', this.name, `is too long for the migrations Job '${this.name}-migrations' (a Job name is at most 63 characters): use at most 52 characters`);
+    }
     const resolved = resolveImage(p.image === undefined ? LITELLM_IMAGE : p.image, p.version);
     requireHardenedImage(resolved, database !== undefined && database.migrations !== MigrationsBy.EXTERNAL);
     this.image = resolved.image;
@@ -332,16 +335,21 @@ export class LiteLLMProxy extends Construct {
     const selector = { [LABEL_NAME]: labels[LABEL_NAME], [LABEL_INSTANCE]: labels[LABEL_INSTANCE], [LABEL_COMPONENT]: labels[LABEL_COMPONENT] };
     this.podLabels = { ...labels };
     const namespace = this.namespace;
+    // Claimed up front, the Deployment first: a clash names the proxy's own name.
+    const deploymentName = claimName(this, 'Deployment', this.name, namespace);
+    claimName(this, 'Service', serviceName, namespace, p.serviceName === undefined ? 'name' : 'serviceName');
+    const configMapName = claimName(this, 'ConfigMap', `${this.name}-config`, namespace);
+    const pdbName = claimName(this, 'PodDisruptionBudget', this.name, namespace);
 
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
-      metadata: { name: claimName(this, 'ConfigMap', `${this.name}-config`, namespace), labels },
+      metadata: { name: configMapName, labels },
     });
     // Lazy: models and fallbacks are added after construction (addModel, addFallback). Every
     // value was checked when it was set, so rendering cannot fail.
     this.configMap.addData(CONFIG_KEY, Lazy.any({ produce: () => this.renderConfig() }));
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { name: claimName(this, 'Deployment', this.name, namespace), labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
+      metadata: { name: deploymentName, labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
       podMetadata: { labels },
       select: false,
       // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.
@@ -402,7 +410,7 @@ export class LiteLLMProxy extends Construct {
     preferSpread(this.deployment);
 
     this.service = new kplus.Service(this, 'Service', {
-      metadata: { name: claimName(this, 'Service', serviceName, namespace, p.serviceName === undefined ? 'name' : 'serviceName'), labels },
+      metadata: { name: serviceName, labels },
       type: serviceType === ProxyServiceType.LOAD_BALANCER ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
       ports: [{ name: SERVICE_PORT_NAME, port: this.port, targetPort: LITELLM_PORT }],
@@ -410,7 +418,7 @@ export class LiteLLMProxy extends Construct {
     this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${this.port}`;
 
     new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { name: claimName(this, 'PodDisruptionBudget', this.name, namespace), labels },
+      metadata: { name: pdbName, labels },
       spec: {
         maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
         selector: { matchLabels: selector },
@@ -419,9 +427,6 @@ export class LiteLLMProxy extends Construct {
 
     if (database && database.migrations === MigrationsBy.JOB) {
       const jobName = `${this.name}-migrations`;
-      if (jobName.length > 63) {
-        throw invalid('name', this.name, `is too long for the migrations Job '${jobName}' (a Job name is at most 63 characters): use at most 52 characters`);
-      }
       this.migrations = new LiteLLMMigrationsJob(this, 'Migrations', {
         name: jobName,
         image: this.image,
