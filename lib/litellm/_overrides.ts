@@ -181,7 +181,7 @@ export function fallbackGroupRefs(section: OverrideSection, values: Record<strin
     list.forEach((entry, i) => {
       for (const [from, to] of Object.entries(entry as Record<string, string[]>)) {
         const at = `configOverrides.${section}.${key}[${i}]`;
-        refs.push([`${at} (from)`, from]);
+        refs.push([at, from]);
         to.forEach((target, j) => refs.push([`${at}.${from}[${j}]`, target]));
       }
     });
