@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
-import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
+import * as kplus from 'cdk8s-plus-28';
+import { positiveMillis, requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
 import { invalid } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 
@@ -128,4 +129,47 @@ export function secondsOf(prop: string, duration: unknown, min = 1): number {
 /** `positiveMillis` for any value a caller can pass. @internal */
 export function millisOf(prop: string, duration: unknown): number {
   return positiveMillis(prop, convertible(prop, duration));
+}
+
+/**
+ * Container resources from any caller: CPU as `kplus.Cpu` with a finite amount, memory as a
+ * whole number of mebibytes (what cdk8s-plus renders), each request at most its limit.
+ * @internal
+ */
+export function requireResources(prop: string, resources: unknown): kplus.ContainerResources {
+  if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {
+    throw invalid(prop, resources, 'must be { cpu?: { request?, limit? }, memory?: { request?, limit? } }');
+  }
+  const r = resources as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (!['cpu', 'memory', 'ephemeralStorage'].includes(key)) throw invalid(`${prop}.${key}`, r[key], 'is not a container resource: use cpu, memory or ephemeralStorage');
+  }
+  const range = (field: string): Record<string, unknown> | undefined => {
+    const v = r[field];
+    if (v === undefined) return undefined;
+    if (v === null || typeof v !== 'object') throw invalid(`${prop}.${field}`, v, 'must be { request?, limit? }');
+    return v as Record<string, unknown>;
+  };
+  const cpu = range('cpu');
+  const cpuValue = (bound: string): number | undefined => {
+    const v = cpu?.[bound];
+    if (v === undefined) return undefined;
+    const amount = v instanceof kplus.Cpu ? v.amount : undefined;
+    const m = amount === undefined ? null : /^(\d+(?:\.\d+)?)(m?)$/.exec(amount);
+    if (!m || Number(m[1]) <= 0) throw invalid(`${prop}.cpu.${bound}`, amount ?? v, 'must be a positive, finite kplus.Cpu, e.g. kplus.Cpu.millis(500)');
+    return Number(m[1]) / (m[2] ? 1000 : 1);
+  };
+  const [cpuRequest, cpuLimit] = [cpuValue('request'), cpuValue('limit')];
+  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
+    throw invalid(`${prop}.cpu.request`, cpu!.request instanceof kplus.Cpu ? cpu!.request.amount : cpu!.request, `must be at most the limit (${(cpu!.limit as kplus.Cpu).amount})`);
+  }
+  for (const field of ['memory', 'ephemeralStorage']) {
+    const sizes = range(field);
+    const request = sizes?.request === undefined ? undefined : wholeMebibytes(`${prop}.${field}.request`, sizes.request as Size);
+    const limit = sizes?.limit === undefined ? undefined : wholeMebibytes(`${prop}.${field}.limit`, sizes.limit as Size);
+    if (request !== undefined && limit !== undefined && request > limit) {
+      throw invalid(`${prop}.${field}.request`, `${request}Mi`, `must be at most the limit (${limit}Mi)`);
+    }
+  }
+  return resources as kplus.ContainerResources;
 }

@@ -6,7 +6,7 @@ import { formatVersion, metricsRequireAuthByDefault, requireHardenedImage, resol
 import { checkOverrideSection, fallbackGroupRefs, OverrideSection } from './_overrides';
 import {
   litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, millisOf, requireBoolean, requireCount, requireEnum, requireLiteralName,
-  requirePositiveNumber, requireSecretRefProp, secondsOf,
+  requirePositiveNumber, requireResources, requireSecretRefProp, secondsOf,
 } from './_runtime';
 import {
   BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
@@ -316,6 +316,10 @@ export class LiteLLMProxy extends Construct {
       throw invalid('cache', 'set', 'needs \'redis\': the response cache is shared by all replicas through Redis');
     }
     if (p.dropParams !== undefined) requireBoolean('dropParams', p.dropParams);
+    const resources = p.resources !== undefined ? requireResources('resources', p.resources) : {
+      cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+      memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
+    };
 
     this.routerSettings = renderRouterSettings(p.router, redis);
     this.litellmSettings = compact({
@@ -390,10 +394,7 @@ export class LiteLLMProxy extends Construct {
         port: LITELLM_PORT, periodSeconds: Duration.seconds(15), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
       }),
       lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(drainDelay)]) },
-      resources: p.resources ?? {
-        cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
-        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
-      },
+      resources,
       securityContext: hardenedContainer(user),
     });
     this.container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });

@@ -1,4 +1,5 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import {
   Accelerator, CacheCallType, LiteLLMProxy, LiteLLMProxyProps, MigrationsBy, ModelDeployment, PodUser, ProxyServiceType, RoutingStrategy, VllmPool,
 } from '../../lib';
@@ -291,6 +292,22 @@ describe('hostile input', () => {
     expect(() => proxy.addFallback(llama, 'qwen' as any)).toThrow(new Error("'fallbacks[0].to' (\"qwen\") must be a list of model groups or backends"));
     expect(() => proxy.addFallback('llama' as any, [llama])).toThrow(new Error(
       "'fallbacks[0].from' (\"llama\") must be a model group returned by addModel() or addBackend(), or a backend added with addBackend()"));
+  });
+
+  test('container resources that would render an invalid or inverted quantity', () => {
+    expect(() => make({ resources: 'big' as any })).toThrow(new Error("'resources' (\"big\") must be { cpu?: { request?, limit? }, memory?: { request?, limit? } }"));
+    expect(() => make({ resources: { gpu: {} } as any })).toThrow(new Error("'resources.gpu' ({}) is not a container resource: use cpu, memory or ephemeralStorage"));
+    expect(() => make({ resources: { cpu: { request: kplus.Cpu.units(NaN) } } })).toThrow(new Error(
+      "'resources.cpu.request' (\"NaN\") must be a positive, finite kplus.Cpu, e.g. kplus.Cpu.millis(500)"));
+    expect(() => make({ resources: { cpu: { limit: 2 as any } } })).toThrow(new Error(
+      "'resources.cpu.limit' (2) must be a positive, finite kplus.Cpu, e.g. kplus.Cpu.millis(500)"));
+    expect(() => make({ resources: { cpu: { request: kplus.Cpu.units(4), limit: kplus.Cpu.millis(500) } } })).toThrow(new Error(
+      "'resources.cpu.request' (\"4\") must be at most the limit (500m)"));
+    expect(() => make({ resources: { memory: { limit: Size.mebibytes(0.5) } } })).toThrow(new Error(
+      "'resources.memory.limit' (\"0.5Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)"));
+    expect(() => make({ resources: { memory: { request: Size.gibibytes(8), limit: Size.gibibytes(4) } } })).toThrow(new Error(
+      "'resources.memory.request' (\"8192Mi\") must be at most the limit (4096Mi)"));
+    expect(() => make({ resources: { cpu: null } as any })).toThrow(new Error("'resources.cpu' (null) must be { request?, limit? }"));
   });
 
   test('Redis host and cache from plain JavaScript', () => {
