@@ -17,10 +17,13 @@ export interface LiteLLMVersion {
 export enum ImageVariant {
   /**
    * `ghcr.io/berriai/litellm` and `ghcr.io/berriai/litellm-database`: built as root
-   * (docker/Dockerfile.database: `USER root`, Prisma client generated at build time).
+   * (docker/Dockerfile.database @02fc7d10: `USER root`, `RUN prisma generate` at build time).
    */
   ROOT = 'root',
-  /** `ghcr.io/berriai/litellm-non_root`: docker/Dockerfile.non_root ends with `USER nobody` (uid 65534). */
+  /**
+   * `ghcr.io/berriai/litellm-non_root`: docker/Dockerfile.non_root @004c6b1b ends with
+   * `USER nobody` after `chown -R nobody:nogroup /app ...` (nobody is uid 65534 on the Wolfi base).
+   */
   NON_ROOT = 'non_root',
   /** Any other image: the library cannot know how it was built. */
   CUSTOM = 'custom',

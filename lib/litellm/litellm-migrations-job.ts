@@ -37,16 +37,26 @@ export interface LiteLLMMigrationsJobProps {
  * ever starts against an old schema. `BeforeHookCreation` replaces the previous run's Job on
  * the next sync and keeps a failed one for inspection until then.
  *
- * The container runs the image's entrypoint (`docker/prod_entrypoint.sh`, `exec litellm "$@"`)
- * with `--skip_server_startup` and `DISABLE_SCHEMA_UPDATE=false`: LiteLLM then runs
- * `prisma migrate deploy` from `litellm-proxy-extras` and exits without serving. This is what
- * the Helm chart's Job runs too (`litellm/proxy/prisma_migration.py` calls
- * `run_server(["--skip_server_startup"])`); `--use_prisma_migrate` no longer exists
- * (BerriAI/litellm PR #13555), migrate is the default and `--use_prisma_db_push` the opt-out
- * (litellm/proxy/proxy_cli.py click options; FACTS §B.6, §B.10). The root filesystem stays
- * read-only: `LITELLM_MIGRATION_DIR` points at an emptyDir that LiteLLM copies the migrations
- * into (litellm-proxy-extras `ProxyExtrasDBManager._get_prisma_dir`), and `/tmp`, `/.cache`
- * and `/.npm` are emptyDirs, as in the chart's read-only mode.
+ * The container runs the image's entrypoint (`docker/prod_entrypoint.sh`: `exec litellm "$@"`,
+ * FACTS §B.6 @bb3ed9c3) with `--skip_server_startup` and `DISABLE_SCHEMA_UPDATE=false`:
+ * LiteLLM then runs `prisma migrate deploy` from `litellm-proxy-extras` and exits without
+ * serving (litellm/proxy/proxy_cli.py `load_proxy_config` → `PrismaManager.setup_database(use_migrate=not
+ * use_prisma_db_push)`). `--use_prisma_migrate` no longer exists: BerriAI/litellm PR #13555
+ * removed it, migrate is the default and `--use_prisma_db_push` the opt-out (proxy_cli.py
+ * @00540380 click options, FACTS §B.6, §B.10).
+ *
+ * The Helm chart's Job runs `python litellm/proxy/prisma_migration.py` instead
+ * (deploy/charts/litellm-helm/templates/migrations-job.yaml). That script calls
+ * `run_server(["--skip_server_startup"])` — the same migration — and newer copies then run
+ * `prisma generate`, which writes into site-packages and exits non-zero on a read-only root
+ * filesystem unless `PRISMA_SKIP_GENERATE=true`: the client is generated at image build time, so
+ * the Job skips the script and calls the CLI flag directly.
+ *
+ * The root filesystem stays read-only: `LITELLM_MIGRATION_DIR` points at an emptyDir that
+ * LiteLLM copies the migrations into (litellm-proxy-extras/litellm_proxy_extras/utils.py
+ * `ProxyExtrasDBManager._get_prisma_dir`), and `/tmp`, `/.cache` and `/.npm` are emptyDirs, as
+ * in the chart's read-only mode. Root-built images run migrations as any uid only from PR #33853
+ * on (the proxy refuses older ones).
  *
  * @example new LiteLLMMigrationsJob(this, 'Migrations', { name: 'litellm-migrations', image, databaseUrl, labels })
  */
