@@ -145,12 +145,3 @@ export function requireHardenedImage(resolved: ResolvedImage, migrates: boolean)
     throw invalid('image', resolved.image, `is the non_root image of LiteLLM ${v}, which cannot run Prisma migrations as its user (BerriAI/litellm issue #34236, fixed by PR #34325 after v1.93.0): use 'ghcr.io/berriai/litellm-database:v1.93.0', or migrations: MigrationsBy.EXTERNAL`);
   }
 }
-
-/**
- * From v1.85.0 `/metrics` requires auth by default (`require_auth_for_metrics_endpoint`
- * defaults to True: BerriAI/litellm commit 35bbca60, BerriAI/litellm-docs #504; FACTS §B.7).
- * @internal
- */
-export function metricsRequireAuthByDefault(v: LiteLLMVersion): boolean {
-  return atLeast(v, 1, 85, 0);
-}

@@ -148,10 +148,12 @@ export enum MetricsAuthKind {
 }
 
 /**
- * Auth on the proxy's `/metrics`. From LiteLLM v1.85.0 `/metrics` requires auth by default
- * (`litellm_settings.require_auth_for_metrics_endpoint`, FACTS §B.7): a scraper without a key
- * gets 401 and every proxy alert and trigger goes silent. The proxy renders the setting and
- * `proxy.monitor()` scrapes accordingly, so the two always agree.
+ * Auth on the proxy's `/metrics`. Recent LiteLLM requires auth on `/metrics` by default
+ * (`litellm_settings.require_auth_for_metrics_endpoint` defaults to true from v1.85.0 per
+ * FACTS §B.7 and BerriAI/litellm-docs PR #504; users of 1.84.0 already got 401, issue #27926): a
+ * scraper without a key gets 401 and every proxy alert and trigger goes silent. The proxy
+ * renders the setting explicitly and `proxy.monitor()` scrapes accordingly, so the two always
+ * agree on every version.
  *
  * @example MetricsAuth.masterKey()  // the default
  * @example MetricsAuth.bearerToken({ secretName: 'litellm-metrics', key: 'token' })
@@ -176,8 +178,9 @@ export class MetricsAuth {
   }
 
   /**
-   * `/metrics` answers without auth: renders `require_auth_for_metrics_endpoint: false` on
-   * LiteLLM versions where auth is on by default (1.85.0 and later).
+   * `/metrics` answers without auth: renders `require_auth_for_metrics_endpoint: false`. Pair
+   * it with a NetworkPolicy that admits only Prometheus: the metrics carry team, user and key
+   * labels.
    */
   public static unauthenticated(): MetricsAuth {
     return new MetricsAuth(MetricsAuthKind.UNAUTHENTICATED, undefined);

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { formatVersion, metricsRequireAuthByDefault, requireHardenedImage, resolveImage } from './_image';
+import { formatVersion, requireHardenedImage, resolveImage } from './_image';
 import { checkOverrideSection, fallbackGroupRefs, OverrideSection } from './_overrides';
 import {
   litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, millisOf, requireBoolean, requireCount, requireEnum, requireLiteralName,
@@ -298,11 +298,11 @@ export class LiteLLMProxy extends Construct {
 
     const prometheusMetrics = p.prometheusMetrics === undefined ? true : requireBoolean('prometheusMetrics', p.prometheusMetrics);
     this.metricsAuth = p.metricsAuth === undefined ? MetricsAuth.masterKey() : requireMetricsAuth(p.metricsAuth);
-    // Auth on: say so explicitly (it is the default only from 1.85.0). Auth off: the key
-    // exists to turn it off only where it is on by default (FACTS §B.7).
-    this.requireMetricsAuthSetting = !prometheusMetrics ? undefined
-      : this.metricsAuth.kind === MetricsAuthKind.BEARER ? true
-        : metricsRequireAuthByDefault(resolved.version) ? false : undefined;
+    // Rendered explicitly either way. `/metrics` requires auth by default from v1.85.0 per
+    // BerriAI/litellm-docs PR #504 (commit 35bbca60, FACTS §B.7), but users of 1.84.0 already got
+    // 401 without a key (BerriAI/litellm issue #27926); before that the default was false (the key
+    // exists since PR #9766). An explicit value is right on every version and never a silent 401.
+    this.requireMetricsAuthSetting = prometheusMetrics ? this.metricsAuth.kind === MetricsAuthKind.BEARER : undefined;
 
     const requestTimeout = secondsOf('requestTimeout', p.requestTimeout ?? Duration.minutes(10));
     const drainDelay = secondsOf('drainDelay', p.drainDelay ?? Duration.seconds(15));

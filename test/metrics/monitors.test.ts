@@ -55,7 +55,7 @@ describe('proxy.monitor()', () => {
     expect(liteLLMConfig(m).litellm_settings.require_auth_for_metrics_endpoint).toBe(true);
   });
 
-  test('MetricsAuth.unauthenticated on a version where auth is on by default (>= 1.85.0): no token, auth turned off in config.yaml', () => {
+  test('MetricsAuth.unauthenticated: no token, and auth turned off explicitly in config.yaml (auth is on by default from 1.84/1.85)', () => {
     const c = testChart();
     proxyIn(c, { metricsAuth: MetricsAuth.unauthenticated() }).monitor(DISCOVERY);
     const m = synth(c);
@@ -64,17 +64,18 @@ describe('proxy.monitor()', () => {
     expect(liteLLMConfig(m).litellm_settings.require_auth_for_metrics_endpoint).toBe(false);
   });
 
-  test('MetricsAuth.unauthenticated before 1.85.0 renders nothing (/metrics is open by default there)', () => {
-    const c = testChart();
-    proxyIn(c, { metricsAuth: MetricsAuth.unauthenticated(), image: 'registry.local/litellm:custom', version: '1.84.1' }).monitor(DISCOVERY);
-    const m = synth(c);
-    expect(liteLLMConfig(m).litellm_settings).not.toHaveProperty('require_auth_for_metrics_endpoint');
+  test.each(['1.83.7', '1.84.0', '1.85.0', '1.99.1'])('on LiteLLM %s the setting is explicit either way, so Prometheus never meets a silent 401', version => {
+    for (const [auth, expected] of [[MetricsAuth.unauthenticated(), false], [MetricsAuth.masterKey(), true]] as const) {
+      const c = testChart();
+      proxyIn(c, { metricsAuth: auth, image: 'registry.local/litellm:custom', version });
+      expect(liteLLMConfig(synth(c)).litellm_settings.require_auth_for_metrics_endpoint).toBe(expected);
+    }
   });
 
-  test('a custom image: the declared version decides (1.85.0 gets the explicit false)', () => {
+  test('with /metrics off nothing about its auth is rendered', () => {
     const c = testChart();
-    proxyIn(c, { metricsAuth: MetricsAuth.unauthenticated(), image: 'registry.local/litellm@sha256:' + 'a'.repeat(64), version: '1.85.0' });
-    expect(liteLLMConfig(synth(c)).litellm_settings.require_auth_for_metrics_endpoint).toBe(false);
+    proxyIn(c, { prometheusMetrics: false });
+    expect(liteLLMConfig(synth(c)).litellm_settings).toEqual({ request_timeout: 600 });
   });
 
   test('called twice: a clear error, not a construct-id clash', () => {
