@@ -125,6 +125,21 @@ describe('addBackend', () => {
     expect(oneOfKind(manifests, 'Service', 'llama-8b').spec.ports[0].port).toBe(8000);
   });
 
+  test('proxy.backends lists each pool once, in the order added (NetworkPolicies are derived from it)', () => {
+    let a!: VllmPool;
+    let b!: VllmPool;
+    const { proxy } = render((chart, p) => {
+      a = pool(chart, 'llama', LLAMA);
+      b = pool(chart, 'qwen', QWEN);
+      p.addBackend(a, { modelName: 'llama' });
+      p.addBackend(b);
+      p.addBackend(a, { modelName: 'llama-chat' });
+      p.addModel({ modelName: 'gpt', model: 'openai/gpt-4o-mini' });
+    });
+    expect(proxy.backends).toEqual([a, b]);
+    expect(proxy.backends[0]).toBe(a);
+  });
+
   test('a backend alone satisfies the non-empty model list', () => {
     const { manifests } = render((chart, proxy) => proxy.addBackend(pool(chart, 'llama', LLAMA)));
     expect(liteLLMConfig(manifests).model_list).toHaveLength(1);
