@@ -28,7 +28,17 @@ const CACHE: WritableDir = { volume: 'cache', path: '/.cache', sizeLimit: Size.m
 const NPM: WritableDir = { volume: 'npm', path: '/.npm', sizeLimit: Size.mebibytes(500) };
 const MIGRATIONS: WritableDir = { volume: 'migrations', path: '/var/lib/litellm-migrations', sizeLimit: Size.mebibytes(500) };
 
-/** The directories LiteLLM writes at run time, each an emptyDir on the proxy and the Job. @internal */
+/**
+ * The directories LiteLLM writes at run time, each an emptyDir on the proxy and the Job.
+ *
+ * Deliberately not overridden (docs/my-website/docs/proxy/prod.md "Read-only File System"):
+ * `LITELLM_UI_PATH` / `LITELLM_ASSETS_PATH` — the official images ship the admin UI already
+ * restructured with a `.litellm_ui_ready` marker, so it is served read-only, and an emptyDir
+ * there would hide it; `PRISMA_BINARY_CACHE_DIR` — the images pin it to the Prisma engines baked
+ * at build time (PR #33853, #35976), and an empty writable dir there would send Prisma back to
+ * downloading its engines at start.
+ * @internal
+ */
 export const litellmWritableDirs = {
   migrations: MIGRATIONS.path,
   all: [TMP, CACHE, NPM, MIGRATIONS] as readonly WritableDir[],
