@@ -116,6 +116,8 @@ describe('defaults', () => {
       expect(volumes.find((v: Manifest) => v.name === mount.name).emptyDir).toBeDefined();
     }
     expect(envOf(container).HOME).toBeUndefined();
+    // The image's own values: the baked Prisma engines (PR #33853) and the pre-built admin UI.
+    for (const name of ['PRISMA_BINARY_CACHE_DIR', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'XDG_CACHE_HOME']) expect(envOf(container)[name]).toBeUndefined();
   });
 
   test('graceful drain: preStop sleeps 15 s and the grace period covers it plus the request timeout', () => {
