@@ -156,7 +156,7 @@ export function checkOverrideSection(section: OverrideSection, value: unknown): 
   for (const [key, v] of Object.entries(value)) {
     const keyProp = `${prop}.${key}`;
     const typed = TYPED_KEYS[section][key];
-    if (typed) throw invalid(keyProp, v, `is set by the typed prop ${typed} of LiteLLMProxy: set it there (one place for each setting)`);
+    if (typed) throw invalid(keyProp, v, `belongs to the typed prop ${typed} of LiteLLMProxy: set it there, not in configOverrides (one place for each setting)`);
     if (!KNOWN_KEYS[section].has(key)) {
       const meant = didYouMean(key, KNOWN_KEYS[section]);
       if (meant !== undefined) {

@@ -465,6 +465,7 @@ export class LiteLLMProxy extends Construct {
       throw invalid('backend', backend, 'must be a HostedVllmBackend such as a VllmPool (servedModelName, url, service, port)');
     }
     const o: BackendOptions = options ?? {};
+    if (typeof o !== 'object' || Array.isArray(o)) throw invalid('options', o, 'must be BackendOptions { modelName?, rpm?, tpm?, timeout?, maxParallelRequests?, modelInfo? }');
     const group = this.addModel({
       modelName: o.modelName ?? backend.servedModelName,
       model: `hosted_vllm/${backend.servedModelName}`,

@@ -463,7 +463,7 @@ describe('bad input', () => {
     const nested = () => render({ configOverrides: { litellmSettings: { langfuse: { secret: 'abc' } } } });
     expect(nested).toThrow("'configOverrides.litellmSettings.langfuse.secret' (\"<redacted>\") looks like a credential");
     const typed = () => render({ configOverrides: { routerSettings: { routing_strategy: 'least-busy' } } });
-    expect(typed).toThrow(new Error("'configOverrides.routerSettings.routing_strategy' (\"least-busy\") is set by the typed prop 'router.routingStrategy' of LiteLLMProxy: set it there (one place for each setting)"));
+    expect(typed).toThrow(new Error("'configOverrides.routerSettings.routing_strategy' (\"least-busy\") belongs to the typed prop 'router.routingStrategy' of LiteLLMProxy: set it there, not in configOverrides (one place for each setting)"));
   });
 
   test('two Secrets mapping to one environment variable', () => {

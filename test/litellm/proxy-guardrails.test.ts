@@ -124,9 +124,9 @@ describe('configOverrides guardrails', () => {
 
   test('a key a typed prop owns names that prop, whether or not it was set', () => {
     expect(() => make({ configOverrides: { generalSettings: { disable_prisma_schema_update: true } } })).toThrow(new Error(
-      "'configOverrides.generalSettings.disable_prisma_schema_update' (true) is set by the typed prop 'database.migrations' of LiteLLMProxy: set it there (one place for each setting)"));
+      "'configOverrides.generalSettings.disable_prisma_schema_update' (true) belongs to the typed prop 'database.migrations' of LiteLLMProxy: set it there, not in configOverrides (one place for each setting)"));
     expect(() => make({ configOverrides: { litellmSettings: { require_auth_for_metrics_endpoint: false } } })).toThrow(new Error(
-      "'configOverrides.litellmSettings.require_auth_for_metrics_endpoint' (false) is set by the typed prop 'metricsAuth' of LiteLLMProxy: set it there (one place for each setting)"));
+      "'configOverrides.litellmSettings.require_auth_for_metrics_endpoint' (false) belongs to the typed prop 'metricsAuth' of LiteLLMProxy: set it there, not in configOverrides (one place for each setting)"));
   });
 
   test('sections and values that are not config', () => {
@@ -289,6 +289,8 @@ describe('hostile input', () => {
     expect(() => proxy.addBackend(undefined as any)).toThrow(new Error("'backend' (undefined) is required: a vLLM server to route to, such as a VllmPool"));
     expect(() => proxy.addBackend({ servedModelName: 'x' } as any)).toThrow(new Error(
       "'backend' ({\"servedModelName\":\"x\"}) must be a HostedVllmBackend such as a VllmPool (servedModelName, url, service, port)"));
+    expect(() => proxy.addBackend({ servedModelName: 'x', url: 'http://x:8000/v1', service: {}, port: 8000 } as any, 'fast' as any)).toThrow(new Error(
+      "'options' (\"fast\") must be BackendOptions { modelName?, rpm?, tpm?, timeout?, maxParallelRequests?, modelInfo? }"));
     expect(() => proxy.addFallback(llama, 'qwen' as any)).toThrow(new Error("'fallbacks[0].to' (\"qwen\") must be a list of model groups or backends"));
     expect(() => proxy.addFallback('llama' as any, [llama])).toThrow(new Error(
       "'fallbacks[0].from' (\"llama\") must be a model group returned by addModel() or addBackend(), or a backend added with addBackend()"));
