@@ -94,6 +94,32 @@ export interface ResponseCache {
 }
 
 /**
+ * Who creates and migrates LiteLLM's database schema. Someone always does: LiteLLM runs
+ * `prisma migrate deploy` from `litellm-proxy-extras` whenever it starts with
+ * `DISABLE_SCHEMA_UPDATE` false, and only checks the schema diff when it is true
+ * (litellm/proxy/proxy_cli.py `should_update_prisma_schema` → `PrismaManager.setup_database`,
+ * FACTS §B.10).
+ */
+export enum MigrationsBy {
+  /**
+   * A Job (Argo CD Sync hook, earlier sync wave) runs `litellm --skip_server_startup` with the
+   * proxy's image before the proxy rolls; the proxy starts with `DISABLE_SCHEMA_UPDATE=true`.
+   * LiteLLM's recommended production pattern (the Helm chart's migrations Job).
+   */
+  JOB = 'job',
+  /**
+   * The proxy migrates on start (`DISABLE_SCHEMA_UPDATE=false`, no Job). Every replica runs
+   * `prisma migrate deploy` when it starts; Prisma serializes them with an advisory lock.
+   */
+  PROXY = 'proxy',
+  /**
+   * Another process owns the schema (a platform pipeline, another LiteLLM install on the same
+   * database): no Job, and the proxy starts with `DISABLE_SCHEMA_UPDATE=true`.
+   */
+  EXTERNAL = 'external',
+}
+
+/**
  * PostgreSQL for keys, teams and spend, referenced not bundled: a Secret holding the
  * connection URL (`postgresql://user:password@host:5432/db`), as database operators
  * such as CloudNativePG generate it.
@@ -102,11 +128,70 @@ export interface LiteLLMDatabase {
   /** The Secret key holding the full connection URL; becomes `DATABASE_URL`. */
   readonly url: SecretKeyRef;
   /**
-   * Run LiteLLM's schema migration as an Argo CD Sync hook Job before the proxy rolls,
-   * and start the proxy with `DISABLE_SCHEMA_UPDATE=true`.
-   * @default true
+   * Who migrates the schema.
+   * @default MigrationsBy.JOB
    */
-  readonly runMigrations?: boolean;
+  readonly migrations?: MigrationsBy;
+  /**
+   * How long the migrations Job may run (`activeDeadlineSeconds`), whole seconds.
+   * @default Duration.minutes(15)
+   */
+  readonly migrationsTimeout?: Duration;
+}
+
+/** How Prometheus gets past LiteLLM's `/metrics` auth. */
+export enum MetricsAuthKind {
+  /** The ServiceMonitor sends a bearer token; the proxy requires auth on `/metrics`. */
+  BEARER = 'bearer',
+  /** `/metrics` answers without auth (`require_auth_for_metrics_endpoint: false`). */
+  UNAUTHENTICATED = 'unauthenticated',
+}
+
+/**
+ * Auth on the proxy's `/metrics`. Recent LiteLLM requires auth on `/metrics` by default
+ * (`litellm_settings.require_auth_for_metrics_endpoint` defaults to true from v1.85.0 per
+ * FACTS §B.7 and BerriAI/litellm-docs PR #504; users of 1.84.0 already got 401, issue #27926): a
+ * scraper without a key gets 401 and every proxy alert and trigger goes silent. The proxy
+ * renders the setting explicitly and `proxy.monitor()` scrapes accordingly, so the two always
+ * agree on every version.
+ *
+ * @example MetricsAuth.masterKey()  // the default
+ * @example MetricsAuth.bearerToken({ secretName: 'litellm-metrics', key: 'token' })
+ * @example MetricsAuth.unauthenticated()  // with a NetworkPolicy that admits only Prometheus
+ * @see https://docs.litellm.ai/docs/proxy/prometheus
+ */
+export class MetricsAuth {
+  /**
+   * `/metrics` requires auth; the ServiceMonitor sends the proxy's master key (its `masterKey`
+   * Secret, which the prometheus-operator reads in the proxy's namespace) as a bearer token.
+   */
+  public static masterKey(): MetricsAuth {
+    return new MetricsAuth(MetricsAuthKind.BEARER, undefined);
+  }
+
+  /**
+   * `/metrics` requires auth; the ServiceMonitor sends this Secret key (in the proxy's
+   * namespace) as a bearer token: a LiteLLM key that `/metrics` accepts.
+   */
+  public static bearerToken(token: SecretKeyRef): MetricsAuth {
+    return new MetricsAuth(MetricsAuthKind.BEARER, token);
+  }
+
+  /**
+   * `/metrics` answers without auth: renders `require_auth_for_metrics_endpoint: false`. Pair
+   * it with a NetworkPolicy that admits only Prometheus: the metrics carry team, user and key
+   * labels.
+   */
+  public static unauthenticated(): MetricsAuth {
+    return new MetricsAuth(MetricsAuthKind.UNAUTHENTICATED, undefined);
+  }
+
+  private constructor(
+    /** Bearer token or none. */
+    public readonly kind: MetricsAuthKind,
+    /** The token's Secret; undefined means the master key (or no token at all). */
+    public readonly token: SecretKeyRef | undefined,
+  ) {}
 }
 
 /** `model_info` of a model_list entry (FACTS §B.2). */

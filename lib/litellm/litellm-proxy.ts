@@ -1,26 +1,32 @@
 import { createHash } from 'crypto';
-import { Duration, Lazy, Names, Size, Yaml } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { formatVersion, requireHardenedImage, resolveImage } from './_image';
+import { checkOverrideSection, fallbackGroupRefs, OverrideSection } from './_overrides';
 import {
-  BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, ModelDeployment,
-  RedisConnection, ResponseCache, RouterSettings, RoutingStrategy,
+  litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, millisOf, requireBoolean, requireCount, requireEnum, requireLiteralName,
+  requirePositiveNumber, requireResources, requireSecretRefProp, secondsOf,
+} from './_runtime';
+import {
+  BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
+  MigrationsBy, ModelDeployment, ModelInfo, RedisConnection, ResponseCache, RouterSettings, RoutingStrategy,
 } from './config';
-import { LiteLLMMigrationsJob } from './litellm-migrations-job';
+import { LITELLM_DEFAULT_UID, LiteLLMMigrationsJob } from './litellm-migrations-job';
 import { ModelGroup } from './model-group';
 import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { HpaMetric } from '../autoscaling/hpa-metric';
 import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
-import { recommendedLabels } from '../core/_labels';
+import { recommendedLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../core/_labels';
+import { baseName, claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
-import { podDisruptionBudget, preferSpread } from '../core/_workload';
-import {
-  invalid, requireDnsSubdomain, requireHttpUrl, requireNonNegativeInteger, requirePort, requirePositive, requirePositiveInteger,
-} from '../core/_validation';
+import { requireDefined } from '../core/_units';
+import { preferSpread } from '../core/_workload';
+import { invalid, requireDnsSubdomain, requireHttpUrl, requirePort } from '../core/_validation';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { PodUser } from '../core/pod-user';
-import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+import { PodUser, requirePodUser } from '../core/pod-user';
+import { SecretKeyRef } from '../core/secret-ref';
 import { LiteLLMMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery } from '../metrics/discovery';
 import { ScopedMetric } from '../metrics/scoped-metric';
@@ -29,11 +35,18 @@ import { ServiceMetricsMonitor } from '../metrics/service-metrics-monitor';
 /** What a fallback names: a model group, or a backend added with `addBackend()` (its group). */
 export type FallbackTarget = ModelGroup | HostedVllmBackend;
 
-/** The pinned LiteLLM image (with Prisma, for PostgreSQL). */
-export const LITELLM_IMAGE = 'ghcr.io/berriai/litellm-database:main-v1.83.7-stable';
-/** LiteLLM's HTTP port (FACTS §B.6). */
+/**
+ * The pinned LiteLLM image: `litellm-database` v1.93.0, the first release of the main line that
+ * bakes the Prisma CLI and engines at `/opt/prisma` for any uid (BerriAI/litellm PR #33853;
+ * release v1.93.0 at 052b5a2, 2026-07-19; BerriAI/litellm-docs PR #603), so it starts as uid
+ * 65534 on a read-only root filesystem. Its tag follows the PEP 440 scheme used from 1.84.0
+ * (`vX.Y.Z`, BerriAI/litellm-docs PR #127).
+ */
+export const LITELLM_IMAGE = 'ghcr.io/berriai/litellm-database:v1.93.0';
+/** LiteLLM's HTTP port in the container (`--port`, FACTS §B.6). */
 export const LITELLM_PORT = 4000;
 
+const DEFAULT_NAME = 'litellm';
 const CONFIG_DIR = '/etc/litellm';
 const CONFIG_KEY = 'config.yaml';
 const ENV_MASTER_KEY = 'LITELLM_MASTER_KEY';
@@ -42,8 +55,8 @@ const ENV_DATABASE_URL = 'DATABASE_URL';
 const ENV_REDIS_PASSWORD = 'REDIS_PASSWORD';
 const REDIS_DEFAULT_PORT = 6379;
 const CHECKSUM_ANNOTATION = 'checksum/config';
-/** Credential-looking keys the escape hatch refuses unless the value is an `os.environ/` reference. */
-const SECRET_KEY_PATTERN = /(key|password|secret|token|database_url|credential)/i;
+const MONITOR_ID = 'Monitor';
+const SERVICE_PORT_NAME = 'http';
 
 /** Service-level objectives of the proxy: the thresholds of its alerts (`ServingAlerts`). */
 export interface ProxySlo {
@@ -64,6 +77,23 @@ export enum ProxyServiceType {
  */
 export interface LiteLLMProxyProps {
   /**
+   * The base name of every object: Deployment `<name>`, ConfigMap `<name>-config`, Service
+   * `<serviceName ?? name>`, PodDisruptionBudget `<name>`, migrations Job `<name>-migrations`,
+   * ServiceMonitor `<name>`; also the `app.kubernetes.io/instance` label. A DNS-1035 label.
+   * @default 'litellm'
+   */
+  readonly name?: string;
+  /** The Service's name (clients reach `<serviceName>.<namespace>.svc`). @default - the name */
+  readonly serviceName?: string;
+  /** @default ProxyServiceType.CLUSTER_IP */
+  readonly serviceType?: ProxyServiceType;
+  /**
+   * The Service port; it forwards to the container's port 4000 (e.g. a LoadBalancer on 80).
+   * Kubernetes name: `spec.ports[0].port`.
+   * @default 4000
+   */
+  readonly port?: number;
+  /**
    * The proxy's master key (admin credential), rendered as
    * `general_settings.master_key: os.environ/LITELLM_MASTER_KEY`. Required: a proxy
    * without one serves every caller.
@@ -75,7 +105,7 @@ export interface LiteLLMProxyProps {
    * @default - none (LiteLLM falls back to the master key)
    */
   readonly saltKey?: SecretKeyRef;
-  /** PostgreSQL for keys, teams and spend. @default - no database */
+  /** PostgreSQL for keys, teams and spend, and who migrates its schema. @default - no database */
   readonly database?: LiteLLMDatabase;
   /** Redis for shared router state across replicas and the response cache. @default - no Redis */
   readonly redis?: RedisConnection;
@@ -84,8 +114,8 @@ export interface LiteLLMProxyProps {
   /** `router_settings`. @default - LiteLLM's defaults, simple-shuffle */
   readonly router?: RouterSettings;
   /**
-   * The longest a request may take end to end (`litellm_settings.request_timeout`).
-   * Also sizes the graceful drain: pods get this long to finish in-flight requests.
+   * The longest a request may take end to end (`litellm_settings.request_timeout`, whole
+   * seconds). Also sizes the graceful drain: pods get this long to finish in-flight requests.
    * @default Duration.minutes(10)
    */
   readonly requestTimeout?: Duration;
@@ -97,30 +127,54 @@ export interface LiteLLMProxyProps {
    * @default true
    */
   readonly prometheusMetrics?: boolean;
-  /** Keys the typed props do not cover. @default - none */
+  /**
+   * Auth on `/metrics`, rendered in config.yaml and applied by `monitor()`: from LiteLLM
+   * v1.85.0 `/metrics` requires auth by default, and a scraper without a key gets 401.
+   * @default MetricsAuth.masterKey()
+   */
+  readonly metricsAuth?: MetricsAuth;
+  /**
+   * Keys the typed props do not cover. A key a typed prop owns, a misspelt known key, a literal
+   * credential or a fallback naming a model group the proxy does not serve is refused.
+   * @default - none
+   */
   readonly configOverrides?: LiteLLMConfigOverrides;
-  /** The container image, pinned. @default LITELLM_IMAGE */
+  /**
+   * The container image, pinned by a release tag or a digest. A non-root user with a
+   * read-only root filesystem needs a release with BerriAI/litellm PR #33853 (root-built
+   * images) or the non_root image; an image known not to start that way is refused.
+   * @default LITELLM_IMAGE
+   */
   readonly image?: string;
+  /**
+   * The LiteLLM version of `image` (`1.93.0`), for an image whose tag names none (a custom
+   * build, a digest). Config keys and hardening are gated on it.
+   * @default - parsed from the image tag (`v1.93.0`, `1.93.0`, `main-v1.83.7-stable`)
+   */
+  readonly version?: string;
   /** Replicas when no autoscaler owns the Deployment. @default 2 */
   readonly replicas?: number;
   /** Worker processes per pod (`--num_workers`); LiteLLM recommends one per vCPU. @default 1 */
   readonly numWorkers?: number;
-  /** @default ProxyServiceType.CLUSTER_IP */
-  readonly serviceType?: ProxyServiceType;
   /**
    * Container requests and limits.
    * @default - cpu 500m request / 2 limit, memory 1Gi request / 4Gi limit
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * How long a terminating pod keeps serving before SIGTERM (preStop sleep), so that
-   * endpoint removal reaches every kube-proxy and ingress first and no new request lands
+   * How long a terminating pod keeps serving before SIGTERM (preStop sleep, whole seconds), so
+   * that endpoint removal reaches every kube-proxy and ingress first and no new request lands
    * on a pod that is shutting down.
    * @default Duration.seconds(15)
    */
   readonly drainDelay?: Duration;
-  /** The non-root user (and group) the container runs as. @default 65534 */
-  readonly runAsUser?: number;
+  /**
+   * The user the proxy and the migrations Job run as. The default is `nobody` (65534), the user
+   * of the non_root image (docker/Dockerfile.non_root `USER nobody`); root-built images from
+   * PR #33853 on run as any uid. `PodUser.platformAssigned()` for OpenShift `restricted-v2`.
+   * @default PodUser.fixed(65534)
+   */
+  readonly user?: PodUser;
   /** PodDisruptionBudget `maxUnavailable`. @default 1 */
   readonly maxUnavailable?: number;
   /** Thresholds of the proxy's alerts. @default - the ProxySlo defaults */
@@ -148,13 +202,22 @@ export interface ProxyAutoscaleOptions {
   readonly extraMetrics?: HpaMetric[];
 }
 
+/** A model_list entry as rendered, converted and checked when it was added. */
+interface RenderedModel {
+  readonly modelName: string;
+  readonly model: string;
+  readonly apiBase?: string;
+  readonly entry: Record<string, unknown>;
+}
+
 /**
  * A LiteLLM proxy: the OpenAI-compatible gateway in front of model pools.
  *
  * Renders a ConfigMap with `config.yaml` generated from typed props (secrets only as
  * `os.environ/` references), a Deployment that rolls when the config changes, a Service
- * (port `http` 4000), a PodDisruptionBudget, and, with a database, an Argo CD Sync hook
- * Job that migrates the schema before the proxy rolls.
+ * (port `http`), a PodDisruptionBudget, and, with a database, an Argo CD Sync hook Job that
+ * migrates the schema before the proxy rolls. Every object is named from `name` (default
+ * `litellm`), never from the construct path.
  *
  * @example
  * const proxy = new LiteLLMProxy(chart, 'proxy', {
@@ -170,67 +233,155 @@ export class LiteLLMProxy extends Construct {
   public readonly service: kplus.Service;
   /** The ConfigMap holding `config.yaml`. */
   public readonly configMap: kplus.ConfigMap;
-  /** The schema migration Job, when a database is configured and migrations are on. */
+  /** The schema migration Job, when a database is configured and `MigrationsBy.JOB` migrates it. */
   public readonly migrations?: LiteLLMMigrationsJob;
+  /** The base name of every object, and the `app.kubernetes.io/instance` label. */
+  public readonly name: string;
   /** The namespace of every object. */
   public readonly namespace: string;
-  /** The Service port. */
-  public readonly port = LITELLM_PORT;
-  /** The in-cluster base URL, `http://<service>.<namespace>.svc.cluster.local:4000`. */
+  /** The Service port (`url` uses it). */
+  public readonly port: number;
+  /** The in-cluster base URL, `http://<service>.<namespace>.svc.cluster.local:<port>`. */
   public readonly url: string;
+  /** The container image. */
+  public readonly image: string;
+  /** The LiteLLM version of the image, `major.minor.patch`. */
+  public readonly version: string;
+  /** The labels of the proxy's pods (NetworkPolicies and monitors select by them). */
+  public readonly podLabels: Readonly<Record<string, string>>;
+  /** Who migrates the database schema; undefined without a database. */
+  public readonly migrationsBy?: MigrationsBy;
+  /** Auth on `/metrics`. */
+  public readonly metricsAuth: MetricsAuth;
   /** The proxy's SLOs, defaults applied. */
   public readonly slo: Required<ProxySlo>;
 
   private readonly props: LiteLLMProxyProps;
-  private readonly requestTimeout: Duration;
+  private readonly requireMetricsAuthSetting: boolean | undefined;
+  private readonly routerSettings: Record<string, unknown>;
+  private readonly litellmSettings: Record<string, unknown>;
+  private readonly generalSettings: Record<string, unknown>;
+  private readonly overrides: Partial<Record<OverrideSection, Record<string, unknown>>> = {};
   private readonly container: kplus.Container;
-  private readonly models: ModelDeployment[] = [];
+  private readonly models: RenderedModel[] = [];
   private readonly groups = new Map<string, ModelGroup>();
-  private readonly backends = new Map<HostedVllmBackend, ModelGroup[]>();
+  private readonly backendGroups = new Map<HostedVllmBackend, ModelGroup[]>();
   private readonly fallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly contextWindowFallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly secretEnv = new Map<string, SecretKeyRef>();
+  private monitorInstance?: ServiceMetricsMonitor;
 
   public constructor(scope: Construct, id: string, props: LiteLLMProxyProps) {
     super(scope, id);
+    const p: LiteLLMProxyProps = props ?? ({} as LiteLLMProxyProps);
     this.namespace = requireChartNamespace(this, 'LiteLLMProxy');
-    validateProps(props);
-    this.props = props;
-    this.slo = { errorRatio: props.slo?.errorRatio ?? 0.05 };
+    const masterKey = requireSecretRefProp('masterKey', p.masterKey, 'the proxy\'s admin credential (without one the proxy serves every caller)');
+    this.props = p;
 
-    const instance = Names.toLabelValue(this);
-    const labels = recommendedLabels('litellm', instance, 'proxy');
-    const requestTimeout = this.requestTimeout = props.requestTimeout ?? Duration.minutes(10);
-    const image = props.image ?? LITELLM_IMAGE;
-    const drainDelay = props.drainDelay ?? Duration.seconds(15);
-    const user = props.runAsUser ?? 65534;
+    this.name = baseName(this, 'name', p.name === undefined ? DEFAULT_NAME : p.name);
+    const serviceName = baseName(this, 'serviceName', p.serviceName === undefined ? this.name : p.serviceName);
+    this.port = p.port === undefined ? LITELLM_PORT : requirePortProp('port', p.port);
+    const serviceType = p.serviceType === undefined ? ProxyServiceType.CLUSTER_IP
+      : requireEnum('serviceType', p.serviceType, ProxyServiceType, 'ProxyServiceType');
+    const user = p.user === undefined ? PodUser.fixed(LITELLM_DEFAULT_UID) : requirePodUser('user', p.user);
+    refuseRenamedProps(p);
 
-    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata: { labels } });
-    // Lazy: models and fallbacks are added after construction (addModel, addFallback).
+    const database = p.database === undefined ? undefined : checkDatabase(p.database);
+    this.migrationsBy = database?.migrations;
+    if (database?.migrations === MigrationsBy.JOB && this.name.length > 52) {
+      throw invalid('name', this.name, `is too long for the migrations Job '${this.name}-migrations' (a Job name is at most 63 characters): use at most 52 characters`);
+    }
+    const resolved = resolveImage(p.image === undefined ? LITELLM_IMAGE : p.image, p.version);
+    requireHardenedImage(resolved, database !== undefined && database.migrations !== MigrationsBy.EXTERNAL);
+    this.image = resolved.image;
+    this.version = formatVersion(resolved.version);
+
+    const prometheusMetrics = p.prometheusMetrics === undefined ? true : requireBoolean('prometheusMetrics', p.prometheusMetrics);
+    this.metricsAuth = p.metricsAuth === undefined ? MetricsAuth.masterKey() : requireMetricsAuth(p.metricsAuth);
+    // Rendered explicitly either way. `/metrics` requires auth by default from v1.85.0 per
+    // BerriAI/litellm-docs PR #504 (commit 35bbca60, FACTS §B.7), but users of 1.84.0 already got
+    // 401 without a key (BerriAI/litellm issue #27926); before that the default was false (the key
+    // exists since PR #9766). An explicit value is right on every version and never a silent 401.
+    this.requireMetricsAuthSetting = prometheusMetrics ? this.metricsAuth.kind === MetricsAuthKind.BEARER : undefined;
+
+    const requestTimeout = secondsOf('requestTimeout', p.requestTimeout ?? Duration.minutes(10));
+    const drainDelay = secondsOf('drainDelay', p.drainDelay ?? Duration.seconds(15));
+    const replicas = p.replicas === undefined ? undefined : requireCount('replicas', p.replicas, 1, 2147483647);
+    const numWorkers = p.numWorkers === undefined ? 1 : requireCount('numWorkers', p.numWorkers, 1);
+    const maxUnavailable = p.maxUnavailable === undefined ? 1 : requireCount('maxUnavailable', p.maxUnavailable, 1, 2147483647);
+    this.slo = { errorRatio: p.slo?.errorRatio === undefined ? 0.05 : requireRatio('slo.errorRatio', p.slo.errorRatio) };
+    const saltKey = p.saltKey === undefined ? undefined : requireSecretRefProp('saltKey', p.saltKey, 'the credential salt');
+    const redis = p.redis === undefined ? undefined : checkRedis(p.redis);
+    if (p.cache !== undefined && !redis) {
+      throw invalid('cache', 'set', 'needs \'redis\': the response cache is shared by all replicas through Redis');
+    }
+    if (p.dropParams !== undefined) requireBoolean('dropParams', p.dropParams);
+    const resources = p.resources !== undefined ? requireResources('resources', p.resources) : {
+      cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+      memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
+    };
+
+    this.routerSettings = renderRouterSettings(p.router, redis);
+    this.litellmSettings = compact({
+      callbacks: prometheusMetrics ? ['prometheus'] : undefined,
+      require_auth_for_metrics_endpoint: this.requireMetricsAuthSetting,
+      request_timeout: requestTimeout,
+      drop_params: p.dropParams,
+      ...(p.cache !== undefined && redis ? renderCache(p.cache, redis) : {}),
+    });
+    this.generalSettings = compact({
+      master_key: envRef(ENV_MASTER_KEY),
+      database_url: database ? envRef(ENV_DATABASE_URL) : undefined,
+    });
+    this.checkOverrides(p.configOverrides);
+
+    const labels = recommendedLabels('litellm', this.name, 'proxy');
+    const selector = { [LABEL_NAME]: labels[LABEL_NAME], [LABEL_INSTANCE]: labels[LABEL_INSTANCE], [LABEL_COMPONENT]: labels[LABEL_COMPONENT] };
+    this.podLabels = { ...labels };
+    const namespace = this.namespace;
+    // Claimed up front, the Deployment first: a clash names the proxy's own name.
+    const deploymentName = claimName(this, 'Deployment', this.name, namespace);
+    claimName(this, 'Service', serviceName, namespace, p.serviceName === undefined ? 'name' : 'serviceName');
+    const configMapName = claimName(this, 'ConfigMap', `${this.name}-config`, namespace);
+    const pdbName = claimName(this, 'PodDisruptionBudget', this.name, namespace);
+
+    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
+      metadata: { name: configMapName, labels },
+    });
+    // Lazy: models and fallbacks are added after construction (addModel, addFallback). Every
+    // value was checked when it was set, so rendering cannot fail.
     this.configMap.addData(CONFIG_KEY, Lazy.any({ produce: () => this.renderConfig() }));
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
+      metadata: { name: deploymentName, labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
       podMetadata: { labels },
+      select: false,
       // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.
-      replicas: props.replicas,
+      replicas,
       // Grace covers the drain delay, then the longest request, plus a margin to exit.
-      terminationGracePeriod: Duration.seconds(drainDelay.toSeconds() + requestTimeout.toSeconds() + 15),
-      securityContext: hardenedPod(PodUser.fixed(user)),
+      terminationGracePeriod: Duration.seconds(drainDelay + requestTimeout + 15),
+      securityContext: hardenedPod(user),
       automountServiceAccountToken: false,
     });
+    // Select by the library's stable labels, never by cdk8s-plus's label hashed from the
+    // construct path (an immutable selector would break on any refactor of the construct tree).
+    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${escapePointer(kplus.Pod.ADDRESS_LABEL)}`));
     this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
 
+    const migratesOnStart = database?.migrations === MigrationsBy.PROXY;
     this.container = this.deployment.addContainer({
       name: 'litellm',
-      image,
+      image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      args: ['--config', `${CONFIG_DIR}/${CONFIG_KEY}`, '--port', String(LITELLM_PORT), '--num_workers', String(props.numWorkers ?? 1)],
-      ports: [{ name: 'http', number: LITELLM_PORT }],
+      args: ['--config', `${CONFIG_DIR}/${CONFIG_KEY}`, '--port', String(LITELLM_PORT), '--num_workers', String(numWorkers)],
+      ports: [{ name: SERVICE_PORT_NAME, number: LITELLM_PORT }],
       envVariables: {
-        // The migration Job owns the schema; the proxy must not push it on start (FACTS §B.10).
-        DISABLE_SCHEMA_UPDATE: kplus.EnvValue.fromValue(props.database ? 'true' : 'false'),
-        HOME: kplus.EnvValue.fromValue('/tmp'),
+        // false: LiteLLM runs `prisma migrate deploy` on start; true: it only checks the schema
+        // diff (proxy_cli.py should_update_prisma_schema, FACTS §B.10). Without a database the
+        // value is moot; false keeps LiteLLM's default.
+        DISABLE_SCHEMA_UPDATE: kplus.EnvValue.fromValue(database && !migratesOnStart ? 'true' : 'false'),
+        ...(database ? { [LITELLM_MIGRATION_DIR_ENV]: kplus.EnvValue.fromValue(litellmWritableDirs.migrations) } : {}),
       },
       // /health makes real LLM calls with a key: never a probe (FACTS §B.7).
       startup: kplus.Probe.fromHttpGet('/health/readiness', {
@@ -242,45 +393,64 @@ export class LiteLLMProxy extends Construct {
       liveness: kplus.Probe.fromHttpGet('/health/liveliness', {
         port: LITELLM_PORT, periodSeconds: Duration.seconds(15), failureThreshold: 3, timeoutSeconds: Duration.seconds(5),
       }),
-      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(drainDelay.toSeconds())]) },
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
-        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(4) },
-      },
-      securityContext: hardenedContainer(PodUser.fixed(user)),
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(drainDelay)]) },
+      resources,
+      securityContext: hardenedContainer(user),
     });
     this.container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
-    // The root filesystem is read-only: Python, Prisma and uvicorn write only under /tmp.
-    this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(1) }));
+    // The root filesystem is read-only: LiteLLM, Prisma and npm write only here.
+    for (const dir of litellmWritableDirs.all) {
+      this.container.mount(dir.path, kplus.Volume.fromEmptyDir(this, `${dir.volume}-volume`, dir.volume, { sizeLimit: dir.sizeLimit }));
+    }
 
-    this.addSecretEnv(ENV_MASTER_KEY, props.masterKey);
-    if (props.saltKey) this.addSecretEnv(ENV_SALT_KEY, props.saltKey);
-    if (props.database) this.addSecretEnv(ENV_DATABASE_URL, props.database.url);
-    if (props.redis?.password) this.addSecretEnv(ENV_REDIS_PASSWORD, props.redis.password);
+    this.addSecretEnv('masterKey', ENV_MASTER_KEY, masterKey);
+    if (saltKey) this.addSecretEnv('saltKey', ENV_SALT_KEY, saltKey);
+    if (database) this.addSecretEnv('database.url', ENV_DATABASE_URL, database.url);
+    if (redis?.password) this.addSecretEnv('redis.password', ENV_REDIS_PASSWORD, redis.password);
 
     preferSpread(this.deployment);
 
     this.service = new kplus.Service(this, 'Service', {
-      metadata: { labels },
-      type: props.serviceType === ProxyServiceType.LOAD_BALANCER ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
-      selector: this.deployment,
-      ports: [{ name: 'http', port: LITELLM_PORT, targetPort: LITELLM_PORT }],
+      metadata: { name: serviceName, labels },
+      type: serviceType === ProxyServiceType.LOAD_BALANCER ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
+      selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
+      ports: [{ name: SERVICE_PORT_NAME, port: this.port, targetPort: LITELLM_PORT }],
     });
-    this.url = `http://${this.service.name}.${this.namespace}.svc.cluster.local:${LITELLM_PORT}`;
+    this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${this.port}`;
 
-    podDisruptionBudget(this, this.deployment, labels, props.maxUnavailable ?? 1);
+    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+      metadata: { name: pdbName, labels },
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
+        selector: { matchLabels: selector },
+      },
+    });
 
-    if (props.database && props.database.runMigrations !== false) {
+    if (database && database.migrations === MigrationsBy.JOB) {
+      const jobName = `${this.name}-migrations`;
       this.migrations = new LiteLLMMigrationsJob(this, 'Migrations', {
-        image,
-        databaseUrl: props.database.url,
-        runAsUser: user,
-        labels: recommendedLabels('litellm', instance, 'migrations'),
+        name: jobName,
+        image: this.image,
+        databaseUrl: database.url,
+        user,
+        labels: recommendedLabels('litellm', this.name, 'migrations'),
+        timeout: database.migrationsTimeout,
       });
     }
 
     this.node.addValidation({ validate: () => this.models.length === 0 ? [`'models' ([]) must not be empty: call addModel() or addBackend() on LiteLLMProxy '${this.node.path}' at least once`] : [] });
     this.node.addValidation({ validate: () => this.validateBackends() });
+    this.node.addValidation({ validate: () => this.validateOverrideFallbacks() });
+  }
+
+  /** The vLLM backends added with `addBackend()`, in the order they were added. */
+  public get backends(): readonly HostedVllmBackend[] {
+    return [...this.backendGroups.keys()];
+  }
+
+  /** The ServiceMonitor, once `monitor()` was called. */
+  public get serviceMonitor(): ServiceMetricsMonitor | undefined {
+    return this.monitorInstance;
   }
 
   /**
@@ -290,20 +460,26 @@ export class LiteLLMProxy extends Construct {
    * load-balanced as one group.
    */
   public addBackend(backend: HostedVllmBackend, options: BackendOptions = {}): ModelGroup {
+    requireDefined('backend', backend, 'a vLLM server to route to, such as a VllmPool');
+    if (typeof backend !== 'object' || typeof backend.servedModelName !== 'string' || typeof backend.url !== 'string' || !backend.service) {
+      throw invalid('backend', backend, 'must be a HostedVllmBackend such as a VllmPool (servedModelName, url, service, port)');
+    }
+    const o: BackendOptions = options ?? {};
+    if (typeof o !== 'object' || Array.isArray(o)) throw invalid('options', o, 'must be BackendOptions { modelName?, rpm?, tpm?, timeout?, maxParallelRequests?, modelInfo? }');
     const group = this.addModel({
-      modelName: options.modelName ?? backend.servedModelName,
+      modelName: o.modelName ?? backend.servedModelName,
       model: `hosted_vllm/${backend.servedModelName}`,
       apiBase: backend.url,
       apiKey: backend.apiKey,
-      rpm: options.rpm,
-      tpm: options.tpm,
-      timeout: options.timeout,
-      maxParallelRequests: options.maxParallelRequests,
-      modelInfo: options.modelInfo,
+      rpm: o.rpm,
+      tpm: o.tpm,
+      timeout: o.timeout,
+      maxParallelRequests: o.maxParallelRequests,
+      modelInfo: o.modelInfo,
     });
-    const groups = this.backends.get(backend) ?? [];
+    const groups = this.backendGroups.get(backend) ?? [];
     if (!groups.includes(group)) groups.push(group);
-    this.backends.set(backend, groups);
+    this.backendGroups.set(backend, groups);
     return group;
   }
 
@@ -312,17 +488,18 @@ export class LiteLLMProxy extends Construct {
    * under the same `modelName` are load-balanced as one group.
    */
   public addModel(model: ModelDeployment): ModelGroup {
-    validateModel(model, this.models.length);
-    const duplicate = this.models.find(m => m.modelName === model.modelName && m.model === model.model && m.apiBase === model.apiBase);
+    const index = this.models.length;
+    const rendered = renderModel(model, index);
+    const duplicate = this.models.find(m => m.modelName === rendered.modelName && m.model === rendered.model && m.apiBase === rendered.apiBase);
     if (duplicate) {
-      throw invalid(`models[${this.models.length}].modelName`, model.modelName, `already has a deployment of model ${JSON.stringify(model.model)} at ${JSON.stringify(model.apiBase)}: the same backend twice in one group doubles its share of traffic, remove the duplicate`);
+      throw invalid(`models[${index}].modelName`, rendered.modelName, `already has a deployment of model ${JSON.stringify(rendered.model)} at ${JSON.stringify(rendered.apiBase)}: the same backend twice in one group doubles its share of traffic, remove the duplicate`);
     }
-    if (model.apiKey) this.addSecretEnv(secretEnvName(model.apiKey), model.apiKey);
-    this.models.push(model);
-    let group = this.groups.get(model.modelName);
+    if (model.apiKey) this.addSecretEnv(`models[${index}].apiKey`, secretEnvName(model.apiKey), model.apiKey);
+    this.models.push(rendered);
+    let group = this.groups.get(rendered.modelName);
     if (!group) {
-      group = new ModelGroup(model.modelName, this);
-      this.groups.set(model.modelName, group);
+      group = new ModelGroup(rendered.modelName, this);
+      this.groups.set(rendered.modelName, group);
     }
     return group;
   }
@@ -354,16 +531,17 @@ export class LiteLLMProxy extends Construct {
     if (existing) {
       throw invalid('autoscale()', existing.node.path, `was already called on LiteLLMProxy '${this.node.path}': one autoscaler per proxy; pass every metric to a single call (extraMetrics)`);
     }
+    const o: ProxyAutoscaleOptions = options ?? {};
     return new HorizontalAutoscaler(this, 'Autoscaler', {
       target: this,
-      minReplicas: options.minReplicas ?? 2,
-      maxReplicas: options.maxReplicas ?? 10,
+      minReplicas: o.minReplicas ?? 2,
+      maxReplicas: o.maxReplicas ?? 10,
       metrics: [
-        HpaMetric.cpuUtilization(options.cpuUtilization ?? 70),
-        HpaMetric.memoryUtilization(options.memoryUtilization ?? 80),
-        ...(options.extraMetrics ?? []),
+        HpaMetric.cpuUtilization(o.cpuUtilization ?? 70),
+        HpaMetric.memoryUtilization(o.memoryUtilization ?? 80),
+        ...(o.extraMetrics ?? []),
       ],
-      behavior: options.behavior ?? ScalingBehaviors.SEED,
+      behavior: o.behavior ?? ScalingBehaviors.SEED,
     });
   }
 
@@ -373,21 +551,28 @@ export class LiteLLMProxy extends Construct {
   }
 
   /**
-   * Scrapes the proxy's `/metrics` (port `http`) with a ServiceMonitor selecting its Service.
+   * Scrapes the proxy's `/metrics` (Service port `http`) with a ServiceMonitor `<name>`
+   * selecting its Service. With `MetricsAuth.masterKey()` or `bearerToken()` the endpoint
+   * sends that Secret as a bearer token (`authorization: { type: Bearer, credentials }`);
+   * with `unauthenticated()` the proxy answers without one. Call it once.
    * @param discovery discovery labels (e.g. `{ release: 'kube-prometheus-stack' }`) and interval
-   * @param options `authenticate`: send the master key as a bearer token, for a proxy whose
-   *   `/metrics` requires auth
    */
-  public monitor(discovery: MonitorDiscovery, options: { authenticate?: boolean } = {}): ServiceMetricsMonitor {
+  public monitor(discovery: MonitorDiscovery): ServiceMetricsMonitor {
+    if (this.monitorInstance) {
+      throw invalid('monitor()', this.monitorInstance.node.path, `was already called on LiteLLMProxy '${this.node.path}': one ServiceMonitor per proxy; use the one it returned (proxy.serviceMonitor)`);
+    }
     if (this.props.prometheusMetrics === false) {
       throw invalid('prometheusMetrics', false, 'turns /metrics off: a monitor would scrape nothing; remove prometheusMetrics: false');
     }
-    return new ServiceMetricsMonitor(this, 'Monitor', {
+    const bearer = this.metricsAuth.kind === MetricsAuthKind.BEARER ? (this.metricsAuth.token ?? this.props.masterKey) : undefined;
+    this.monitorInstance = new ServiceMetricsMonitor(this, MONITOR_ID, {
+      name: this.name,
       service: this.service,
-      port: 'http',
+      port: SERVICE_PORT_NAME,
       discovery,
-      bearerToken: options.authenticate ? this.props.masterKey : undefined,
+      bearerToken: bearer,
     });
+    return this.monitorInstance;
   }
 
   /** Requests received (counter), optionally for one model group (`requested_model`). */
@@ -439,6 +624,7 @@ export class LiteLLMProxy extends Construct {
 
   private resolveFallback(prop: string, index: number, from: FallbackTarget, to: FallbackTarget[]): [ModelGroup, ModelGroup[]] {
     const fromGroup = this.groupOf(`${prop}[${index}].from`, from);
+    if (!Array.isArray(to)) throw invalid(`${prop}[${index}].to`, to, 'must be a list of model groups or backends');
     if (to.length === 0) throw invalid(`${prop}[${index}].to`, [], 'must name at least one model group');
     const toGroups = to.map((target, i) => {
       const group = this.groupOf(`${prop}[${index}].to[${i}]`, target);
@@ -454,7 +640,10 @@ export class LiteLLMProxy extends Construct {
       this.requireOwnGroup(prop, target);
       return target;
     }
-    const groups = this.backends.get(target);
+    if (target === null || typeof target !== 'object') {
+      throw invalid(prop, target, 'must be a model group returned by addModel() or addBackend(), or a backend added with addBackend()');
+    }
+    const groups = this.backendGroups.get(target);
     if (!groups) {
       throw invalid(prop, target.servedModelName, `is not a backend of LiteLLMProxy '${this.node.path}': add the pool with addBackend() first, so that some backend serves the fallback`);
     }
@@ -467,13 +656,49 @@ export class LiteLLMProxy extends Construct {
   /** Every backend's Service is synthesized with the app and has the port its api_base names. */
   private validateBackends(): string[] {
     const errors: string[] = [];
-    for (const backend of this.backends.keys()) {
+    for (const backend of this.backendGroups.keys()) {
       const service = backend.service;
       if (service.node.root !== this.node.root) {
         errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has its Service '${service.node.path}' in another App: api_base ${backend.url} would name a Service that is not deployed with the proxy`);
-      } else if (!service.ports.some(p => p.port === backend.port)) {
+      } else if (!service.ports.some(port => port.port === backend.port)) {
         errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has no port ${backend.port} on Service '${service.name}': api_base ${backend.url} would not connect`);
       }
+    }
+    return errors;
+  }
+
+  /** Checks `configOverrides` at construction (shape, keys, values) and keeps a copy. */
+  private checkOverrides(overrides: LiteLLMConfigOverrides | undefined): void {
+    if (overrides === undefined) return;
+    if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+      throw invalid('configOverrides', overrides, 'must be { litellmSettings?, routerSettings?, generalSettings? }');
+    }
+    const sections: OverrideSection[] = ['litellmSettings', 'routerSettings', 'generalSettings'];
+    for (const [key, value] of Object.entries(overrides)) {
+      if (!sections.includes(key as OverrideSection)) {
+        throw invalid(`configOverrides.${key}`, value, 'is not a section of the overrides: use litellmSettings, routerSettings or generalSettings');
+      }
+      if (value !== undefined) this.overrides[key as OverrideSection] = checkOverrideSection(key as OverrideSection, value);
+    }
+  }
+
+  /** Fallbacks written as strings in the overrides name model groups the proxy serves (settles at synth). */
+  private validateOverrideFallbacks(): string[] {
+    const errors: string[] = [];
+    const names = [...this.groups.keys()];
+    for (const section of Object.keys(this.overrides) as OverrideSection[]) {
+      for (const [prop, name] of fallbackGroupRefs(section, this.overrides[section]!)) {
+        if (!this.groups.has(name)) {
+          errors.push(invalid(prop, name, `is not a model group of LiteLLMProxy '${this.node.path}' (its groups: ${names.join(', ') || 'none'}): LiteLLM would fall back to nothing; add a model under that name, or use addFallback() with the groups addModel() returns`).message);
+        }
+      }
+    }
+    const router = this.overrides.routerSettings ?? {};
+    if (router.fallbacks !== undefined && this.fallbacks.length) {
+      errors.push(invalid('configOverrides.routerSettings.fallbacks', router.fallbacks, 'is also rendered by addFallback(): use one of them').message);
+    }
+    if (router.context_window_fallbacks !== undefined && this.contextWindowFallbacks.length) {
+      errors.push(invalid('configOverrides.routerSettings.context_window_fallbacks', router.context_window_fallbacks, 'is also rendered by addContextWindowFallback(): use one of them').message);
     }
     return errors;
   }
@@ -484,11 +709,11 @@ export class LiteLLMProxy extends Construct {
     }
   }
 
-  private addSecretEnv(name: string, ref: SecretKeyRef): void {
+  private addSecretEnv(prop: string, name: string, ref: SecretKeyRef): void {
     const existing = this.secretEnv.get(name);
     if (existing) {
       if (existing.secretName !== ref.secretName || existing.key !== ref.key) {
-        throw invalid('apiKey', ref, `maps to environment variable ${name}, already taken by Secret ${existing.secretName} key ${existing.key}: rename the Secret or its key`);
+        throw invalid(prop, ref, `maps to environment variable ${name}, already taken by Secret ${existing.secretName} key ${existing.key}: rename the Secret or its key`);
       }
       return;
     }
@@ -497,82 +722,192 @@ export class LiteLLMProxy extends Construct {
     this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
   }
 
-  /** The config.yaml document. Only `os.environ/` references stand for secrets. */
+  /** The config.yaml document. Only `os.environ/` references stand for secrets. Never throws. */
   private renderConfig(): string {
-    const p = this.props;
-    const router = p.router ?? {};
-    const redisPort = p.redis?.port ?? REDIS_DEFAULT_PORT;
-    const routerSettings: Record<string, unknown> = compact({
-      routing_strategy: router.routingStrategy ?? RoutingStrategy.SIMPLE_SHUFFLE,
-      num_retries: router.numRetries,
-      timeout: router.timeout?.toSeconds(),
-      allowed_fails: router.allowedFails,
-      cooldown_time: router.cooldownTime?.toSeconds(),
-      enable_pre_call_checks: router.enablePreCallChecks,
-      retry_policy: router.retryPolicy && compact({
-        AuthenticationErrorRetries: router.retryPolicy.authenticationErrorRetries,
-        TimeoutErrorRetries: router.retryPolicy.timeoutErrorRetries,
-        RateLimitErrorRetries: router.retryPolicy.rateLimitErrorRetries,
-        ContentPolicyViolationErrorRetries: router.retryPolicy.contentPolicyViolationErrorRetries,
-        InternalServerErrorRetries: router.retryPolicy.internalServerErrorRetries,
-        BadRequestErrorRetries: router.retryPolicy.badRequestErrorRetries,
-      }),
+    const routerSettings = compact({
+      ...this.routerSettings,
       fallbacks: renderFallbacks(this.fallbacks),
       context_window_fallbacks: renderFallbacks(this.contextWindowFallbacks),
-      redis_host: p.redis?.host,
-      redis_port: p.redis ? redisPort : undefined,
-      redis_password: p.redis?.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
     });
-    const litellmSettings: Record<string, unknown> = compact({
-      callbacks: p.prometheusMetrics === false ? undefined : ['prometheus'],
-      request_timeout: this.requestTimeout.toSeconds(),
-      drop_params: p.dropParams,
-      cache: p.cache ? true : undefined,
-      cache_params: p.cache && p.redis ? compact({
-        type: 'redis',
-        host: p.redis.host,
-        port: redisPort,
-        password: p.redis.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
-        ttl: (p.cache.ttl ?? Duration.hours(1)).toSeconds(),
-        supported_call_types: p.cache.supportedCallTypes ?? [CacheCallType.COMPLETION, CacheCallType.TEXT_COMPLETION],
-      }) : undefined,
-    });
-    const generalSettings: Record<string, unknown> = compact({
-      master_key: envRef(ENV_MASTER_KEY),
-      database_url: p.database ? envRef(ENV_DATABASE_URL) : undefined,
-    });
-    const overrides = p.configOverrides ?? {};
     const config = compact({
-      model_list: this.models.map(renderModel),
-      litellm_settings: merge('configOverrides.litellmSettings', litellmSettings, overrides.litellmSettings),
-      router_settings: merge('configOverrides.routerSettings', routerSettings, overrides.routerSettings),
-      general_settings: merge('configOverrides.generalSettings', generalSettings, overrides.generalSettings),
+      model_list: this.models.map(m => m.entry),
+      litellm_settings: section(this.litellmSettings, this.overrides.litellmSettings),
+      router_settings: section(routerSettings, this.overrides.routerSettings),
+      general_settings: section(this.generalSettings, this.overrides.generalSettings),
     });
     return Yaml.stringify(config);
   }
 }
 
-function renderModel(model: ModelDeployment): Record<string, unknown> {
-  const info = model.modelInfo;
+function section(typed: Record<string, unknown>, extra?: Record<string, unknown>): Record<string, unknown> | undefined {
+  const merged = { ...typed, ...extra };
+  return Object.keys(merged).length ? merged : undefined;
+}
+
+function renderRouterSettings(router: RouterSettings | undefined, redis: CheckedRedis | undefined): Record<string, unknown> {
+  if (router !== undefined && (router === null || typeof router !== 'object')) throw invalid('router', router, 'must be a RouterSettings object');
+  const r: RouterSettings = router ?? {};
+  const retryPolicy = r.retryPolicy === undefined ? undefined : renderRetryPolicy(r.retryPolicy);
   return compact({
-    model_name: model.modelName,
+    routing_strategy: r.routingStrategy === undefined ? RoutingStrategy.SIMPLE_SHUFFLE
+      : requireEnum('router.routingStrategy', r.routingStrategy, RoutingStrategy, 'RoutingStrategy'),
+    num_retries: r.numRetries === undefined ? undefined : requireCount('router.numRetries', r.numRetries, 0),
+    // Router timeout and cooldown are floats in LiteLLM (seconds): milliseconds survive.
+    timeout: r.timeout === undefined ? undefined : millisOf('router.timeout', r.timeout) / 1000,
+    allowed_fails: r.allowedFails === undefined ? undefined : requireCount('router.allowedFails', r.allowedFails, 0),
+    cooldown_time: r.cooldownTime === undefined ? undefined : millisOf('router.cooldownTime', r.cooldownTime) / 1000,
+    enable_pre_call_checks: r.enablePreCallChecks === undefined ? undefined : requireBoolean('router.enablePreCallChecks', r.enablePreCallChecks),
+    retry_policy: retryPolicy,
+    redis_host: redis?.host,
+    redis_port: redis?.port,
+    redis_password: redis?.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
+  });
+}
+
+const RETRY_POLICY_KEYS: Record<string, string> = {
+  authenticationErrorRetries: 'AuthenticationErrorRetries',
+  timeoutErrorRetries: 'TimeoutErrorRetries',
+  rateLimitErrorRetries: 'RateLimitErrorRetries',
+  contentPolicyViolationErrorRetries: 'ContentPolicyViolationErrorRetries',
+  internalServerErrorRetries: 'InternalServerErrorRetries',
+  badRequestErrorRetries: 'BadRequestErrorRetries',
+};
+
+function renderRetryPolicy(policy: unknown): Record<string, unknown> {
+  if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) throw invalid('router.retryPolicy', policy, 'must be a RetryPolicy object');
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(policy)) {
+    const configKey = RETRY_POLICY_KEYS[key];
+    if (!configKey) throw invalid(`router.retryPolicy.${key}`, value, `is not a RetryPolicy field: use ${Object.keys(RETRY_POLICY_KEYS).join(', ')}`);
+    if (value !== undefined) out[configKey] = requireCount(`router.retryPolicy.${key}`, value, 0);
+  }
+  return out;
+}
+
+function renderCache(cache: ResponseCache, redis: CheckedRedis): Record<string, unknown> {
+  if (cache === null || typeof cache !== 'object') throw invalid('cache', cache, 'must be a ResponseCache object ({} for the defaults)');
+  const types = cache.supportedCallTypes ?? [CacheCallType.COMPLETION, CacheCallType.TEXT_COMPLETION];
+  if (!Array.isArray(types) || types.length === 0) throw invalid('cache.supportedCallTypes', types, 'must be a non-empty list of CacheCallType');
+  types.forEach((t, i) => requireEnum(`cache.supportedCallTypes[${i}]`, t, CacheCallType, 'CacheCallType'));
+  return {
+    cache: true,
+    cache_params: compact({
+      type: 'redis',
+      host: redis.host,
+      port: redis.port,
+      password: redis.password ? envRef(ENV_REDIS_PASSWORD) : undefined,
+      // cache_params.ttl is whole seconds (FACTS §B.4).
+      ttl: secondsOf('cache.ttl', cache.ttl ?? Duration.hours(1)),
+      supported_call_types: [...types],
+    }),
+  };
+}
+
+interface CheckedRedis {
+  readonly host: string;
+  readonly port: number;
+  readonly password?: SecretKeyRef;
+}
+
+function checkRedis(redis: RedisConnection): CheckedRedis {
+  if (redis === null || typeof redis !== 'object') throw invalid('redis', redis, 'must be a RedisConnection { host, port?, password? }');
+  requireDefined('redis.host', redis.host, 'the Redis host name, e.g. \'redis-master.redis.svc.cluster.local\'');
+  if (typeof redis.host !== 'string') throw invalid('redis.host', redis.host, 'must be a string');
+  requireDnsSubdomain('redis.host', redis.host);
+  const port = redis.port === undefined ? REDIS_DEFAULT_PORT : requirePortProp('redis.port', redis.port);
+  const password = redis.password === undefined ? undefined : requireSecretRefProp('redis.password', redis.password, 'the Redis password');
+  return { host: redis.host, port, password };
+}
+
+interface CheckedDatabase {
+  readonly url: SecretKeyRef;
+  readonly migrations: MigrationsBy;
+  readonly migrationsTimeout?: Duration;
+}
+
+function checkDatabase(database: LiteLLMDatabase): CheckedDatabase {
+  if (database === null || typeof database !== 'object') throw invalid('database', database, 'must be a LiteLLMDatabase { url, migrations? }');
+  if ('runMigrations' in database) {
+    throw invalid('database.runMigrations', (database as { runMigrations?: unknown }).runMigrations, 'was replaced by \'database.migrations\': MigrationsBy.JOB (the default), MigrationsBy.PROXY or MigrationsBy.EXTERNAL');
+  }
+  const url = requireSecretRefProp('database.url', database.url, 'the Secret key holding the database connection URL');
+  const migrations = database.migrations === undefined ? MigrationsBy.JOB
+    : requireEnum('database.migrations', database.migrations, MigrationsBy, 'MigrationsBy');
+  if (database.migrationsTimeout !== undefined) {
+    const seconds = secondsOf('database.migrationsTimeout', database.migrationsTimeout);
+    if (migrations !== MigrationsBy.JOB) {
+      throw invalid('database.migrationsTimeout', `${seconds}s`, `applies to the migrations Job only, and 'database.migrations' is ${JSON.stringify(migrations)}: remove it`);
+    }
+  }
+  return { url, migrations, migrationsTimeout: database.migrationsTimeout };
+}
+
+function requireMetricsAuth(auth: unknown): MetricsAuth {
+  if (!(auth instanceof MetricsAuth)) {
+    throw invalid('metricsAuth', auth, 'must be a MetricsAuth: MetricsAuth.masterKey(), MetricsAuth.bearerToken(ref) or MetricsAuth.unauthenticated()');
+  }
+  if (auth.token !== undefined) requireSecretRefProp('metricsAuth.token', auth.token, 'the bearer token Secret');
+  return auth;
+}
+
+function requirePortProp(prop: string, value: unknown): number {
+  if (typeof value !== 'number') throw invalid(prop, value, 'must be a port number from 1 to 65535');
+  requirePort(prop, value);
+  return value;
+}
+
+function requireRatio(prop: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) throw invalid(prop, value, 'must be greater than 0 and less than 1');
+  return value;
+}
+
+/** Props that were renamed: a plain-JavaScript caller still passing them gets told where they went. */
+function refuseRenamedProps(props: LiteLLMProxyProps): void {
+  const legacy = props as unknown as Record<string, unknown>;
+  if ('runAsUser' in legacy) {
+    throw invalid('runAsUser', legacy.runAsUser, 'was replaced by \'user\': PodUser.fixed(uid) or PodUser.platformAssigned()');
+  }
+}
+
+function renderModel(model: ModelDeployment, index: number): RenderedModel {
+  const prop = `models[${index}]`;
+  requireDefined(prop, model, 'a ModelDeployment { modelName, model, apiBase?, ... }');
+  if (typeof model !== 'object') throw invalid(prop, model, 'must be a ModelDeployment { modelName, model, apiBase?, ... }');
+  const modelName = requireLiteralName(`${prop}.modelName`, model.modelName);
+  const litellmModel = requireLiteralName(`${prop}.model`, model.model);
+  let apiBase: string | undefined;
+  if (model.apiBase !== undefined) {
+    apiBase = requireLiteralName(`${prop}.apiBase`, model.apiBase);
+    requireHttpUrl(`${prop}.apiBase`, apiBase);
+  }
+  const apiKey = model.apiKey === undefined ? undefined : requireSecretRefProp(`${prop}.apiKey`, model.apiKey, 'the backend API key');
+  const info = model.modelInfo === undefined ? undefined : renderModelInfo(`${prop}.modelInfo`, model.modelInfo);
+  const entry = compact({
+    model_name: modelName,
     litellm_params: compact({
-      model: model.model,
-      api_base: model.apiBase,
-      api_key: model.apiKey ? envRef(secretEnvName(model.apiKey)) : undefined,
-      rpm: model.rpm,
-      tpm: model.tpm,
-      timeout: model.timeout?.toSeconds(),
-      max_parallel_requests: model.maxParallelRequests,
+      model: litellmModel,
+      api_base: apiBase,
+      api_key: apiKey ? envRef(secretEnvName(apiKey)) : undefined,
+      rpm: model.rpm === undefined ? undefined : requireCount(`${prop}.rpm`, model.rpm, 1),
+      tpm: model.tpm === undefined ? undefined : requireCount(`${prop}.tpm`, model.tpm, 1),
+      // litellm_params.timeout is a float of seconds (FACTS §B.2): milliseconds survive.
+      timeout: model.timeout === undefined ? undefined : millisOf(`${prop}.timeout`, model.timeout) / 1000,
+      max_parallel_requests: model.maxParallelRequests === undefined ? undefined : requireCount(`${prop}.maxParallelRequests`, model.maxParallelRequests, 1),
     }),
-    model_info: info && compact({
-      mode: info.mode,
-      base_model: info.baseModel,
-      max_tokens: info.maxTokens,
-      max_input_tokens: info.maxInputTokens,
-      input_cost_per_token: info.inputCostPerToken,
-      output_cost_per_token: info.outputCostPerToken,
-    }),
+    model_info: info,
+  });
+  return { modelName, model: litellmModel, apiBase, entry };
+}
+
+function renderModelInfo(prop: string, info: ModelInfo): Record<string, unknown> {
+  if (info === null || typeof info !== 'object') throw invalid(prop, info, 'must be a ModelInfo object');
+  return compact({
+    mode: info.mode === undefined ? undefined : requireLiteralName(`${prop}.mode`, info.mode),
+    base_model: info.baseModel === undefined ? undefined : requireLiteralName(`${prop}.baseModel`, info.baseModel),
+    max_tokens: info.maxTokens === undefined ? undefined : requireCount(`${prop}.maxTokens`, info.maxTokens, 1),
+    max_input_tokens: info.maxInputTokens === undefined ? undefined : requireCount(`${prop}.maxInputTokens`, info.maxInputTokens, 1),
+    input_cost_per_token: info.inputCostPerToken === undefined ? undefined : requirePositiveNumber(`${prop}.inputCostPerToken`, info.inputCostPerToken),
+    output_cost_per_token: info.outputCostPerToken === undefined ? undefined : requirePositiveNumber(`${prop}.outputCostPerToken`, info.outputCostPerToken),
   });
 }
 
@@ -590,29 +925,6 @@ function secretEnvName(ref: SecretKeyRef): string {
   return `LITELLM_SECRET_${part(ref.secretName)}_${part(ref.key)}`;
 }
 
-function merge(prop: string, typed: Record<string, unknown>, extra?: Record<string, unknown>): Record<string, unknown> | undefined {
-  for (const [key, value] of Object.entries(extra ?? {})) {
-    if (key in typed) {
-      throw invalid(`${prop}.${key}`, value, 'is set by a typed prop of LiteLLMProxy: set it there instead');
-    }
-    assertNoLiteralSecret(`${prop}.${key}`, key, value);
-  }
-  const merged = { ...typed, ...extra };
-  return Object.keys(merged).length ? merged : undefined;
-}
-
-function assertNoLiteralSecret(prop: string, key: string, value: unknown): void {
-  if (typeof value === 'string') {
-    if (SECRET_KEY_PATTERN.test(key) && !value.startsWith('os.environ/')) {
-      throw invalid(prop, '<redacted>', 'looks like a credential: config.yaml takes secrets only as os.environ/<VAR> references to Secret-backed environment variables');
-    }
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => assertNoLiteralSecret(`${prop}[${i}]`, key, v));
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) assertNoLiteralSecret(`${prop}.${k}`, k, v);
-  }
-}
-
 function compact<T extends Record<string, unknown>>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
@@ -621,47 +933,6 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function validateProps(props: LiteLLMProxyProps): void {
-  validateSecretRef('masterKey', props.masterKey);
-  if (props.saltKey) validateSecretRef('saltKey', props.saltKey);
-  if (props.database) validateSecretRef('database.url', props.database.url);
-  if (props.redis) {
-    requireDnsSubdomain('redis.host', props.redis.host);
-    if (props.redis.port !== undefined) requirePort('redis.port', props.redis.port);
-    if (props.redis.password) validateSecretRef('redis.password', props.redis.password);
-  }
-  if (props.cache && !props.redis) {
-    throw invalid('cache', 'set', 'needs \'redis\': the response cache is shared by all replicas through Redis');
-  }
-  if (props.cache?.ttl) requirePositive('cache.ttl', props.cache.ttl.toSeconds());
-  const errorRatio = props.slo?.errorRatio;
-  if (errorRatio !== undefined && !(errorRatio > 0 && errorRatio < 1)) {
-    throw invalid('slo.errorRatio', errorRatio, 'must be greater than 0 and less than 1');
-  }
-  if (props.requestTimeout) requirePositive('requestTimeout', props.requestTimeout.toSeconds());
-  if (props.drainDelay) requirePositive('drainDelay', props.drainDelay.toSeconds());
-  if (props.numWorkers !== undefined) requirePositiveInteger('numWorkers', props.numWorkers);
-  if (props.replicas !== undefined) requirePositiveInteger('replicas', props.replicas);
-  if (props.maxUnavailable !== undefined) requirePositiveInteger('maxUnavailable', props.maxUnavailable);
-  if (props.runAsUser !== undefined) requirePositiveInteger('runAsUser', props.runAsUser);
-  const router = props.router ?? {};
-  if (router.timeout) requirePositive('router.timeout', router.timeout.toSeconds());
-  if (router.cooldownTime) requirePositive('router.cooldownTime', router.cooldownTime.toSeconds());
-  if (router.numRetries !== undefined) requireNonNegativeInteger('router.numRetries', router.numRetries);
-  if (router.allowedFails !== undefined) requireNonNegativeInteger('router.allowedFails', router.allowedFails);
-  for (const [key, value] of Object.entries(router.retryPolicy ?? {})) {
-    if (value !== undefined) requireNonNegativeInteger(`router.retryPolicy.${key}`, value);
-  }
-}
-
-function validateModel(model: ModelDeployment, index: number): void {
-  const prop = `models[${index}]`;
-  if (!model.modelName.trim()) throw invalid(`${prop}.modelName`, model.modelName, 'must not be empty');
-  if (!model.model.trim()) throw invalid(`${prop}.model`, model.model, 'must not be empty');
-  if (model.apiBase !== undefined) requireHttpUrl(`${prop}.apiBase`, model.apiBase);
-  if (model.apiKey) validateSecretRef(`${prop}.apiKey`, model.apiKey);
-  if (model.rpm !== undefined) requirePositiveInteger(`${prop}.rpm`, model.rpm);
-  if (model.tpm !== undefined) requirePositiveInteger(`${prop}.tpm`, model.tpm);
-  if (model.maxParallelRequests !== undefined) requirePositiveInteger(`${prop}.maxParallelRequests`, model.maxParallelRequests);
-  if (model.timeout) requirePositive(`${prop}.timeout`, model.timeout.toSeconds());
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }

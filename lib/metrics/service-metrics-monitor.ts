@@ -3,12 +3,18 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import * as monitoring from '../../imports/monitoring.coreos.com';
+import { baseName, claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
 import { invalid } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 
 /** Props of `ServiceMetricsMonitor`. */
 export interface ServiceMetricsMonitorProps {
+  /**
+   * The ServiceMonitor's name: readable and stable, never a hash of the construct path.
+   * @default - the name of the scraped Service
+   */
+  readonly name?: string;
   /** The Service to scrape; the selector is taken from its labels. */
   readonly service: kplus.Service;
   /** The name of the Service port that serves the metrics. */
@@ -37,10 +43,17 @@ export class ServiceMetricsMonitor extends Construct {
   public readonly service: kplus.Service;
   /** The scraped port name. */
   public readonly port: string;
+  /** The ServiceMonitor's name. */
+  public readonly name: string;
 
   public constructor(scope: Construct, id: string, props: ServiceMetricsMonitorProps) {
     super(scope, id);
-    requireChartNamespace(this, 'ServiceMetricsMonitor');
+    const namespace = requireChartNamespace(this, 'ServiceMetricsMonitor');
+    if (!(props?.service instanceof kplus.Service)) throw invalid('service', props?.service, 'must be a cdk8s-plus Service');
+    if (typeof props.port !== 'string') throw invalid('port', props.port, 'must be the name of a Service port');
+    if (props.discovery === null || typeof props.discovery !== 'object' || typeof props.discovery.labels !== 'object' || props.discovery.labels === null) {
+      throw invalid('discovery', props.discovery, 'is required: { labels } that the Prometheus selects monitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } } ({} for a Prometheus that selects everything)');
+    }
     const interval = validateDiscovery('discovery', props.discovery);
     const selector = serviceLabels(props.service);
     if (Object.keys(selector).length === 0) {
@@ -49,12 +62,14 @@ export class ServiceMetricsMonitor extends Construct {
     requireServicePort(props.service, props.port);
     if (props.bearerToken) validateSecretRef('bearerToken', props.bearerToken);
     const path = props.path ?? '/metrics';
-    if (!path.startsWith('/')) throw invalid('path', path, 'must start with /');
+    if (typeof path !== 'string' || !/^\/\S*$/.test(path)) throw invalid('path', path, 'must start with / and contain no whitespace');
+    // A ServiceMonitor per Service by default; two on one Service need distinct names (claimed).
+    this.name = claimName(this, 'ServiceMonitor', baseName(this, 'name', props.name ?? props.service.name), namespace);
     this.service = props.service;
     this.port = props.port;
 
     this.resource = new monitoring.ServiceMonitor(this, 'Resource', {
-      metadata: { labels: { ...props.discovery.labels } },
+      metadata: { name: this.name, labels: { ...props.discovery.labels } },
       spec: {
         selector: { matchLabels: selector },
         namespaceSelector: { matchNames: [Chart.of(props.service).namespace!] },

@@ -22,7 +22,7 @@ function pool(chart: Chart, id: string, model: string, props: Partial<VllmPoolPr
 }
 
 function proxyContainer(manifests: Manifest[]): Manifest {
-  return containerOf(oneOfKind(manifests, 'Deployment', 'proxy'), 'litellm');
+  return containerOf(oneOfKind(manifests, 'Deployment', 'litellm'), 'litellm');
 }
 
 function entriesOf(manifests: Manifest[], modelName: string): Manifest[] {
@@ -115,7 +115,7 @@ describe('addBackend', () => {
     expect(Object.keys(service!.spec.selector).length).toBeGreaterThan(0);
     for (const [k, v] of Object.entries(service!.spec.selector)) expect(podLabels[k]).toBe(v);
     // ...and not the proxy's pods.
-    const proxyLabels = oneOfKind(manifests, 'Deployment', 'proxy').spec.template.metadata.labels;
+    const proxyLabels = oneOfKind(manifests, 'Deployment', 'litellm').spec.template.metadata.labels;
     expect(Object.entries(service!.spec.selector).every(([k, v]) => proxyLabels[k] === v)).toBe(false);
   });
 
@@ -123,6 +123,21 @@ describe('addBackend', () => {
     const { manifests } = render((chart, proxy) => proxy.addBackend(pool(chart, 'llama', LLAMA, { serviceName: 'llama-8b' })));
     expect(entriesOf(manifests, 'Llama-3.1-8B-Instruct')[0].litellm_params.api_base).toBe('http://llama-8b.llm.svc.cluster.local:8000/v1');
     expect(oneOfKind(manifests, 'Service', 'llama-8b').spec.ports[0].port).toBe(8000);
+  });
+
+  test('proxy.backends lists each pool once, in the order added (NetworkPolicies are derived from it)', () => {
+    let a!: VllmPool;
+    let b!: VllmPool;
+    const { proxy } = render((chart, p) => {
+      a = pool(chart, 'llama', LLAMA);
+      b = pool(chart, 'qwen', QWEN);
+      p.addBackend(a, { modelName: 'llama' });
+      p.addBackend(b);
+      p.addBackend(a, { modelName: 'llama-chat' });
+      p.addModel({ modelName: 'gpt', model: 'openai/gpt-4o-mini' });
+    });
+    expect(proxy.backends).toEqual([a, b]);
+    expect(proxy.backends[0]).toBe(a);
   });
 
   test('a backend alone satisfies the non-empty model list', () => {

@@ -1,7 +1,7 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  CacheCallType, LITELLM_IMAGE, LiteLLMProxy, LiteLLMProxyProps, ModelDeployment, ProxyServiceType, RoutingStrategy,
+  CacheCallType, LITELLM_IMAGE, LiteLLMProxy, LiteLLMProxyProps, MigrationsBy, ModelDeployment, ProxyServiceType, RoutingStrategy,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -39,9 +39,28 @@ describe('defaults', () => {
     expect(manifests.map(m => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service']);
   });
 
-  test('pinned litellm-database image, never latest', () => {
+  test('pinned litellm-database v1.93.0 (carries PR #33853), never a floating tag; the proxy knows its version', () => {
     expect(container.image).toBe(LITELLM_IMAGE);
-    expect(container.image).toMatch(/^ghcr\.io\/berriai\/litellm-database:main-v\d+\.\d+\.\d+-stable$/);
+    expect(LITELLM_IMAGE).toBe('ghcr.io/berriai/litellm-database:v1.93.0');
+    expect(proxy.version).toBe('1.93.0');
+    expect(proxy.image).toBe(LITELLM_IMAGE);
+  });
+
+  test('objects are named from the default name litellm, no hashes; instance label = name', () => {
+    expect(manifests.map(m => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
+      'ConfigMap/litellm-config', 'Deployment/litellm', 'PodDisruptionBudget/litellm', 'Service/litellm',
+    ]);
+    for (const m of manifests) expect(m.metadata.labels['app.kubernetes.io/instance']).toBe('litellm');
+    expect(JSON.stringify(manifests)).not.toMatch(/cdk8s\.io\/metadata\.addr|-c8[0-9a-f]{6}/);
+    expect(proxy.name).toBe('litellm');
+  });
+
+  test('pod labels are public and the Deployment selects a stable subset of them', () => {
+    expect(proxy.podLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(deployment.spec.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'litellm', 'app.kubernetes.io/instance': 'litellm', 'app.kubernetes.io/component': 'proxy',
+    });
+    expect(proxy.deployment.matchLabels).toEqual(deployment.spec.selector.matchLabels);
   });
 
   test('args: config path, port 4000, one worker (underscored flag)', () => {
@@ -59,8 +78,8 @@ describe('defaults', () => {
     expect(deployment.spec.replicas).toBe(2);
   });
 
-  test('prometheus callback on, request timeout 600 s, simple-shuffle, master key by reference', () => {
-    expect(config.litellm_settings).toEqual({ callbacks: ['prometheus'], request_timeout: 600 });
+  test('prometheus callback on with auth required (the monitor sends the master key), request timeout 600 s, simple-shuffle, master key by reference', () => {
+    expect(config.litellm_settings).toEqual({ callbacks: ['prometheus'], require_auth_for_metrics_endpoint: true, request_timeout: 600 });
     expect(config.router_settings).toEqual({ routing_strategy: 'simple-shuffle' });
     expect(config.general_settings).toEqual({ master_key: 'os.environ/LITELLM_MASTER_KEY' });
     expect(envOf(container).LITELLM_MASTER_KEY.valueFrom.secretKeyRef).toEqual({ name: 'litellm', key: 'master-key' });
@@ -81,15 +100,24 @@ describe('defaults', () => {
     expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '2', memory: '4096Mi' } });
   });
 
-  test('hardened: non-root, no escalation, ALL capabilities dropped, RuntimeDefault seccomp, read-only root with /tmp writable', () => {
+  test('hardened: uid 65534, no escalation, ALL capabilities dropped, RuntimeDefault seccomp, read-only root', () => {
     expect(container.securityContext).toMatchObject({
-      runAsNonRoot: true, runAsUser: 65534, allowPrivilegeEscalation: false, privileged: false,
+      runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, privileged: false,
       readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(deployment.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534 });
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
-    const tmp = container.volumeMounts.find((m: Manifest) => m.mountPath === '/tmp');
-    expect(deployment.spec.template.spec.volumes.find((v: Manifest) => v.name === tmp.name).emptyDir).toBeDefined();
+  });
+
+  test('writable emptyDirs where LiteLLM writes: /tmp, and the chart\'s read-only-mode caches /.cache and /.npm', () => {
+    const volumes = deployment.spec.template.spec.volumes;
+    for (const path of ['/tmp', '/.cache', '/.npm']) {
+      const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === path);
+      expect(volumes.find((v: Manifest) => v.name === mount.name).emptyDir).toBeDefined();
+    }
+    expect(envOf(container).HOME).toBeUndefined();
+    // The image's own values: the baked Prisma engines (PR #33853) and the pre-built admin UI.
+    for (const name of ['PRISMA_BINARY_CACHE_DIR', 'LITELLM_UI_PATH', 'LITELLM_ASSETS_PATH', 'XDG_CACHE_HOME']) expect(envOf(container)[name]).toBeUndefined();
   });
 
   test('graceful drain: preStop sleeps 15 s and the grace period covers it plus the request timeout', () => {
@@ -103,7 +131,8 @@ describe('defaults', () => {
     expect(service.spec.ports).toEqual([{ name: 'http', port: 4000, targetPort: 4000 }]);
     const podLabels = deployment.spec.template.metadata.labels;
     for (const [k, v] of Object.entries(service.spec.selector)) expect(podLabels[k]).toBe(v);
-    expect(proxy.url).toBe(`http://${service.metadata.name}.llm.svc.cluster.local:4000`);
+    expect(proxy.url).toBe('http://litellm.llm.svc.cluster.local:4000');
+    expect(proxy.port).toBe(4000);
   });
 
   test('PodDisruptionBudget allows one pod down and selects the proxy pods', () => {
@@ -125,9 +154,11 @@ describe('defaults', () => {
     expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test('no schema updates without a database', () => {
+  test('without a database: no DATABASE_URL, no migration dir, LiteLLM\'s default DISABLE_SCHEMA_UPDATE', () => {
     expect(envOf(container).DISABLE_SCHEMA_UPDATE.value).toBe('false');
     expect(envOf(container).DATABASE_URL).toBeUndefined();
+    expect(envOf(container).LITELLM_MIGRATION_DIR).toBeUndefined();
+    expect(proxy.migrationsBy).toBeUndefined();
   });
 });
 
@@ -246,38 +277,68 @@ describe('config model', () => {
 });
 
 describe('database', () => {
-  const { manifests } = render({ database: { url: { secretName: 'pg-app', key: 'uri' } }, saltKey: { secretName: 'litellm', key: 'salt' } });
+  const URL = { secretName: 'pg-app', key: 'uri' };
+  const { manifests } = render({ database: { url: URL }, saltKey: { secretName: 'litellm', key: 'salt' } });
   const job = oneOfKind(manifests, 'Job');
   const deployment = oneOfKind(manifests, 'Deployment');
 
-  test('database URL by reference; the proxy never pushes the schema itself', () => {
+  test('database URL by reference, salt key by reference', () => {
     const env = envOf(proxyContainer(manifests));
     expect(env.DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'pg-app', key: 'uri' });
-    expect(env.DISABLE_SCHEMA_UPDATE.value).toBe('true');
     expect(env.LITELLM_SALT_KEY.valueFrom.secretKeyRef).toEqual({ name: 'litellm', key: 'salt' });
     expect(liteLLMConfig(manifests).general_settings.database_url).toBe('os.environ/DATABASE_URL');
   });
 
-  test('the migration Job is a Sync hook in an earlier wave than the Deployment', () => {
+  test('the migration Job is a Sync hook named <name>-migrations in an earlier wave than the Deployment', () => {
+    expect(job.metadata.name).toBe('litellm-migrations');
     const a = job.metadata.annotations;
     expect(a['argocd.argoproj.io/hook']).toBe('Sync');
     expect(a['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
     expect(Number(a['argocd.argoproj.io/sync-wave'])).toBeLessThan(Number(deployment.metadata.annotations['argocd.argoproj.io/sync-wave']));
+    expect(job.metadata.labels['app.kubernetes.io/instance']).toBe('litellm');
+    expect(job.metadata.labels['app.kubernetes.io/component']).toBe('migrations');
   });
 
-  test('the migration Job runs LiteLLM\'s prisma migrate with the same image', () => {
+  test('the Job runs `litellm --skip_server_startup` (no --use_prisma_migrate: removed by PR #13555) with the same image and user', () => {
     const migrate = containerOf(job, 'migrate');
-    expect(migrate.args).toEqual(['--use_prisma_migrate', '--skip_server_startup']);
+    expect(migrate.args).toEqual(['--skip_server_startup']);
+    expect(migrate.command).toBeUndefined();
+    expect(JSON.stringify(job)).not.toContain('use_prisma_migrate');
     expect(migrate.image).toBe(proxyContainer(manifests).image);
     expect(envOf(migrate).DATABASE_URL.valueFrom.secretKeyRef).toEqual({ name: 'pg-app', key: 'uri' });
-    expect(envOf(migrate).DISABLE_SCHEMA_UPDATE.value).toBe('false');
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
-    expect(migrate.securityContext.runAsNonRoot).toBe(true);
+    expect(migrate.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true });
   });
 
-  test('migrations can be left to another process', () => {
-    const m = render({ database: { url: { secretName: 'pg-app', key: 'uri' }, runMigrations: false } }).manifests;
-    expect(allOfKind(m, 'Job')).toHaveLength(0);
+  test('proxy and Job get LITELLM_MIGRATION_DIR on a writable emptyDir, plus /tmp, /.cache and /.npm', () => {
+    for (const [workload, container] of [[job, containerOf(job, 'migrate')], [deployment, proxyContainer(manifests)]] as const) {
+      expect(envOf(container).LITELLM_MIGRATION_DIR.value).toBe('/var/lib/litellm-migrations');
+      for (const path of ['/var/lib/litellm-migrations', '/tmp', '/.cache', '/.npm']) {
+        const mount = container.volumeMounts.find((m: Manifest) => m.mountPath === path);
+        expect(workload.spec.template.spec.volumes.find((v: Manifest) => v.name === mount.name).emptyDir).toBeDefined();
+      }
+    }
+  });
+
+  describe.each([
+    [undefined, true, 'true', 'false'],
+    [MigrationsBy.JOB, true, 'true', 'false'],
+    [MigrationsBy.PROXY, false, 'false', undefined],
+    [MigrationsBy.EXTERNAL, false, 'true', undefined],
+  ])('migrations: %s', (migrations, hasJob, proxySetting, jobSetting) => {
+    const m = render({ database: { url: URL, migrations } });
+    test(`Job ${hasJob ? 'rendered' : 'absent'}, proxy DISABLE_SCHEMA_UPDATE=${proxySetting}${jobSetting ? `, Job DISABLE_SCHEMA_UPDATE=${jobSetting}` : ''}`, () => {
+      expect(allOfKind(m.manifests, 'Job')).toHaveLength(hasJob ? 1 : 0);
+      expect(envOf(proxyContainer(m.manifests)).DISABLE_SCHEMA_UPDATE.value).toBe(proxySetting);
+      if (jobSetting) expect(envOf(containerOf(oneOfKind(m.manifests, 'Job'), 'migrate')).DISABLE_SCHEMA_UPDATE.value).toBe(jobSetting);
+      expect(m.proxy.migrationsBy).toBe(migrations ?? MigrationsBy.JOB);
+      expect(m.proxy.migrations === undefined).toBe(!hasJob);
+    });
+  });
+
+  test('the migrations Job deadline is configurable, in whole seconds', () => {
+    const m = render({ database: { url: URL, migrationsTimeout: Duration.minutes(5) } });
+    expect(oneOfKind(m.manifests, 'Job').spec.activeDeadlineSeconds).toBe(300);
   });
 });
 
@@ -365,15 +426,15 @@ describe('bad input', () => {
   });
 
   test('non-positive timeouts', () => {
-    expect(() => make({ requestTimeout: Duration.seconds(0) })).toThrow("'requestTimeout' (0) must be greater than 0");
-    expect(() => make({ router: { timeout: Duration.seconds(0) } })).toThrow("'router.timeout' (0) must be greater than 0");
-    expect(() => make().addModel({ ...LLAMA, timeout: Duration.seconds(0) })).toThrow("'models[0].timeout' (0) must be greater than 0");
+    expect(() => make({ requestTimeout: Duration.seconds(0) })).toThrow(new Error("'requestTimeout' (\"0ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
+    expect(() => make({ router: { timeout: Duration.seconds(0) } })).toThrow(new Error("'router.timeout' (\"0ms\") must be longer than 0"));
+    expect(() => make().addModel({ ...LLAMA, timeout: Duration.seconds(0) })).toThrow(new Error("'models[0].timeout' (\"0ms\") must be longer than 0"));
   });
 
   test('non-positive or fractional worker and replica counts', () => {
     expect(() => make({ numWorkers: 0 })).toThrow("'numWorkers' (0) must be a whole number greater than 0");
     expect(() => make({ numWorkers: 1.5 })).toThrow("'numWorkers' (1.5) must be a whole number greater than 0");
-    expect(() => make({ replicas: -1 })).toThrow("'replicas' (-1) must be a whole number greater than 0");
+    expect(() => make({ replicas: -1 })).toThrow(new Error("'replicas' (-1) must be a whole number from 1 to 2147483647"));
     expect(() => make({ router: { numRetries: -1 } })).toThrow("'router.numRetries' (-1) must be a whole number greater than or equal to 0");
     expect(() => make().addModel({ ...LLAMA, rpm: 0 })).toThrow("'models[0].rpm' (0) must be a whole number greater than 0");
   });
@@ -402,13 +463,13 @@ describe('bad input', () => {
     const nested = () => render({ configOverrides: { litellmSettings: { langfuse: { secret: 'abc' } } } });
     expect(nested).toThrow("'configOverrides.litellmSettings.langfuse.secret' (\"<redacted>\") looks like a credential");
     const typed = () => render({ configOverrides: { routerSettings: { routing_strategy: 'least-busy' } } });
-    expect(typed).toThrow("'configOverrides.routerSettings.routing_strategy' (\"least-busy\") is set by a typed prop of LiteLLMProxy: set it there instead");
+    expect(typed).toThrow(new Error("'configOverrides.routerSettings.routing_strategy' (\"least-busy\") belongs to the typed prop 'router.routingStrategy' of LiteLLMProxy: set it there, not in configOverrides (one place for each setting)"));
   });
 
   test('two Secrets mapping to one environment variable', () => {
     const proxy = make();
     proxy.addModel({ ...LLAMA, apiKey: { secretName: 'a-b', key: 'k' } });
     expect(() => proxy.addModel({ ...QWEN, apiKey: { secretName: 'a.b', key: 'k' } })).toThrow(
-      "'apiKey' ({\"secretName\":\"a.b\",\"key\":\"k\"}) maps to environment variable LITELLM_SECRET_A_B_K, already taken by Secret a-b key k: rename the Secret or its key");
+      "'models[1].apiKey' ({\"secretName\":\"a.b\",\"key\":\"k\"}) maps to environment variable LITELLM_SECRET_A_B_K, already taken by Secret a-b key k: rename the Secret or its key");
   });
 });

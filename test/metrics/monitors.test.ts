@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Accelerator, LiteLLMProxy, PodMetricsMonitor, ServiceMetricsMonitor, VllmPool } from '../../lib';
-import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { Accelerator, LiteLLMProxy, MetricsAuth, PodMetricsMonitor, ServiceMetricsMonitor, VllmPool } from '../../lib';
+import { liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
@@ -28,21 +28,68 @@ describe('proxy.monitor()', () => {
     expect(monitor.spec.selector.matchLabels).toEqual(service.metadata.labels);
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['llm'] });
     expect(service.spec.ports.map((p: Manifest) => p.name)).toContain(monitor.spec.endpoints[0].port);
-    expect(monitor.spec.endpoints[0]).toEqual({ port: 'http', path: '/metrics', interval: '15s' });
+    expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'http', path: '/metrics', interval: '15s' });
   });
 
   test('carries the discovery labels', () => {
     expect(monitor.metadata.labels).toEqual({ release: 'kube-prometheus-stack' });
   });
 
-  test('authenticate sends the master key Secret as a bearer token', () => {
+  test('named after the proxy, no hash', () => {
+    expect(monitor.metadata.name).toBe('litellm');
+  });
+
+  test('by default /metrics requires auth and the endpoint sends the master key Secret as a bearer token', () => {
+    expect(monitor.spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: 'litellm', key: 'master-key' } });
+    expect(proxy.serviceMonitor?.resource).toBeDefined();
+  });
+
+  test('MetricsAuth.bearerToken sends the named Secret', () => {
     const c = testChart();
-    proxyIn(c).monitor({ labels: {}, interval: Duration.seconds(30) }, { authenticate: true });
+    proxyIn(c, { metricsAuth: MetricsAuth.bearerToken({ secretName: 'metrics-reader', key: 'token' }) }).monitor({ labels: {}, interval: Duration.seconds(30) });
     const m = synth(c);
     expectValidManifests(m);
     expect(oneOfKind(m, 'ServiceMonitor').spec.endpoints[0]).toEqual({
-      port: 'http', path: '/metrics', interval: '30s', authorization: { type: 'Bearer', credentials: { name: 'litellm', key: 'master-key' } },
+      port: 'http', path: '/metrics', interval: '30s', authorization: { type: 'Bearer', credentials: { name: 'metrics-reader', key: 'token' } },
     });
+    expect(liteLLMConfig(m).litellm_settings.require_auth_for_metrics_endpoint).toBe(true);
+  });
+
+  test('MetricsAuth.unauthenticated: no token, and auth turned off explicitly in config.yaml (auth is on by default from 1.84/1.85)', () => {
+    const c = testChart();
+    proxyIn(c, { metricsAuth: MetricsAuth.unauthenticated() }).monitor(DISCOVERY);
+    const m = synth(c);
+    expectValidManifests(m);
+    expect(oneOfKind(m, 'ServiceMonitor').spec.endpoints[0]).toEqual({ port: 'http', path: '/metrics', interval: '15s' });
+    expect(liteLLMConfig(m).litellm_settings.require_auth_for_metrics_endpoint).toBe(false);
+  });
+
+  test.each(['1.83.7', '1.84.0', '1.85.0', '1.99.1'])('on LiteLLM %s the setting is explicit either way, so Prometheus never meets a silent 401', version => {
+    for (const [auth, expected] of [[MetricsAuth.unauthenticated(), false], [MetricsAuth.masterKey(), true]] as const) {
+      const c = testChart();
+      proxyIn(c, { metricsAuth: auth, image: 'registry.local/litellm:custom', version });
+      expect(liteLLMConfig(synth(c)).litellm_settings.require_auth_for_metrics_endpoint).toBe(expected);
+    }
+  });
+
+  test('with /metrics off nothing about its auth is rendered', () => {
+    const c = testChart();
+    proxyIn(c, { prometheusMetrics: false });
+    expect(liteLLMConfig(synth(c)).litellm_settings).toEqual({ request_timeout: 600 });
+  });
+
+  test('called twice: a clear error, not a construct-id clash', () => {
+    const p = proxyIn(testChart());
+    p.monitor(DISCOVERY);
+    expect(() => p.monitor(DISCOVERY)).toThrow(new Error(
+      "'monitor()' (\"test/proxy/Monitor\") was already called on LiteLLMProxy 'test/proxy': one ServiceMonitor per proxy; use the one it returned (proxy.serviceMonitor)"));
+  });
+
+  test('a MetricsAuth that is not one', () => {
+    expect(() => proxyIn(testChart(), { metricsAuth: 'none' as any })).toThrow(new Error(
+      "'metricsAuth' (\"none\") must be a MetricsAuth: MetricsAuth.masterKey(), MetricsAuth.bearerToken(ref) or MetricsAuth.unauthenticated()"));
+    expect(() => proxyIn(testChart(), { metricsAuth: MetricsAuth.bearerToken({ secretName: 'Bad', key: 'k' }) })).toThrow(new Error(
+      "'metricsAuth.token.secretName' (\"Bad\") must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric"));
   });
 
   test('refused when /metrics is off', () => {
@@ -82,6 +129,27 @@ describe('errors', () => {
       .toThrow(new Error("'port' (\"metrics\") is not a port of Service 'test/proxy/Service' (its ports: http): the monitor would scrape nothing"));
   });
 
+  test('a ServiceMonitor is named after its Service by default, or as given; two with one name clash', () => {
+    const chart = testChart();
+    const proxy = proxyIn(chart);
+    const a = new ServiceMetricsMonitor(chart, 'a', { service: proxy.service, port: 'http', discovery: DISCOVERY });
+    const b = new ServiceMetricsMonitor(chart, 'b', { name: 'litellm-extra', service: proxy.service, port: 'http', discovery: DISCOVERY });
+    expect([a.name, b.name]).toEqual(['litellm', 'litellm-extra']);
+    expect(() => new ServiceMetricsMonitor(chart, 'c', { service: proxy.service, port: 'http', discovery: DISCOVERY })).toThrow(new Error(
+      "'name' (\"litellm\") names a ServiceMonitor in namespace \"llm\" that 'test/a' already renders: 'test/c' would overwrite it on apply; give one of them another name"));
+    expect(() => new ServiceMetricsMonitor(chart, 'd', { name: 'Bad', service: proxy.service, port: 'http', discovery: DISCOVERY })).toThrow(
+      new Error("'name' (\"Bad\") must be a DNS-1035 label (at most 63 lower-case alphanumerics or '-', starting with a letter and ending with an alphanumeric): object names come from it; set 'name' to a name like 'llama-3-1-8b'"));
+  });
+
+  test('missing props from plain JavaScript', () => {
+    const chart = testChart();
+    const proxy = proxyIn(chart);
+    expect(() => new ServiceMetricsMonitor(chart, 'm', {} as any)).toThrow(new Error("'service' (undefined) must be a cdk8s-plus Service"));
+    expect(() => new ServiceMetricsMonitor(chart, 'm2', { service: proxy.service, port: 'http' } as any)).toThrow(new Error(
+      "'discovery' (undefined) is required: { labels } that the Prometheus selects monitors by, e.g. { labels: { release: 'kube-prometheus-stack' } } ({} for a Prometheus that selects everything)"));
+    expect(() => new ServiceMetricsMonitor(chart, 'm3', { service: proxy.service, port: 4000 as any, discovery: DISCOVERY })).toThrow(new Error("'port' (4000) must be the name of a Service port"));
+  });
+
   test('a Service without labels selects nothing', () => {
     const chart = testChart();
     const d = new kplus.Deployment(chart, 'd');
@@ -102,12 +170,12 @@ describe('errors', () => {
     const chart = testChart();
     const proxy = proxyIn(chart);
     const make = (props: Partial<ConstructorParameters<typeof ServiceMetricsMonitor>[2]>) =>
-      new ServiceMetricsMonitor(chart, `m${Math.random()}`, { service: proxy.service, port: 'http', discovery: DISCOVERY, ...props });
+      new ServiceMetricsMonitor(chart, `m${Math.random()}`, { name: `m${Math.floor(Math.random() * 1e9)}`, service: proxy.service, port: 'http', discovery: DISCOVERY, ...props });
     expect(() => make({ discovery: { labels: { 'bad key!': 'x' } } })).toThrow(new Error('\'discovery.labels\' ("bad key!") is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\''));
     expect(() => make({ discovery: { labels: { release: 'has space' } } })).toThrow(
       new Error("'discovery.labels.release' (\"has space\") must be a valid Kubernetes label value: at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"));
     expect(() => make({ discovery: { labels: {}, interval: Duration.millis(500) } })).toThrow(new Error("'discovery.interval' (\"500ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
-    expect(() => make({ path: 'metrics' })).toThrow(new Error("'path' (\"metrics\") must start with /"));
+    expect(() => make({ path: 'metrics' })).toThrow(new Error("'path' (\"metrics\") must start with / and contain no whitespace"));
   });
 });
 

@@ -26,7 +26,7 @@ interface GatewaySpec {
 const dnsLabel = fc.stringMatching(/^[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,6}){0,2}$/);
 const seconds = (min: number, max: number) => fc.integer({ min, max }).map(s => Duration.seconds(s));
 
-const acceleratorArb = fc.constantFrom(
+const acceleratorArb = fc.constantFrom<Array<() => Partial<VllmPoolProps>>>(
   () => ({ accelerator: Accelerator.nvidiaGpu(1) }),
   () => ({ accelerator: Accelerator.nvidiaGpu(4), engine: { tensorParallelSize: 4 } }),
   () => ({ accelerator: Accelerator.mig('1g.10gb'), resources: { memory: Size.gibibytes(16) } }),
