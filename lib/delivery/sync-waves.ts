@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ARGOCD_HOOK, ARGOCD_SYNC_WAVE } from '../core/_argocd';
-import { formatValue, invalid } from '../core/_validation';
+import { invalid } from '../core/_validation';
 
 /**
  * The stages of a rollout, in the order Argo CD applies them: each is the lowest sync wave
@@ -132,7 +132,7 @@ interface Node {
  */
 export function deriveSyncWaves(scope: IConstruct, options: SyncWaveOptions = {}): DerivedSyncWave[] {
   if (!scope || typeof scope !== 'object' || !scope.node) {
-    throw invalid('scope', typeof scope === 'object' ? formatValue(scope) : scope, 'must be a cdk8s App or Chart: pass the construct whose objects get sync waves');
+    throw invalid('scope', typeof scope === 'object' && scope !== null ? (scope as object).constructor?.name ?? 'object' : scope, 'must be a cdk8s App or Chart: pass the construct whose objects get sync waves');
   }
   const overrides = options.stages ?? {};
   for (const [key, stage] of Object.entries(overrides)) {
@@ -258,14 +258,14 @@ function linkNeeds(nodes: Node[]): void {
 }
 
 function cycleError(cycle: Node[]): Error {
-  // cycle[i + 1] comes after cycle[i]... and cycle[0] after the last: each link's reason.
+  // Each object on the cycle needs the next one (it was reached through its needs).
   const steps = cycle.map((n, i) => {
     const next = cycle[(i + 1) % cycle.length];
-    const link = next.after.find((a) => a.node === n);
-    return `${next.id} after ${n.id} (${link?.why ?? 'needed'}; '${next.apiObject.node.path}')`;
+    const link = n.after.find((a) => a.node === next);
+    return `${n.id} ('${n.apiObject.node.path}') after ${next.id}: ${link?.why}`;
   });
   const ids = [...cycle, cycle[0]].map((n) => n.id).join(' → ');
-  return invalid('dependencies', ids, `form a sync-wave cycle: ${steps.join(', ')}; no wave order can satisfy them: remove one of these dependencies`);
+  return invalid('dependencies', ids, `form a sync-wave cycle: ${steps.join('; ')}; no wave order satisfies them: remove one of these dependencies`);
 }
 
 function* podSpecs(json: any): Generator<any> {
