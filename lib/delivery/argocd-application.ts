@@ -338,7 +338,7 @@ function chartOutput(scope: IConstruct, chart: Chart, dirProp: string | undefine
     case YamlOutputType.FILE_PER_APP:
       return { dir, name: 'app', file: `app${app.outputFileExtension}`, oneFile: true };
     default:
-      throw invalid('chart', chart.node.path, `of '${scope.node.path}' is in an App with yamlOutputType ${app.yamlOutputType}, which writes the objects of all charts into one folder; use FILE_PER_CHART (the default) or FOLDER_PER_CHART_FILE_PER_RESOURCE`);
+      throw invalid('chart', chart.node.path, `of '${scope.node.path}' is in an App with yamlOutputType ${YamlOutputType[app.yamlOutputType]}, which writes the objects of all charts into one folder; use FILE_PER_CHART (the default) or FOLDER_PER_CHART_FILE_PER_RESOURCE`);
   }
 }
 
