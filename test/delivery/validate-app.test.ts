@@ -144,4 +144,20 @@ describe('schemas are read lazily, per kind, from the package', () => {
       path.join('schemas', 'index.json'), path.join('schemas', 'k8s-1.28.json'), path.join('schemas', 'crds', 'monitoring.coreos.com_prometheusrules.json'),
     ]);
   });
+
+  test('a package without its schemas says so', () => {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('../../lib/delivery/validate');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const spy = jest.spyOn(require('fs') as typeof fs, 'existsSync').mockReturnValue(false);
+      try {
+        const lib = path.join(__dirname, '..', '..', 'lib', 'delivery');
+        expect(() => fresh.validateManifest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toThrow(new Error(
+          `cdk8s-llm-serving: no schemas/index.json in ${path.resolve(lib, '../../schemas')} or ${path.resolve(lib, '../../../schemas')}: the package is incomplete, reinstall it`));
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
 });
