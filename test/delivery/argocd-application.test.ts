@@ -216,6 +216,15 @@ describe('ArgoCdApplication', () => {
       new ArgoCdApplication(argocd, 'third', { chart: target, source: { repoUrl: REPO }, destination: { server: 'https://other.example.com' } });
     });
 
+    test('two Applications with one name in one namespace', () => {
+      const { app, target, argocd } = setup();
+      const other = new Chart(app, 'other', { namespace: 'llm' });
+      new ApiObject(other, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } });
+      new ArgoCdApplication(argocd, 'first', { chart: target, name: 'llm', source: { repoUrl: REPO } });
+      expect(() => new ArgoCdApplication(argocd, 'second', { chart: other, name: 'llm', source: { repoUrl: REPO } })).toThrow(new Error(
+        '\'name\' ("llm") names a argoproj.io/Application in namespace "argocd" that \'argocd/first\' already renders: \'argocd/second\' would overwrite it on apply; give one of them another name'));
+    });
+
     test('missing props (plain JavaScript)', () => {
       error(undefined, '\'props\' (undefined) must be an object with at least \'chart\' and \'source\'');
       error({ chart: undefined }, '\'chart\' (undefined) is required by \'argocd/platform\': the cdk8s Chart whose synthesized YAML the Application deploys');
