@@ -29,3 +29,6 @@ export * from './metrics/adapter-metric';
 export * from './metrics/prometheus-adapter';
 export * from './alerts/alert-rule';
 export * from './alerts/serving-alerts';
+export * from './delivery/validate';
+export * from './delivery/sync-waves';
+export * from './delivery/argocd-application';

@@ -9,6 +9,13 @@
 #   4. Extract the quick start (the first ```ts block after `<!-- quickstart -->`
 #      in README.md) into main.ts, compile it with strict tsc, run it with node and
 #      check that app.synth() wrote dist/*.k8s.yaml with a Deployment in it.
+#   5. Platform-repo check: a second program (delivery.ts, written below) imports
+#      validateApp / synthValidated / applySyncWaves / ArgoCdApplication from the
+#      package root and typed CRD classes from the subpaths imports/keda,
+#      imports/prometheus-operator, imports/vpa and imports/argocd; it is compiled
+#      with moduleResolution node (typesVersions) and node16 (exports), then run: the
+#      validator must find the schemas shipped in the package, accept the valid app,
+#      reject a bad field with the API server's message and write nothing for it.
 #
 # Usage (from anywhere; the repo root is resolved from this script's path):
 #   bash scripts/check-pack.sh
@@ -119,7 +126,12 @@ TAR_FILES=$(grep -c . "$TAR_LIST" || true)
 TAR_BYTES=$(wc -c <"$TARBALL" | tr -d ' ')
 log "tarball: $(basename "$TARBALL"), ${TAR_BYTES} bytes ($(( (TAR_BYTES + 1023) / 1024 )) KiB), ${TAR_FILES} files"
 
-for required in package/package.json package/build/lib/index.js package/build/lib/index.d.ts; do
+for required in package/package.json package/build/lib/index.js package/build/lib/index.d.ts \
+    package/build/lib/delivery/validate.js package/schemas/index.json package/schemas/k8s-1.28.json \
+    package/schemas/crds/argoproj.io_applications.json package/schemas/README.md \
+    package/build/imports/keda.sh.js package/build/imports/keda.sh.d.ts \
+    package/build/imports/monitoring.coreos.com.js package/build/imports/autoscaling.k8s.io.js \
+    package/build/imports/argoproj.io.js package/build/imports/argoproj.io.d.ts; do
   grep -qxF "$required" "$TAR_LIST" || fail "tarball is missing $required"
 done
 # Forbidden: tests, apps, node_modules, and any TypeScript source (.ts that is not .d.ts),
@@ -129,7 +141,10 @@ if [[ -n "$FORBIDDEN" ]]; then
   printf '%s\n' "$FORBIDDEN" | head -20 | sed 's/^/  /' >&2
   fail "tarball contains files that must not be published ($(printf '%s\n' "$FORBIDDEN" | grep -c .) shown above, first 20)"
 fi
-log "tarball contents OK (build/lib/index.{js,d.ts} present; no test/, apps/, node_modules/, .ts sources)"
+# The schemas ship as JSON only: no YAML CRDs, no vendoring script.
+EXTRA_SCHEMAS=$(grep -E '^package/schemas/' "$TAR_LIST" | grep -vE '^package/schemas/(index\.json|k8s-1\.28\.json|README\.md|crds/[^/]+\.json)$' || true)
+[[ -z "$EXTRA_SCHEMAS" ]] || fail "unexpected files under schemas/ in the tarball: $EXTRA_SCHEMAS"
+log "tarball contents OK (build/lib/index.{js,d.ts}, the CRD imports and schemas/ present; no test/, apps/, node_modules/, .ts sources)"
 
 # ---------------------------------------------------------------------------
 # 3. Consumer project.
@@ -173,5 +188,73 @@ for f in "${MANIFESTS[@]}"; do
     "$(grep '^kind:' "$f" | sed 's/^kind: //' | sort | uniq -c | awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
 done
 
+# ---------------------------------------------------------------------------
+# 6. Platform-repo use: validateApp / synthValidated and the typed CRD subpaths.
+# ---------------------------------------------------------------------------
+log "platform-repo check: delivery.ts (validateApp, synthValidated, applySyncWaves, ArgoCdApplication, imports/*)"
+cat >"$CONSUMER/delivery.ts" <<'TS'
+import * as fs from 'fs';
+import { ApiObject, App, Chart } from 'cdk8s';
+import {
+  applySyncWaves, ArgoCdApplication, ManifestValidationError, synthValidated, validateApp,
+} from 'cdk8s-llm-serving';
+import { Application } from 'cdk8s-llm-serving/imports/argocd';
+import { ScaledObject } from 'cdk8s-llm-serving/imports/keda';
+import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from 'cdk8s-llm-serving/imports/prometheus-operator';
+import { VerticalPodAutoscaler } from 'cdk8s-llm-serving/imports/vpa';
+
+function build(outdir: string, broken: boolean): App {
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'worker', { namespace: 'jobs' });
+  new ScaledObject(chart, 'scaler', {
+    metadata: { name: 'worker' },
+    spec: { scaleTargetRef: { name: 'worker' }, minReplicaCount: 1, maxReplicaCount: 5, triggers: [{ type: 'cpu', metadata: { value: '70' } }] },
+  });
+  new VerticalPodAutoscaler(chart, 'vpa', {
+    metadata: { name: 'worker' },
+    spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker' } },
+  });
+  new PrometheusRule(chart, 'rules', {
+    metadata: { name: 'worker' },
+    spec: { groups: [{ name: 'worker', rules: [{ alert: 'WorkerDown', expr: PrometheusRuleSpecGroupsRulesExpr.fromString('up{job="worker"} == 0'), for: '5m' }] }] },
+  });
+  if (broken) new ApiObject(chart, 'bad', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, datta: {} } as any);
+  const argocd = new Chart(app, 'argocd');
+  new ArgoCdApplication(argocd, 'worker', { chart, source: { repoUrl: 'https://github.com/acme/platform.git', path: 'dist' } });
+  new Application(argocd, 'typed', {
+    metadata: { name: 'typed', namespace: 'argocd' },
+    spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc', namespace: 'jobs' }, source: { repoUrl: 'https://github.com/acme/platform.git', path: 'dist' } },
+  });
+  applySyncWaves(app);
+  return app;
+}
+
+const good = validateApp(build('dist-good', false));
+if (good.length !== 0) throw new Error(`validateApp rejected a valid app: ${JSON.stringify(good)}`);
+synthValidated(build('dist-good', false));
+const written = fs.readFileSync('dist-good/worker.k8s.yaml', 'utf8');
+if (!written.includes('argocd.argoproj.io/sync-wave: "3"')) throw new Error('the ScaledObject has no derived sync wave');
+if (!fs.readFileSync('dist-good/argocd.k8s.yaml', 'utf8').includes('repoURL: https://github.com/acme/platform.git')) throw new Error('no Application written');
+
+try {
+  synthValidated(build('dist-bad', true));
+  throw new Error('synthValidated accepted an unknown field');
+} catch (e) {
+  if (!(e instanceof ManifestValidationError)) throw e;
+  if (!e.message.includes('v1 ConfigMap jobs/bad /datta: unknown field "datta"')) throw new Error(`unexpected message: ${e.message}`);
+  if (fs.existsSync('dist-bad')) throw new Error('synthValidated wrote dist-bad although it refused');
+}
+console.log('delivery: OK');
+TS
+for resolution in node node16; do
+  module=commonjs; [[ "$resolution" == node16 ]] && module=node16
+  if ! (cd "$CONSUMER" && npx --no -- tsc --strict --target ES2022 --module "$module" --moduleResolution "$resolution" \
+        --esModuleInterop --skipLibCheck false --outDir "out-$resolution" delivery.ts); then
+    fail "delivery.ts does not compile against the packed package with moduleResolution $resolution (tsc errors above)"
+  fi
+done
+(cd "$CONSUMER" && node out-node16/delivery.js) || fail "delivery.ts threw at runtime (node out-node16/delivery.js, see above)"
+log "platform-repo check OK (compiled with moduleResolution node and node16; schemas found inside the package)"
+
 log "done in $(( SECONDS - START_SECONDS ))s"
-echo "check-pack: OK (${OBJECTS} objects synthesized from the README quick start)"
+echo "check-pack: OK (${OBJECTS} objects synthesized from the README quick start; validateApp and the CRD subpaths work for a consumer)"

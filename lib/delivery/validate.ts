@@ -1,0 +1,509 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { App } from 'cdk8s';
+
+/** One problem found in a manifest, in the words of the API server. */
+export interface ManifestError {
+  /** The object, as `<apiVersion> <kind> <namespace>/<name>` (or `<name>` when it has no namespace). */
+  readonly object: string;
+  /** JSON pointer to the offending field, e.g. `/spec/template/spec/containers/0/name`. */
+  readonly path: string;
+  /** What is wrong with the field. */
+  readonly message: string;
+}
+
+/**
+ * Validates one manifest the way `kubectl apply --validate=strict` and the API server would:
+ * against the Kubernetes 1.28 schema or the vendored CRD for its `apiVersion` and `kind`,
+ * rejecting unknown fields, and with the server-side name, label and pod spec checks.
+ *
+ * The schemas ship with the package (`schemas/`, see its README for their provenance); a
+ * CRD's schema is read and compiled the first time an object of its kind is validated.
+ *
+ * @returns every problem found; empty when the object is valid
+ */
+export function validateManifest(obj: any): ManifestError[] {
+  const id = objectId(obj);
+  if (!isObject(obj)) return [{ object: id, path: '', message: 'manifest must be an object' }];
+  const problems: Problem[] = [];
+  const lookup = findValidator(obj.apiVersion, obj.kind);
+  if ('problem' in lookup) {
+    problems.push(lookup.problem);
+  } else if (!lookup.validate(obj)) {
+    problems.push(...(lookup.validate.errors ?? []).map(toProblem));
+  }
+  problems.push(...serverChecks(obj));
+  // allErrors can report the same field twice (e.g. once per failing branch).
+  const unique = new Map(problems.map((p) => [`${p.path} ${p.message}`, { object: id, ...p }]));
+  return [...unique.values()];
+}
+
+/**
+ * Validates many manifests (for example the output of `Testing.synth(chart)`).
+ *
+ * @returns the problems of all objects, in order
+ */
+export function validateManifests(objs: any[]): ManifestError[] {
+  if (!Array.isArray(objs)) return [{ object: '<input>', path: '', message: `manifests must be an array, got ${typeof objs}` }];
+  return objs.flatMap(validateManifest);
+}
+
+/**
+ * Validates every object an App would synthesize, without writing anything: the charts'
+ * construct validations run first (as in `app.synth()`, throwing cdk8s's
+ * `Validation failed with the following errors` on a failed one), then every object is
+ * checked as by {@link validateManifest}.
+ *
+ * @returns the problems of all objects of all charts, in chart order; empty when all are valid
+ * @example
+ * const errors = validateApp(app);
+ * for (const e of errors) console.error(formatManifestError(e));
+ */
+export function validateApp(app: App): ManifestError[] {
+  if (!app || !Array.isArray((app as App).charts)) {
+    throw new Error(`'app' (${typeName(app)}) must be a cdk8s App: pass the App whose charts you want validated`);
+  }
+  return validateManifests(app.charts.flatMap((chart) => chart.toJson()));
+}
+
+/**
+ * `app.synth()` only when every object is valid ({@link validateApp}); otherwise throws a
+ * {@link ManifestValidationError} listing every problem and writes nothing (not even the
+ * output directory).
+ *
+ * @example
+ * // main.ts of a platform repo, run by `cdk8s synth`
+ * const app = new App();
+ * new MyPlatform(app, 'platform');
+ * synthValidated(app);
+ */
+export function synthValidated(app: App): void {
+  const errors = validateApp(app);
+  if (errors.length > 0) throw new ManifestValidationError(errors, app.outdir);
+  app.synth();
+}
+
+/** One problem as one line: `<object> <path>: <message>` (the path `/` for the whole object). */
+export function formatManifestError(e: ManifestError): string {
+  return `${e.object} ${e.path || '/'}: ${e.message}`;
+}
+
+/**
+ * Thrown by {@link synthValidated} when an object is invalid. The message lists every
+ * problem, one per line ({@link formatManifestError}), after a summary line.
+ */
+export class ManifestValidationError extends Error {
+  /** Every problem found. */
+  public readonly errors: readonly ManifestError[];
+
+  public constructor(errors: readonly ManifestError[], outdir: string) {
+    super(`synth refused: ${errors.length} invalid field(s); ${outdir} was not written\n${errors.map(formatManifestError).join('\n')}`);
+    this.name = 'ManifestValidationError';
+    this.errors = errors;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+type Schema = { [key: string]: any };
+type Problem = Omit<ManifestError, 'object'>;
+type Lookup = { validate: ValidateFunction } | { problem: Problem };
+
+interface CrdVersion { readonly name: string; readonly served: boolean; readonly schema: Schema }
+interface VendoredCrd { readonly group: string; readonly kind: string; readonly versions: CrdVersion[] }
+interface SchemaIndex {
+  readonly definitions: { readonly file: string };
+  /** `<group>/<kind>` → the CRD's file, relative to the schema directory. */
+  readonly crds: { readonly [groupKind: string]: { readonly file: string } };
+}
+interface Registry {
+  readonly dir: string;
+  readonly index: SchemaIndex;
+  readonly ajv: Ajv;
+  /** `<apiVersion>/<kind>` → definition name. */
+  readonly coreKinds: Map<string, string>;
+  /** `<group>/<kind>` → CRD versions, read on first use. */
+  readonly crds: Map<string, CrdVersion[]>;
+  readonly validators: Map<string, ValidateFunction>;
+}
+
+const K8S_ID = 'k8s-1.28.json';
+const OBJECT_META = `${K8S_ID}#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+let registry: Registry | undefined;
+
+/**
+ * The package's `schemas/` directory, found from this file: `lib/delivery/` in the source tree
+ * (ts-node, jest), `build/lib/delivery/` in the built package.
+ */
+function schemaDir(): string {
+  const candidates = [path.resolve(__dirname, '../../schemas'), path.resolve(__dirname, '../../../schemas')];
+  const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'index.json')));
+  if (!found) throw new Error(`cdk8s-llm-serving: no schemas/index.json in ${candidates.join(' or ')}: the package is incomplete, reinstall it`);
+  return found;
+}
+
+function readJson(dir: string, file: string): any {
+  return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+}
+
+function loadRegistry(): Registry {
+  if (registry) return registry;
+  const dir = schemaDir();
+  const index: SchemaIndex = readJson(dir, 'index.json');
+  const defs = readJson(dir, index.definitions.file);
+  const coreKinds = new Map<string, string>();
+  for (const [name, def] of Object.entries<Schema>(defs.definitions)) {
+    for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+      coreKinds.set(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`, name);
+    }
+  }
+  // validateFormats off: int32, int64, byte, date-time... are not checked by kubectl either.
+  // verbose puts the offending value into type errors.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
+  ajv.addSchema({ $id: K8S_ID, definitions: mapValues(defs.definitions, toStrictSchema) });
+  registry = { dir, index, ajv, coreKinds, crds: new Map(), validators: new Map() };
+  return registry;
+}
+
+/** The versions of a vendored CRD, read from its file the first time its kind is seen. */
+function crdVersions(reg: Registry, groupKind: string): CrdVersion[] | undefined {
+  const cached = reg.crds.get(groupKind);
+  if (cached) return cached;
+  const entry = Object.prototype.hasOwnProperty.call(reg.index.crds, groupKind) ? reg.index.crds[groupKind] : undefined;
+  if (!entry) return undefined;
+  const crd: VendoredCrd = readJson(reg.dir, entry.file);
+  reg.crds.set(groupKind, crd.versions);
+  return crd.versions;
+}
+
+/** Finds (and compiles once) the validator for an apiVersion and kind. */
+function findValidator(apiVersion: unknown, kind: unknown): Lookup {
+  if (typeof apiVersion !== 'string' || !apiVersion) return { problem: { path: '/apiVersion', message: 'apiVersion is required' } };
+  if (typeof kind !== 'string' || !kind) return { problem: { path: '/kind', message: 'kind is required' } };
+  const reg = loadRegistry();
+  const key = `${apiVersion}/${kind}`;
+  const cached = reg.validators.get(key);
+  if (cached) return { validate: cached };
+  const def = reg.coreKinds.get(key);
+  const found = def ? { schema: { $ref: `${K8S_ID}#/definitions/${def}` } } : crdSchema(reg, apiVersion, kind);
+  if ('problem' in found) return found;
+  const validate = reg.ajv.compile(found.schema);
+  reg.validators.set(key, validate);
+  return { validate };
+}
+
+function crdSchema(reg: Registry, apiVersion: string, kind: string): { schema: Schema } | { problem: Problem } {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) : ['', apiVersion];
+  const versions = crdVersions(reg, `${group}/${kind}`);
+  if (!versions) {
+    return { problem: { path: '/kind', message: `unknown kind "${kind}" in apiVersion "${apiVersion}": no Kubernetes 1.28 definition or CRD` } };
+  }
+  const served = versions.filter((v) => v.served).map((v) => v.name).join(', ') || 'none';
+  const match = versions.find((v) => v.name === version);
+  if (!match?.served) {
+    const state = match ? 'is not served' : 'does not exist';
+    return { problem: { path: '/apiVersion', message: `version "${version}" of ${group}/${kind} ${state} (served: ${served})` } };
+  }
+  const schema = toStrictSchema(match.schema);
+  // CRD schemas leave metadata as a bare object; the API server still validates it as ObjectMeta.
+  return { schema: { ...schema, properties: { ...schema.properties, metadata: { $ref: OBJECT_META } } } };
+}
+
+/**
+ * Returns a strict copy of an OpenAPI schema (the input is left untouched): unknown fields are
+ * rejected unless `x-kubernetes-preserve-unknown-fields`, int-or-string and type-only `oneOf`s
+ * become type lists, and Go `(?i)` patterns are made case-insensitive.
+ */
+function toStrictSchema(schema: Schema): Schema {
+  if (!isObject(schema)) return schema;
+  const out: Schema = { ...schema };
+  if (out.properties) out.properties = mapValues(out.properties, toStrictSchema);
+  if (out.patternProperties) out.patternProperties = mapValues(out.patternProperties, toStrictSchema);
+  if (isObject(out.additionalProperties)) out.additionalProperties = toStrictSchema(out.additionalProperties);
+  if (out.items) out.items = Array.isArray(out.items) ? out.items.map(toStrictSchema) : toStrictSchema(out.items);
+  if (out.not) out.not = toStrictSchema(out.not);
+  for (const key of ['allOf', 'anyOf', 'oneOf']) {
+    if (Array.isArray(out[key])) out[key] = out[key].map(toStrictSchema);
+  }
+  if (out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) {
+    out.additionalProperties = false;
+  }
+  // Ajv reports one clear "must be integer,string" instead of one error per oneOf branch.
+  for (const key of ['anyOf', 'oneOf']) {
+    const branches = out[key];
+    if (Array.isArray(branches) && branches.every((b) => isObject(b) && Object.keys(b).join() === 'type')) {
+      delete out[key];
+      out.type = branches.map((b) => b.type);
+    }
+  }
+  if (out['x-kubernetes-int-or-string'] === true) out.type = ['integer', 'string'];
+  if (typeof out.pattern === 'string') out.pattern = goPatternToJs(out.pattern);
+  return out;
+}
+
+/**
+ * Translates a Go (RE2) pattern to an equivalent JavaScript one. Ajv has no per-pattern flags,
+ * so a leading `(?i)` (also after `^`) is expanded into explicit upper/lower-case alternatives.
+ */
+function goPatternToJs(pattern: string): string {
+  const m = /^(\^?)\(\?i\)/.exec(pattern);
+  return m ? m[1] + caseFold(pattern.slice(m[0].length)) : pattern;
+}
+
+function caseFold(src: string): string {
+  let out = '';
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') {
+      out += src.slice(i, i + 2);
+      i++;
+    } else if (c === '[') {
+      const end = classEnd(src, i);
+      out += foldClass(src.slice(i + 1, end));
+      i = end;
+    } else {
+      out += isLetter(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c;
+    }
+  }
+  return out;
+}
+
+/** Index of the `]` closing the class opened at `start` (a leading `]` is a literal in RE2). */
+function classEnd(src: string, start: number): number {
+  let i = start + 1;
+  if (src[i] === '^') i++;
+  if (src[i] === ']') i++;
+  for (; i < src.length && src[i] !== ']'; i++) if (src[i] === '\\') i++;
+  if (i >= src.length) throw new Error(`unterminated character class in pattern ${JSON.stringify(src)}`);
+  return i;
+}
+
+/** `body` is the class content without brackets; letters and letter ranges gain their other case. */
+function foldClass(body: string): string {
+  let extra = '';
+  for (let i = body[0] === '^' ? 1 : 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      i++;
+    } else if (body[i + 1] === '-' && i + 2 < body.length && isLetter(c) && isLetter(body[i + 2])) {
+      extra += swapCase(c) + '-' + swapCase(body[i + 2]);
+      i += 2;
+    } else if (isLetter(c)) {
+      extra += swapCase(c);
+    }
+  }
+  return `[${body}${extra}]`;
+}
+
+function isLetter(c: string): boolean {
+  return /^[A-Za-z]$/.test(c);
+}
+
+function swapCase(c: string): string {
+  return c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase();
+}
+
+function toProblem(e: ErrorObject): Problem {
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return { path: `${e.instancePath}/${pointerToken(e.params.additionalProperty)}`, message: `unknown field "${e.params.additionalProperty}"` };
+    case 'required':
+      return { path: `${e.instancePath}/${pointerToken(e.params.missingProperty)}`, message: `required field "${e.params.missingProperty}" is missing` };
+    case 'type':
+      return { path: e.instancePath, message: `${e.message}, got ${JSON.stringify(e.data)}` };
+    case 'enum':
+      return { path: e.instancePath, message: `${e.message}: ${e.params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(', ')}` };
+    default:
+      return { path: e.instancePath, message: e.message ?? e.keyword };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks the API server does beyond the OpenAPI schema
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+function serverChecks(obj: Schema): Problem[] {
+  const problems: Problem[] = [];
+  const add = (p: string, message: string | undefined) => { if (message) problems.push({ path: p, message }); };
+  const meta = isObject(obj.metadata) ? obj.metadata : {};
+  const isService = obj.kind === 'Service' && obj.apiVersion === 'v1';
+  if (typeof meta.name !== 'string' || meta.name === '') {
+    add('/metadata/name', 'name is required');
+  } else if (isService) {
+    add('/metadata/name', dns1035Label(meta.name));
+  } else if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') {
+    add('/metadata/name', dns1123Label(meta.name));
+  } else {
+    add('/metadata/name', dns1123Subdomain(meta.name));
+  }
+  if (typeof meta.namespace === 'string') add('/metadata/namespace', dns1123Label(meta.namespace));
+
+  walk(obj, '', (value, p, key, parentKey) => {
+    if (key === 'matchLabels' || (parentKey === 'metadata' && key === 'labels')) problems.push(...labelProblems(value, p));
+    if (parentKey === 'metadata' && key === 'annotations') {
+      for (const k of Object.keys(value)) add(`${p}/${pointerToken(k)}`, qualifiedName(k, 'annotation key'));
+    }
+    if (Array.isArray(value.containers)) problems.push(...podSpecProblems(value, p));
+  });
+  if (isService && isObject(obj.spec)) {
+    if (isObject(obj.spec.selector)) problems.push(...labelProblems(obj.spec.selector, '/spec/selector'));
+    problems.push(...servicePortProblems(obj.spec.ports));
+  }
+  return problems;
+}
+
+/** Calls `visit` for every plain object inside `value`, with its JSON pointer and key. */
+function walk(value: unknown, p: string, visit: (v: Schema, p: string, key: string, parentKey: string) => void, key = '', parentKey = ''): void {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => walk(v, `${p}/${i}`, visit, String(i), key));
+  } else if (isObject(value)) {
+    if (p) visit(value, p, key, parentKey);
+    for (const [k, v] of Object.entries(value)) walk(v, `${p}/${pointerToken(k)}`, visit, k, key);
+  }
+}
+
+function labelProblems(labels: Schema, p: string): Problem[] {
+  const problems: Problem[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    const at = `${p}/${pointerToken(k)}`;
+    const keyProblem = qualifiedName(k, 'label key');
+    if (keyProblem) problems.push({ path: at, message: keyProblem });
+    const valueProblem = typeof v === 'string' ? labelValue(v) : undefined;
+    if (valueProblem) problems.push({ path: at, message: valueProblem });
+  }
+  return problems;
+}
+
+/** Container, port and volume checks for one pod spec (found anywhere: Pod, templates, CronJob...). */
+function podSpecProblems(spec: Schema, p: string): Problem[] {
+  const problems: Problem[] = [];
+  const add = (at: string, message: string | undefined) => { if (message) problems.push({ path: at, message }); };
+  const volumes = new Set<string>();
+  list(spec.volumes).forEach((v, i) => {
+    if (typeof v.name !== 'string') return;
+    add(`${p}/volumes/${i}/name`, volumes.has(v.name) ? `duplicate volume name "${v.name}"` : dns1123Label(v.name));
+    volumes.add(v.name);
+  });
+  const containerNames = new Set<string>();
+  for (const field of ['initContainers', 'containers', 'ephemeralContainers']) {
+    list(spec[field]).forEach((c, i) => {
+      const at = `${p}/${field}/${i}`;
+      if (typeof c.name === 'string') {
+        add(`${at}/name`, containerNames.has(c.name) ? `duplicate container name "${c.name}"` : dns1123Label(c.name));
+        containerNames.add(c.name);
+      }
+      const portNames = new Set<string>();
+      list(c.ports).forEach((port, j) => {
+        if (typeof port.name !== 'string') return;
+        add(`${at}/ports/${j}/name`, portNames.has(port.name) ? `duplicate port name "${port.name}"` : ianaSvcName(port.name));
+        portNames.add(port.name);
+      });
+      list(c.volumeMounts).forEach((m, j) => {
+        if (typeof m.name === 'string' && !volumes.has(m.name)) add(`${at}/volumeMounts/${j}/name`, `volume "${m.name}" is not declared in the pod's volumes`);
+      });
+    });
+  }
+  return problems;
+}
+
+function servicePortProblems(ports: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const all = list(ports);
+  const names = new Set<string>();
+  all.forEach((port, i) => {
+    const at = `/spec/ports/${i}/name`;
+    if (typeof port.name !== 'string' || port.name === '') {
+      if (all.length > 1) problems.push({ path: at, message: 'name is required when a Service has more than one port' });
+      return;
+    }
+    const message = names.has(port.name) ? `duplicate port name "${port.name}"` : dns1123Label(port.name);
+    if (message) problems.push({ path: at, message });
+    names.add(port.name);
+  });
+  return problems;
+}
+
+function dns1123Label(v: string): string | undefined {
+  if (v.length > 63 || !DNS1123_LABEL.test(v)) {
+    return `"${v}" is not a valid DNS-1123 label: at most 63 lower-case alphanumerics or '-', starting and ending with an alphanumeric`;
+  }
+  return undefined;
+}
+
+function dns1035Label(v: string): string | undefined {
+  if (v.length > 63 || !DNS1035_LABEL.test(v)) {
+    return `"${v}" is not a valid DNS-1035 label: at most 63 lower-case alphanumerics or '-', starting with a letter and ending with an alphanumeric`;
+  }
+  return undefined;
+}
+
+function dns1123Subdomain(v: string): string | undefined {
+  if (v.length > 253 || !DNS1123_SUBDOMAIN.test(v)) {
+    return `"${v}" is not a valid DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric`;
+  }
+  return undefined;
+}
+
+/** A label or annotation key: `[prefix/]name`, prefix a DNS-1123 subdomain. */
+function qualifiedName(key: string, what: string): string | undefined {
+  const parts = key.split('/');
+  const name = parts[parts.length - 1];
+  const prefixOk = parts.length === 1 || (parts.length === 2 && parts[0] !== '' && !dns1123Subdomain(parts[0]));
+  if (!prefixOk || name.length > 63 || !QUALIFIED_NAME.test(name)) {
+    return `invalid ${what} "${key}": an optional DNS-1123 subdomain prefix and '/', then a name of at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
+  }
+  return undefined;
+}
+
+function labelValue(v: string): string | undefined {
+  if (v.length > 63 || (v !== '' && !QUALIFIED_NAME.test(v))) {
+    return `invalid label value "${v}" (${v.length} characters): at most 63 alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
+  }
+  return undefined;
+}
+
+function ianaSvcName(v: string): string | undefined {
+  if (v.length > 15 || !IANA_SVC_NAME.test(v) || !/[a-z]/.test(v) || v.includes('--')) {
+    return `invalid port name "${v}": an IANA_SVC_NAME of 1-15 lower-case alphanumerics or '-', with at least one letter, no '--', starting and ending with an alphanumeric`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function objectId(obj: any): string {
+  const meta = isObject(obj) && isObject(obj.metadata) ? obj.metadata : {};
+  const name = `${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? '<unnamed>'}`;
+  return `${obj?.apiVersion ?? '<no apiVersion>'} ${obj?.kind ?? '<no kind>'} ${name}`;
+}
+
+function isObject(v: unknown): v is Schema {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function list(v: unknown): Schema[] {
+  return Array.isArray(v) ? v.filter(isObject) : [];
+}
+
+function mapValues(obj: Schema, fn: (v: any) => any): Schema {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fn(v)]));
+}
+
+/** Escapes a key for use in a JSON pointer (RFC 6901): label keys contain '/'. */
+function pointerToken(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
+  return typeof v;
+}

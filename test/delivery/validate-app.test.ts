@@ -1,0 +1,163 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Deployment } from 'cdk8s-plus-28';
+import {
+  formatManifestError, ManifestValidationError, synthValidated, validateApp, validateManifest, validateManifests,
+} from '../../lib';
+
+function tmpOutdir(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'validate-app-')), 'dist');
+}
+
+/** An App with one valid Deployment chart in `outdir`. */
+function validApp(outdir: string): App {
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'web', { namespace: 'web' });
+  new Deployment(chart, 'web', { containers: [{ image: 'nginx:1.27', portNumber: 8080, securityContext: { ensureNonRoot: false } }] });
+  return app;
+}
+
+/** A valid App plus one ConfigMap with an unknown field and one Service with a bad name. */
+function invalidApp(outdir: string): App {
+  const app = validApp(outdir);
+  const chart = new Chart(app, 'bad', { namespace: 'web' });
+  new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, datta: { a: 'b' } } as any);
+  new ApiObject(chart, 'svc', { apiVersion: 'v1', kind: 'Service', metadata: { name: '1svc' }, spec: { ports: [{ port: 80 }] } } as any);
+  return app;
+}
+
+describe('validateApp', () => {
+  test('a valid App has no problems', () => {
+    expect(validateApp(validApp(tmpOutdir()))).toEqual([]);
+  });
+
+  test('reports every problem of every chart, in the API server\'s words', () => {
+    expect(validateApp(invalidApp(tmpOutdir()))).toEqual([
+      { object: 'v1 ConfigMap web/cm', path: '/datta', message: 'unknown field "datta"' },
+      { object: 'v1 Service web/1svc', path: '/metadata/name', message: '"1svc" is not a valid DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric' },
+    ]);
+  });
+
+  test('writes nothing', () => {
+    const outdir = tmpOutdir();
+    validateApp(invalidApp(outdir));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test('refuses what is not an App', () => {
+    expect(() => validateApp({} as App)).toThrow('\'app\' (Object) must be a cdk8s App: pass the App whose charts you want validated');
+    expect(() => validateApp(undefined as unknown as App)).toThrow('\'app\' (undefined) must be a cdk8s App: pass the App whose charts you want validated');
+  });
+
+  test('runs the constructs\' validations first, as app.synth() does', () => {
+    const app = validApp(tmpOutdir());
+    const chart = new Chart(app, 'checked');
+    chart.node.addValidation({ validate: () => ['not ready'] });
+    expect(() => validateApp(app)).toThrow('Validation failed with the following errors:\n  [checked] not ready');
+  });
+});
+
+describe('synthValidated', () => {
+  test('writes exactly what app.synth() writes when every object is valid', () => {
+    const a = tmpOutdir();
+    const b = tmpOutdir();
+    synthValidated(validApp(a));
+    validApp(b).synth();
+    expect(fs.readdirSync(a)).toEqual(['web.k8s.yaml']);
+    expect(fs.readFileSync(path.join(a, 'web.k8s.yaml'), 'utf8')).toEqual(fs.readFileSync(path.join(b, 'web.k8s.yaml'), 'utf8'));
+  });
+
+  test('refuses to write anything, not even the output directory, listing every problem', () => {
+    const outdir = tmpOutdir();
+    let error: unknown;
+    try {
+      synthValidated(invalidApp(outdir));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ManifestValidationError);
+    expect((error as Error).message).toBe([
+      `synth refused: 2 invalid field(s); ${outdir} was not written`,
+      'v1 ConfigMap web/cm /datta: unknown field "datta"',
+      'v1 Service web/1svc /metadata/name: "1svc" is not a valid DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric',
+    ].join('\n'));
+    expect((error as ManifestValidationError).errors).toHaveLength(2);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+
+  test('a failed construct validation also writes nothing', () => {
+    const outdir = tmpOutdir();
+    const app = validApp(outdir);
+    new Chart(app, 'checked').node.addValidation({ validate: () => ['not ready'] });
+    expect(() => synthValidated(app)).toThrow('Validation failed with the following errors:\n  [checked] not ready');
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('validateManifest(s)', () => {
+  test('formatManifestError: "/" for the whole object', () => {
+    expect(formatManifestError({ object: 'v1 ConfigMap x', path: '', message: 'manifest must be an object' })).toBe('v1 ConfigMap x /: manifest must be an object');
+  });
+
+  test('validateManifests refuses what is not an array', () => {
+    expect(validateManifests({} as any)).toEqual([{ object: '<input>', path: '', message: 'manifests must be an array, got object' }]);
+  });
+
+  test('CRD kinds validate against the vendored schema, unknown fields rejected', () => {
+    expect(validateManifest({
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'a', namespace: 'argocd' },
+      spec: { project: 'default', destination: { server: 'https://kubernetes.default.svc' }, source: { repoURL: 'https://x/y.git', pth: 'dist' } },
+    })).toEqual([{ object: 'argoproj.io/v1alpha1 Application argocd/a', path: '/spec/source/pth', message: 'unknown field "pth"' }]);
+  });
+});
+
+describe('schemas are read lazily, per kind, from the package', () => {
+  function filesRead(objs: any[]): string[] {
+    let read: string[] = [];
+    jest.isolateModules(() => {
+      // A fresh copy of the module: nothing loaded or compiled yet.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('../../lib/delivery/validate');
+      // The fs module object itself (the namespace import above is frozen).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const spy = jest.spyOn(require('fs') as typeof fs, 'readFileSync');
+      try {
+        expect(fresh.validateManifests(objs)).toEqual([]);
+        read = spy.mock.calls.map((c) => path.relative(path.join(__dirname, '..', '..'), String(c[0])));
+      } finally {
+        spy.mockRestore();
+      }
+    });
+    return read;
+  }
+
+  test('a core kind reads only the index and the Kubernetes definitions', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } };
+    expect(filesRead([cm])).toEqual([path.join('schemas', 'index.json'), path.join('schemas', 'k8s-1.28.json')]);
+  });
+
+  test('a custom resource adds only its own CRD file, once', () => {
+    const rule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'x' }, spec: { groups: [] } };
+    expect(filesRead([rule, rule])).toEqual([
+      path.join('schemas', 'index.json'), path.join('schemas', 'k8s-1.28.json'), path.join('schemas', 'crds', 'monitoring.coreos.com_prometheusrules.json'),
+    ]);
+  });
+
+  test('a package without its schemas says so', () => {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('../../lib/delivery/validate');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const spy = jest.spyOn(require('fs') as typeof fs, 'existsSync').mockReturnValue(false);
+      try {
+        const lib = path.join(__dirname, '..', '..', 'lib', 'delivery');
+        expect(() => fresh.validateManifest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toThrow(new Error(
+          `cdk8s-llm-serving: no schemas/index.json in ${path.resolve(lib, '../../schemas')} or ${path.resolve(lib, '../../../schemas')}: the package is incomplete, reinstall it`));
+      } finally {
+        spy.mockRestore();
+      }
+    });
+  });
+});
