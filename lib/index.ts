@@ -32,3 +32,5 @@ export * from './alerts/serving-alerts';
 export * from './delivery/validate';
 export * from './delivery/sync-waves';
 export * from './delivery/argocd-application';
+export * from './network/network-peer';
+export * from './network/workload-network-policy';

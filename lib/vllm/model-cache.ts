@@ -1,4 +1,4 @@
-import { Size, SizeRoundingBehavior } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { requireDefined, wholeMebibytes } from '../core/_units';
 import { invalid, requireDnsSubdomain } from '../core/_validation';
 
@@ -46,7 +46,7 @@ export class ModelCache {
    * @param sizeLimit eviction threshold of the volume @default - no limit (node ephemeral storage)
    */
   public static emptyDir(sizeLimit?: Size): ModelCache {
-    if (sizeLimit !== undefined) safeMebibytes('modelCache.sizeLimit', sizeLimit);
+    if (sizeLimit !== undefined) wholeMebibytes('modelCache.sizeLimit', sizeLimit);
     return new ModelCache(ModelCacheKind.EMPTY_DIR, { sizeLimit });
   }
 
@@ -62,7 +62,7 @@ export class ModelCache {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalid('modelCache', options, 'must be the options of a new claim, e.g. { size: Size.gibibytes(200) }');
     }
-    const mib = safeMebibytes('modelCache.size', requireDefined('modelCache.size', options.size, 'the capacity to request, at least the model weights, e.g. Size.gibibytes(200)'));
+    const mib = wholeMebibytes('modelCache.size', requireDefined('modelCache.size', options.size, 'the capacity to request, at least the model weights, e.g. Size.gibibytes(200)'));
     // cdk8s-plus renders a claim's storage in whole gibibytes (and throws otherwise).
     if (mib % 1024 !== 0) throw invalid('modelCache.size', `${mib}Mi`, 'must be a whole number of gibibytes, e.g. Size.gibibytes(200)');
     const storageClassName: unknown = options.storageClassName;
@@ -89,18 +89,6 @@ export class ModelCache {
       readonly accessMode?: CacheAccessMode;
     },
   ) {}
-}
-
-/** A Size as whole, positive mebibytes that render as a plain quantity (no exponent). @internal */
-export function safeMebibytes(prop: string, size: Size): number {
-  // wholeMebibytes reports a Size cdk8s cannot convert (NaN, Infinity, a fraction of a
-  // mebibyte) as "[object Object]": name the number instead.
-  const raw = size instanceof Size ? size.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : 0;
-  if (!Number.isFinite(raw)) throw invalid(prop, `${raw}Mi`, 'must be a finite Size, e.g. Size.gibibytes(2)');
-  if (!Number.isInteger(raw)) throw invalid(prop, `${raw}Mi`, 'must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)');
-  const mib = wholeMebibytes(prop, size);
-  if (!Number.isSafeInteger(mib)) throw invalid(prop, `${mib}Mi`, `must be at most ${Number.MAX_SAFE_INTEGER}Mi`);
-  return mib;
 }
 
 /**

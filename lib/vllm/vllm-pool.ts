@@ -5,14 +5,14 @@ import { drainScript, modelReadyScript } from './_probes';
 import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
-import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache, safeMebibytes } from './model-cache';
+import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from './model-cache';
 import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
-import { preferSpread } from '../core/_workload';
+import { preferSpread, selectByLabels } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
+import { positiveMillis, requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import {
   invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue, requirePositive, requirePositiveInteger,
@@ -26,6 +26,8 @@ import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { MonitorDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
+import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
+import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 import { ScopedMetric } from '../metrics/scoped-metric';
 
 /**
@@ -291,6 +293,32 @@ export interface VllmPoolProps {
    * @default PodUser.fixed(1000)
    */
   readonly user?: PodUser;
+  /**
+   * The pool's NetworkPolicy. vLLM's `--api-key` guards only `/v1`, `/v2` and `/inference`;
+   * `/invocations` (the same inference) and `/metrics` stay open (FACTS §A.3), so the policy
+   * is the real gate: ingress on the vLLM port only from the proxies that route to the pool
+   * (`proxy.addBackend()`), the Prometheus that scrapes it (`monitor()` with
+   * `discovery.scraper`) and the peers named here.
+   * @default - on, ingress only; egress open
+   */
+  readonly network?: PoolNetworkOptions;
+}
+
+/** The NetworkPolicy of a `VllmPool`. */
+export interface PoolNetworkOptions {
+  /** Render the NetworkPolicy. @default true */
+  readonly enabled?: boolean;
+  /**
+   * More sources admitted to the vLLM port, e.g. a batch client's namespace. The proxies that
+   * route to the pool and its scraper are admitted without being named here.
+   * @default - none
+   */
+  readonly allowFrom?: NetworkPeer[];
+  /**
+   * Restrict egress to cluster DNS and HTTPS on port 443 (model downloads from Hugging Face).
+   * @default false
+   */
+  readonly restrictEgress?: boolean;
 }
 
 /**
@@ -350,6 +378,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly slo: Required<PoolSlo>;
   /** `--gpu-memory-utilization`, or vLLM's default 0.9. */
   public readonly gpuMemoryUtilization: number;
+  /** The pool's NetworkPolicy, unless `network.enabled` is false. */
+  public readonly networkPolicy?: WorkloadNetworkPolicy;
   private _podMonitor?: PodMetricsMonitor;
 
   public constructor(scope: Construct, id: string, props: VllmPoolProps) {
@@ -426,7 +456,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       securityContext: hardenedPod(user),
       automountServiceAccountToken: false,
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
+    selectByLabels(this.deployment, selector);
 
     // vLLM before 0.18.0 has no --shutdown-timeout and exits on the unknown flag (FACTS §A.3).
     const drainsItself = atLeast(version, SHUTDOWN_TIMEOUT_SINCE);
@@ -521,6 +551,40 @@ export class VllmPool extends Construct implements HostedVllmBackend {
         selector: { matchLabels: this.deployment.matchLabels },
       },
     });
+
+    this.networkPolicy = this.renderNetworkPolicy(props.network, name, labels);
+  }
+
+  /**
+   * Admits a peer to the vLLM port through the pool's NetworkPolicy (a no-op when the pool
+   * has none). `proxy.addBackend()` calls it for the proxy's pods.
+   * @param peer who may connect
+   * @param reason why, e.g. `LiteLLMProxy 'litellm' routes to it`
+   */
+  public allowFrom(peer: NetworkPeer, reason = 'allowed by the user'): void {
+    this.networkPolicy?.allowFrom(peer, [{ port: VLLM_PORT }], reason);
+  }
+
+  /** The pool's pods, as a NetworkPolicy peer (its stable selector labels in its namespace). */
+  public get peer(): NetworkPeer {
+    return NetworkPeer.pods(this.namespace, { ...this.deployment.matchLabels });
+  }
+
+  private renderNetworkPolicy(options: PoolNetworkOptions | undefined, name: string, labels: Record<string, string>): WorkloadNetworkPolicy | undefined {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw invalid('network', options, 'must be PoolNetworkOptions { enabled?, allowFrom?, restrictEgress? }');
+    }
+    const enabled = options?.enabled === undefined ? true : requireFlag('network.enabled', options.enabled);
+    if (!enabled) return undefined;
+    const restrictEgress = options?.restrictEgress === undefined ? false : requireFlag('network.restrictEgress', options.restrictEgress);
+    const allowFrom = options?.allowFrom ?? [];
+    if (!Array.isArray(allowFrom)) throw invalid('network.allowFrom', allowFrom, 'must be a list of NetworkPeer');
+    allowFrom.forEach((p, i) => requireNetworkPeer(`network.allowFrom[${i}]`, p));
+    const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name, workload: this.deployment, labels, restrictEgress });
+    allowFrom.forEach((p, i) => policy.allowFrom(p, [{ port: VLLM_PORT }], `network.allowFrom[${i}]`));
+    // Model downloads: huggingface.co and its CDN, on HTTPS (addresses vary: any).
+    policy.allowTo(NetworkPeer.anywhere(), [{ port: 443 }], 'model downloads (Hugging Face over HTTPS)');
+    return policy;
   }
 
   /**
@@ -586,6 +650,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (this._podMonitor) {
       throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
     }
+    this.admitScraper(discovery);
     try {
       this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
         workload: this.deployment,
@@ -600,6 +665,21 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       throw e;
     }
     return this._podMonitor;
+  }
+
+  /**
+   * Admits the Prometheus of `discovery.scraper` to the metrics port. With a NetworkPolicy and
+   * no scraper named, the monitor would scrape nothing: every scaling signal and alert of the
+   * pool would go quiet, so that is refused.
+   */
+  private admitScraper(discovery: MonitorDiscovery): void {
+    if (!this.networkPolicy) return;
+    if (discovery && typeof discovery === 'object' && discovery.scraper === undefined) {
+      throw invalid('discovery.scraper', undefined, `is required: pool '${this.name}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
+    }
+    if (discovery?.scraper !== undefined) {
+      this.networkPolicy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port: VLLM_PORT }], 'Prometheus scrapes /metrics');
+    }
   }
 
   /** An RE2 pattern matching the names of the pool's pods (`<deployment>-<replicaset hash>-<pod hash>`). */
@@ -811,12 +891,12 @@ function poolResources(props: VllmPoolProps): { cpu: kplus.Cpu; memory: Size } {
     throw invalid('resources.cpu', cpu instanceof kplus.Cpu ? cpu.amount : cpu, 'must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)');
   }
   const memory = props.resources?.memory ?? Size.gibibytes(cpuOnly ? 16 : 32 * devices);
-  safeMebibytes('resources.memory', memory);
+  wholeMebibytes('resources.memory', memory);
   return { cpu, memory };
 }
 
 function requireShmBelowMemory(shm: Size, memory: Size): void {
-  const shmMib = safeMebibytes('shmSize', shm);
+  const shmMib = wholeMebibytes('shmSize', shm);
   const memoryMib = memory.toMebibytes();
   if (shmMib >= memoryMib) {
     throw invalid('shmSize', `${shmMib}Mi`, `must be less than the memory limit (${memoryMib}Mi): /dev/shm is memory-backed and counts against it`);
@@ -981,4 +1061,9 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
       throw invalid('serviceName', serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
     }
   }
+}
+
+function requireFlag(prop: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw invalid(prop, value, 'must be true or false');
+  return value;
 }

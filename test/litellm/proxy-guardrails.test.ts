@@ -306,7 +306,7 @@ describe('hostile input', () => {
     expect(() => make({ resources: { cpu: { request: kplus.Cpu.units(4), limit: kplus.Cpu.millis(500) } } })).toThrow(new Error(
       "'resources.cpu.request' (\"4\") must be at most the limit (500m)"));
     expect(() => make({ resources: { memory: { limit: Size.mebibytes(0.5) } } })).toThrow(new Error(
-      "'resources.memory.limit' (\"0.5Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)"));
+      "'resources.memory.limit' (\"0.5Mi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => make({ resources: { memory: { request: Size.gibibytes(8), limit: Size.gibibytes(4) } } })).toThrow(new Error(
       "'resources.memory.request' (\"8192Mi\") must be at most the limit (4096Mi)"));
     expect(() => make({ resources: { cpu: null } as any })).toThrow(new Error("'resources.cpu' (null) must be { request?, limit? }"));

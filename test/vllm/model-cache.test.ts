@@ -14,11 +14,11 @@ describe('ModelCache', () => {
   });
 
   test('bad sizes name the prop', () => {
-    expect(() => ModelCache.emptyDir(Size.gibibytes(NaN))).toThrow(new Error("'modelCache.sizeLimit' (\"NaNMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+    expect(() => ModelCache.emptyDir(Size.gibibytes(NaN))).toThrow(new Error("'modelCache.sizeLimit' (\"NaNMi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => ModelCache.emptyDir(Size.gibibytes(0))).toThrow(new Error(
-      "'modelCache.sizeLimit' (\"0Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)"));
+      "'modelCache.sizeLimit' (\"0Mi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => ModelCache.newClaim({ size: Size.gibibytes(Infinity) })).toThrow(new Error(
-      "'modelCache.size' (\"InfinityMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+      "'modelCache.size' (\"InfinityMi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => ModelCache.newClaim({ size: Size.mebibytes(1500) })).toThrow(new Error(
       "'modelCache.size' (\"1500Mi\") must be a whole number of gibibytes, e.g. Size.gibibytes(200)"));
     expect(() => ModelCache.newClaim({ size: 200 as unknown as Size })).toThrow(new Error("'modelCache.size' (200) must be a Size, e.g. Size.gibibytes(2)"));

@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Accelerator, CacheAccessMode, CapacityType, KvCacheDtype, ModelCache, PodUser, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype,
+  Accelerator, CacheAccessMode, NetworkPeer, CapacityType, KvCacheDtype, ModelCache, PodUser, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype,
   VllmPool, VllmPoolProps,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
@@ -64,7 +64,7 @@ describe('defaults', () => {
   });
 
   test('renders a Deployment, a Service and a PodDisruptionBudget, and no PersistentVolumeClaim', () => {
-    expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'PodDisruptionBudget', 'Service']);
+    expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service']);
     expect(allOfKind(manifests, 'PersistentVolumeClaim')).toHaveLength(0);
     for (const m of manifests) expect(m.metadata.namespace).toBe('llm');
   });
@@ -605,7 +605,7 @@ describe('bad input', () => {
 
   test('bad model cache settings', () => {
     expect(() => ModelCache.newClaim({ size: Size.gibibytes(0) })).toThrow(
-      "'modelCache.size' (\"0Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)");
+      "'modelCache.size' (\"0Mi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)");
     expect(() => ModelCache.existingClaim('Models')).toThrow(
       "'modelCache.claimName' (\"Models\") must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, '-' or '.', starting and ending with an alphanumeric");
   });
@@ -853,7 +853,7 @@ describe('user', () => {
 });
 
 describe('metric identity', () => {
-  const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+  const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) };
 
   test('monitor(): a PodMonitor named like the pool copies the instance label into target label pool', () => {
     const chart = testChart();
@@ -964,14 +964,14 @@ describe('hostile input', () => {
   });
 
   test('Sizes the pool cannot render name the prop', () => {
-    expect(() => make({ shmSize: Size.gibibytes(NaN) })).toThrow(new Error("'shmSize' (\"NaNMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
-    expect(() => make({ shmSize: Size.gibibytes(Infinity) })).toThrow(new Error("'shmSize' (\"InfinityMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+    expect(() => make({ shmSize: Size.gibibytes(NaN) })).toThrow(new Error("'shmSize' (\"NaNMi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
+    expect(() => make({ shmSize: Size.gibibytes(Infinity) })).toThrow(new Error("'shmSize' (\"InfinityMi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => make({ shmSize: Size.kibibytes(1) })).toThrow(new Error(
-      "'shmSize' (\"0.0009765625Mi\") must be a whole number of mebibytes greater than 0, e.g. Size.gibibytes(2)"));
+      "'shmSize' (\"0.0009765625Mi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => make({ resources: { memory: Size.gibibytes(NaN) } })).toThrow(new Error(
-      "'resources.memory' (\"NaNMi\") must be a finite Size, e.g. Size.gibibytes(2)"));
+      "'resources.memory' (\"NaNMi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => make({ resources: { memory: Size.gibibytes(1e300) } })).toThrow(new Error(
-      "'resources.memory' (\"1.024e+303Mi\") must be at most 9007199254740991Mi"));
+      "'resources.memory' (\"1.024e+303Mi\") must be a whole number of mebibytes from 1 to 1073741824 (1 PiB), e.g. Size.gibibytes(2)"));
     expect(() => make({ resources: { cpu: kplus.Cpu.units(NaN) } })).toThrow(new Error(
       "'resources.cpu' (\"NaN\") must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)"));
     expect(() => make({ resources: { cpu: kplus.Cpu.millis(0) } })).toThrow(new Error(
@@ -1066,3 +1066,70 @@ describe('hostile input', () => {
   });
 });
 
+
+describe('NetworkPolicy', () => {
+  const SCRAPER = NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
+
+  function gateway(network?: VllmPoolProps['network']) {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'llama', { model: 'org/llama', accelerator: Accelerator.nvidiaGpu(1), network });
+    return { chart, pool };
+  }
+
+  test('by default: every ingress denied but the named peers, on the vLLM port only; egress open', () => {
+    const { chart, pool } = gateway({ allowFrom: [NetworkPeer.namespace('batch')] });
+    pool.monitor({ labels: {}, scraper: SCRAPER });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const np = oneOfKind(manifests, 'NetworkPolicy');
+    expect(np.metadata.name).toBe('llama');
+    expect(np.spec.podSelector).toEqual({ matchLabels: oneOfKind(manifests, 'Deployment').spec.selector.matchLabels });
+    expect(np.spec.policyTypes).toEqual(['Ingress']);
+    expect(np.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'batch' } }, podSelector: {} }], ports: [{ port: 8000, protocol: 'TCP' }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+        ports: [{ port: 8000, protocol: 'TCP' }],
+      },
+    ]);
+    expect(pool.networkPolicy!.ingressRules.map(r => r.reason)).toEqual(['network.allowFrom[0]', 'Prometheus scrapes /metrics']);
+  });
+
+  test('the pool\'s pods carry no construct-path label, and the policy selects them by their stable labels', () => {
+    const { chart } = gateway();
+    const manifests = synth(chart);
+    const deployment = oneOfKind(manifests, 'Deployment');
+    expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain('cdk8s.io/metadata.addr');
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'llama' });
+  });
+
+  test('restricted egress: cluster DNS and HTTPS for model downloads', () => {
+    const { chart } = gateway({ restrictEgress: true });
+    const np = oneOfKind(synth(chart), 'NetworkPolicy');
+    expect(np.spec.egress.map((r: Manifest) => r.ports)).toEqual([
+      [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+      [{ port: 443, protocol: 'TCP' }],
+    ]);
+  });
+
+  test('disabled: no policy, and monitor() needs no scraper', () => {
+    const { chart, pool } = gateway({ enabled: false });
+    pool.monitor({ labels: {} });
+    expect(allOfKind(synth(chart), 'NetworkPolicy')).toHaveLength(0);
+    expect(pool.networkPolicy).toBeUndefined();
+  });
+
+  test('monitor() without a scraper while the policy is on: Prometheus would be shut out', () => {
+    const { pool } = gateway();
+    expect(() => pool.monitor({ labels: {} })).toThrow(new Error('\'discovery.scraper\' (undefined) is required: pool \'llama\' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods(\'monitoring\', { \'app.kubernetes.io/name\': \'prometheus\' }); or set network.enabled to false'));
+    // A corrected call still works.
+    pool.monitor({ labels: {}, scraper: SCRAPER });
+  });
+
+  test('bad network options name the prop', () => {
+    expect(() => gateway({ enabled: 'yes' as any })).toThrow(new Error('\'network.enabled\' ("yes") must be true or false'));
+    expect(() => gateway({ allowFrom: 'batch' as any })).toThrow(new Error('\'network.allowFrom\' ("batch") must be a list of NetworkPeer'));
+    expect(() => gateway({ allowFrom: ['batch' as any] })).toThrow(new Error('\'network.allowFrom[0]\' ("batch") must be a NetworkPeer: NetworkPeer.namespace(), .pods(), .ipBlock() or .anywhere()'));
+    expect(() => gateway(42 as any)).toThrow(new Error('\'network\' (42) must be PoolNetworkOptions { enabled?, allowFrom?, restrictEgress? }'));
+  });
+});
