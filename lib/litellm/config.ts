@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { NetworkPeer } from '../network/network-peer';
 import { IConstruct } from 'constructs';
 import { SecretKeyRef } from '../core/secret-ref';
 
@@ -265,6 +266,16 @@ export interface HostedVllmBackend extends IConstruct {
   readonly service: kplus.Service;
   /** The Service port `url` points at. */
   readonly port: number;
+  /**
+   * The backend's pods as a NetworkPolicy peer: a proxy that restricts its egress admits
+   * them on `port`. @default - the proxy's egress to this backend is not restricted by pod
+   */
+  readonly peer?: NetworkPeer;
+  /**
+   * Admits a peer through the backend's own NetworkPolicy: the proxy calls it with its pods
+   * when the backend is added. @default - the backend has no policy of the library's
+   */
+  allowFrom?(peer: NetworkPeer, reason: string): void;
 }
 
 /** How `LiteLLMProxy.addBackend()` lists a backend. */

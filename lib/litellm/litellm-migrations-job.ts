@@ -65,6 +65,8 @@ export class LiteLLMMigrationsJob extends Construct {
   public readonly job: kplus.Job;
   /** The Job's name. */
   public readonly name: string;
+  /** The labels of the Job's pods. */
+  public readonly podLabels: Readonly<Record<string, string>>;
 
   public constructor(scope: Construct, id: string, props: LiteLLMMigrationsJobProps) {
     super(scope, id);
@@ -86,6 +88,7 @@ export class LiteLLMMigrationsJob extends Construct {
     const deadline = secondsOf('timeout', p.timeout ?? Duration.minutes(15));
 
     this.name = claimName(this, 'Job', p.name, namespaceOf(this));
+    this.podLabels = { ...p.labels };
     this.job = new kplus.Job(this, 'Resource', {
       metadata: {
         name: this.name,

@@ -28,9 +28,11 @@ import { hardenedContainer, hardenedPod } from '../core/_security';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
 import { LiteLLMMetrics, MetricDefinition } from '../metrics/catalog';
-import { MonitorDiscovery } from '../metrics/discovery';
+import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { ServiceMetricsMonitor } from '../metrics/service-metrics-monitor';
+import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
+import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 
 /** What a fallback names: a model group, or a backend added with `addBackend()` (its group). */
 export type FallbackTarget = ModelGroup | HostedVllmBackend;
@@ -179,6 +181,44 @@ export interface LiteLLMProxyProps {
   readonly maxUnavailable?: number;
   /** Thresholds of the proxy's alerts. @default - the ProxySlo defaults */
   readonly slo?: ProxySlo;
+  /**
+   * The proxy's NetworkPolicy (and its migrations Job's): ingress on the proxy port only from
+   * the named peers and the Prometheus that scrapes it; optionally egress only to DNS, its
+   * backends, its database and Redis, and provider APIs.
+   * @default - on: ingress from pods of the proxy's own namespace (a LoadBalancer Service must name its sources); egress open
+   */
+  readonly network?: ProxyNetworkOptions;
+}
+
+/** The NetworkPolicies of a `LiteLLMProxy`. */
+export interface ProxyNetworkOptions {
+  /** Render the NetworkPolicies. @default true */
+  readonly enabled?: boolean;
+  /**
+   * Who may call the proxy: an ingress controller's namespace
+   * (`NetworkPeer.namespace('ingress-nginx')`), in-cluster clients, a load balancer's source
+   * ranges, or `NetworkPeer.anywhere()` to open it. Required for a LoadBalancer Service:
+   * its traffic does not come from pods of the namespace.
+   * @default - every pod of the proxy's namespace
+   */
+  readonly allowFrom?: NetworkPeer[];
+  /**
+   * Restrict egress: cluster DNS, the backends added with `addBackend()` (derived), and the
+   * peers below. The migrations Job then reaches only DNS and the database.
+   * @default false
+   */
+  readonly restrictEgress?: boolean;
+  /** With `restrictEgress` and a database: where PostgreSQL runs. Required then. @default - none */
+  readonly database?: NetworkPeer;
+  /** PostgreSQL's port. @default 5432 */
+  readonly databasePort?: number;
+  /** With `restrictEgress` and Redis: where Redis runs. Required then. @default - none */
+  readonly redis?: NetworkPeer;
+  /**
+   * With `restrictEgress`: HTTPS (443) to any address, for hosted provider APIs added with
+   * `addModel()` (OpenAI, Anthropic, Bedrock ...). @default false
+   */
+  readonly providerApis?: boolean;
 }
 
 /** Options of `LiteLLMProxy.autoscale()`. */
@@ -253,6 +293,8 @@ export class LiteLLMProxy extends Construct {
   public readonly migrationsBy?: MigrationsBy;
   /** Auth on `/metrics`. */
   public readonly metricsAuth: MetricsAuth;
+  /** The proxy's NetworkPolicy, unless `network.enabled` is false. */
+  public readonly networkPolicy?: WorkloadNetworkPolicy;
   /** The proxy's SLOs, defaults applied. */
   public readonly slo: Required<ProxySlo>;
 
@@ -438,9 +480,59 @@ export class LiteLLMProxy extends Construct {
       });
     }
 
+    this.networkPolicy = this.renderNetworkPolicies(p.network, serviceType, labels, database !== undefined, redis?.port ?? REDIS_DEFAULT_PORT, redis !== undefined);
+
     this.node.addValidation({ validate: () => this.models.length === 0 ? [`'models' ([]) must not be empty: call addModel() or addBackend() on LiteLLMProxy '${this.node.path}' at least once`] : [] });
     this.node.addValidation({ validate: () => this.validateBackends() });
     this.node.addValidation({ validate: () => this.validateOverrideFallbacks() });
+  }
+
+  /** The proxy's pods as a NetworkPolicy peer (its stable selector labels in its namespace). */
+  public get peer(): NetworkPeer {
+    return NetworkPeer.pods(this.namespace, { ...this.deployment.matchLabels });
+  }
+
+  private renderNetworkPolicies(options: ProxyNetworkOptions | undefined, serviceType: ProxyServiceType, labels: Record<string, string>,
+    hasDatabase: boolean, redisPort: number, hasRedis: boolean): WorkloadNetworkPolicy | undefined {
+    if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+      throw invalid('network', options, 'must be ProxyNetworkOptions { enabled?, allowFrom?, restrictEgress?, database?, databasePort?, redis?, providerApis? }');
+    }
+    const o = options ?? {};
+    const enabled = o.enabled === undefined ? true : requireBoolean('network.enabled', o.enabled);
+    if (!enabled) return undefined;
+    const restrictEgress = o.restrictEgress === undefined ? false : requireBoolean('network.restrictEgress', o.restrictEgress);
+    const providerApis = o.providerApis === undefined ? false : requireBoolean('network.providerApis', o.providerApis);
+    if (o.allowFrom !== undefined && !Array.isArray(o.allowFrom)) throw invalid('network.allowFrom', o.allowFrom, 'must be a list of NetworkPeer');
+    const allowFrom = (o.allowFrom ?? []).map((peer, i) => requireNetworkPeer(`network.allowFrom[${i}]`, peer));
+    if (serviceType === ProxyServiceType.LOAD_BALANCER && o.allowFrom === undefined) {
+      throw invalid('network.allowFrom', undefined, 'must name who may call a LoadBalancer proxy: its traffic does not come from pods of the namespace. Use NetworkPeer.anywhere() (and restrict the load balancer\'s source ranges), the load balancer\'s CIDRs with NetworkPeer.ipBlock(), or set network.enabled to false');
+    }
+    const database = o.database === undefined ? undefined : requireNetworkPeer('network.database', o.database);
+    const redis = o.redis === undefined ? undefined : requireNetworkPeer('network.redis', o.redis);
+    const databasePort = o.databasePort ?? 5432;
+    requirePort('network.databasePort', databasePort);
+    if (restrictEgress && hasDatabase && !database) {
+      throw invalid('network.database', undefined, 'must name where PostgreSQL runs when egress is restricted, e.g. NetworkPeer.pods(\'postgres\', { \'cnpg.io/cluster\': \'litellm\' }), or the proxy could not reach its database');
+    }
+    if (restrictEgress && hasRedis && !redis) {
+      throw invalid('network.redis', undefined, 'must name where Redis runs when egress is restricted, e.g. NetworkPeer.namespace(\'redis\'), or the proxy could not reach it');
+    }
+
+    const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name: this.name, podLabels: this.deployment.matchLabels, labels, restrictEgress });
+    const sources = o.allowFrom === undefined ? [NetworkPeer.namespace(this.namespace)] : allowFrom;
+    sources.forEach((peer, i) => policy.allowFrom(peer, [{ port: LITELLM_PORT }], o.allowFrom === undefined ? 'clients in the proxy\'s namespace' : `network.allowFrom[${i}]`));
+    if (database && hasDatabase) policy.allowTo(database, [{ port: databasePort }], 'PostgreSQL');
+    if (redis && hasRedis) policy.allowTo(redis, [{ port: redisPort }], 'Redis');
+    if (providerApis) policy.allowTo(NetworkPeer.anywhere(), [{ port: 443 }], 'provider APIs over HTTPS');
+
+    if (this.migrations) {
+      // The Job serves nothing: no ingress at all; with restricted egress, DNS and the database.
+      const job = new WorkloadNetworkPolicy(this.migrations, 'NetworkPolicy', {
+        name: this.migrations.name, podLabels: this.migrations.podLabels, labels, restrictEgress,
+      });
+      if (database) job.allowTo(database, [{ port: databasePort }], 'PostgreSQL');
+    }
+    return policy;
   }
 
   /** The vLLM backends added with `addBackend()`, in the order they were added. */
@@ -480,6 +572,9 @@ export class LiteLLMProxy extends Construct {
     const groups = this.backendGroups.get(backend) ?? [];
     if (!groups.includes(group)) groups.push(group);
     this.backendGroups.set(backend, groups);
+    // The backend admits the proxy's pods; a proxy with restricted egress admits the backend.
+    backend.allowFrom?.(this.peer, `LiteLLMProxy '${this.name}' routes to it`);
+    if (backend.peer) this.networkPolicy?.allowTo(backend.peer, [{ port: backend.port }], `backend ${backend.servedModelName}`);
     return group;
   }
 
@@ -563,6 +658,13 @@ export class LiteLLMProxy extends Construct {
     }
     if (this.props.prometheusMetrics === false) {
       throw invalid('prometheusMetrics', false, 'turns /metrics off: a monitor would scrape nothing; remove prometheusMetrics: false');
+    }
+    if (this.networkPolicy) {
+      validateDiscovery('discovery', discovery);
+      if (discovery.scraper === undefined) {
+        throw invalid('discovery.scraper', undefined, `is required: LiteLLMProxy '${this.name}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
+      }
+      this.networkPolicy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port: LITELLM_PORT }], 'Prometheus scrapes /metrics');
     }
     const bearer = this.metricsAuth.kind === MetricsAuthKind.BEARER ? (this.metricsAuth.token ?? this.props.masterKey) : undefined;
     this.monitorInstance = new ServiceMetricsMonitor(this, MONITOR_ID, {

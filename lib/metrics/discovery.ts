@@ -29,7 +29,10 @@ export const DEFAULT_SCRAPE_INTERVAL = Duration.seconds(15);
 
 /** Validates discovery options and returns the interval as a Prometheus duration. @internal */
 export function validateDiscovery(prop: string, discovery: MonitorDiscovery): string {
-  if (!discovery || typeof discovery !== 'object' || !discovery.labels || typeof discovery.labels !== 'object') {
+  if (!discovery || typeof discovery !== 'object') {
+    throw invalid(prop, discovery, 'is required: the labels Prometheus selects monitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } } ({ labels: {} } for a Prometheus that selects every monitor)');
+  }
+  if (!discovery.labels || typeof discovery.labels !== 'object') {
     throw invalid(`${prop}.labels`, discovery?.labels, 'is required: the labels your Prometheus selects monitors by, e.g. { release: \'kube-prometheus-stack\' }, or {} for a Prometheus that selects every monitor');
   }
   if (discovery.scraper !== undefined) requireNetworkPeer(`${prop}.scraper`, discovery.scraper);

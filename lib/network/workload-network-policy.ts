@@ -26,8 +26,11 @@ export interface NetworkRule {
 export interface WorkloadNetworkPolicyProps {
   /** The object name (the workload's name: one policy per workload). */
   readonly name: string;
-  /** The workload whose pods the policy selects (by its pod selector). */
-  readonly workload: kplus.Deployment | kplus.DaemonSet | kplus.Job;
+  /**
+   * The labels of the pods the policy applies to: the workload's own selector labels (never
+   * empty: an empty selector would apply the policy to every pod of the namespace).
+   */
+  readonly podLabels: Record<string, string>;
   /** Labels of the NetworkPolicy object. */
   readonly labels?: Record<string, string>;
   /**
@@ -45,7 +48,7 @@ export interface WorkloadNetworkPolicyProps {
  * becomes its backend), and equal rules are rendered once.
  *
  * @example
- * const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name: 'llama', workload: deployment });
+ * const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name: 'llama', podLabels: deployment.matchLabels });
  * policy.allowFrom(NetworkPeer.pods('litellm', { 'app.kubernetes.io/name': 'litellm' }), [{ port: 8000 }], 'proxy litellm routes to it');
  */
 export class WorkloadNetworkPolicy extends Construct {
@@ -58,10 +61,13 @@ export class WorkloadNetworkPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
     super(scope, id);
     this.restrictEgress = props.restrictEgress ?? false;
+    if (!props.podLabels || Object.keys(props.podLabels).length === 0) {
+      throw invalid('podLabels', props.podLabels, `must select the workload's pods: an empty selector would apply NetworkPolicy '${props.name}' to every pod of the namespace`);
+    }
     this.resource = new kplus.NetworkPolicy(this, 'Resource', {
       metadata: { name: claimName(this, 'NetworkPolicy', props.name, namespaceOf(this)), labels: props.labels },
       // The workload's own selector labels, never cdk8s-plus's path-hashed address label.
-      selector: kplus.Pods.select(this, 'Pods', { labels: { ...props.workload.matchLabels } }),
+      selector: kplus.Pods.select(this, 'Pods', { labels: { ...props.podLabels } }),
       ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
       egress: this.restrictEgress ? { default: kplus.NetworkPolicyTrafficDefault.DENY } : undefined,
     });

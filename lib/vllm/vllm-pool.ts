@@ -24,7 +24,7 @@ import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { KedaMetricType, KedaTrigger, SignalSource } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
-import { MonitorDiscovery } from '../metrics/discovery';
+import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
@@ -580,7 +580,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const allowFrom = options?.allowFrom ?? [];
     if (!Array.isArray(allowFrom)) throw invalid('network.allowFrom', allowFrom, 'must be a list of NetworkPeer');
     allowFrom.forEach((p, i) => requireNetworkPeer(`network.allowFrom[${i}]`, p));
-    const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name, workload: this.deployment, labels, restrictEgress });
+    const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name, podLabels: this.deployment.matchLabels, labels, restrictEgress });
     allowFrom.forEach((p, i) => policy.allowFrom(p, [{ port: VLLM_PORT }], `network.allowFrom[${i}]`));
     // Model downloads: huggingface.co and its CDN, on HTTPS (addresses vary: any).
     policy.allowTo(NetworkPeer.anywhere(), [{ port: 443 }], 'model downloads (Hugging Face over HTTPS)');
@@ -674,7 +674,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    */
   private admitScraper(discovery: MonitorDiscovery): void {
     if (!this.networkPolicy) return;
-    if (discovery && typeof discovery === 'object' && discovery.scraper === undefined) {
+    validateDiscovery('discovery', discovery);
+    if (discovery.scraper === undefined) {
       throw invalid('discovery.scraper', undefined, `is required: pool '${this.name}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
     }
     if (discovery?.scraper !== undefined) {

@@ -1,6 +1,7 @@
 import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
+  NetworkPeer,
   CacheCallType, LITELLM_IMAGE, LiteLLMProxy, LiteLLMProxyProps, MigrationsBy, ModelDeployment, ProxyServiceType, RoutingStrategy,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
@@ -36,7 +37,7 @@ describe('defaults', () => {
   });
 
   test('renders a ConfigMap, Deployment, Service and PodDisruptionBudget, and no Job without a database', () => {
-    expect(manifests.map(m => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Service']);
+    expect(manifests.map(m => m.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service']);
   });
 
   test('pinned litellm-database v1.93.0 (carries PR #33853), never a floating tag; the proxy knows its version', () => {
@@ -48,7 +49,7 @@ describe('defaults', () => {
 
   test('objects are named from the default name litellm, no hashes; instance label = name', () => {
     expect(manifests.map(m => `${m.kind}/${m.metadata.name}`).sort()).toEqual([
-      'ConfigMap/litellm-config', 'Deployment/litellm', 'PodDisruptionBudget/litellm', 'Service/litellm',
+      'ConfigMap/litellm-config', 'Deployment/litellm', 'NetworkPolicy/litellm', 'PodDisruptionBudget/litellm', 'Service/litellm',
     ]);
     for (const m of manifests) expect(m.metadata.labels['app.kubernetes.io/instance']).toBe('litellm');
     expect(JSON.stringify(manifests)).not.toMatch(/cdk8s\.io\/metadata\.addr|-c8[0-9a-f]{6}/);
@@ -345,7 +346,7 @@ describe('database', () => {
 describe('options', () => {
   test('LoadBalancer Service, workers, replicas, image, resources, drain delay, PDB', () => {
     const { manifests } = render({
-      serviceType: ProxyServiceType.LOAD_BALANCER, numWorkers: 4, replicas: 3, image: 'registry.local/litellm:1.0.0',
+      serviceType: ProxyServiceType.LOAD_BALANCER, network: { allowFrom: [NetworkPeer.anywhere()] }, numWorkers: 4, replicas: 3, image: 'registry.local/litellm:1.0.0',
       resources: { cpu: { request: kplus.Cpu.units(1), limit: kplus.Cpu.units(2) }, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) } },
       drainDelay: Duration.seconds(20), requestTimeout: Duration.seconds(300), maxUnavailable: 2,
     });

@@ -1,6 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
+  NetworkPeer,
   Accelerator, CacheCallType, LiteLLMProxy, LiteLLMProxyProps, MigrationsBy, ModelDeployment, PodUser, ProxyServiceType, RoutingStrategy, VllmPool,
 } from '../../lib';
 import { containerOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
@@ -26,7 +27,7 @@ function render(props: Partial<LiteLLMProxyProps> = {}, configure?: (p: LiteLLMP
 describe('names, Service type and port', () => {
   test('name, serviceName, a LoadBalancer on port 80 forwarding to 4000; url uses the Service port', () => {
     const chart = testChart();
-    const proxy = make({ name: 'gateway', serviceName: 'llm-gateway', serviceType: ProxyServiceType.LOAD_BALANCER, port: 80 }, chart);
+    const proxy = make({ name: 'gateway', serviceName: 'llm-gateway', serviceType: ProxyServiceType.LOAD_BALANCER, port: 80, network: { allowFrom: [NetworkPeer.anywhere()] } }, chart);
     proxy.addModel(LLAMA);
     const manifests = synth(chart);
     expectValidManifests(manifests);

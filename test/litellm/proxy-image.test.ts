@@ -1,5 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
-import { LiteLLMProxy, LiteLLMProxyProps, MigrationsBy } from '../../lib';
+import { LiteLLMProxy, LiteLLMProxyProps, MigrationsBy, NetworkPeer } from '../../lib';
 import { Construct } from 'constructs';
 import { containerOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -116,15 +116,16 @@ describe('one App, several proxies', () => {
       build(chart);
       return synth(chart).map((m: Manifest) => `${m.kind}/${m.metadata.name}`).sort();
     };
-    const flat = names(chart => make({ name: 'gateway', database: DATABASE }, chart).monitor({ labels: {} }));
+    const flat = names(chart => make({ name: 'gateway', database: DATABASE }, chart).monitor({ labels: {}, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) }));
     const nested = names(chart => {
       const p = new LiteLLMProxy(new Construct(new Construct(chart, 'platform'), 'gateways'), 'renamed-id', { masterKey: MASTER_KEY, name: 'gateway', database: DATABASE });
       p.addModel(LLAMA);
-      p.monitor({ labels: {} });
+      p.monitor({ labels: {}, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) });
     });
     expect(nested).toEqual(flat);
     expect(flat).toEqual([
-      'ConfigMap/gateway-config', 'Deployment/gateway', 'Job/gateway-migrations', 'PodDisruptionBudget/gateway', 'Service/gateway', 'ServiceMonitor/gateway',
+      'ConfigMap/gateway-config', 'Deployment/gateway', 'Job/gateway-migrations', 'NetworkPolicy/gateway', 'NetworkPolicy/gateway-migrations',
+      'PodDisruptionBudget/gateway', 'Service/gateway', 'ServiceMonitor/gateway',
     ]);
   });
 });

@@ -8,6 +8,7 @@ import { fc, test } from '@fast-check/jest';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
+  NetworkPeer,
   CacheCallType, LiteLLMProxy, LiteLLMProxyProps, MetricsAuth, MigrationsBy, ModelDeployment, PodUser, ProxyServiceType, RoutingStrategy,
 } from '../../lib';
 import { Manifest } from '../util/synth';
@@ -27,7 +28,7 @@ function synthProxy(props: LiteLLMProxyProps, models: ModelDeployment[], monitor
   const chart = new Chart(Testing.app(), 'test', { namespace: 'llm' });
   const proxy = new LiteLLMProxy(chart, 'proxy', props);
   for (const m of models) proxy.addModel(m);
-  if (monitor) proxy.monitor({ labels: { release: 'kube-prometheus-stack' } });
+  if (monitor) proxy.monitor({ labels: { release: 'kube-prometheus-stack' }, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) });
   return Testing.synth(chart);
 }
 
@@ -68,6 +69,7 @@ test.prop([validArb], { seed: SEED, numRuns: RUNS })('random valid proxies synth
     name: v.name,
     serviceName: v.serviceName,
     serviceType: v.serviceType,
+    network: v.serviceType === ProxyServiceType.LOAD_BALANCER ? { allowFrom: [NetworkPeer.anywhere()] } : undefined,
     port: v.port,
     router: { routingStrategy: v.routing, numRetries: v.numRetries, timeout: v.routerTimeout, cooldownTime: v.cooldown },
     requestTimeout: v.requestTimeout,

@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Accelerator, LiteLLMProxy, MetricsAuth, PodMetricsMonitor, ServiceMetricsMonitor, VllmPool } from '../../lib';
+import { Accelerator, LiteLLMProxy, MetricsAuth, NetworkPeer, PodMetricsMonitor, ServiceMetricsMonitor, VllmPool } from '../../lib';
 import { liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
-const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) };
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
 
 function proxyIn(chart = testChart(), props: Partial<ConstructorParameters<typeof LiteLLMProxy>[2]> = {}): LiteLLMProxy {
@@ -46,7 +46,7 @@ describe('proxy.monitor()', () => {
 
   test('MetricsAuth.bearerToken sends the named Secret', () => {
     const c = testChart();
-    proxyIn(c, { metricsAuth: MetricsAuth.bearerToken({ secretName: 'metrics-reader', key: 'token' }) }).monitor({ labels: {}, interval: Duration.seconds(30) });
+    proxyIn(c, { metricsAuth: MetricsAuth.bearerToken({ secretName: 'metrics-reader', key: 'token' }) }).monitor({ labels: {}, interval: Duration.seconds(30), scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) });
     const m = synth(c);
     expectValidManifests(m);
     expect(oneOfKind(m, 'ServiceMonitor').spec.endpoints[0]).toEqual({

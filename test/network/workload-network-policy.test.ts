@@ -12,7 +12,7 @@ function setup(restrictEgress = false) {
     containers: [{ image: 'vllm/vllm-openai:v0.26.0', portNumber: 8000 }],
   });
   workload.select(kplus.LabelSelector.of({ labels: { app: 'llama' } }));
-  const policy = new WorkloadNetworkPolicy(chart, 'Policy', { name: 'llama', workload, restrictEgress });
+  const policy = new WorkloadNetworkPolicy(chart, 'Policy', { name: 'llama', podLabels: workload.matchLabels, restrictEgress });
   return { chart, policy };
 }
 
@@ -87,10 +87,15 @@ describe('WorkloadNetworkPolicy', () => {
     expect(() => policy.allowFrom(NetworkPeer.namespace('a'), [{ port: 80, protocol: 'SCTP' as any }], 'x')).toThrow('\'allowFrom.ports[0].protocol\' ("SCTP") must be \'TCP\' or \'UDP\'');
   });
 
+  test('an empty pod selector is refused: it would select every pod of the namespace', () => {
+    const chart = testChart('llm');
+    expect(() => new WorkloadNetworkPolicy(chart, 'P', { name: 'x', podLabels: {} })).toThrow(new Error(
+      '\'podLabels\' ({}) must select the workload\'s pods: an empty selector would apply NetworkPolicy \'x\' to every pod of the namespace'));
+  });
+
   test('two policies with one name clash, naming both constructs', () => {
     const { chart } = setup();
-    const other = new kplus.Deployment(chart, 'other', { containers: [{ image: 'busybox:1.36' }] });
-    expect(() => new WorkloadNetworkPolicy(chart, 'Other', { name: 'llama', workload: other }))
+    expect(() => new WorkloadNetworkPolicy(chart, 'Other', { name: 'llama', podLabels: { app: 'other' } }))
       .toThrow('\'name\' ("llama") names a NetworkPolicy in namespace "llm" that \'test/Policy\' already renders: \'test/Other\' would overwrite it on apply; give one of them another name');
   });
 });

@@ -28,9 +28,9 @@ const seconds = (min: number, max: number) => fc.integer({ min, max }).map(s => 
 
 const acceleratorArb = fc.constantFrom<Array<() => Partial<VllmPoolProps>>>(
   () => ({ accelerator: Accelerator.nvidiaGpu(1) }),
-  () => ({ accelerator: Accelerator.nvidiaGpu(4), engine: { tensorParallelSize: 4 } }),
-  () => ({ accelerator: Accelerator.mig('1g.10gb'), resources: { memory: Size.gibibytes(16) } }),
-  () => ({ accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.26.0' }),
+() => ({ accelerator: Accelerator.nvidiaGpu(4), engine: { tensorParallelSize: 4 } }),
+() => ({ accelerator: Accelerator.mig('1g.10gb'), resources: { memory: Size.gibibytes(16) } }),
+() => ({ accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.26.0' }),
 );
 
 const poolArb = fc.record({
