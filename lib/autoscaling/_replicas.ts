@@ -1,0 +1,17 @@
+import { invalid } from '../core/_validation';
+
+/** The most replicas the API accepts (`int32`). */
+const MAX_INT32 = 2147483647;
+
+/**
+ * A replica count: a whole number from `min` to 2147483647 (the API's int32), so NaN,
+ * Infinity, fractions and huge numbers end in an error naming the prop, never in a manifest
+ * the API server refuses.
+ * @internal
+ */
+export function requireReplicas(prop: string, value: number, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_INT32) {
+    throw invalid(prop, value, `must be a whole number from ${min} to ${MAX_INT32}`);
+  }
+  return value;
+}
