@@ -137,6 +137,8 @@ export class KedaScaledObject extends Construct {
   public readonly maxReplicas: number;
   /** The triggers, in order. */
   public readonly triggers: readonly KedaTrigger[];
+  /** Replicas while no trigger is active, if set (`idleReplicaCount`). */
+  public readonly idleReplicaCount?: number;
   /** Whether a fallback is configured. */
   public readonly hasFallback: boolean;
 
@@ -151,6 +153,7 @@ export class KedaScaledObject extends Construct {
     this.maxReplicas = props.maxReplicas;
     this.triggers = props.triggers;
     this.hasFallback = props.fallback !== undefined;
+    this.idleReplicaCount = props.idleReplicaCount;
     const durations = validate(props, min);
     const name = this.name = claimName(this, 'keda.sh/ScaledObject', props.name ?? deployment.name, namespace);
     this.hpaName = `keda-hpa-${name}`;
