@@ -53,7 +53,13 @@ export function requireDefined<T>(prop: string, value: T | undefined | null, wha
 
 function millis(prop: string, duration: Duration): number {
   if (!(duration instanceof Duration)) throw invalid(prop, duration, 'must be a Duration, e.g. Duration.seconds(30)');
-  const ms = duration.toMilliseconds();
+  let ms: number;
+  try {
+    ms = duration.toMilliseconds();
+  } catch {
+    // cdk8s refuses NaN, Infinity and sub-millisecond amounts without naming the prop.
+    ms = NaN;
+  }
   if (!Number.isFinite(ms)) throw invalid(prop, String(ms), 'must be a finite Duration');
   return ms;
 }
