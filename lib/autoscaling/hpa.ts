@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { claimReplicas, recordHpaResource } from './_ownership';
+import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
 import { requireReplicas } from './_replicas';
 import { ScalingBehavior, renderBehavior } from './behavior';
 import { HpaMetric, HpaMetricType } from './hpa-metric';
@@ -111,6 +111,8 @@ export class HorizontalAutoscaler extends Construct {
     if (targetNamespace !== this.namespace) {
       throw invalid('target', deployment.node.path, `is in namespace ${JSON.stringify(targetNamespace)}, the autoscaler in ${JSON.stringify(this.namespace)}: scaleTargetRef names a Deployment of the HPA's own namespace; create the autoscaler in the target's Chart`);
     }
+    // A second replica owner is refused with its own message before its name could clash.
+    if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'HorizontalPodAutoscaler');
     const name = this.name = claimName(this, 'autoscaling/HorizontalPodAutoscaler', props.name ?? deployment.name, this.namespace);
 
     // Only once every prop is valid: a refused autoscaler must not keep the replicas.
