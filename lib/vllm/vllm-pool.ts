@@ -450,26 +450,32 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     // a broken scrape: make it an error so the fallback holds the replicas.
     const ignoreNullValues = min === 0;
     const triggers: KedaTrigger[] = signals.map(s => s.trigger(options.prometheus, { ignoreNullValues }));
-    if (wakeOn) {
-      triggers.push(wakeOn.trigger(options.prometheus, { activationThreshold: 0 }));
-      // Backends may be added after autoscale(): the wake group is checked at synth.
-      this.node.addValidation({ validate: () => { const e = wakeGroupError(this, wakeOn); return e ? [e] : []; } });
-    }
+    if (wakeOn) triggers.push(wakeOn.trigger(options.prometheus, { activationThreshold: 0 }));
     (options.preWarm ?? []).forEach((w, i) => triggers.push(KedaTrigger.cron({
       timezone: w.timezone, start: w.start, end: w.end, desiredReplicas: w.replicas, name: `prewarm_${i}`,
     })));
-    return new KedaScaledObject(this, 'Autoscaler', {
-      target: this,
-      minReplicas: min,
-      maxReplicas: options.maxReplicas,
-      triggers,
-      pollingInterval: Duration.seconds(15),
-      cooldownPeriod: cooldown,
-      // A new ScaledObject does not scale to zero before its first pods could have loaded.
-      initialCooldownPeriod: min === 0 ? this.maxModelLoadTime : undefined,
-      fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
-      behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
-    });
+    let scaledObject: KedaScaledObject;
+    try {
+      scaledObject = new KedaScaledObject(this, 'Autoscaler', {
+        target: this,
+        minReplicas: min,
+        maxReplicas: options.maxReplicas,
+        triggers,
+        pollingInterval: Duration.seconds(15),
+        cooldownPeriod: cooldown,
+        // A new ScaledObject does not scale to zero before its first pods could have loaded.
+        initialCooldownPeriod: min === 0 ? this.maxModelLoadTime : undefined,
+        fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
+        behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
+      });
+    } catch (e) {
+      // A refused autoscaler leaves no half-built child: the pool can still be autoscaled.
+      this.node.tryRemoveChild('Autoscaler');
+      throw e;
+    }
+    // Backends may be added after autoscale(): the wake group is checked at synth.
+    if (wakeOn) this.node.addValidation({ validate: () => { const e = wakeGroupError(this, wakeOn); return e ? [e] : []; } });
+    return scaledObject;
   }
 
   /**
