@@ -303,3 +303,42 @@ describe('errors', () => {
     expect(() => make({ discovery: { labels: { 'bad key': 'x' } } })).toThrow(`'discovery.labels' ("bad key") ${LABEL_KEY_RULE}`);
   });
 });
+
+describe('names', () => {
+  test('DaemonSet, Service and ServiceMonitor take the construct id: no hash', () => {
+    const { manifests, exporter } = render();
+    expect(exporter.name).toBe('dcgm');
+    for (const kind of ['DaemonSet', 'Service', 'ServiceMonitor']) expect(oneOfKind(manifests, kind).metadata.name).toBe('dcgm');
+    expect(oneOfKind(manifests, 'DaemonSet').metadata.labels['app.kubernetes.io/instance']).toBe('dcgm');
+  });
+
+  test('a name of its own', () => {
+    const { manifests } = render({ name: 'gpu-metrics' });
+    for (const kind of ['DaemonSet', 'Service', 'ServiceMonitor']) expect(oneOfKind(manifests, kind).metadata.name).toBe('gpu-metrics');
+  });
+
+  test('two exporters named alike in one namespace clash, naming both', () => {
+    const chart = testChart('monitoring');
+    new DcgmExporter(chart, 'a', { discovery: DISCOVERY, name: 'dcgm-exporter' });
+    expect(() => new DcgmExporter(chart, 'b', { discovery: DISCOVERY, name: 'dcgm-exporter' })).toThrow(new Error(
+      '\'name\' ("dcgm-exporter") names a apps/DaemonSet in namespace "monitoring" that \'test/a\' already renders: \'test/b\' would overwrite it on apply; give one of them another name'));
+  });
+});
+
+describe('plain JavaScript', () => {
+  test('no uid choice: dcgm-exporter runs as root with SYS_ADMIN (upstream chart)', () => {
+    expect(() => make({ user: {} } as any)).toThrow(new Error(
+      '\'user\' ({}) is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter'));
+    expect(() => make({ runAsUser: 1000 } as any)).toThrow(new Error(
+      '\'runAsUser\' (1000) is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter'));
+  });
+
+  test('missing props or discovery, an image or nodeSelector of the wrong type', () => {
+    expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', undefined as any)).toThrow(new Error('\'props\' (undefined) must set discovery'));
+    expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', {} as any)).toThrow(new Error(
+      '\'discovery\' (undefined) is required: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+    expect(() => make({ image: 42 as any })).toThrow(new Error(`'image' (42) must be an image reference such as '${DCGM_EXPORTER_IMAGE}'`));
+    expect(() => make({ nodeSelector: 'gpu' as any })).toThrow(new Error(
+      '\'nodeSelector\' ("gpu") must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU'));
+  });
+});
