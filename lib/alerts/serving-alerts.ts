@@ -112,7 +112,7 @@ export class ServingAlerts extends Construct {
     }
     const underused = props.gpuUnderusedRatio ?? 0.2;
     if (!(typeof underused === 'number' && underused > 0 && underused < 1)) {
-      throw invalid('gpuUnderusedRatio', underused, `must be a ratio greater than 0 and less than 1, not a percentage${typeof underused === 'number' && underused >= 1 && underused < 100 ? ` (${underused} % is ${underused / 100})` : ''}`);
+      throw invalid('gpuUnderusedRatio', underused, `must be a ratio greater than 0 and less than 1, not a percentage${typeof underused === 'number' && underused > 1 && underused < 100 ? ` (${underused} % is ${underused / 100})` : ''}`);
     }
     this.props = props;
     const name = baseName(this, 'name', props.name);
