@@ -237,12 +237,17 @@ describe('existing exporter', () => {
     const { manifests, exporter } = renderExisting({ monitor: { discovery: DISCOVERY, namespace: 'gpu-operator' } });
     expect(manifests.map(m => m.kind)).toEqual(['ServiceMonitor']);
     const monitor = oneOfKind(manifests, 'ServiceMonitor');
-    expect(monitor.metadata).toMatchObject({ namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
+    expect(monitor.metadata).toMatchObject({ name: 'dcgm', namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
     expect(monitor.spec.selector).toEqual({ matchLabels: { app: 'nvidia-dcgm-exporter' } });
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['gpu-operator'] });
     expect(monitor.spec.endpoints).toEqual([{ port: 'gpu-metrics', path: '/metrics', interval: '15s', honorLabels: true }]);
     expect(exporter.serviceMonitor).toBeDefined();
     expect(exporter.labelsHonored).toBe(true);
+  });
+
+  test('with a monitor and a name of its own', () => {
+    const { manifests } = renderExisting({ name: 'gpu-operator-dcgm', monitor: { discovery: DISCOVERY, namespace: 'gpu-operator' } });
+    expect(oneOfKind(manifests, 'ServiceMonitor').metadata.name).toBe('gpu-operator-dcgm');
   });
 
   test('with a monitor on other Service labels and port', () => {
