@@ -55,8 +55,10 @@ const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
 /**
  * Throws the library's error unless `expr` is a query KEDA's `prometheus` scaler can use:
  * valid PromQL; aggregated to one element at the top (`sum`, `avg`, `max`, ... without
- * `by`/`without`, or arithmetic and functions over such aggregations: KEDA reads the first
- * element of the result, so an unaggregated query scales on whichever series comes first);
+ * `by`/`without`, or arithmetic and functions over such aggregations: KEDA's scaler fails with
+ * "prometheus query ... returned multiple elements" on more than one, kedacore/keda
+ * pkg/scalers/prometheus_scaler.go `ExecutePromQuery` @0805d72e, and a query that matches one
+ * series today matches two after the next rollout);
  * no `rate()`, `irate()` or `increase()` over a gauge of the catalog; no metric that no
  * longer exists (`REMOVED_METRICS`: `vllm:gpu_cache_usage_perc`, V0-only vLLM metrics,
  * KEDA metrics removed in 2.17).
