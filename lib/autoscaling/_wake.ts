@@ -5,12 +5,19 @@ import type { ModelGroup } from '../litellm/model-group';
 import type { VllmPool } from '../vllm/vllm-pool';
 
 /**
- * The model groups `pool` is a backend of on `proxy`: `LiteLLMProxy.backends`, each backend
- * with the groups `addBackend()` put it in.
+ * The model groups `pool` is a backend of on `proxy`, as `addBackend()` recorded them: the
+ * proxy's backend → groups map. `LiteLLMProxy.backends` (public) lists the backends only, so
+ * the map is read where the proxy keeps it; without it, a backend of the proxy counts for the
+ * group named after its served model name (`addBackend()`'s default).
  */
 function backedGroups(proxy: LiteLLMProxy, pool: VllmPool): readonly ModelGroup[] {
-  const backends = (proxy as unknown as { backends?: unknown }).backends;
-  if (backends instanceof Map) return (backends.get(pool) as ModelGroup[] | undefined) ?? [];
+  const p = proxy as unknown as { backendGroups?: unknown; backends?: unknown; modelGroups?: unknown };
+  for (const map of [p.backendGroups, p.backends]) {
+    if (map instanceof Map) return (map.get(pool) as ModelGroup[] | undefined) ?? [];
+  }
+  if (Array.isArray(p.backends) && p.backends.includes(pool) && Array.isArray(p.modelGroups)) {
+    return (p.modelGroups as ModelGroup[]).filter(g => g.name === pool.servedModelName);
+  }
   return [];
 }
 
