@@ -10,6 +10,12 @@ import {
 } from '../util/promtool';
 import { Manifest, synth } from '../util/synth';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 // Every alerting rule of a realistic stack goes through the real Prometheus tooling:
 // `promtool check rules`, then `promtool test rules` with, for each rule instance, input
 // series on which it must fire (exact labels and rendered annotations) and some on which it
@@ -48,6 +54,7 @@ function referenceStack(): Manifest[] {
     servedModelName: 'mistral-7b',
     accelerator: Accelerator.neuron(1),
     image: 'registry.example.com/ml/vllm-neuron:v0.11.0',
+    ...CUSTOM_IMAGE_VERSION,
     engine: { tensorParallelSize: 2 },
     maxModelLoadTime: Duration.minutes(45),
     slo: { ttftP95: Duration.seconds(3) },

@@ -8,6 +8,12 @@ import { PromRule, PromRuleGroup, ruleGroupsOf } from '../util/promtool';
 import { Manifest, allOfKind, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
 const RUNBOOKS = 'https://runbooks.example.com/llm';
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
@@ -65,8 +71,8 @@ function fullStack() {
     slo: { ttftP95: Duration.millis(1500), e2eLatencyP99: Duration.seconds(30), queuePerReplica: 8 },
   });
   const mig = pool(chart, 'qwen', { accelerator: Accelerator.mig('1g.10gb') });
-  const neuron = pool(chart, 'mistral', { accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v1', engine: { tensorParallelSize: 2 } });
-  const cpu = pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1' });
+  const neuron = pool(chart, 'mistral', { accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v1', ...CUSTOM_IMAGE_VERSION, engine: { tensorParallelSize: 2 } });
+  const cpu = pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1', ...CUSTOM_IMAGE_VERSION });
   const so = gpu.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });
   const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
   const waiting = adapter.addPodsMetric(neuron.metricRequestsWaiting(), { name: 'mistral_num_requests_waiting' });
@@ -368,7 +374,7 @@ describe('rules are gathered at synth', () => {
 
   test('without autoscalers there are no autoscaling rules, and without accelerators no budget rule', () => {
     const chart = testChart();
-    alerts(chart, { pools: [pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1' })], acceleratorBudget: 4 });
+    alerts(chart, { pools: [pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1', ...CUSTOM_IMAGE_VERSION })], acceleratorBudget: 4 });
     const m = synth(chart);
     expectValidManifests(m);
     expect(ruleGroupsOf(m).map(g => g.name)).toEqual(['llm-serving']);

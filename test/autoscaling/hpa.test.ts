@@ -7,6 +7,12 @@ import { hpaScaledResources, replicaOwner } from '../../lib/autoscaling/_ownersh
 import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const IMAGE = 'nginx:1.27.0';
 
 /** A Deployment `app` with one container (cdk8s-plus default requests unless `resources` is given). */
@@ -389,7 +395,7 @@ describe('guardrails', () => {
 
   test('CPU on a CPU-only pool is fine', () => {
     const chart = testChart();
-    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-0.6B', accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.11.0' });
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-0.6B', accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.11.0', ...CUSTOM_IMAGE_VERSION });
     expect(new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.cpuUtilization(70)] }).maxReplicas).toBe(4);
   });
 

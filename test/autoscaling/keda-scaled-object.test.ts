@@ -7,6 +7,12 @@ import {
 import { allOfKind, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc.cluster.local:9090';
 const TOKEN = { secretName: 'prometheus-auth', key: 'token' };
 
@@ -419,7 +425,7 @@ describe('KEDA version and accelerator pools', () => {
 
   test('a CPU pool needs no fallback', () => {
     const chart = testChart();
-    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-0.6B', accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.11.0' });
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-0.6B', accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.11.0', ...CUSTOM_IMAGE_VERSION });
     expect(new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [own] }).hasFallback).toBe(false);
   });
 });

@@ -4,6 +4,12 @@ import {
 } from '../../lib';
 import { testChart } from '../util/synth';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
 
 /** A pool in namespace `llm` served as `llama`, behind a proxy in the same namespace whose model group is `llama`. */
@@ -176,7 +182,7 @@ describe('errors', () => {
 
   test('GPU signals on a pool without an NVIDIA GPU are refused', () => {
     const neuron = new VllmPool(testChart(), 'neuron', {
-      model: 'org/m', accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v0.11.0', engine: { tensorParallelSize: 2 },
+      model: 'org/m', accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v0.11.0', ...CUSTOM_IMAGE_VERSION, engine: { tensorParallelSize: 2 },
     });
     expect(() => LlmSignal.gpuEngineActive(neuron, 0.5)).toThrow(new Error(
       '\'pool\' ("test/neuron") runs on aws.amazon.com/neuron: LlmSignal.gpuEngineActive reads dcgm-exporter, which reports NVIDIA GPUs only; scale on LlmSignal.queueDepth(pool, perReplica)'));

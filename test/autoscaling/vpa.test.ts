@@ -9,6 +9,12 @@ import { recordHpaResource } from '../../lib/autoscaling/_ownership';
 import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
 
@@ -103,7 +109,7 @@ describe('update modes', () => {
 
   test('Recreate on a CPU-backend VllmPool is accepted: no accelerator to protect', () => {
     const chart = testChart();
-    const pool = new VllmPool(chart, 'pool', { model: MODEL, accelerator: Accelerator.cpu(), image: 'vllm-cpu:v0.11.0' });
+    const pool = new VllmPool(chart, 'pool', { model: MODEL, accelerator: Accelerator.cpu(), image: 'vllm-cpu:v0.11.0', ...CUSTOM_IMAGE_VERSION });
     new VerticalAutoscaler(chart, 'vpa', { target: pool, updateMode: VpaUpdateMode.RECREATE });
     expect(synthVpa(chart).vpa.spec.updatePolicy.updateMode).toBe('Recreate');
   });
