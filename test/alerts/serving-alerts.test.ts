@@ -465,10 +465,6 @@ describe('errors', () => {
       .toThrow(new Error("'Chart.namespace' (undefined) must be set for ServingAlerts: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: '...' }))"));
   });
 
-  test('a pool SLO of zero TTFT', () => {
-    expect(() => pool(testChart(), 'llama', { slo: { ttftP95: Duration.seconds(0) } })).toThrow(new Error("'slo.ttftP95' (0) must be greater than 0"));
-  });
-
   test('a pool SLO queue of zero', () => {
     expect(() => pool(testChart(), 'llama', { slo: { queuePerReplica: 0 } })).toThrow(new Error("'slo.queuePerReplica' (0) must be greater than 0"));
   });
