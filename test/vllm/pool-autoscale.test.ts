@@ -318,7 +318,7 @@ describe('guardrails of issue 10', () => {
 
   test('wakeOn on a proxy the pool is no backend of', () => {
     const { chart, pool } = fixture();
-    const proxy2 = new LiteLLMProxy(chart, 'proxy2', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+    const proxy2 = new LiteLLMProxy(new Chart(chart.node.root, 'gateway-b', { namespace: 'gateway-b' }), 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
     const other = new VllmPool(chart, 'other', { model: 'Qwen/Qwen3-8B', servedModelName: 'qwen', accelerator: Accelerator.nvidiaGpu(1) });
     const group = proxy2.addBackend(other);
     pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.proxyRequestRate(proxy2, group, 2) });
