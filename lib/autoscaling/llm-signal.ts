@@ -204,6 +204,7 @@ export class LlmSignal {
    *   into a scaler error, so the ScaledObject's fallback holds the replicas)
    */
   public trigger(prometheus: PrometheusSource, options: { activationThreshold?: number; ignoreNullValues?: boolean } = {}): KedaTrigger {
+    requireDefined('prometheus', prometheus, 'the Prometheus the trigger queries, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }');
     return KedaTrigger.prometheus({
       serverAddress: prometheus.serverAddress,
       auth: prometheus.auth,

@@ -138,6 +138,11 @@ describe('trigger()', () => {
     expect(trigger.metadata.ignoreNullValues).toBe('false');
   });
 
+  test('a missing Prometheus from plain JavaScript', () => {
+    expect(() => LlmSignal.queueDepth(pool, 5).trigger(undefined as any)).toThrow(new Error(
+      '\'prometheus\' (undefined) is required: the Prometheus the trigger queries, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }'));
+  });
+
   test('the Prometheus auth reaches the trigger', () => {
     const bearerToken = { secretName: 'prometheus-auth', key: 'token' };
     const trigger = LlmSignal.kvCacheUsage(pool, 0.8).trigger({ ...PROMETHEUS, auth: { mode: 'bearer', bearerToken } });
