@@ -12,6 +12,7 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
+import { requireDiscoveryLabels } from '../metrics/_discovery-input';
 import { poolName, unmonitoredPool } from '../metrics/_pool-identity';
 import { DcgmMetrics, KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
@@ -94,9 +95,7 @@ export class ServingAlerts extends Construct {
     super(scope, id);
     const namespace = requireChartNamespace(this, 'ServingAlerts');
     if (props === null || typeof props !== 'object') throw invalid('props', props, 'must set pools, discovery and runbookBaseUrl');
-    if (props.discovery === null || typeof props.discovery !== 'object') {
-      throw invalid('discovery', props.discovery, 'is required: the labels your Prometheus selects PrometheusRules by, e.g. { labels: { release: \'kube-prometheus-stack\' } }');
-    }
+    requireDiscoveryLabels(props.discovery, 'PrometheusRules');
     validateDiscovery('discovery', props.discovery);
     if (!Array.isArray(props.pools)) throw invalid('pools', props.pools, 'must be a list of VllmPool (empty when only the proxy is alerted on)');
     props.pools.forEach((p, i) => {

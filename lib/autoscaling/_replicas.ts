@@ -15,3 +15,14 @@ export function requireReplicas(prop: string, value: number, min: number): numbe
   }
   return value;
 }
+
+/**
+ * The `name` prop of an autoscaler, when given: a string (claimName checks it is a DNS-1123
+ * subdomain); a number or boolean from plain JavaScript would render as a non-string name.
+ * @internal
+ */
+export function requireObjectName(prop: string, name: unknown): string | undefined {
+  if (name === undefined || name === null) return undefined;
+  if (typeof name !== 'string') throw invalid(prop, name, 'must be a string: a DNS-1123 subdomain such as \'llama-3-1-8b\'');
+  return name;
+}

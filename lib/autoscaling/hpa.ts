@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
-import { requireReplicas } from './_replicas';
+import { requireObjectName, requireReplicas } from './_replicas';
 import { ScalingBehavior, renderBehavior } from './behavior';
 import { HpaMetric, HpaMetricType } from './hpa-metric';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
@@ -113,7 +113,7 @@ export class HorizontalAutoscaler extends Construct {
     }
     // A second replica owner is refused with its own message before its name could clash.
     if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'HorizontalPodAutoscaler');
-    const name = this.name = claimName(this, 'autoscaling/HorizontalPodAutoscaler', props.name ?? deployment.name, this.namespace);
+    const name = this.name = claimName(this, 'autoscaling/HorizontalPodAutoscaler', requireObjectName('name', props.name) ?? deployment.name, this.namespace);
 
     // Only once every prop is valid: a refused autoscaler must not keep the replicas.
     claimReplicas(deployment, this, 'HorizontalPodAutoscaler');

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { claimReplicas, replicaOwner } from './_ownership';
-import { requireReplicas } from './_replicas';
+import { requireObjectName, requireReplicas } from './_replicas';
 import { renderBehavior, ScalingBehavior } from './behavior';
 import { KedaMetricType, KedaTrigger, SignalSource, requireEnum } from './keda-trigger';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
@@ -157,7 +157,7 @@ export class KedaScaledObject extends Construct {
     const durations = validate(props, min);
     // A second replica owner is refused with its own message before its name could clash.
     if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'KEDA ScaledObject');
-    const name = this.name = claimName(this, 'keda.sh/ScaledObject', props.name ?? deployment.name, namespace);
+    const name = this.name = claimName(this, 'keda.sh/ScaledObject', requireObjectName('name', props.name) ?? deployment.name, namespace);
     this.hpaName = `keda-hpa-${name}`;
     // The HPA KEDA creates must not clash with an HPA the library renders.
     claimName(this, 'autoscaling/HorizontalPodAutoscaler', this.hpaName, namespace);

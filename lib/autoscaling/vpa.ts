@@ -14,6 +14,7 @@ import { claimName } from '../core/_naming';
 import { requireDefined } from '../core/_units';
 import { invalid, requireDnsLabel } from '../core/_validation';
 import { hpaScaledResources } from './_ownership';
+import { requireObjectName } from './_replicas';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
 
 /**
@@ -191,7 +192,7 @@ export class VerticalAutoscaler extends Construct {
     if (existing) {
       throw invalid('target', deployment.node.path, `already has VerticalAutoscaler '${existing.node.path}': two VPAs on one workload is undefined behaviour; keep one`);
     }
-    const name = claimName(this, 'autoscaling.k8s.io/VerticalPodAutoscaler', props.name ?? deployment.name, Chart.of(this).namespace ?? null);
+    const name = claimName(this, 'autoscaling.k8s.io/VerticalPodAutoscaler', requireObjectName('name', props.name) ?? deployment.name, Chart.of(this).namespace ?? null);
     vpaOwners.set(deployment, this);
 
     this.verticalPodAutoscaler = new VerticalPodAutoscaler(this, 'Resource', {

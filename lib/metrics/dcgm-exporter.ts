@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { requireDiscoveryLabels } from './_discovery-input';
 import { DcgmMetricsSource, IDcgmExporter } from './dcgm-metrics-source';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import { ExistingDcgmExporter, ExistingDcgmExporterProps } from './existing-dcgm-exporter';
@@ -142,15 +143,16 @@ export class DcgmExporter extends DcgmMetricsSource {
         throw invalid(key, key === 'user' ? (value as { kind?: string }).kind ?? value : value, 'is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter');
       }
     }
-    if (props.discovery === null || typeof props.discovery !== 'object') {
-      throw invalid('discovery', props.discovery, 'is required: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }');
-    }
+    requireDiscoveryLabels(props.discovery, 'ServiceMonitors');
     const name = this.name = baseName(this, 'name', props.name);
     const image = props.image ?? DCGM_EXPORTER_IMAGE;
     requirePinnedImage(image);
     const nodeSelector = props.nodeSelector ?? { [NVIDIA_GPU_PRESENT_LABEL]: 'true' };
     requireNodeSelector(nodeSelector);
-    if (props.priorityClassName !== undefined) requireDnsSubdomain('priorityClassName', props.priorityClassName);
+    if (props.priorityClassName !== undefined) {
+      if (typeof props.priorityClassName !== 'string') throw invalid('priorityClassName', props.priorityClassName, 'must be a PriorityClass name: a DNS-1123 subdomain, e.g. system-node-critical');
+      requireDnsSubdomain('priorityClassName', props.priorityClassName);
+    }
     validateDiscovery('discovery', props.discovery);
 
     const labels = recommendedLabels('dcgm-exporter', name, 'gpu-metrics');
@@ -243,6 +245,7 @@ function requireNodeSelector(selector: Record<string, string>): void {
     throw invalid('nodeSelector', selector, 'must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU');
   }
   for (const [key, value] of Object.entries(selector)) {
+    if (typeof value !== 'string') throw invalid(`nodeSelector.${key}`, value, 'must be a label value string, e.g. \'true\'');
     requireLabelKey('nodeSelector', key);
     requireLabelValue(`nodeSelector.${key}`, value);
   }

@@ -505,8 +505,11 @@ function validateProps(props: PrometheusAdapterProps, install: boolean): PodUser
       }
     }
   }
-  if (props.configMapName !== undefined) requireDnsSubdomain('configMapName', props.configMapName);
-  if (props.prometheusUrl !== undefined) requirePrometheusUrl(props.prometheusUrl);
+  if (props.configMapName !== undefined && props.configMapName !== null) {
+    if (typeof props.configMapName !== 'string') throw invalid('configMapName', props.configMapName, 'must be a ConfigMap name: a DNS-1123 subdomain');
+    requireDnsSubdomain('configMapName', props.configMapName);
+  }
+  if (props.prometheusUrl !== undefined) requirePrometheusUrl(typeof props.prometheusUrl === 'string' ? props.prometheusUrl : String(props.prometheusUrl));
   if (props.image !== undefined && (typeof props.image !== 'string' || !props.image.trim() || /\s/.test(props.image))) {
     throw invalid('image', props.image, 'must be an image reference without whitespace');
   }

@@ -427,7 +427,10 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       throw invalid('autoscale()', this.node.path, 'was already called: a pool has one autoscaler; pass every signal to one call');
     }
     requireDefined('options', options, 'prometheus and maxReplicas');
-    requireDefined('prometheus', options.prometheus, 'the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }');
+    const prometheus = options.prometheus;
+    if (prometheus === null || typeof prometheus !== 'object' || typeof prometheus.serverAddress !== 'string') {
+      throw invalid('prometheus', prometheus, 'must be the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }');
+    }
     const min = options.minReplicas ?? 1;
     const wakeOn = options.wakeOn;
     if (wakeOn !== undefined) requireWakeSignal(wakeOn);

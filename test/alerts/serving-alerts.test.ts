@@ -446,7 +446,7 @@ describe('errors', () => {
     const chart = testChart();
     expect(() => new ServingAlerts(chart, 'a', undefined as any)).toThrow(new Error('\'props\' (undefined) must set pools, discovery and runbookBaseUrl'));
     expect(() => new ServingAlerts(chart, 'b', { pools: [], runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
-      '\'discovery\' (undefined) is required: the labels your Prometheus selects PrometheusRules by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+      '\'discovery\' (undefined) must be { labels, interval? }: the labels your Prometheus selects PrometheusRules by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
     expect(() => new ServingAlerts(chart, 'c', { pools: 'llama', discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
       '\'pools\' ("llama") must be a list of VllmPool (empty when only the proxy is alerted on)'));
     expect(() => new ServingAlerts(chart, 'd', { pools: [{}], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(

@@ -473,6 +473,10 @@ describe('hostile input', () => {
     expect(() => make(props)).toThrow(new Error(message));
   });
 
+  test('a name that is no string', () => {
+    expect(() => make({ name: 0 as any })).toThrow(new Error('\'name\' (0) must be a string: a DNS-1123 subdomain such as \'llama-3-1-8b\''));
+  });
+
   test('missing props from plain JavaScript', () => {
     const chart = testChart();
     expect(() => new KedaScaledObject(chart, 'a', undefined as any)).toThrow(new Error('\'props\' (undefined) is required: target, maxReplicas and triggers'));

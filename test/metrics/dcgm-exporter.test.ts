@@ -338,10 +338,19 @@ describe('plain JavaScript', () => {
       '\'runAsUser\' (1000) is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter'));
   });
 
+  test('a priority class or node label value that is no string; discovery without labels', () => {
+    expect(() => make({ priorityClassName: true as any })).toThrow(new Error(
+      '\'priorityClassName\' (true) must be a PriorityClass name: a DNS-1123 subdomain, e.g. system-node-critical'));
+    expect(() => make({ nodeSelector: { 'nvidia.com/gpu.present': true as any } })).toThrow(new Error(
+      '\'nodeSelector.nvidia.com/gpu.present\' (true) must be a label value string, e.g. \'true\''));
+    expect(() => make({ discovery: {} as any })).toThrow(new Error(
+      '\'discovery\' ({}) must be { labels, interval? }: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+  });
+
   test('missing props or discovery, an image or nodeSelector of the wrong type', () => {
     expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', undefined as any)).toThrow(new Error('\'props\' (undefined) must set discovery'));
     expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', {} as any)).toThrow(new Error(
-      '\'discovery\' (undefined) is required: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+      '\'discovery\' (undefined) must be { labels, interval? }: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
     expect(() => make({ image: 42 as any })).toThrow(new Error(`'image' (42) must be an image reference such as '${DCGM_EXPORTER_IMAGE}'`));
     expect(() => make({ nodeSelector: 'gpu' as any })).toThrow(new Error(
       '\'nodeSelector\' ("gpu") must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU'));

@@ -715,6 +715,11 @@ describe('user', () => {
       '\'user\' ("fixed") applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings'));
   });
 
+  test('a ConfigMap name that is no string', () => {
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { configMapName: 42 as any })).toThrow(new Error(
+      '\'configMapName\' (42) must be a ConfigMap name: a DNS-1123 subdomain'));
+  });
+
   test('hostile input: install cast in, a relist interval of NaN, an image with whitespace', () => {
     expect(() => new PrometheusAdapter(testChart(), 'adapter', { install: 'yes' as any, prometheusUrl: PROMETHEUS })).toThrow(new Error(
       '\'install\' ("yes") must be true or false'));

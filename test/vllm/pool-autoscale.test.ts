@@ -368,7 +368,7 @@ describe('guardrails of issue 10', () => {
     const { pool } = fixture();
     expect(() => pool.autoscale(undefined as any)).toThrow(new Error('\'options\' (undefined) is required: prometheus and maxReplicas'));
     expect(() => pool.autoscale({ maxReplicas: 4 } as any)).toThrow(new Error(
-      '\'prometheus\' (undefined) is required: the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }'));
+      '\'prometheus\' (undefined) must be the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }'));
     expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: NaN })).toThrow(new Error(
       '\'maxReplicas\' (NaN) must be a whole number from 1 to 2147483647'));
     expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: [] })).toThrow(new Error(
