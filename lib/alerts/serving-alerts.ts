@@ -1,4 +1,4 @@
-import { Duration, Lazy, Names } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AlertRule, Severity } from './alert-rule';
@@ -6,19 +6,33 @@ import * as monitoring from '../../imports/monitoring.coreos.com';
 import { replicaOwner } from '../autoscaling/_ownership';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
-import { recommendedLabels } from '../core/_labels';
+import { SignalSource } from '../autoscaling/keda-trigger';
+import { METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
+import { baseName, claimName } from '../core/_naming';
 import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
+import { requireDiscoveryLabels } from '../metrics/_discovery-input';
+import { poolName, unmonitoredPool } from '../metrics/_pool-identity';
 import { DcgmMetrics, KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { requirePromQL } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
+import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
 
 /** Props of `ServingAlerts`. */
 export interface ServingAlertsProps {
-  /** The pools to alert on; each pool's SLOs set its thresholds. */
+  /**
+   * The name of the PrometheusRule (a DNS-1035 label).
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * The pools to alert on; each pool's SLOs set its thresholds. Every pool needs its
+   * PodMonitor (`pool.monitor(discovery)`), checked at synth: the alerts select its series by
+   * the `pool` label that monitor adds.
+   */
   readonly pools: VllmPool[];
   /** The proxy to alert on. @default - none */
   readonly proxy?: LiteLLMProxy;
@@ -31,8 +45,13 @@ export interface ServingAlertsProps {
   readonly runbookBaseUrl: string;
   /** Accelerators (GPUs, MIG slices, Neuron devices) the pools may hold at once. @default - no budget alert */
   readonly acceleratorBudget?: number;
-  /** GPU utilization (percent) below which a pool's GPUs count as underused for an hour. @default 20 */
-  readonly gpuUnderusedPercent?: number;
+  /**
+   * GPU busyness, a ratio from 0 to 1 (not a percentage), below which a pool's GPUs count as
+   * underused for an hour: `DCGM_FI_DEV_GPU_UTIL` / 100 on whole GPUs,
+   * `DCGM_FI_PROF_GR_ENGINE_ACTIVE` on MIG slices (where GPU_UTIL is 0 or absent).
+   * @default 0.2
+   */
+  readonly gpuUnderusedRatio?: number;
 }
 
 /** The group names of the PrometheusRule. */
@@ -49,7 +68,21 @@ export enum AlertGroup {
  * pods unschedulable), serving per model (queue, TTFT and latency SLOs, KV cache, preemptions,
  * no ready replica), the proxy (error ratio, backend outage, fallbacks) and accelerators
  * (underused GPUs, framebuffer full, budget). Thresholds come from the pools' and the
- * proxy's SLOs; every selector is scoped to the namespace and the model or workload.
+ * proxy's SLOs; every selector of a pool's series comes from the pool's metric helpers
+ * (namespace, `pool` label, model name), so two pools serving one model never alert on
+ * each other's queue; every pool needs its PodMonitor.
+ *
+ * A pool KEDA may scale to zero also gets `LlmPoolStuckAtZero`: KEDA's fallback never wakes
+ * a target at zero replicas, so a pool at zero while its wake signal reports traffic (KEDA
+ * down, its Prometheus query failing) stays there and every request to it fails or falls back.
+ *
+ * @example
+ * new ServingAlerts(monitoringChart, 'llm-alerts', {
+ *   pools: [llama],
+ *   proxy,
+ *   discovery: { labels: { release: 'kube-prometheus-stack' } },
+ *   runbookBaseUrl: 'https://runbooks.example.com/llm-serving',
+ * });
  */
 export class ServingAlerts extends Construct {
   /** The PrometheusRule. */
@@ -60,21 +93,38 @@ export class ServingAlerts extends Construct {
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
-    requireChartNamespace(this, 'ServingAlerts');
+    const namespace = requireChartNamespace(this, 'ServingAlerts');
+    if (props === null || typeof props !== 'object') throw invalid('props', props, 'must set pools, discovery and runbookBaseUrl');
+    requireDiscoveryLabels(props.discovery, 'PrometheusRules');
     validateDiscovery('discovery', props.discovery);
+    if (!Array.isArray(props.pools)) throw invalid('pools', props.pools, 'must be a list of VllmPool (empty when only the proxy is alerted on)');
+    props.pools.forEach((p, i) => {
+      if (!(p instanceof VllmPool)) throw invalid(`pools[${i}]`, p, 'must be a VllmPool');
+    });
+    if (props.proxy !== undefined && !(props.proxy instanceof LiteLLMProxy)) throw invalid('proxy', props.proxy, 'must be a LiteLLMProxy');
     if (props.pools.length === 0 && !props.proxy) throw invalid('pools', [], 'must name at least one pool, or set proxy');
+    if (typeof props.runbookBaseUrl !== 'string') throw invalid('runbookBaseUrl', props.runbookBaseUrl, 'must be an http:// or https:// URL');
     requireHttpUrl('runbookBaseUrl', props.runbookBaseUrl);
     if (props.acceleratorBudget !== undefined) requirePositiveInteger('acceleratorBudget', props.acceleratorBudget);
-    const underused = props.gpuUnderusedPercent ?? 20;
-    if (!(underused > 0 && underused < 100)) throw invalid('gpuUnderusedPercent', underused, 'must be greater than 0 and less than 100');
+    if ((props as { gpuUnderusedPercent?: unknown }).gpuUnderusedPercent !== undefined) {
+      throw invalid('gpuUnderusedPercent', (props as { gpuUnderusedPercent?: unknown }).gpuUnderusedPercent, 'was replaced by \'gpuUnderusedRatio\', a ratio from 0 to 1 (20 % is 0.2)');
+    }
+    const underused = props.gpuUnderusedRatio ?? 0.2;
+    if (!(typeof underused === 'number' && underused > 0 && underused < 1)) {
+      throw invalid('gpuUnderusedRatio', underused, `must be a ratio greater than 0 and less than 1, not a percentage${typeof underused === 'number' && underused > 1 && underused < 100 ? ` (${underused} % is ${underused / 100})` : ''}`);
+    }
     this.props = props;
+    const name = baseName(this, 'name', props.name);
 
     this.resource = new monitoring.PrometheusRule(this, 'Resource', {
-      metadata: { labels: { ...recommendedLabels('alerts', Names.toLabelValue(this), 'alerts'), ...props.discovery.labels } },
+      metadata: {
+        name: claimName(this, 'monitoring.coreos.com/PrometheusRule', name, namespace),
+        labels: { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels },
+      },
       // Rules are gathered at synth: autoscalers may be added after this construct.
       spec: { groups: Lazy.any({ produce: () => this.renderGroups() }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
     });
-    this.node.addValidation({ validate: () => this.validateRules() });
+    this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.validateRules()] });
   }
 
   /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
@@ -82,7 +132,7 @@ export class ServingAlerts extends Construct {
     this.groups.clear();
     for (const pool of this.props.pools) {
       this.servingRules(pool);
-      this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool.servedModelName);
+      this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool);
       this.acceleratorRules(pool);
     }
     const proxy = this.props.proxy;
@@ -98,6 +148,11 @@ export class ServingAlerts extends Construct {
     const list = this.groups.get(group) ?? [];
     list.push(rule);
     this.groups.set(group, list);
+  }
+
+  /** Pools without a PodMonitor: nothing would put the `pool` label on the series the alerts read. */
+  private unmonitoredPools(): string[] {
+    return this.props.pools.flatMap((p, i) => unmonitoredPool(`pools[${i}]`, p, `ServingAlerts '${this.node.path}'`) ?? []);
   }
 
   private validateRules(): string[] {
@@ -131,8 +186,8 @@ export class ServingAlerts extends Construct {
   private servingRules(pool: VllmPool): void {
     const ns = pool.namespace;
     const model = pool.servedModelName;
-    const subject = `model ${model} in namespace ${ns}`;
-    const labels = { namespace: ns, model_name: model };
+    const subject = `model ${model} (pool ${poolName(pool)}) in namespace ${ns}`;
+    const labels = poolLabels(pool);
     const by = 'by (namespace, model_name)';
     const slo = pool.slo;
     this.add(AlertGroup.SERVING, {
@@ -171,6 +226,7 @@ export class ServingAlerts extends Construct {
       description: `${subject} preempts {{ $value }} requests/s: the KV cache is too small for the load, and preempted requests are recomputed (slower). Scale out or give the KV cache more memory.`,
     });
     const deployment = { namespace: ns, deployment: pool.deployment.name };
+    this.stuckAtZeroRule(pool, deployment, subject, labels);
     this.add(AlertGroup.SERVING, {
       alert: 'LlmPoolNoReadyReplica',
       expr: `${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, deployment)} == 0 and on (namespace, deployment) ${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} > 0`,
@@ -181,14 +237,35 @@ export class ServingAlerts extends Construct {
     });
   }
 
-  private autoscalingRules(deployment: kplus.Deployment, ns: string, loadTime: Duration, model: string | undefined): void {
+  /**
+   * A pool KEDA may scale to zero, at zero replicas while its wake signal has traffic: the
+   * fallback never wakes a target at zero (kedacore/keda pkg/scaling/executor/scale_scaledobjects.go),
+   * so when KEDA or its query is down the pool stays at zero and its requests fail or fall back.
+   */
+  private stuckAtZeroRule(pool: VllmPool, deployment: Record<string, string>, subject: string, labels: Record<string, string>): void {
+    const owner = replicaOwner(pool.deployment);
+    if (!(owner instanceof KedaScaledObject) || (owner.minReplicas !== 0 && owner.idleReplicaCount !== 0)) return;
+    const wakes = owner.triggers.filter(t => t.query !== undefined && t.source === SignalSource.EXTERNAL);
+    if (wakes.length === 0) return;
+    const traffic = wakes.map(t => `(${t.query}) > ${t.metadata.activationThreshold ?? '0'}`).join(' or ');
+    this.add(AlertGroup.SERVING, {
+      alert: 'LlmPoolStuckAtZero',
+      expr: `(${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} == 0) and on () (${traffic})`,
+      // KEDA polls every 15 s and sets the replicas at once; 5 minutes is many missed polls.
+      for: Duration.minutes(5), severity: Severity.CRITICAL, labels,
+      summary: `The pool of ${subject} stays at zero replicas while requests arrive`,
+      description: `The pool of ${subject} has had zero replicas for 5 minutes while its wake signal reports traffic: KEDA is not waking it (a KEDA fallback never wakes a target at zero). Requests to it fail or go to fallbacks. Check the KEDA operator and kubectl describe scaledobject ${owner.name} -n ${pool.namespace}; scale the Deployment by hand to recover.`,
+    });
+  }
+
+  private autoscalingRules(deployment: kplus.Deployment, ns: string, loadTime: Duration, pool: VllmPool | undefined): void {
     const owner = replicaOwner(deployment);
     const workload = deployment.name;
     if (!owner) return;
     const hpa = owner instanceof KedaScaledObject ? owner.hpaName : owner instanceof HorizontalAutoscaler ? owner.name : undefined;
     if (!hpa) return;
-    const subject = `${model ? `model ${model}` : `workload ${workload}`} in namespace ${ns}`;
-    const labels: Record<string, string> = { namespace: ns, horizontalpodautoscaler: hpa, ...(model ? { model_name: model } : {}) };
+    const subject = `${pool ? `model ${pool.servedModelName} (pool ${poolName(pool)})` : `workload ${workload}`} in namespace ${ns}`;
+    const labels: Record<string, string> = { ...(pool ? poolLabels(pool) : { namespace: ns }), horizontalpodautoscaler: hpa };
     const h = { namespace: ns, horizontalpodautoscaler: hpa };
     const on = 'on (namespace, horizontalpodautoscaler)';
     this.add(AlertGroup.AUTOSCALING, {
@@ -245,8 +322,8 @@ export class ServingAlerts extends Construct {
     if (!resource) return;
     const ns = pool.namespace;
     const model = pool.servedModelName;
-    const subject = `model ${model} in namespace ${ns}`;
-    const labels = { namespace: ns, model_name: model };
+    const subject = `model ${model} (pool ${poolName(pool)}) in namespace ${ns}`;
+    const labels = poolLabels(pool);
     const pods = { pod: pool.podNamePattern };
     this.add(AlertGroup.ACCELERATORS, {
       alert: 'LlmAcceleratorPodsPending',
@@ -255,19 +332,23 @@ export class ServingAlerts extends Construct {
       summary: `Pods of ${subject} cannot be scheduled`,
       description: `{{ $value }} pods of ${subject} have waited 10 minutes for a node with ${resource}. Check the node autoscaler (or Karpenter) for that accelerator, quotas and taints.`,
     });
-    if (!resource.startsWith('nvidia.com/')) return;
-    const util = pool.metricGpuUtilization();
-    const underused = this.props.gpuUnderusedPercent ?? 20;
+    if (pool.accelerator.kind !== AcceleratorKind.NVIDIA_GPU && pool.accelerator.kind !== AcceleratorKind.NVIDIA_MIG) return;
+    // On MIG slices DCGM_FI_DEV_GPU_UTIL is 0 or absent (NVIDIA/dcgm-exporter #216): the
+    // graphics-engine activity, already a ratio, is the utilization there.
+    const mig = pool.accelerator.kind === AcceleratorKind.NVIDIA_MIG;
+    const active = pool.metricGpuEngineActive();
+    const busy = mig ? `avg by (namespace) (${active.selector})` : `avg by (namespace) (${pool.metricGpuUtilization().selector}) / 100`;
+    const underused = this.props.gpuUnderusedRatio ?? 0.2;
     this.add(AlertGroup.ACCELERATORS, {
       alert: 'LlmGpuUnderused',
-      expr: `avg by (namespace) (${util.selector}) < ${underused}`,
+      expr: `${busy} < ${underused}`,
       for: Duration.hours(1), severity: Severity.INFO, labels,
-      summary: `GPUs of ${subject} are underused`,
-      description: `GPUs of ${subject} averaged {{ $value }} % utilization for an hour: paid-for accelerators are idle. Lower minReplicas, allow scale to zero, or move the model to a smaller GPU or a MIG slice.`,
+      summary: `${mig ? 'MIG slices' : 'GPUs'} of ${subject} are underused`,
+      description: `${mig ? `MIG slices (${resource}) of ${subject} averaged {{ $value | humanizePercentage }} graphics-engine activity` : `GPUs of ${subject} averaged {{ $value | humanizePercentage }} utilization`} for an hour: paid-for accelerators are idle. Lower minReplicas, allow scale to zero, or move the model to a ${mig ? 'smaller MIG profile' : 'smaller GPU or a MIG slice'}.`,
     });
     const threshold = Math.min(0.99, Math.round((pool.gpuMemoryUtilization + 0.05) * 100) / 100);
-    const fbUsed = new ScopedMetric(DcgmMetrics.FB_USED, util.matchers, util.regexMatchers).selector;
-    const fbFree = new ScopedMetric(DcgmMetrics.FB_FREE, util.matchers, util.regexMatchers).selector;
+    const fbUsed = new ScopedMetric(DcgmMetrics.FB_USED, active.matchers, active.regexMatchers).selector;
+    const fbFree = new ScopedMetric(DcgmMetrics.FB_FREE, active.matchers, active.regexMatchers).selector;
     this.add(AlertGroup.ACCELERATORS, {
       alert: 'LlmGpuFramebufferFull',
       expr: `max by (namespace, pod, gpu) (${fbUsed} / (${fbUsed} + ${fbFree})) > ${threshold}`,
@@ -330,6 +411,11 @@ function kedaErrorRate(metric: MetricDefinition, namespace: string, scaledObject
   const honored = sel(metric, { namespace, scaledObject });
   const exported = sel(metric, { exported_namespace: namespace, scaledObject });
   return `sum by (scaledObject) (rate(${honored}[5m]) or rate(${exported}[5m])) > 0`;
+}
+
+/** The static labels of a pool's alerts: two pools serving one model raise two distinct alerts. */
+function poolLabels(pool: VllmPool): Record<string, string> {
+  return { namespace: pool.namespace, [METRIC_LABEL_POOL]: poolName(pool), model_name: pool.servedModelName };
 }
 
 function sel(metric: MetricDefinition, matchers: Record<string, string>, regex: Record<string, string> = {}): string {

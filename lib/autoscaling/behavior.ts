@@ -1,5 +1,7 @@
 import { Duration } from 'cdk8s';
-import { invalid, requirePositiveInteger } from '../core/_validation';
+import { requireReplicas } from './_replicas';
+import { requireDefined, wholeSeconds } from '../core/_units';
+import { invalid } from '../core/_validation';
 
 /** How a scaling policy counts. */
 export enum ScalingPolicyType {
@@ -114,22 +116,30 @@ export function renderBehavior(behavior: ScalingBehavior, prop = 'behavior'): Re
 }
 
 function renderRules(rules: ScalingRules, prop: string): Record<string, unknown> {
-  const window = rules.stabilizationWindow?.toSeconds();
-  if (window !== undefined && !(Number.isInteger(window) && window >= 0 && window <= MAX_STABILIZATION_SECONDS)) {
+  const window = rules.stabilizationWindow === undefined ? undefined : wholeSeconds(`${prop}.stabilizationWindow`, rules.stabilizationWindow, 0);
+  if (window !== undefined && window > MAX_STABILIZATION_SECONDS) {
     throw invalid(`${prop}.stabilizationWindow`, `${window}s`, `must be whole seconds from 0 to ${MAX_STABILIZATION_SECONDS} (the API's limit)`);
   }
-  if (rules.policies.length === 0) {
-    throw invalid(`${prop}.policies`, [], 'must not be empty: the API requires at least one policy (use SelectPolicy.DISABLED to turn this direction off)');
+  if (rules.selectPolicy !== undefined && !Object.values(SelectPolicy).includes(rules.selectPolicy)) {
+    throw invalid(`${prop}.selectPolicy`, rules.selectPolicy, `must be one of ${Object.values(SelectPolicy).join(', ')}`);
   }
-  const policies = rules.policies.map((p, i) => {
-    requirePositiveInteger(`${prop}.policies[${i}].value`, p.value);
-    const period = p.period.toSeconds();
-    if (!(Number.isInteger(period) && period >= 1 && period <= MAX_PERIOD_SECONDS)) {
-      throw invalid(`${prop}.policies[${i}].period`, `${period}s`, `must be whole seconds from 1 to ${MAX_PERIOD_SECONDS} (the API's limit)`);
+  const policies = requireDefined(`${prop}.policies`, rules.policies, 'at least one ScalingPolicy');
+  if (!Array.isArray(policies) || policies.length === 0) {
+    throw invalid(`${prop}.policies`, policies, 'must not be empty: the API requires at least one policy (use SelectPolicy.DISABLED to turn this direction off)');
+  }
+  const rendered = policies.map((p, i) => {
+    const at = `${prop}.policies[${i}]`;
+    if (!Object.values(ScalingPolicyType).includes(p?.type)) {
+      throw invalid(`${at}.type`, p?.type, `must be one of ${Object.values(ScalingPolicyType).join(', ')}`);
+    }
+    requireReplicas(`${at}.value`, p.value, 1);
+    const period = wholeSeconds(`${at}.period`, requireDefined(`${at}.period`, p.period, 'a Duration from 1 second to 30 minutes'));
+    if (period > MAX_PERIOD_SECONDS) {
+      throw invalid(`${at}.period`, `${period}s`, `must be whole seconds from 1 to ${MAX_PERIOD_SECONDS} (the API's limit)`);
     }
     return { type: p.type, value: p.value, periodSeconds: period };
   });
-  const out: Record<string, unknown> = { selectPolicy: rules.selectPolicy ?? SelectPolicy.MAX, policies };
+  const out: Record<string, unknown> = { selectPolicy: rules.selectPolicy ?? SelectPolicy.MAX, policies: rendered };
   if (window !== undefined) out.stabilizationWindowSeconds = window;
   return out;
 }

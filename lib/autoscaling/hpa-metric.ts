@@ -89,7 +89,7 @@ export class HpaMetric {
     return new HpaMetric(HpaMetricType.RESOURCE, name, (prop) => {
       if (!SERVED_RESOURCES.includes(name)) {
         const hint = ACCELERATOR_LIKE.test(name)
-          ? ': for GPU utilization use the DCGM signal (DCGM_FI_DEV_GPU_UTIL) through a KEDA prometheus trigger or a prometheus-adapter Pods metric'
+          ? ': scale a GPU pool on its queue (pool.autoscale() with LlmSignal.queueDepth), or on GPU utilization with LlmSignal.gpuUtilization / gpuEngineActive'
           : '';
         throw invalid(`${prop}.resource`, name, `is not served by the resource metrics API (only cpu and memory)${hint}`);
       }
@@ -104,6 +104,10 @@ export class HpaMetric {
   /**
    * A per-pod metric from the custom metrics API (served e.g. by prometheus-adapter `rules`),
    * averaged over the target's pods: scale so that the average equals `averageValue`.
+   *
+   * Some `PrometheusAdapter` of the App must serve `metricName` as a Pods metric (checked at
+   * synth): a name no adapter rule serves leaves the HPA unable to scale
+   * (`FailedGetPodsMetric`). Prefer `HpaMetric.adapterPods(adapter.addPodsMetric(...))`.
    * @param metricName the name the adapter exposes (no `:`: rename `vllm:` series with the adapter's `name.as`)
    * @param averageValue greater than 0; fractions render as milli-quantities
    * @param selector labels narrowing the series. Kubernetes name: `metric.selector.matchLabels`. @default - none
@@ -116,7 +120,7 @@ export class HpaMetric {
         metric: renderIdentifier(prop, metricName, selector),
         target: { type: 'AverageValue', averageValue: targetQuantity(`${prop}.averageValue`, averageValue) },
       },
-    }));
+    }), metricName);
   }
 
   /**
@@ -217,12 +221,18 @@ export class HpaMetric {
   public readonly type: HpaMetricType;
   /** The container resource of a `Resource` metric (`cpu`, `memory`); undefined for the others. */
   public readonly resourceName?: string;
+  /**
+   * The metric name of a `Pods` metric given by name (`HpaMetric.pods()`), which some
+   * `PrometheusAdapter` of the App must serve (checked at synth); undefined for the others.
+   */
+  public readonly podsMetricName?: string;
   private readonly renderer: (prop: string) => kplus.k8s.MetricSpecV2;
 
-  private constructor(type: HpaMetricType, resourceName: string | undefined, renderer: (prop: string) => kplus.k8s.MetricSpecV2) {
+  private constructor(type: HpaMetricType, resourceName: string | undefined, renderer: (prop: string) => kplus.k8s.MetricSpecV2, podsMetricName?: string) {
     this.type = type;
     this.resourceName = resourceName;
     this.renderer = renderer;
+    this.podsMetricName = podsMetricName;
   }
 
   /**
@@ -236,18 +246,22 @@ export class HpaMetric {
 }
 
 function renderIdentifier(prop: string, metricName: string, selector?: Record<string, string>): kplus.k8s.MetricIdentifierV2 {
-  if (!metricName.trim() || /\s/.test(metricName)) {
+  if (typeof metricName !== 'string' || !metricName.trim() || /\s/.test(metricName)) {
     throw invalid(`${prop}.metricName`, metricName, 'must be a metric name without whitespace');
   }
   if (metricName.includes(':')) {
     throw invalid(`${prop}.metricName`, metricName, 'must not contain \':\': it is no valid name for a metric the Kubernetes metrics APIs serve; rename the series in the adapter rule (prometheus-adapter name.as, e.g. vllm:num_requests_waiting as vllm_num_requests_waiting)');
   }
   const entries = Object.entries(selector ?? {});
-  for (const [key, value] of entries) requireLabelValue(`${prop}.selector.${key}`, value);
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string') throw invalid(`${prop}.selector.${key}`, value, 'must be a label value string');
+    requireLabelValue(`${prop}.selector.${key}`, value);
+  }
   return entries.length > 0 ? { name: metricName, selector: { matchLabels: selector } } : { name: metricName };
 }
 
 function renderValueTarget(prop: string, target: MetricValueTarget): kplus.k8s.MetricTargetV2 {
+  if (target === null || typeof target !== 'object') throw invalid(`${prop}.target`, target, 'must set exactly one of \'value\' and \'averageValue\'');
   if ((target.value === undefined) === (target.averageValue === undefined)) {
     throw invalid(`${prop}.target`, target, 'must set exactly one of \'value\' and \'averageValue\'');
   }

@@ -1,18 +1,27 @@
-import { Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import { claimReplicas, recordHpaResource } from './_ownership';
+import { Construct, IConstruct } from 'constructs';
+import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
+import { requireObjectName, requireReplicas } from './_replicas';
 import { ScalingBehavior, renderBehavior } from './behavior';
-import { HpaMetric } from './hpa-metric';
-import { ScaleTarget } from './scale-target';
-import { LABEL_INSTANCE, LABEL_NAME, recommendedLabels } from '../core/_labels';
+import { HpaMetric, HpaMetricType } from './hpa-metric';
+import { isAcceleratorPool, ScaleTarget } from './scale-target';
+import { LABEL_NAME, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid, requirePositiveInteger } from '../core/_validation';
+import { claimName } from '../core/_naming';
+import { requireDefined } from '../core/_units';
+import { invalid } from '../core/_validation';
+import { AdapterMetricKind } from '../metrics/adapter-metric';
+import { PrometheusAdapter } from '../metrics/prometheus-adapter';
 
 /** Props of `HorizontalAutoscaler`. */
 export interface HorizontalAutoscalerProps {
   /** What to scale: a `VllmPool`, a `LiteLLMProxy`, or `{ deployment }`. Kubernetes name: `spec.scaleTargetRef`. */
   readonly target: ScaleTarget;
+  /**
+   * The HorizontalPodAutoscaler's name (a DNS-1123 subdomain).
+   * @default - the target Deployment's name (one replica owner per Deployment, so it is unique)
+   */
+  readonly name?: string;
   /**
    * The fewest replicas, a whole number of at least 1.
    * @default 1
@@ -22,7 +31,9 @@ export interface HorizontalAutoscalerProps {
   readonly maxReplicas: number;
   /**
    * What to scale on; at least one. With several, the HPA takes the largest replica count
-   * any of them asks for.
+   * any of them asks for. CPU and memory metrics are refused on an accelerator pool: they say
+   * nothing about GPU load (scale it on its queue); `HpaMetric.pods()` names must be served by
+   * a `PrometheusAdapter` of the App (checked at synth).
    */
   readonly metrics: HpaMetric[];
   /**
@@ -69,16 +80,26 @@ export class HorizontalAutoscaler extends Construct {
   public constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
     this.namespace = requireChartNamespace(this, 'HorizontalAutoscaler');
-    const deployment = props.target.deployment;
+    requireDefined('props', props, 'target, maxReplicas and metrics');
+    const target = requireDefined('target', props.target, 'the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }');
+    if (!(target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', target.deployment, 'must be a cdk8s-plus Deployment');
+    const deployment = target.deployment;
     const minReplicas = props.minReplicas ?? 1;
-    requirePositiveInteger('minReplicas', minReplicas);
-    requirePositiveInteger('maxReplicas', props.maxReplicas);
+    requireReplicas('minReplicas', minReplicas, 1);
+    requireReplicas('maxReplicas', props.maxReplicas, 1);
     if (minReplicas > props.maxReplicas) {
       throw invalid('minReplicas', minReplicas, `must be less than or equal to 'maxReplicas' (${props.maxReplicas})`);
     }
+    if (!Array.isArray(props.metrics)) throw invalid('metrics', props.metrics, 'must be a list of HpaMetric');
     if (props.metrics.length === 0) {
       throw invalid('metrics', [], 'must not be empty: name at least one metric (e.g. HpaMetric.cpuUtilization(70)); an HPA without metrics silently scales on 80 % CPU');
     }
+    props.metrics.forEach((m, i) => {
+      if (!(m instanceof HpaMetric)) throw invalid(`metrics[${i}]`, m, 'must be an HpaMetric (HpaMetric.cpuUtilization(), HpaMetric.adapterPods(), ...)');
+      if (m.type === HpaMetricType.RESOURCE && isAcceleratorPool(target)) {
+        throw invalid(`metrics[${i}]`, m.resourceName, `scales accelerator pool '${deployment.node.path}' (${target.accelerator!.resourceName}) on ${m.resourceName}, which says nothing about its load: the accelerator does the work, so ${m.resourceName} stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))`);
+      }
+    });
     const metrics = props.metrics.map((m, i) => m._render(`metrics[${i}]`));
     const resourceMetrics = props.metrics.flatMap((m, i) => m.resourceName ? [{ resource: m.resourceName, prop: `metrics[${i}]` }] : []);
     for (const { resource, prop } of resourceMetrics) {
@@ -90,23 +111,22 @@ export class HorizontalAutoscaler extends Construct {
     if (targetNamespace !== this.namespace) {
       throw invalid('target', deployment.node.path, `is in namespace ${JSON.stringify(targetNamespace)}, the autoscaler in ${JSON.stringify(this.namespace)}: scaleTargetRef names a Deployment of the HPA's own namespace; create the autoscaler in the target's Chart`);
     }
+    // A second replica owner is refused with its own message before its name could clash.
+    if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'HorizontalPodAutoscaler');
+    const name = this.name = claimName(this, 'autoscaling/HorizontalPodAutoscaler', requireObjectName('name', props.name) ?? deployment.name, this.namespace);
 
     // Only once every prop is valid: a refused autoscaler must not keep the replicas.
     claimReplicas(deployment, this, 'HorizontalPodAutoscaler');
     for (const { resource } of resourceMetrics) recordHpaResource(deployment, resource, this);
 
-    this.target = props.target;
+    this.target = target;
     this.minReplicas = minReplicas;
     this.maxReplicas = props.maxReplicas;
     this.metrics = [...props.metrics];
 
-    const labels = recommendedLabels(
-      deployment.metadata.getLabel(LABEL_NAME) ?? 'autoscaler',
-      deployment.metadata.getLabel(LABEL_INSTANCE) ?? Names.toLabelValue(this),
-      'autoscaler',
-    );
-    const hpa = new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
-      metadata: { labels },
+    const labels = recommendedLabels(deployment.metadata.getLabel(LABEL_NAME) ?? 'autoscaler', name, 'autoscaler');
+    new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
+      metadata: { name, labels },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name },
         minReplicas,
@@ -115,12 +135,23 @@ export class HorizontalAutoscaler extends Construct {
         behavior,
       },
     });
-    this.name = hpa.name;
 
-    // Containers added after the autoscaler need the requests too.
+    // Containers added after the autoscaler need the requests too; adapters may come later.
     this.node.addValidation({
-      validate: () => resourceMetrics.flatMap(({ resource, prop }) => missingRequest(deployment, resource, prop) ?? []),
+      validate: () => [
+        ...resourceMetrics.flatMap(({ resource, prop }) => missingRequest(deployment, resource, prop) ?? []),
+        ...this.unservedPodsMetrics(),
+      ],
     });
+  }
+
+  /** `HpaMetric.pods()` names that no PrometheusAdapter of the App serves as a Pods metric. */
+  private unservedPodsMetrics(): string[] {
+    const adapters = this.node.root.node.findAll().filter((c: IConstruct): c is PrometheusAdapter => c instanceof PrometheusAdapter);
+    const served = adapters.flatMap(a => a.metrics.filter(m => m.kind === AdapterMetricKind.PODS).map(m => m.name));
+    return this.metrics.flatMap((m, i) => m.podsMetricName === undefined || served.includes(m.podsMetricName) ? [] : [
+      invalid(`metrics[${i}].metricName`, m.podsMetricName, `is served by no PrometheusAdapter of the App as a Pods metric (${served.length ? `served: ${served.join(', ')}` : 'the App has no adapter Pods metric'}): the HPA would report FailedGetPodsMetric and never scale; serve it with adapter.addPodsMetric() and pass the result to HpaMetric.adapterPods()`).message,
+    ]);
   }
 }
 

@@ -1,13 +1,31 @@
-import { Duration, Names } from 'cdk8s';
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { claimReplicas } from './_ownership';
+import { claimReplicas, replicaOwner } from './_ownership';
+import { requireObjectName, requireReplicas } from './_replicas';
 import { renderBehavior, ScalingBehavior } from './behavior';
-import { KedaMetricType, KedaTrigger, SignalSource } from './keda-trigger';
-import { ScaleTarget } from './scale-target';
+import { KedaMetricType, KedaTrigger, SignalSource, requireEnum } from './keda-trigger';
+import { isAcceleratorPool, ScaleTarget } from './scale-target';
 import * as keda from '../../imports/keda.sh';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
-import { invalid, requireNonNegativeInteger, requirePositiveInteger } from '../core/_validation';
+import { claimName } from '../core/_naming';
+import { requireDefined, wholeSeconds } from '../core/_units';
+import { invalid } from '../core/_validation';
+import { unmonitoredPool } from '../metrics/_pool-identity';
+
+/**
+ * The oldest KEDA release the library supports: 2.18.0.
+ *
+ * Fallbacks (which every pool autoscaler sets) with a fractional threshold, such as a KV-cache
+ * ratio of 0.8, need 2.18: KEDA 2.17 truncates the fallback's normalisation value to an
+ * integer, so the fallback metric becomes 0 and the "held" replicas collapse (kedacore/keda
+ * pkg/fallback/fallback.go, fixed in 2.18.0 by commit e438e930d, #6655); 2.17 also refuses a
+ * fallback beside a trigger without an explicit AverageValue metricType, such as cron. The
+ * operator metrics the alerts read (`keda_scaler_detail_errors_total`) exist from 2.17 on
+ * (FACTS §C.2). The CRDs the output is validated against are KEDA 2.20's.
+ */
+export const KEDA_MIN_VERSION = '2.18.0';
 
 /** What KEDA does with replicas when a scaler keeps failing (FACTS §C.2). */
 export enum FallbackBehavior {
@@ -48,6 +66,12 @@ export interface KedaScaledObjectProps {
   /** What to scale: a `VllmPool`, a `LiteLLMProxy`, or `{ deployment }`. */
   readonly target: ScaleTarget;
   /**
+   * The ScaledObject's name (a DNS-1123 subdomain). TriggerAuthentications are named
+   * `<name>-auth` (then `<name>-auth-1`, ...), and KEDA names its HPA `keda-hpa-<name>`.
+   * @default - the target Deployment's name (one replica owner per Deployment, so it is unique)
+   */
+  readonly name?: string;
+  /**
    * Fewest replicas; 0 scales to zero, which needs a trigger that exists at zero replicas
    * (a metric of another workload, such as the proxy's requests, or a cron window).
    * @default 1
@@ -65,7 +89,15 @@ export interface KedaScaledObjectProps {
   readonly initialCooldownPeriod?: Duration;
   /** Replicas while no trigger is active (below `minReplicas`, typically 0). @default - none */
   readonly idleReplicaCount?: number;
-  /** Replicas to hold on a metrics outage. @default - none (the HPA keeps the last replicas) */
+  /**
+   * Replicas to hold on a metrics outage. Required on an accelerator pool: without it a GPU
+   * pool drops to `minReplicas` whenever its metrics go missing (a Prometheus restart, a
+   * broken scrape). A fallback never wakes a target at zero replicas: KEDA does not scale a
+   * target at 0 to `fallback.replicas` (kedacore/keda pkg/scaling/executor/scale_scaledobjects.go),
+   * so a pool scaled to zero stays there while its metrics are down (`ServingAlerts` raises
+   * `LlmPoolStuckAtZero`). Fractional thresholds need KEDA ≥ 2.18 (`KEDA_MIN_VERSION`).
+   * @default - none (refused on an accelerator pool)
+   */
   readonly fallback?: ScalingFallback;
   /** Behavior of the HPA KEDA creates. @default - Kubernetes' default */
   readonly behavior?: ScalingBehavior;
@@ -76,7 +108,20 @@ export interface KedaScaledObjectProps {
 /**
  * A KEDA ScaledObject (`keda.sh/v1alpha1`) owning a workload's replicas, with a
  * TriggerAuthentication for triggers that read Secrets. KEDA creates the HPA
- * `keda-hpa-<name>`; the target renders no `spec.replicas`.
+ * `keda-hpa-<name>`; the target renders no `spec.replicas`. Needs KEDA ≥ 2.18
+ * (`KEDA_MIN_VERSION`).
+ *
+ * Guardrails: an accelerator pool needs a `fallback`; every trigger that reads a pool's
+ * series (`LlmSignal`) needs that pool's PodMonitor (checked at synth); trigger queries are
+ * checked when the trigger is built (`KedaTrigger.prometheus`).
+ *
+ * @example
+ * new KedaScaledObject(chart, 'scaler', {
+ *   target: pool,
+ *   maxReplicas: 4,
+ *   triggers: [LlmSignal.queueDepth(pool, 5).trigger(prometheus)],
+ *   fallback: { replicas: 1 },
+ * });
  */
 export class KedaScaledObject extends Construct {
   /** The ScaledObject. */
@@ -92,21 +137,33 @@ export class KedaScaledObject extends Construct {
   public readonly maxReplicas: number;
   /** The triggers, in order. */
   public readonly triggers: readonly KedaTrigger[];
+  /** Replicas while no trigger is active, if set (`idleReplicaCount`). */
+  public readonly idleReplicaCount?: number;
   /** Whether a fallback is configured. */
   public readonly hasFallback: boolean;
 
   public constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
-    requireChartNamespace(this, 'KedaScaledObject');
+    const namespace = requireChartNamespace(this, 'KedaScaledObject');
+    requireDefined('props', props, 'target, maxReplicas and triggers');
+    const target = requireDefined('target', props.target, 'the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }');
+    if (!(target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', target.deployment, 'must be a cdk8s-plus Deployment');
+    const deployment = target.deployment;
     const min = this.minReplicas = props.minReplicas ?? 1;
     this.maxReplicas = props.maxReplicas;
     this.triggers = props.triggers;
     this.hasFallback = props.fallback !== undefined;
-    validate(props, min);
-    const deployment = props.target.deployment;
+    this.idleReplicaCount = props.idleReplicaCount;
+    const durations = validate(props, min);
+    // A second replica owner is refused with its own message before its name could clash.
+    if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'KEDA ScaledObject');
+    const name = this.name = claimName(this, 'keda.sh/ScaledObject', requireObjectName('name', props.name) ?? deployment.name, namespace);
+    this.hpaName = `keda-hpa-${name}`;
+    // The HPA KEDA creates must not clash with an HPA the library renders.
+    claimName(this, 'autoscaling/HorizontalPodAutoscaler', this.hpaName, namespace);
     claimReplicas(deployment, this, 'KEDA ScaledObject');
 
-    const labels = recommendedLabels('keda', Names.toLabelValue(this), 'autoscaler');
+    const labels = recommendedLabels('keda', name, 'autoscaler');
     // One TriggerAuthentication per distinct set of Secret parameters: triggers never share
     // a parameter name with different Secrets (KEDA would keep only one of them).
     const authentications = new Map<string, keda.TriggerAuthentication>();
@@ -116,7 +173,8 @@ export class KedaScaledObject extends Construct {
       const signature = JSON.stringify(refs);
       let auth = authentications.get(signature);
       if (!auth) {
-        auth = new keda.TriggerAuthentication(this, `Auth${authentications.size || ''}`, { metadata: { labels }, spec: { secretTargetRef: refs } });
+        const authName = claimName(this, 'keda.sh/TriggerAuthentication', `${name}-auth${authentications.size ? `-${authentications.size}` : ''}`, namespace);
+        auth = new keda.TriggerAuthentication(this, `Auth${authentications.size || ''}`, { metadata: { name: authName, labels }, spec: { secretTargetRef: refs } });
         authentications.set(signature, auth);
       }
       return auth;
@@ -137,14 +195,14 @@ export class KedaScaledObject extends Construct {
     } : undefined;
 
     this.resource = new keda.ScaledObject(this, 'Resource', {
-      metadata: { labels },
+      metadata: { name, labels },
       spec: {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name },
         minReplicaCount: min,
         maxReplicaCount: props.maxReplicas,
-        pollingInterval: (props.pollingInterval ?? Duration.seconds(15)).toSeconds(),
-        cooldownPeriod: props.cooldownPeriod?.toSeconds(),
-        initialCooldownPeriod: props.initialCooldownPeriod?.toSeconds(),
+        pollingInterval: durations.pollingInterval,
+        cooldownPeriod: durations.cooldownPeriod,
+        initialCooldownPeriod: durations.initialCooldownPeriod,
         idleReplicaCount: props.idleReplicaCount,
         fallback: fallback ? {
           failureThreshold: fallback.failureThreshold ?? 3,
@@ -161,18 +219,25 @@ export class KedaScaledObject extends Construct {
         })),
       },
     });
-    this.name = this.resource.name;
-    this.hpaName = `keda-hpa-${this.name}`;
+
+    // Monitors may be added after the autoscaler: check at synth.
+    this.node.addValidation({
+      validate: () => props.triggers.flatMap((t, i) => t.pool ? unmonitoredPool(`triggers[${i}]`, t.pool, `KedaScaledObject '${this.node.path}'`) ?? [] : []),
+    });
   }
 }
 
-function validate(props: KedaScaledObjectProps, min: number): void {
-  requireNonNegativeInteger('minReplicas', min);
-  requirePositiveInteger('maxReplicas', props.maxReplicas);
+function validate(props: KedaScaledObjectProps, min: number): { pollingInterval: number; cooldownPeriod?: number; initialCooldownPeriod?: number } {
+  requireReplicas('minReplicas', min, 0);
+  requireReplicas('maxReplicas', props.maxReplicas, 1);
   if (min > props.maxReplicas) {
     throw invalid('minReplicas', min, `must not exceed maxReplicas (${props.maxReplicas})`);
   }
+  if (!Array.isArray(props.triggers)) throw invalid('triggers', props.triggers, 'must be a list of KedaTrigger');
   if (props.triggers.length === 0) throw invalid('triggers', [], 'must name at least one trigger');
+  props.triggers.forEach((t, i) => {
+    if (!(t instanceof KedaTrigger)) throw invalid(`triggers[${i}]`, t, 'must be a KedaTrigger (KedaTrigger.prometheus(), LlmSignal.trigger(), ...)');
+  });
   const names = props.triggers.map(t => t.name).filter((n): n is string => n !== undefined);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw invalid('triggers', duplicate, 'names two triggers alike: trigger names must be unique');
@@ -184,19 +249,24 @@ function validate(props: KedaScaledObjectProps, min: number): void {
       'scales to zero but every trigger reads the workload\'s own pods, which report nothing at zero replicas: it could never wake; add a trigger that exists at zero (LlmSignal.proxyRequestRate for its model group, or a cron window)');
   }
   if (idle !== undefined) {
-    requireNonNegativeInteger('idleReplicaCount', idle);
+    requireReplicas('idleReplicaCount', idle, 0);
     if (idle >= min) throw invalid('idleReplicaCount', idle, `must be less than minReplicas (${min}): KEDA only idles below the minimum`);
   }
 
   const fallback = props.fallback;
+  if (!fallback && isAcceleratorPool(props.target)) {
+    throw invalid('fallback', undefined, `is required on accelerator pool '${props.target.deployment.node.path}' (${props.target.accelerator!.resourceName}): without one, the pool drops to minReplicas whenever its metrics go missing (a Prometheus restart, a broken scrape) and each lost pod costs a model load; set fallback: { replicas: n } (KEDA then holds at least n, or the current replicas if more)`);
+  }
   if (fallback) {
-    requirePositiveInteger('fallback.replicas', fallback.replicas);
+    requireReplicas('fallback.replicas', fallback.replicas, 1);
     if (fallback.replicas > props.maxReplicas) {
       throw invalid('fallback.replicas', fallback.replicas, `must not exceed maxReplicas (${props.maxReplicas})`);
     }
-    if (fallback.failureThreshold !== undefined) requirePositiveInteger('fallback.failureThreshold', fallback.failureThreshold);
+    if (fallback.failureThreshold !== undefined) requireReplicas('fallback.failureThreshold', fallback.failureThreshold, 1);
+    if (fallback.behavior !== undefined) requireEnum('fallback.behavior', fallback.behavior, FallbackBehavior);
     // KEDA's CheckFallbackValid: with scalingModifiers only their metricType counts; otherwise
-    // some trigger must be AverageValue (a trigger without a metricType, such as cron, is).
+    // some trigger must be AverageValue (a trigger without a metricType, such as cron, is
+    // from KEDA 2.18 on, KEDA_MIN_VERSION).
     const modifiersType = props.scalingModifiers ? props.scalingModifiers.metricType ?? KedaMetricType.AVERAGE_VALUE : undefined;
     const averageValue = modifiersType !== undefined
       ? modifiersType === KedaMetricType.AVERAGE_VALUE
@@ -208,13 +278,20 @@ function validate(props: KedaScaledObjectProps, min: number): void {
     }
   }
 
-  for (const [prop, d] of [['pollingInterval', props.pollingInterval], ['cooldownPeriod', props.cooldownPeriod], ['initialCooldownPeriod', props.initialCooldownPeriod]] as const) {
-    if (d !== undefined) requirePositiveInteger(prop, d.toSeconds());
-  }
+  const durations = {
+    pollingInterval: wholeSeconds('pollingInterval', props.pollingInterval ?? Duration.seconds(15)),
+    cooldownPeriod: props.cooldownPeriod === undefined ? undefined : wholeSeconds('cooldownPeriod', props.cooldownPeriod),
+    initialCooldownPeriod: props.initialCooldownPeriod === undefined ? undefined : wholeSeconds('initialCooldownPeriod', props.initialCooldownPeriod),
+  };
 
   const modifiers = props.scalingModifiers;
   if (modifiers) {
     if (!(Number.isFinite(modifiers.target) && modifiers.target > 0)) throw invalid('scalingModifiers.target', modifiers.target, 'must be greater than 0');
+    if (modifiers.activationTarget !== undefined && !(Number.isFinite(modifiers.activationTarget) && modifiers.activationTarget >= 0)) {
+      throw invalid('scalingModifiers.activationTarget', modifiers.activationTarget, 'must be greater than or equal to 0');
+    }
+    if (modifiers.metricType !== undefined) requireEnum('scalingModifiers.metricType', modifiers.metricType, KedaMetricType);
+    if (typeof modifiers.formula !== 'string') throw invalid('scalingModifiers.formula', modifiers.formula, 'must be an expression over trigger names');
     const identifiers = modifiers.formula.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
     if (identifiers.length === 0) throw invalid('scalingModifiers.formula', modifiers.formula, 'must reference at least one trigger by name');
     const known = new Set(names);
@@ -223,5 +300,5 @@ function validate(props: KedaScaledObjectProps, min: number): void {
     if (unknown.length) {
       throw invalid('scalingModifiers.formula', modifiers.formula, `references ${unknown.map(u => `'${u}'`).join(', ')}, not the name of a trigger (${[...known].join(', ') || 'no trigger has a name'})`);
     }
-  }
+  }  return durations;
 }

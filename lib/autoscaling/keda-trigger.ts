@@ -2,7 +2,9 @@ import { CronExpressionParser } from 'cron-parser';
 import { metadataNumber } from './_quantity';
 import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
-import { requirePromQL } from '../metrics/promql';
+import { requireDefined } from '../core/_units';
+import { requireKedaQuery } from '../metrics/promql';
+import type { VllmPool } from '../vllm/vllm-pool';
 
 /** How the HPA KEDA creates reads a trigger's value. */
 export enum KedaMetricType {
@@ -49,7 +51,12 @@ export interface PrometheusAuth {
 export interface PrometheusTriggerOptions {
   /** The Prometheus base URL, e.g. `http://prometheus-operated.monitoring.svc.cluster.local:9090`. */
   readonly serverAddress: string;
-  /** A PromQL query returning a single element; parsed at synth. */
+  /**
+   * A PromQL query returning a single element, checked at construction: valid PromQL,
+   * aggregated to one element at the top (`sum(...)`, `avg(...)`, `max(...)` without
+   * `by`/`without`), no `rate()`/`irate()`/`increase()` over a gauge, no metric that no longer
+   * exists (`REMOVED_METRICS`).
+   */
   readonly query: string;
   /** The target: per replica for AverageValue, absolute for Value. Greater than 0. */
   readonly threshold: number;
@@ -69,6 +76,12 @@ export interface PrometheusTriggerOptions {
   readonly name?: string;
   /** Whose metric the query reads. @default SignalSource.OWN_PODS */
   readonly source?: SignalSource;
+  /**
+   * The pool whose series the query reads (by its `pool` label): the ScaledObject then
+   * requires the pool's PodMonitor at synth. `LlmSignal` sets it.
+   * @default - the query reads no pool's series
+   */
+  readonly pool?: VllmPool;
 }
 
 /** Options of `KedaTrigger.redisList()`. */
@@ -113,8 +126,14 @@ const TRIGGER_NAME = /^[a-z][a-z0-9_]*$/;
 export class KedaTrigger {
   /** A `prometheus` trigger on a PromQL query, parsed with the Prometheus grammar at construction. */
   public static prometheus(options: PrometheusTriggerOptions): KedaTrigger {
+    requireDefined('options', options, 'the prometheus trigger options (serverAddress, query, threshold)');
     requireHttpUrl('serverAddress', options.serverAddress);
-    requirePromQL('query', options.query);
+    if (typeof options.query !== 'string') throw invalid('query', options.query, 'must be a PromQL query string');
+    requireKedaQuery('query', options.query);
+    const metricType = options.metricType ?? KedaMetricType.AVERAGE_VALUE;
+    requireEnum('metricType', metricType, KedaMetricType);
+    const source = options.source ?? SignalSource.OWN_PODS;
+    requireEnum('source', source, SignalSource);
     const metadata: Record<string, string> = {
       serverAddress: options.serverAddress,
       query: options.query,
@@ -126,22 +145,27 @@ export class KedaTrigger {
       }
       metadata.activationThreshold = String(options.activationThreshold);
     }
-    if (options.ignoreNullValues !== undefined) metadata.ignoreNullValues = String(options.ignoreNullValues);
+    if (options.ignoreNullValues !== undefined) {
+      if (typeof options.ignoreNullValues !== 'boolean') throw invalid('ignoreNullValues', options.ignoreNullValues, 'must be true or false');
+      metadata.ignoreNullValues = String(options.ignoreNullValues);
+    }
     const secrets: TriggerSecret[] = [];
     if (options.auth) {
+      if (!['bearer', 'basic'].includes(options.auth.mode)) throw invalid('auth.mode', options.auth.mode, 'must be \'bearer\' or \'basic\'');
       metadata.authModes = options.auth.mode;
       secrets.push(...prometheusSecrets(options.auth));
     }
     if (options.name !== undefined) requireTriggerName(options.name);
-    return new KedaTrigger('prometheus', metadata, options.metricType ?? KedaMetricType.AVERAGE_VALUE, options.source ?? SignalSource.OWN_PODS, secrets, options.name);
+    return new KedaTrigger('prometheus', metadata, metricType, source, secrets, options.name, options.pool);
   }
 
   /** A `redis` list-length trigger: scale on the pending requests in a queue. */
   public static redisList(options: RedisListTriggerOptions): KedaTrigger {
-    if (!/^[^\s:/]+:\d{1,5}$/.test(options.address)) {
+    requireDefined('options', options, 'the redis trigger options (address, listName)');
+    if (typeof options.address !== 'string' || !/^[^\s:/]+:\d{1,5}$/.test(options.address)) {
       throw invalid('address', options.address, 'must be host:port');
     }
-    if (!options.listName.trim()) throw invalid('listName', options.listName, 'must not be empty');
+    if (typeof options.listName !== 'string' || !options.listName.trim()) throw invalid('listName', options.listName, 'must not be empty');
     const metadata: Record<string, string> = { address: options.address, listName: options.listName };
     if (options.listLength !== undefined) {
       requirePositiveInteger('listLength', options.listLength);
@@ -165,6 +189,7 @@ export class KedaTrigger {
 
   /** A `cron` trigger: hold `desiredReplicas` from `start` to `end` (pre-warming, business hours). */
   public static cron(options: CronTriggerOptions): KedaTrigger {
+    requireDefined('options', options, 'the cron trigger options (timezone, start, end, desiredReplicas)');
     requireTimezone(options.timezone);
     requireCron('start', options.start, options.timezone);
     requireCron('end', options.end, options.timezone);
@@ -191,6 +216,8 @@ export class KedaTrigger {
     public readonly secrets: readonly TriggerSecret[],
     /** The trigger name. */
     public readonly name?: string,
+    /** The pool whose series a `prometheus` trigger reads, if any (its PodMonitor is required). */
+    public readonly pool?: VllmPool,
   ) {}
 
   /** The PromQL query of a `prometheus` trigger. */
@@ -201,7 +228,7 @@ export class KedaTrigger {
   /** A copy with a name (for `scalingModifiers` formulas). */
   public named(name: string): KedaTrigger {
     requireTriggerName(name);
-    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name);
+    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name, this.pool);
   }
 }
 
@@ -225,7 +252,15 @@ function requireTriggerName(name: string): void {
   }
 }
 
+/** A value of a string enum, for calls from plain JavaScript that cast anything in. @internal */
+export function requireEnum(prop: string, value: unknown, values: Record<string, string>): void {
+  if (!Object.values(values).includes(value as string)) {
+    throw invalid(prop, value, `must be one of ${Object.values(values).join(', ')}`);
+  }
+}
+
 function requireTimezone(timezone: string): void {
+  if (typeof timezone !== 'string') throw invalid('timezone', timezone, 'must be an IANA time zone, e.g. \'Europe/Berlin\' or \'America/New_York\'');
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
@@ -237,6 +272,7 @@ function requireTimezone(timezone: string): void {
 }
 
 function requireCron(prop: string, expr: string, timezone: string): void {
+  if (typeof expr !== 'string') throw invalid(prop, expr, 'must be a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. \'0 8 * * 1-5\'');
   const fields = expr.trim().split(/\s+/);
   let valid = fields.length === 5;
   if (valid) {

@@ -1,10 +1,12 @@
 import { Duration } from 'cdk8s';
 import { KedaMetricType, KedaTrigger, PrometheusAuth, SignalSource } from './keda-trigger';
+import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
 import { invalid, requirePositive } from '../core/_validation';
 import type { LiteLLMProxy } from '../litellm/litellm-proxy';
 import type { ModelGroup } from '../litellm/model-group';
-import { MetricType } from '../metrics/catalog';
+import { DcgmMetrics, MetricType } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
+import { AcceleratorKind } from '../vllm/accelerator';
 import type { VllmPool } from '../vllm/vllm-pool';
 
 /** The Prometheus a KEDA `prometheus` trigger queries. */
@@ -27,9 +29,19 @@ export interface PredictionOptions {
 const RATE_WINDOW = '2m';
 
 /**
- * An LLM scaling signal: a PromQL query aggregated to one element and scoped to the pool's
- * namespace and `model_name` (or the proxy's namespace and model group), with its target.
- * Built from the constructs' `metric…()` helpers, so names come from the metric catalog.
+ * An LLM scaling signal: a PromQL query aggregated to one element and scoped to one pool
+ * (its namespace, `pool` label and `model_name`, from the pool's `metric…()` helpers) or to
+ * the proxy's namespace and model group, with its target. Names come from the metric
+ * catalog, labels from the constructs: nothing is typed twice.
+ *
+ * **Units.** Targets of ratio signals (`kvCacheUsage`, `gpuUtilization`, `gpuEngineActive`)
+ * are fractions from 0 to 1 everywhere, never percentages: 80 % is `0.8`, and `80` is
+ * refused. `gpuUtilization` converts dcgm-exporter's percentage for you.
+ *
+ * **Identity.** A signal that reads a pool's series requires the pool's PodMonitor
+ * (`pool.monitor(discovery)`): it adds the `pool` label the query selects on, so two pools
+ * serving one model name never scale on each other's queue. The autoscaler refuses at synth
+ * a pool without one.
  *
  * Per-replica signals (`AverageValue`) are sums over the pool's pods; the HPA divides them by
  * the current replicas, so pods still loading a model (not yet reporting) pull the average
@@ -38,86 +50,103 @@ const RATE_WINDOW = '2m';
 export class LlmSignal {
   /** Requests waiting in the engine queue, per replica: the primary signal of an overloaded pool. */
   public static queueDepth(pool: VllmPool, perReplica: number): LlmSignal {
-    return LlmSignal.gaugeSum('queue_depth', pool.metricRequestsWaiting(), perReplica, 'perReplica');
+    requirePool(pool);
+    return LlmSignal.gaugeSum('queue_depth', pool, pool.metricRequestsWaiting(), perReplica, 'perReplica');
   }
 
   /** Requests running on the engine, per replica (batch occupancy). */
   public static runningRequests(pool: VllmPool, perReplica: number): LlmSignal {
-    return LlmSignal.gaugeSum('running_requests', pool.metricRequestsRunning(), perReplica, 'perReplica');
+    requirePool(pool);
+    return LlmSignal.gaugeSum('running_requests', pool, pool.metricRequestsRunning(), perReplica, 'perReplica');
   }
 
   /**
-   * KV-cache usage, a fraction from 0 to 1 averaged over replicas (`vllm:kv_cache_usage_perc`
-   * is a ratio despite its name): above the target, requests start to queue or be preempted.
+   * KV-cache usage averaged over replicas (`vllm:kv_cache_usage_perc` is a ratio despite its
+   * name): above the target, requests start to queue or be preempted.
+   * @param ratio the target, a fraction greater than 0 and at most 1 (e.g. `0.8`), not a percentage
    */
-  public static kvCacheUsage(pool: VllmPool, target: number): LlmSignal {
-    if (!(Number.isFinite(target) && target > 0 && target <= 1)) {
-      throw invalid('target', target, 'must be greater than 0 and at most 1: vllm:kv_cache_usage_perc is a fraction, not a percentage');
-    }
-    return LlmSignal.gaugeSum('kv_cache', pool.metricKvCacheUsage(), target, 'target');
+  public static kvCacheUsage(pool: VllmPool, ratio: number): LlmSignal {
+    requirePool(pool);
+    requireRatio('ratio', ratio, 'vllm:kv_cache_usage_perc is a fraction despite its name');
+    return LlmSignal.gaugeSum('kv_cache', pool, pool.metricKvCacheUsage(), ratio, 'ratio');
   }
 
   /** Time to first token, 95th percentile over the pool, against a latency target. */
   public static ttftP95(pool: VllmPool, target: Duration): LlmSignal {
-    const seconds = target.toMilliseconds() / 1000;
-    if (!(seconds > 0)) throw invalid('target', `${seconds}s`, 'must be greater than 0');
+    requirePool(pool);
+    const seconds = positiveMillis('target', target) / 1000;
     const m = pool.metricTimeToFirstToken();
     return new LlmSignal('ttft_p95', `histogram_quantile(0.95, sum by (le) (rate(${m.bucketSelector}[${RATE_WINDOW}])))`,
-      seconds, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined);
+      seconds, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined, pool);
   }
 
   /** Finished requests per second, per replica. */
   public static requestRate(pool: VllmPool, perReplicaPerSecond: number): LlmSignal {
-    return LlmSignal.counterRate('request_rate', pool.metricRequestSuccess(), perReplicaPerSecond);
+    requirePool(pool);
+    return LlmSignal.counterRate('request_rate', pool, pool.metricRequestSuccess(), perReplicaPerSecond);
   }
 
   /** Generated tokens per second, per replica (decode throughput). */
   public static generationTokens(pool: VllmPool, perReplicaPerSecond: number): LlmSignal {
-    return LlmSignal.counterRate('generation_tokens', pool.metricGenerationTokens(), perReplicaPerSecond);
+    requirePool(pool);
+    return LlmSignal.counterRate('generation_tokens', pool, pool.metricGenerationTokens(), perReplicaPerSecond);
   }
 
   /**
-   * GPU utilization of the pool's pods from dcgm-exporter (`DCGM_FI_DEV_GPU_UTIL`, percent
-   * 0 to 100), averaged over their GPUs. Needs dcgm-exporter with pod mapping, scraped with
-   * `honorLabels`. A busy-but-idle signal: use it beside queue depth, not instead of it.
+   * GPU utilization of the pool's GPUs from dcgm-exporter, averaged, as a ratio from 0 to 1
+   * (`DCGM_FI_DEV_GPU_UTIL` is a percentage: the query divides it by 100, so the target reads
+   * like every other ratio). Needs dcgm-exporter with pod mapping, scraped with `honorLabels`.
+   * A busy-but-idle signal: use it beside queue depth, not instead of it.
+   *
+   * Refused on a MIG pool: `DCGM_FI_DEV_GPU_UTIL` is 0 or absent on MIG slices
+   * (NVIDIA/dcgm-exporter #216, #105, #430); use `gpuEngineActive`, which reads
+   * `DCGM_FI_PROF_GR_ENGINE_ACTIVE`.
+   * @param ratio the target, a fraction greater than 0 and at most 1 (e.g. `0.8` for 80 %)
    */
-  public static gpuUtilization(pool: VllmPool, percent: number): LlmSignal {
-    if (!(Number.isFinite(percent) && percent > 0 && percent <= 100)) {
-      throw invalid('percent', percent, 'must be greater than 0 and at most 100: DCGM_FI_DEV_GPU_UTIL is a percentage');
+  public static gpuUtilization(pool: VllmPool, ratio: number): LlmSignal {
+    requireNvidia(pool, 'gpuUtilization');
+    if (pool.accelerator.kind === AcceleratorKind.NVIDIA_MIG) {
+      throw invalid('pool', pool.node.path, `runs on a MIG slice (${pool.accelerator.resourceName}), where ${DcgmMetrics.GPU_UTIL.name} is 0 or absent (NVIDIA/dcgm-exporter #216): scale on LlmSignal.gpuEngineActive(pool, ratio), which reads ${DcgmMetrics.GR_ENGINE_ACTIVE.name}`);
     }
-    return new LlmSignal('gpu_utilization', `avg(${pool.metricGpuUtilization().selector})`,
-      percent, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined);
+    requireRatio('ratio', ratio, `${DcgmMetrics.GPU_UTIL.name} is converted from percent for you`);
+    return new LlmSignal('gpu_utilization', `avg(${pool.metricGpuUtilization().selector}) / 100`,
+      ratio, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined, pool);
   }
 
   /**
    * Graphics-engine activity of the pool's GPUs from dcgm-exporter
-   * (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`, a ratio 0 to 1, not a percentage), averaged: a finer
-   * measure of GPU busyness than `DCGM_FI_DEV_GPU_UTIL`. Needs profiling metrics (SYS_ADMIN).
+   * (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`, a ratio from 0 to 1), averaged: a finer measure of GPU
+   * busyness than `DCGM_FI_DEV_GPU_UTIL`, and the one that works on MIG slices. Needs
+   * profiling metrics (dcgm-exporter with `SYS_ADMIN`).
+   * @param ratio the target, a fraction greater than 0 and at most 1 (e.g. `0.8`)
    */
   public static gpuEngineActive(pool: VllmPool, ratio: number): LlmSignal {
-    if (!(Number.isFinite(ratio) && ratio > 0 && ratio <= 1)) {
-      throw invalid('ratio', ratio, 'must be greater than 0 and at most 1: DCGM_FI_PROF_GR_ENGINE_ACTIVE is a ratio, not a percentage');
-    }
+    requireNvidia(pool, 'gpuEngineActive');
+    requireRatio('ratio', ratio, `${DcgmMetrics.GR_ENGINE_ACTIVE.name} is a ratio`);
     return new LlmSignal('gpu_engine_active', `avg(${pool.metricGpuEngineActive().selector})`,
-      ratio, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined);
+      ratio, KedaMetricType.VALUE, SignalSource.OWN_PODS, undefined, pool);
   }
 
   /**
    * Requests per second the proxy receives for one model group, per replica of the pool.
-   * It exists while the pool is at zero replicas, so it can wake the pool.
+   * It exists while the pool is at zero replicas, so it can wake the pool: pass it as
+   * `wakeOn` of a pool that is a backend of `group` (`proxy.addBackend(pool)`).
    */
   public static proxyRequestRate(proxy: LiteLLMProxy, group: ModelGroup, perReplicaPerSecond: number): LlmSignal {
+    if (!proxy || typeof proxy.metricRequests !== 'function') throw invalid('proxy', proxy, 'must be a LiteLLMProxy');
+    requireDefined('group', group, 'the model group whose requests to count, as returned by proxy.addBackend(pool)');
     const m = proxy.metricRequests(group);
     requirePositive('perReplicaPerSecond', perReplicaPerSecond);
     return new LlmSignal('proxy_request_rate', `sum(rate(${m.selector}[${RATE_WINDOW}]))`,
-      perReplicaPerSecond, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, undefined);
+      perReplicaPerSecond, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, undefined, undefined, proxy, group);
   }
 
   /** Requests in flight at the proxy (all model groups), per replica of the scaled workload. */
   public static proxyInFlight(proxy: LiteLLMProxy, perReplica: number): LlmSignal {
+    if (!proxy || typeof proxy.metricInFlightRequests !== 'function') throw invalid('proxy', proxy, 'must be a LiteLLMProxy');
     requirePositive('perReplica', perReplica);
     return new LlmSignal('proxy_in_flight', `sum(${proxy.metricInFlightRequests().selector})`,
-      perReplica, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, undefined);
+      perReplica, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, undefined, undefined, proxy);
   }
 
   /**
@@ -126,24 +155,25 @@ export class LlmSignal {
    * (queue depth, running requests, KV cache).
    */
   public static predicted(signal: LlmSignal, options: PredictionOptions = {}): LlmSignal {
+    if (!(signal instanceof LlmSignal)) throw invalid('signal', signal, 'must be an LlmSignal');
     if (signal.gauge === undefined) {
       throw invalid('signal', signal.kind, 'cannot be predicted: predict_linear needs a gauge signal (queue_depth, running_requests or kv_cache)');
     }
-    const lookback = requireDuration('lookback', options.lookback ?? Duration.minutes(15));
-    const horizon = requireDuration('horizon', options.horizon ?? Duration.minutes(10));
+    const lookback = wholeSeconds('lookback', options.lookback ?? Duration.minutes(15), 60);
+    const horizon = wholeSeconds('horizon', options.horizon ?? Duration.minutes(10));
     const query = `clamp_min(predict_linear(${signal.query}[${lookback}s:30s], ${horizon}), 0)`;
-    return new LlmSignal(`predicted_${signal.kind}`, query, signal.threshold, signal.metricType, signal.source, undefined);
+    return new LlmSignal(`predicted_${signal.kind}`, query, signal.threshold, signal.metricType, signal.source, undefined, signal.pool);
   }
 
-  private static gaugeSum(kind: string, metric: ScopedMetric, threshold: number, prop: string): LlmSignal {
+  private static gaugeSum(kind: string, pool: VllmPool, metric: ScopedMetric, threshold: number, prop: string): LlmSignal {
     requirePositive(prop, threshold);
     if (metric.definition.type !== MetricType.GAUGE) throw new Error(`${metric.name} is not a gauge`);
-    return new LlmSignal(kind, `sum(${metric.selector})`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, metric);
+    return new LlmSignal(kind, `sum(${metric.selector})`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, metric, pool);
   }
 
-  private static counterRate(kind: string, metric: ScopedMetric, threshold: number): LlmSignal {
+  private static counterRate(kind: string, pool: VllmPool, metric: ScopedMetric, threshold: number): LlmSignal {
     requirePositive('perReplicaPerSecond', threshold);
-    return new LlmSignal(kind, `sum(rate(${metric.selector}[${RATE_WINDOW}]))`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, undefined);
+    return new LlmSignal(kind, `sum(rate(${metric.selector}[${RATE_WINDOW}]))`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, undefined, pool);
   }
 
   private constructor(
@@ -159,6 +189,12 @@ export class LlmSignal {
     public readonly source: SignalSource,
     /** The gauge summed, for signals that can be predicted. */
     private readonly gauge: ScopedMetric | undefined,
+    /** The pool whose series the query reads (its PodMonitor adds the `pool` label); undefined for proxy signals. */
+    public readonly pool?: VllmPool,
+    /** The proxy whose series the query reads; undefined for pool signals. */
+    public readonly proxy?: LiteLLMProxy,
+    /** The model group whose requests a `proxyRequestRate` signal counts. */
+    public readonly modelGroup?: ModelGroup,
   ) {}
 
   /**
@@ -168,6 +204,7 @@ export class LlmSignal {
    *   into a scaler error, so the ScaledObject's fallback holds the replicas)
    */
   public trigger(prometheus: PrometheusSource, options: { activationThreshold?: number; ignoreNullValues?: boolean } = {}): KedaTrigger {
+    requireDefined('prometheus', prometheus, 'the Prometheus the trigger queries, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }');
     return KedaTrigger.prometheus({
       serverAddress: prometheus.serverAddress,
       auth: prometheus.auth,
@@ -178,12 +215,26 @@ export class LlmSignal {
       metricType: this.metricType,
       source: this.source,
       name: this.kind,
+      pool: this.pool,
     });
   }
 }
 
-function requireDuration(prop: string, d: Duration): number {
-  const s = d.toMilliseconds() / 1000;
-  if (!(Number.isInteger(s) && s > 0)) throw invalid(prop, `${s}s`, 'must be a whole number of seconds greater than 0');
-  return s;
+function requirePool(pool: VllmPool): void {
+  if (!pool || typeof pool.metricRequestsWaiting !== 'function' || !pool.accelerator) throw invalid('pool', pool, 'must be a VllmPool');
+}
+
+function requireNvidia(pool: VllmPool, signal: string): void {
+  requirePool(pool);
+  const kind = pool.accelerator.kind;
+  if (kind !== AcceleratorKind.NVIDIA_GPU && kind !== AcceleratorKind.NVIDIA_MIG) {
+    throw invalid('pool', pool.node.path, `runs on ${pool.accelerator.resourceName ?? 'CPU'}: LlmSignal.${signal} reads dcgm-exporter, which reports NVIDIA GPUs only; scale on LlmSignal.queueDepth(pool, perReplica)`);
+  }
+}
+
+function requireRatio(prop: string, value: number, why: string): void {
+  if (!(typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1)) {
+    const hint = typeof value === 'number' && value > 1 && value <= 100 ? ` (${value} % is ${value / 100})` : '';
+    throw invalid(prop, value, `must be a ratio greater than 0 and at most 1, not a percentage${hint}: LlmSignal ratio targets are fractions from 0 to 1 (${why})`);
+  }
 }

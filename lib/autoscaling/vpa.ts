@@ -9,8 +9,12 @@ import {
   VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed as L1MinAllowed,
   VerticalPodAutoscalerSpecUpdatePolicyUpdateMode as L1UpdateMode,
 } from '../../imports/autoscaling.k8s.io';
+import { recommendedLabels, LABEL_NAME } from '../core/_labels';
+import { claimName } from '../core/_naming';
+import { requireDefined } from '../core/_units';
 import { invalid, requireDnsLabel } from '../core/_validation';
 import { hpaScaledResources } from './_ownership';
+import { requireObjectName } from './_replicas';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
 
 /**
@@ -87,6 +91,11 @@ export interface VpaContainerPolicy {
 export interface VerticalAutoscalerProps {
   /** The workload whose pods are sized: a `VllmPool`, a `LiteLLMProxy`, or `{ deployment }`. */
   readonly target: ScaleTarget;
+  /**
+   * The VerticalPodAutoscaler's name (a DNS-1123 subdomain).
+   * @default - the target Deployment's name (one VPA per Deployment, so it is unique)
+   */
+  readonly name?: string;
   /**
    * When recommendations are applied. Required: the VPA's own default (Recreate) evicts pods,
    * so that is a choice to make explicitly. On an accelerator pool only `VpaUpdateMode.OFF`
@@ -167,6 +176,9 @@ export class VerticalAutoscaler extends Construct {
 
   public constructor(scope: Construct, id: string, props: VerticalAutoscalerProps) {
     super(scope, id);
+    requireDefined('props', props, 'target and updateMode');
+    requireDefined('target', props.target, 'the workload to size: a VllmPool, a LiteLLMProxy or { deployment }');
+    if (!(props.target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', props.target.deployment, 'must be a cdk8s-plus Deployment');
     const deployment = props.target.deployment;
     this.target = props.target;
     this.updateMode = props.updateMode;
@@ -180,9 +192,11 @@ export class VerticalAutoscaler extends Construct {
     if (existing) {
       throw invalid('target', deployment.node.path, `already has VerticalAutoscaler '${existing.node.path}': two VPAs on one workload is undefined behaviour; keep one`);
     }
+    const name = claimName(this, 'autoscaling.k8s.io/VerticalPodAutoscaler', requireObjectName('name', props.name) ?? deployment.name, Chart.of(this).namespace ?? null);
     vpaOwners.set(deployment, this);
 
     this.verticalPodAutoscaler = new VerticalPodAutoscaler(this, 'Resource', {
+      metadata: { name, labels: recommendedLabels(deployment.metadata.getLabel(LABEL_NAME) ?? 'autoscaler', name, 'autoscaler') },
       spec: {
         targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name },
         updatePolicy: { updateMode: L1_UPDATE_MODES[props.updateMode] },
@@ -256,10 +270,14 @@ function validateUniqueNames(policies: readonly VpaContainerPolicy[]): void {
 
 function renderPolicy(policy: VpaContainerPolicy, index: number): L1ContainerPolicy {
   const at = `containerPolicies[${index}]`;
+  if (typeof policy?.containerName !== 'string') throw invalid(`${at}.containerName`, policy?.containerName, 'must be a container name or \'*\'');
   if (policy.containerName !== ANY_CONTAINER) requireDnsLabel(`${at}.containerName`, policy.containerName);
   const resources = policy.controlledResources ?? ALL_RESOURCES;
-  if (resources.length === 0) {
+  if (!Array.isArray(resources) || resources.length === 0) {
     throw invalid(`${at}.controlledResources`, resources, 'must not be empty: list cpu, memory or both (omit it for both)');
+  }
+  if (policy.controlledValues !== undefined && !Object.values(VpaControlledValues).includes(policy.controlledValues)) {
+    throw invalid(`${at}.controlledValues`, policy.controlledValues, `must be one of ${Object.values(VpaControlledValues).join(', ')}`);
   }
   resources.forEach((r, i) => {
     if (!ALL_RESOURCES.includes(r)) {

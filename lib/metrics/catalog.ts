@@ -163,3 +163,54 @@ export function isCatalogSeries(series: string): boolean {
   return ALL_METRICS.some(m => m.name === series ||
     (m.type === MetricType.HISTOGRAM && [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`].includes(series)));
 }
+
+/**
+ * Metric names that no longer exist, each with what replaced it: a query on one of them reads
+ * nothing (KEDA with `ignoreNullValues` then sees 0 and scales the workload down, an alert
+ * never fires). Histograms are listed by base name; their `_bucket`, `_sum` and `_count`
+ * series count too.
+ *
+ * Sources: FACTS §A.4 (vLLM: `vllm:gpu_cache_usage_perc`, `vllm:gpu_prefix_cache_*` and
+ * `vllm:time_per_output_token_seconds` deprecated in 0.9/0.10 and absent from current main;
+ * V0-only metrics removed with the V1 engine, docs/design/metrics.md @f7e3a087) and FACTS §C.2
+ * (KEDA: removed in v2.17.0 by commit 5e7af9e49 "Remove Prometheus metric deprecations";
+ * `keda_scaled_errors` renamed earlier, CHANGELOG #4037).
+ */
+export const REMOVED_METRICS: Readonly<Record<string, string>> = {
+  'vllm:gpu_cache_usage_perc': 'use vllm:kv_cache_usage_perc (a ratio from 0 to 1)',
+  'vllm:gpu_prefix_cache_queries_total': 'use vllm:prefix_cache_queries_total',
+  'vllm:gpu_prefix_cache_hits_total': 'use vllm:prefix_cache_hits_total',
+  'vllm:time_per_output_token_seconds': 'use vllm:inter_token_latency_seconds (per token) or vllm:request_time_per_output_token_seconds (per request)',
+  'vllm:num_requests_swapped': 'V0 only, removed with the V1 engine: V1 preempts by recompute (vllm:num_preemptions_total)',
+  'vllm:cpu_cache_usage_perc': 'V0 only, removed with the V1 engine',
+  'vllm:cpu_prefix_cache_hit_rate': 'V0 only, removed with the V1 engine',
+  'vllm:gpu_prefix_cache_hit_rate': 'V0 only, removed with the V1 engine: compute rate(vllm:prefix_cache_hits_total) / rate(vllm:prefix_cache_queries_total)',
+  'vllm:avg_prompt_throughput_toks_per_s': 'V0 only, removed with the V1 engine: use rate(vllm:prompt_tokens_total)',
+  'vllm:avg_generation_throughput_toks_per_s': 'V0 only, removed with the V1 engine: use rate(vllm:generation_tokens_total)',
+  'vllm:time_in_queue_requests': 'V0 only, removed with the V1 engine: use vllm:request_queue_time_seconds',
+  'vllm:model_forward_time_milliseconds': 'V0 only, removed with the V1 engine',
+  'vllm:model_execute_time_milliseconds': 'V0 only, removed with the V1 engine',
+  'vllm:spec_decode_draft_acceptance_rate': 'V0 only, removed with the V1 engine',
+  'vllm:spec_decode_efficiency': 'V0 only, removed with the V1 engine',
+  'keda_scaler_errors': 'removed in KEDA 2.17: use sum(keda_scaler_detail_errors_total)',
+  'keda_scaler_errors_total': 'removed in KEDA 2.17: use sum(keda_scaler_detail_errors_total)',
+  'keda_scaled_object_errors': 'removed in KEDA 2.17: use keda_scaled_object_errors_total',
+  'keda_scaled_job_errors': 'removed in KEDA 2.17: use keda_scaled_job_errors_total',
+  'keda_scaler_metrics_latency': 'removed in KEDA 2.17: use keda_scaler_metrics_latency_seconds',
+  'keda_trigger_totals': 'removed in KEDA 2.17: use keda_trigger_registered_total',
+  'keda_resource_totals': 'removed in KEDA 2.17: use keda_resource_registered_total',
+  'keda_internal_scale_loop_latency': 'removed in KEDA 2.17: use keda_internal_scale_loop_latency_seconds',
+  'keda_scaled_errors': 'renamed keda_scaled_object_errors (KEDA #4037), itself removed in 2.17: use keda_scaled_object_errors_total',
+};
+
+/** The replacement hint when `series` is a removed metric (or a series of a removed histogram). */
+export function removedMetric(series: string): string | undefined {
+  if (REMOVED_METRICS[series] !== undefined) return REMOVED_METRICS[series];
+  const base = series.replace(/_(bucket|sum|count)$/, '');
+  return base !== series ? REMOVED_METRICS[base] : undefined;
+}
+
+/** The catalog definition of a series name, if the catalog has it. */
+export function catalogMetric(series: string): MetricDefinition | undefined {
+  return ALL_METRICS.find(m => m.name === series);
+}

@@ -1,6 +1,7 @@
-import { ApiObject, Duration, JsonPatch, Names, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { requireDiscoveryLabels } from './_discovery-input';
 import { DcgmMetricsSource, IDcgmExporter } from './dcgm-metrics-source';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import { ExistingDcgmExporter, ExistingDcgmExporterProps } from './existing-dcgm-exporter';
@@ -8,6 +9,7 @@ import { ServiceMetricsMonitor } from './service-metrics-monitor';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
+import { baseName, claimName } from '../core/_naming';
 import { invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue } from '../core/_validation';
 
 /**
@@ -32,6 +34,11 @@ const IMAGE_REF = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-
 
 /** Props of `DcgmExporter`. */
 export interface DcgmExporterProps {
+  /**
+   * The name of the exporter's DaemonSet, Service and ServiceMonitor (a DNS-1035 label).
+   * @default - the construct id
+   */
+  readonly name?: string;
   /**
    * Discovery labels and interval of the ServiceMonitor, e.g.
    * `{ labels: { release: 'kube-prometheus-stack' } }`.
@@ -73,12 +80,16 @@ export interface DcgmExporterProps {
  * (how the exporter maps GPUs to pods), port `metrics` 9400, `/health` probes, and the
  * toleration of the `nvidia.com/gpu` NoSchedule taint.
  *
- * **Not non-root.** As in the upstream chart, the container runs as root with `SYS_ADMIN`
- * added (upstream: "Required for profiling metrics (DCGM_FI_PROF_*)") and the pod-resources
+ * **Not non-root, and no `user` choice.** As in the upstream chart (NVIDIA/dcgm-exporter
+ * deployment/values.yaml @9190a38a: `runAsNonRoot: false`, `runAsUser: 0`,
+ * `capabilities.add: ["SYS_ADMIN"]`), the container runs as root with `SYS_ADMIN`
+ * added (upstream: "Required for profiling metrics (DCGM_FI_PROF_*)", which the MIG
+ * utilization signal `DCGM_FI_PROF_GR_ENGINE_ACTIVE` is) and the pod-resources
  * socket is a host path. Everything else is dropped and privilege escalation is off; the root
  * filesystem stays writable (upstream enables it read-only only with extra tmpfs volumes).
  * The namespace must admit the `privileged` Pod Security Standard: `baseline` forbids
- * hostPath volumes and `SYS_ADMIN`.
+ * hostPath volumes and `SYS_ADMIN`. On platforms that assign uids (OpenShift), use the GPU
+ * operator's exporter, which runs under its own SCC: `DcgmExporter.fromExisting()`.
  *
  * The ServiceMonitor sets `honorLabels: true`: dcgm-exporter reports other pods' `pod` and
  * `namespace`, which Prometheus would otherwise rename `exported_pod` / `exported_namespace`.
@@ -119,19 +130,34 @@ export class DcgmExporter extends DcgmMetricsSource {
   /** The namespace of the exporter. */
   public readonly namespace: string;
 
+  /** The name of the DaemonSet, Service and ServiceMonitor. */
+  public readonly name: string;
+
   public constructor(scope: Construct, id: string, props: DcgmExporterProps) {
     super(scope, id);
     this.namespace = requireChartNamespace(this, 'DcgmExporter');
+    if (props === null || typeof props !== 'object') throw invalid('props', props, 'must set discovery');
+    for (const key of ['user', 'runAsUser'] as const) {
+      const value = (props as unknown as Record<string, unknown>)[key];
+      if (value !== undefined) {
+        throw invalid(key, key === 'user' ? (value as { kind?: string }).kind ?? value : value, 'is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter');
+      }
+    }
+    requireDiscoveryLabels(props.discovery, 'ServiceMonitors');
+    const name = this.name = baseName(this, 'name', props.name);
     const image = props.image ?? DCGM_EXPORTER_IMAGE;
     requirePinnedImage(image);
     const nodeSelector = props.nodeSelector ?? { [NVIDIA_GPU_PRESENT_LABEL]: 'true' };
     requireNodeSelector(nodeSelector);
-    if (props.priorityClassName !== undefined) requireDnsSubdomain('priorityClassName', props.priorityClassName);
+    if (props.priorityClassName !== undefined) {
+      if (typeof props.priorityClassName !== 'string') throw invalid('priorityClassName', props.priorityClassName, 'must be a PriorityClass name: a DNS-1123 subdomain, e.g. system-node-critical');
+      requireDnsSubdomain('priorityClassName', props.priorityClassName);
+    }
     validateDiscovery('discovery', props.discovery);
 
-    const labels = recommendedLabels('dcgm-exporter', Names.toLabelValue(this), 'gpu-metrics');
+    const labels = recommendedLabels('dcgm-exporter', name, 'gpu-metrics');
     this.daemonSet = new kplus.DaemonSet(this, 'Resource', {
-      metadata: { labels },
+      metadata: { name: claimName(this, 'apps/DaemonSet', name, this.namespace), labels },
       podMetadata: { labels },
       // Pod mapping reads the kubelet pod-resources socket, not the API server.
       automountServiceAccountToken: false,
@@ -184,7 +210,7 @@ export class DcgmExporter extends DcgmMetricsSource {
     }
 
     this.service = new kplus.Service(this, 'Service', {
-      metadata: { labels },
+      metadata: { name: claimName(this, 'Service', name, this.namespace), labels },
       type: kplus.ServiceType.CLUSTER_IP,
       selector: this.daemonSet,
       ports: [{ name: 'metrics', port: DCGM_EXPORTER_PORT, targetPort: DCGM_EXPORTER_PORT }],
@@ -197,11 +223,13 @@ export class DcgmExporter extends DcgmMetricsSource {
       honorLabels: true,
     });
     this.serviceMonitor = this.monitor.resource;
+    // ServiceMetricsMonitor takes no name (yet): name the ServiceMonitor after the exporter.
+    ApiObject.of(this.serviceMonitor).addJsonPatch(JsonPatch.replace('/metadata/name', claimName(this, 'monitoring.coreos.com/ServiceMonitor', name, this.namespace)));
   }
 }
 
 function requirePinnedImage(image: string): void {
-  if (!IMAGE_REF.test(image)) {
+  if (typeof image !== 'string' || !IMAGE_REF.test(image)) {
     throw invalid('image', image, `must be an image reference such as '${DCGM_EXPORTER_IMAGE}'`);
   }
   const lastSegment = image.slice(image.lastIndexOf('/') + 1);
@@ -213,10 +241,11 @@ function requirePinnedImage(image: string): void {
 }
 
 function requireNodeSelector(selector: Record<string, string>): void {
-  if (Object.keys(selector).length === 0) {
+  if (selector === null || typeof selector !== 'object' || Object.keys(selector).length === 0) {
     throw invalid('nodeSelector', selector, 'must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU');
   }
   for (const [key, value] of Object.entries(selector)) {
+    if (typeof value !== 'string') throw invalid(`nodeSelector.${key}`, value, 'must be a label value string, e.g. \'true\'');
     requireLabelKey('nodeSelector', key);
     requireLabelValue(`nodeSelector.${key}`, value);
   }

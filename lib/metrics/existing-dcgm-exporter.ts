@@ -3,6 +3,7 @@ import { DcgmMetricsSource } from './dcgm-metrics-source';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { requireChartNamespace } from '../core/_namespace';
+import { baseName, claimName } from '../core/_naming';
 import { invalid, requireDnsLabel, requireLabelKey, requireLabelValue } from '../core/_validation';
 
 /** Service labels and port name of the exporter the GPU operator runs (`assets/state-dcgm-exporter/0600_service.yaml`). */
@@ -29,6 +30,11 @@ export interface ExistingDcgmExporterMonitorOptions {
 
 /** Options of `DcgmExporter.fromExisting()`. */
 export interface ExistingDcgmExporterProps {
+  /**
+   * The name of the ServiceMonitor rendered with `monitor` (a DNS-1035 label).
+   * @default - the construct id
+   */
+  readonly name?: string;
   /**
    * Whether the existing scrape sets `honorLabels: true`. With the GPU operator, that is
    * ClusterPolicy `spec.dcgmExporter.serviceMonitor.honorLabels`.
@@ -61,7 +67,8 @@ export class ExistingDcgmExporter extends DcgmMetricsSource {
     this.labelsHonored = props.honorLabels ?? true;
     if (!m) return;
 
-    requireChartNamespace(this, 'DcgmExporter.fromExisting with a monitor');
+    const namespace = requireChartNamespace(this, 'DcgmExporter.fromExisting with a monitor');
+    const name = claimName(this, 'monitoring.coreos.com/ServiceMonitor', baseName(this, 'name', props.name), namespace);
     const interval = validateDiscovery('monitor.discovery', m.discovery);
     requireDnsLabel('monitor.namespace', m.namespace);
     const selector = m.serviceLabels ?? GPU_OPERATOR_SERVICE_LABELS;
@@ -76,7 +83,7 @@ export class ExistingDcgmExporter extends DcgmMetricsSource {
     requireDnsLabel('monitor.port', port);
 
     this.serviceMonitor = new monitoring.ServiceMonitor(this, 'Monitor', {
-      metadata: { labels: { ...m.discovery.labels } },
+      metadata: { name, labels: { ...m.discovery.labels } },
       spec: {
         selector: { matchLabels: { ...selector } },
         namespaceSelector: { matchNames: [m.namespace] },

@@ -1,16 +1,21 @@
 import { createHash } from 'crypto';
-import { ApiObject, Duration, JsonPatch, Lazy, Names, Size, Yaml } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { AdapterMetric, AdapterMetricKind } from './adapter-metric';
-import { MetricDefinition, MetricType } from './catalog';
+import { poolName, unmonitoredPool } from './_pool-identity';
+import { MetricDefinition, MetricType, VllmMetrics } from './catalog';
 import { requirePromQL } from './promql';
+import { ScopedMetric } from './scoped-metric';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
-import { recommendedLabels } from '../core/_labels';
+import { METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
+import { baseName, claimName } from '../core/_naming';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { PodUser } from '../core/pod-user';
+import { PodUser, requirePodUser } from '../core/pod-user';
+import { wholeSeconds } from '../core/_units';
 import { invalid, requireDnsSubdomain, requirePositiveInteger } from '../core/_validation';
+import { VllmPool } from '../vllm/vllm-pool';
 
 /** The pinned adapter image (FACTS §D; kubernetes-sigs/prometheus-adapter deploy/manifests/deployment.yaml). */
 export const PROMETHEUS_ADAPTER_IMAGE = 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0';
@@ -34,6 +39,15 @@ const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Props of `PrometheusAdapter`. */
 export interface PrometheusAdapterProps {
   /**
+   * The base name of the adapter's objects (a DNS-1035 label): Deployment, Service and
+   * ServiceAccount `<name>`, ConfigMap `<name>-config`, ClusterRoles and bindings
+   * `<name>-auth-delegator`, `<name>-resource-reader`, `<name>-custom-metrics-reader`,
+   * `<name>-external-metrics-reader`, RoleBinding `<name>-auth-reader` (in kube-system).
+   * The APIServices are named by their group (`v1beta1.custom.metrics.k8s.io`).
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
    * Render the whole adapter (Deployment, Service, ServiceAccount, RBAC and APIServices)
    * rather than only its rules ConfigMap. Without it, point an existing install at the
    * ConfigMap: the Helm chart's `rules.existing: <configMapName>`.
@@ -50,7 +64,7 @@ export interface PrometheusAdapterProps {
   /**
    * The name of the ConfigMap holding `config.yaml`. Required without `install`: the existing
    * adapter Deployment mounts a ConfigMap by a fixed name.
-   * @default - generated with `Chart.generateObjectName` (with `install` only)
+   * @default - `<name>-config` (with `install` only)
    */
   readonly configMapName?: string;
   /** @default PROMETHEUS_ADAPTER_IMAGE (v0.12.0) */
@@ -68,8 +82,13 @@ export interface PrometheusAdapterProps {
   readonly metricsRelistInterval?: Duration;
   /** @default - requests 102m CPU and 180Mi memory (the upstream manifest), limits 1 CPU and 512Mi */
   readonly resources?: kplus.ContainerResources;
-  /** The non-root user and group the adapter runs as. @default 10001 (the Helm chart's) */
-  readonly runAsUser?: number;
+  /**
+   * The user the adapter runs as: a fixed uid, or `PodUser.platformAssigned()` where the
+   * platform assigns uids (OpenShift `restricted-v2`). Always non-root, read-only root
+   * filesystem, no capabilities.
+   * @default PodUser.fixed(10001) (the Helm chart's)
+   */
+  readonly user?: PodUser;
 }
 
 /** Options of `addPodsMetric` and `addExternalMetric`. */
@@ -148,11 +167,15 @@ export class PrometheusAdapter extends Construct {
   public readonly service?: kplus.Service;
   /** The adapter's ServiceAccount (with `install`). */
   public readonly serviceAccount?: kplus.ServiceAccount;
+  /** The base name of the adapter's objects. */
+  public readonly name: string;
 
   private readonly labels: Record<string, string>;
   private readonly rules: DiscoveryRule[] = [];
   private readonly externalRules: DiscoveryRule[] = [];
   private readonly served: AdapterMetric[] = [];
+  /** The pool each rule reads (by its `pool` label), for the synth-time monitor check. */
+  private readonly poolRules: Array<{ readonly at: string; readonly pool: VllmPool }> = [];
   private customApi?: Construct;
   private externalApi?: Construct;
 
@@ -160,27 +183,29 @@ export class PrometheusAdapter extends Construct {
     super(scope, id);
     this.namespace = requireChartNamespace(this, 'PrometheusAdapter');
     const install = this.installed = props.install ?? false;
-    validateProps(props, install);
-    this.labels = recommendedLabels('prometheus-adapter', Names.toLabelValue(this), 'metrics-adapter');
+    const user = validateProps(props, install);
+    const name = this.name = baseName(this, 'name', props.name);
+    const ns = this.namespace;
+    this.labels = recommendedLabels('prometheus-adapter', name, 'metrics-adapter');
 
-    // An explicit `name: undefined` would drop the generated name from the output.
-    const configMapName = props.configMapName !== undefined ? { name: props.configMapName } : {};
-    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata: { ...configMapName, labels: this.labels } });
+    const configMapName = claimName(this, 'ConfigMap', props.configMapName ?? `${name}-config`, ns, props.configMapName !== undefined ? 'configMapName' : 'name');
+    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata: { name: configMapName, labels: this.labels } });
     // Lazy: metrics are added after construction.
     this.configMap.addData(CONFIG_KEY, Lazy.any({ produce: () => this.renderConfig() }));
 
     if (install) {
-      const user = props.runAsUser ?? 10001;
       const relist = durationString('metricsRelistInterval', props.metricsRelistInterval ?? Duration.minutes(1));
-      this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: { labels: this.labels } });
+      this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: claimName(this, 'ServiceAccount', name, ns), labels: this.labels },
+      });
       this.deployment = new kplus.Deployment(this, 'Resource', {
-        metadata: { labels: this.labels },
+        metadata: { name: claimName(this, 'apps/Deployment', name, ns), labels: this.labels },
         podMetadata: { labels: this.labels },
         replicas: props.replicas ?? 2,
         serviceAccount: this.serviceAccount,
         // The adapter is an aggregated API server: it calls the API server with its own token.
         automountServiceAccountToken: true,
-        securityContext: hardenedPod(PodUser.fixed(user)),
+        securityContext: hardenedPod(user),
       });
       // The adapter reads config.yaml only at start: roll the pods when the rules change.
       this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
@@ -210,13 +235,13 @@ export class PrometheusAdapter extends Construct {
           cpu: { request: kplus.Cpu.millis(102), limit: kplus.Cpu.units(1) },
           memory: { request: Size.mebibytes(180), limit: Size.mebibytes(512) },
         },
-        securityContext: hardenedContainer(PodUser.fixed(user)),
+        securityContext: hardenedContainer(user),
       });
       container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
       container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));
 
       this.service = new kplus.Service(this, 'Service', {
-        metadata: { labels: this.labels },
+        metadata: { name: claimName(this, 'Service', name, ns), labels: this.labels },
         selector: this.deployment,
         ports: [{ name: 'https', port: SERVICE_PORT, targetPort: SECURE_PORT }],
       });
@@ -236,19 +261,26 @@ export class PrometheusAdapter extends Construct {
    * (`HpaMetric.adapterPods`). The series need the `namespace` and `pod` labels, which
    * prometheus-operator's monitors attach. A gauge is summed per pod; a counter becomes its
    * per-second `rate()`. Histograms are refused: they have no single value per pod.
-   * @param definition a catalog metric (`VllmMetrics.NUM_REQUESTS_WAITING`)
+   *
+   * A pool's series are served from its metric helpers (`pool.metricRequestsWaiting()`): the
+   * rule then reads only that pool's series (by its `pool` label, which the pool's PodMonitor
+   * adds; the monitor is required at synth), and its name ends in the pool's name, so two
+   * pools serving one model never share a rule. A bare vLLM catalog metric is refused.
+   * @param metric a pool's (or another construct's) metric helper, or a catalog metric
+   *   (`DcgmMetrics.GPU_UTIL`)
    */
-  public addPodsMetric(definition: MetricDefinition, options: AdapterMetricOptions = {}): AdapterMetric {
-    return this.addRule(AdapterMetricKind.PODS, definition, options, { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } });
+  public addPodsMetric(metric: ScopedMetric | MetricDefinition, options: AdapterMetricOptions = {}): AdapterMetric {
+    return this.addRule(AdapterMetricKind.PODS, metric, options, { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } });
   }
 
   /**
    * Serves a catalog metric per object (a Service, an Ingress) on `custom.metrics.k8s.io`,
    * for an HPA `Object` metric (`HpaMetric.adapterObject`). The series need the
    * `namespace` label and `options.label` naming the object.
-   * @param definition a catalog metric
+   * @param metric a construct's metric helper (e.g. `proxy.metricRequests()`), or a catalog metric
    */
-  public addObjectMetric(definition: MetricDefinition, options: AdapterObjectMetricOptions): AdapterMetric {
+  public addObjectMetric(metric: ScopedMetric | MetricDefinition, options: AdapterObjectMetricOptions): AdapterMetric {
+    if (options === null || typeof options !== 'object') throw invalid('options', options, 'must set label and resource');
     if (!LABEL_NAME.test(options.label ?? '') || ['namespace', '__name__'].includes(options.label)) {
       throw invalid('label', options.label, 'must be a Prometheus label name other than namespace and __name__ (letters, digits and \'_\', not starting with a digit)');
     }
@@ -257,7 +289,7 @@ export class PrometheusAdapter extends Construct {
     }
     if (options.group !== undefined) requireDnsSubdomain('group', options.group);
     const target = options.group ? { group: options.group, resource: options.resource } : { resource: options.resource };
-    return this.addRule(AdapterMetricKind.OBJECT, definition, options, { namespace: { resource: 'namespace' }, [options.label]: target }, options.resource);
+    return this.addRule(AdapterMetricKind.OBJECT, metric, options, { namespace: { resource: 'namespace' }, [options.label]: target }, options.resource);
   }
 
   /**
@@ -266,16 +298,26 @@ export class PrometheusAdapter extends Construct {
    * (`HpaMetric.adapterExternal`). With `install`, this adds the APIService
    * `v1beta1.external.metrics.k8s.io`. Refused at synth when the App has a KEDA
    * ScaledObject: KEDA owns that API.
-   * @param definition a catalog metric
+   * @param metric a construct's metric helper (a pool's, the proxy's), or a catalog metric
    */
-  public addExternalMetric(definition: MetricDefinition, options: AdapterMetricOptions = {}): AdapterMetric {
-    return this.addRule(AdapterMetricKind.EXTERNAL, definition, options, { namespace: { resource: 'namespace' } });
+  public addExternalMetric(metric: ScopedMetric | MetricDefinition, options: AdapterMetricOptions = {}): AdapterMetric {
+    return this.addRule(AdapterMetricKind.EXTERNAL, metric, options, { namespace: { resource: 'namespace' } });
   }
 
   private addRule(
-    kind: AdapterMetricKind, definition: MetricDefinition, options: AdapterMetricOptions,
+    kind: AdapterMetricKind, metric: ScopedMetric | MetricDefinition, options: AdapterMetricOptions,
     overrides: DiscoveryRule['resources']['overrides'], describedResource?: string,
   ): AdapterMetric {
+    const scoped = metric instanceof ScopedMetric ? metric : undefined;
+    const definition = scoped ? scoped.definition : metric as MetricDefinition;
+    if (definition === null || typeof definition !== 'object' || typeof definition.name !== 'string') {
+      throw invalid('metric', metric, 'must be a metric helper\'s value (pool.metricRequestsWaiting()) or a catalog metric (DcgmMetrics.GPU_UTIL)');
+    }
+    if (!scoped && (Object.values(VllmMetrics) as MetricDefinition[]).includes(definition)) {
+      throw invalid('metric', definition.name, `is a pool metric: a rule on the bare name reads every pool's series, so two pools serving one model name would scale on each other's load; pass the pool's metric helper (e.g. adapter.${kind === AdapterMetricKind.PODS ? 'addPodsMetric' : kind === AdapterMetricKind.OBJECT ? 'addObjectMetric' : 'addExternalMetric'}(pool.metricRequestsWaiting())), which scopes the rule by the pool's '${METRIC_LABEL_POOL}' label`);
+    }
+    if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be an options object');
+    const pool = scoped?.matchers[METRIC_LABEL_POOL] !== undefined ? this.poolOf(scoped) : undefined;
     if (definition.type === MetricType.HISTOGRAM) {
       throw invalid('definition', definition.name, `is a histogram: an adapter metric needs one value per ${kind === AdapterMetricKind.PODS ? 'pod' : 'object'}, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting`);
     }
@@ -283,7 +325,9 @@ export class PrometheusAdapter extends Construct {
     if (!isCounter && options.rateWindow !== undefined) {
       throw invalid('rateWindow', options.rateWindow.toHumanString(), `applies to counters only: ${JSON.stringify(definition.name)} is a ${definition.type}, served as it is`);
     }
-    const name = options.name ?? adapterName(definition);
+    const poolLabel = scoped?.matchers[METRIC_LABEL_POOL];
+    const name = options.name ?? (poolLabel !== undefined ? `${adapterName(definition)}_${poolLabel.replace(/[^A-Za-z0-9_]/g, '_')}` : adapterName(definition));
+    if (typeof name !== 'string') throw invalid('name', name, 'must be a metric name string');
     if (!METRIC_NAME.test(name)) {
       throw invalid('name', name, 'must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');
     }
@@ -295,11 +339,15 @@ export class PrometheusAdapter extends Construct {
     }
 
     const window = isCounter ? durationString('rateWindow', options.rateWindow ?? Duration.minutes(2)) : undefined;
-    const series = '<<.Series>>{<<.LabelMatchers>>}';
+    // A helper's matchers (namespace, pool, model_name) scope both the discovery and the
+    // query: <<.LabelMatchers>> holds only what the HPA asks for (namespace, pods, selector).
+    const scope = scoped ? selectorMatchers(scoped) : [];
+    const series = `<<.Series>>{${['<<.LabelMatchers>>', ...scope.filter(m => !m.startsWith('namespace='))].join(',')}}`;
     const value = window ? `rate(${series}[${window}])` : series;
     // External metrics have no object to group by: one value for the matching series.
     const metricsQuery = kind === AdapterMetricKind.EXTERNAL ? `sum(${value})` : `sum(${value}) by (<<.GroupBy>>)`;
-    const seriesQuery = `{${[`__name__=${JSON.stringify(definition.name)}`, ...Object.keys(overrides).map(l => `${l}!=""`)].join(',')}}`;
+    const scopedLabels = new Set(scope.map(m => m.split(/[=!~]/)[0]));
+    const seriesQuery = `{${[`__name__=${JSON.stringify(definition.name)}`, ...scope, ...Object.keys(overrides).filter(l => !scopedLabels.has(l)).map(l => `${l}!=""`)].join(',')}}`;
     const at = `${field}[${list.length}]`;
     requirePromQL(`${at}.seriesQuery`, seriesQuery);
     requirePromQL(`${at}.metricsQuery`, sampleQuery(metricsQuery, definition.name, kind));
@@ -310,17 +358,26 @@ export class PrometheusAdapter extends Construct {
       name: { matches: `^${escapeRegex(definition.name)}$`, as: name },
       metricsQuery,
     });
-    const metric = AdapterMetric._create({ name, kind, definition, adapterPath: this.node.path, describedResource });
-    this.served.push(metric);
+    if (pool) this.poolRules.push({ at: `${at} (${name})`, pool });
+    const served = AdapterMetric._create({ name, kind, definition, adapterPath: this.node.path, describedResource });
+    this.served.push(served);
     if (this.installed) this.renderApiService(kind === AdapterMetricKind.EXTERNAL);
-    return metric;
+    return served;
+  }
+
+  /** The pool a helper's `pool` matcher names (in the helper's namespace). */
+  private poolOf(metric: ScopedMetric): VllmPool | undefined {
+    const name = metric.matchers[METRIC_LABEL_POOL];
+    const namespace = metric.matchers.namespace;
+    return this.node.root.node.findAll().find((c: IConstruct): c is VllmPool =>
+      c instanceof VllmPool && poolName(c) === name && (namespace === undefined || c.namespace === namespace));
   }
 
   /** The RBAC every install needs (prometheus-community/helm-charts charts/prometheus-adapter/templates). */
   private renderBaseRbac(serviceAccount: kplus.ServiceAccount): void {
     // cluster-role-binding-auth-delegator.yaml: delegate authn/authz to the API server.
     const delegator = new kplus.ClusterRoleBinding(this, 'AuthDelegator', {
-      metadata: { labels: this.labels },
+      metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', `${this.name}-auth-delegator`, null), labels: this.labels },
       role: kplus.ClusterRole.fromClusterRoleName(this, 'AuthDelegatorRole', 'system:auth-delegator'),
     });
     delegator.addSubjects(serviceAccount);
@@ -328,17 +385,20 @@ export class PrometheusAdapter extends Construct {
 
     // role-binding-auth-reader.yaml: read the extension-apiserver-authentication ConfigMap.
     const reader = new kplus.RoleBinding(this, 'AuthReader', {
-      metadata: { labels: this.labels, namespace: 'kube-system' },
+      metadata: { name: claimName(this, 'rbac/RoleBinding', `${this.name}-auth-reader`, 'kube-system'), labels: this.labels, namespace: 'kube-system' },
       role: kplus.Role.fromRoleName(this, 'AuthReaderRole', 'extension-apiserver-authentication-reader'),
     });
     reader.addSubjects(serviceAccount);
 
     // cluster-role-resource-reader.yaml and its binding: map series to namespaces, pods and services.
-    const resourceReader = new kplus.ClusterRole(this, 'ResourceReader', { metadata: { labels: this.labels } });
+    const resourceReaderName = `${this.name}-resource-reader`;
+    const resourceReader = new kplus.ClusterRole(this, 'ResourceReader', {
+      metadata: { name: claimName(this, 'rbac/ClusterRole', resourceReaderName, null), labels: this.labels },
+    });
     resourceReader.allowRead(kplus.ApiResource.NAMESPACES, kplus.ApiResource.PODS, kplus.ApiResource.SERVICES, kplus.ApiResource.CONFIG_MAPS);
     clusterScoped(resourceReader);
     const resourceReaderBinding = new kplus.ClusterRoleBinding(this, 'ResourceReaderBinding', {
-      metadata: { labels: this.labels },
+      metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', resourceReaderName, null), labels: this.labels },
       role: resourceReader,
     });
     resourceReaderBinding.addSubjects(serviceAccount);
@@ -372,10 +432,14 @@ export class PrometheusAdapter extends Construct {
     // custom-metrics-cluster-role.yaml / external-metrics-cluster-role.yaml, bound to the HPA
     // controller (deploy/manifests/hpa-custom-metrics-cluster-role-binding.yaml,
     // external-metrics-cluster-role-binding-hpa.yaml). Read verbs only: the HPA only reads.
-    const role = new kplus.ClusterRole(scope, 'Reader', { metadata: { labels: this.labels } });
+    const readerName = `${this.name}-${external ? 'external' : 'custom'}-metrics-reader`;
+    const role = new kplus.ClusterRole(scope, 'Reader', { metadata: { name: claimName(this, 'rbac/ClusterRole', readerName, null), labels: this.labels } });
     role.allowRead(kplus.ApiResource.custom({ apiGroup: group, resourceType: '*' }));
     clusterScoped(role);
-    const binding = new kplus.ClusterRoleBinding(scope, 'HpaController', { metadata: { labels: this.labels }, role });
+    const binding = new kplus.ClusterRoleBinding(scope, 'HpaController', {
+      metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', readerName, null), labels: this.labels },
+      role,
+    });
     binding.addSubjects(kplus.ServiceAccount.fromServiceAccountName(scope, 'HpaControllerAccount', HPA_CONTROLLER.name, { namespaceName: HPA_CONTROLLER.namespace }));
     clusterScoped(binding);
   }
@@ -391,6 +455,10 @@ export class PrometheusAdapter extends Construct {
     const errors: string[] = [];
     if (this.served.length === 0) {
       errors.push(invalid('metrics', [], `must not be empty: PrometheusAdapter '${this.node.path}' serves nothing; call addPodsMetric() at least once`).message);
+    }
+    for (const { at, pool } of this.poolRules) {
+      const e = unmonitoredPool(at, pool, `PrometheusAdapter '${this.node.path}'`);
+      if (e) errors.push(e);
     }
     if (this.externalRules.length > 0) {
       const keda = this.node.root.node.findAll().find((c: IConstruct) => c instanceof KedaScaledObject);
@@ -413,25 +481,47 @@ export class PrometheusAdapter extends Construct {
   }
 }
 
-function validateProps(props: PrometheusAdapterProps, install: boolean): void {
+function validateProps(props: PrometheusAdapterProps, install: boolean): PodUser {
+  if (props === null || typeof props !== 'object') throw invalid('props', props, 'must be an object of PrometheusAdapterProps');
+  if ((props as { runAsUser?: unknown }).runAsUser !== undefined) {
+    throw invalid('runAsUser', (props as { runAsUser?: unknown }).runAsUser, 'was replaced by \'user\': PodUser.fixed(uid) or PodUser.platformAssigned()');
+  }
+  if (typeof install !== 'boolean') throw invalid('install', install, 'must be true or false');
+  const user = props.user === undefined ? PodUser.fixed(10001) : requirePodUser('user', props.user);
+  if (user.isRoot) throw invalid('user', 0, 'must not be root: the adapter needs no privilege; use PodUser.fixed(10001) or PodUser.platformAssigned()');
   if (install) {
     if (props.prometheusUrl === undefined) {
       throw invalid('prometheusUrl', undefined, 'must be set when \'install\' is true: the adapter queries this Prometheus (e.g. http://prometheus-operated.monitoring.svc:9090)');
     }
     requirePositiveInteger('replicas', props.replicas ?? 2);
-    requirePositiveInteger('runAsUser', props.runAsUser ?? 10001);
   } else {
     if (props.configMapName === undefined) {
       throw invalid('configMapName', undefined, 'must be set when \'install\' is false: the existing adapter mounts a ConfigMap by a fixed name (with the Helm chart, set rules.existing to this name)');
     }
-    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'runAsUser'] as const) {
+    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'user'] as const) {
       if (props[key] !== undefined) {
-        throw invalid(key, key === 'metricsRelistInterval' ? props.metricsRelistInterval!.toHumanString() : props[key], 'applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings');
+        const value = key === 'metricsRelistInterval' ? props.metricsRelistInterval!.toHumanString() : key === 'user' ? props.user!.kind : props[key];
+        throw invalid(key, value, 'applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings');
       }
     }
   }
-  if (props.configMapName !== undefined) requireDnsSubdomain('configMapName', props.configMapName);
-  if (props.prometheusUrl !== undefined) requirePrometheusUrl(props.prometheusUrl);
+  if (props.configMapName !== undefined && props.configMapName !== null) {
+    if (typeof props.configMapName !== 'string') throw invalid('configMapName', props.configMapName, 'must be a ConfigMap name: a DNS-1123 subdomain');
+    requireDnsSubdomain('configMapName', props.configMapName);
+  }
+  if (props.prometheusUrl !== undefined) requirePrometheusUrl(typeof props.prometheusUrl === 'string' ? props.prometheusUrl : String(props.prometheusUrl));
+  if (props.image !== undefined && (typeof props.image !== 'string' || !props.image.trim() || /\s/.test(props.image))) {
+    throw invalid('image', props.image, 'must be an image reference without whitespace');
+  }
+  return user;
+}
+
+/** The helper's matchers as PromQL label matchers (`namespace="llm"`, `pod=~"..."`). */
+function selectorMatchers(metric: ScopedMetric): string[] {
+  return [
+    ...Object.entries(metric.matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`),
+    ...Object.entries(metric.regexMatchers).map(([k, v]) => `${k}=~${JSON.stringify(v)}`),
+  ];
 }
 
 function requirePrometheusUrl(url: string): void {
@@ -457,10 +547,7 @@ function adapterName(definition: MetricDefinition): string {
 
 /** A Go / Prometheus duration (`1m`, `90s`) of whole seconds. */
 function durationString(prop: string, duration: Duration): string {
-  const seconds = duration.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds) || seconds <= 0) {
-    throw invalid(prop, duration.toHumanString(), 'must be a whole number of seconds greater than 0');
-  }
+  const seconds = wholeSeconds(prop, duration);
   return seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 

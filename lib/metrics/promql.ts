@@ -1,5 +1,8 @@
 import { parser } from '@prometheus-io/lezer-promql';
+import { MetricType, catalogMetric, removedMetric } from './catalog';
 import { invalid } from '../core/_validation';
+
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
 
 /**
  * Parses `expr` with the Prometheus project's own PromQL grammar
@@ -40,4 +43,109 @@ export function promqlMetricNames(expr: string): string[] {
     },
   });
   return names;
+}
+
+/** Aggregations that return more than one element even without a grouping. */
+const MULTI_ELEMENT_AGGREGATIONS = new Set(['Topk', 'Bottomk', 'CountValues', 'Limitk', 'LimitRatio']);
+/** Functions whose result is one element whatever their argument. */
+const SINGLE_ELEMENT_FUNCTIONS = new Set(['scalar', 'vector', 'time', 'pi']);
+/** Functions meant for counters: over a gauge their result means nothing. */
+const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
+
+/**
+ * Throws the library's error unless `expr` is a query KEDA's `prometheus` scaler can use:
+ * valid PromQL; aggregated to one element at the top (`sum`, `avg`, `max`, ... without
+ * `by`/`without`, or arithmetic and functions over such aggregations: KEDA's scaler fails with
+ * "prometheus query ... returned multiple elements" on more than one, kedacore/keda
+ * pkg/scalers/prometheus_scaler.go `ExecutePromQuery` @0805d72e, and a query that matches one
+ * series today matches two after the next rollout);
+ * no `rate()`, `irate()` or `increase()` over a gauge of the catalog; no metric that no
+ * longer exists (`REMOVED_METRICS`: `vllm:gpu_cache_usage_perc`, V0-only vLLM metrics,
+ * KEDA metrics removed in 2.17).
+ * @param prop the prop the query belongs to, named in the error
+ * @internal
+ */
+export function requireKedaQuery(prop: string, expr: string): void {
+  requirePromQL(prop, expr);
+  const tree = parser.parse(expr);
+  for (const name of promqlMetricNames(expr)) {
+    const hint = removedMetric(name);
+    if (hint !== undefined) throw invalid(prop, expr, `reads ${name}, which no longer exists (the query would return nothing): ${hint}`);
+  }
+  let counterOverGauge: { fn: string; metric: string } | undefined;
+  tree.iterate({
+    enter: node => {
+      if (counterOverGauge || node.type.name !== 'FunctionCall') return;
+      const fn = functionName(node.node, expr);
+      if (!COUNTER_FUNCTIONS.has(fn)) return;
+      const selector = node.node.getChild('FunctionCallBody')?.getChild('MatrixSelector')?.getChild('VectorSelector')?.getChild('Identifier');
+      const metric = selector ? expr.slice(selector.from, selector.to) : undefined;
+      if (metric !== undefined && catalogMetric(metric)?.type === MetricType.GAUGE) counterOverGauge = { fn, metric };
+    },
+  });
+  if (counterOverGauge) {
+    const { fn, metric } = counterOverGauge;
+    throw invalid(prop, expr, `applies ${fn}() to ${metric}, a gauge: ${fn}() is for counters and reads a gauge's ups and downs as resets; use the gauge as it is (e.g. sum(${metric}{...})), or deriv() for its trend`);
+  }
+  if (!singleElement(tree.topNode, expr)) {
+    throw invalid(prop, expr, 'is not aggregated to one element: KEDA\'s prometheus scaler fails ("returned multiple elements") as soon as it matches two series, e.g. two pods; wrap it in an aggregation without by/without, e.g. sum(...), avg(...) or max(...)');
+  }
+}
+
+function functionName(node: SyntaxNode, expr: string): string {
+  const id = node.getChild('FunctionIdentifier');
+  return id ? expr.slice(id.from, id.to) : '';
+}
+
+/** The expression children of a node (skipping operators, modifiers and punctuation). */
+function operands(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) {
+    if (!['UnaryOp', 'AggregateOp', 'AggregateModifier', 'FunctionIdentifier', 'BoolModifier', 'MatchingModifierClause', 'At', 'Offset', 'OffsetDurationExpr', 'DurationExpr'].includes(c.type.name)
+      && !/^(Add|Sub|Mul|Div|Mod|Pow|Eql|Neq|Lte|Lss|Gte|Gtr|And|Or|Unless|Atan2)$/.test(c.type.name)) {
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+/** Whether the expression yields at most one element (a scalar, or one series). */
+function singleElement(node: SyntaxNode, expr: string, ignoreLe = false): boolean {
+  switch (node.type.name) {
+    case 'PromQL':
+    case 'ParenExpr':
+    case 'UnaryExpr':
+    case 'StepInvariantExpr':
+    case 'SubqueryExpr':
+    case 'OffsetExpr':
+      return operands(node).every(c => singleElement(c, expr, ignoreLe));
+    case 'FunctionCallBody':
+      return operands(node).every(c => singleElement(c, expr, ignoreLe));
+    case 'NumberDurationLiteral':
+    case 'NumberLiteral':
+    case 'StringLiteral':
+      return true;
+    case 'AggregateExpr': {
+      const op = node.getChild('AggregateOp')?.firstChild?.type.name ?? '';
+      if (MULTI_ELEMENT_AGGREGATIONS.has(op)) return false;
+      const modifier = node.getChild('AggregateModifier');
+      if (!modifier) return true;
+      if (modifier.getChild('Without')) return false;
+      const labels = modifier.getChild('GroupingLabels')?.getChildren('LabelName').map(l => expr.slice(l.from, l.to)) ?? [];
+      return labels.length === 0 || (ignoreLe && labels.length === 1 && labels[0] === 'le');
+    }
+    case 'FunctionCall': {
+      const fn = functionName(node, expr);
+      if (SINGLE_ELEMENT_FUNCTIONS.has(fn)) return true;
+      const body = node.getChild('FunctionCallBody');
+      if (!body) return true;
+      // histogram_quantile folds the `le` buckets: `sum by (le) (...)` under it is one element.
+      return operands(body).every(c => singleElement(c, expr, fn === 'histogram_quantile'));
+    }
+    case 'BinaryExpr':
+      return operands(node).every(c => singleElement(c, expr, ignoreLe));
+    default:
+      // VectorSelector, MatrixSelector: raw series, one element per series.
+      return false;
+  }
 }

@@ -21,7 +21,8 @@ import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { HostedVllmBackend } from '../litellm/config';
 import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
-import { KedaMetricType, KedaTrigger, SignalSource } from '../autoscaling/keda-trigger';
+import { requireWakeSignal, wakeGroupError } from '../autoscaling/_wake';
+import { KedaMetricType, KedaTrigger } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
@@ -605,35 +606,59 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (this.node.tryFindChild('Autoscaler')) {
       throw invalid('autoscale()', this.node.path, 'was already called: a pool has one autoscaler; pass every signal to one call');
     }
-    const min = options.minReplicas ?? 1;
-    if (options.wakeOn && options.wakeOn.source === SignalSource.OWN_PODS) {
-      throw invalid('wakeOn', options.wakeOn.kind, 'is a metric of the pool\'s own pods, which vanishes at zero replicas: wake on a signal from outside the pool, such as LlmSignal.proxyRequestRate');
+    requireDefined('options', options, 'prometheus and maxReplicas');
+    const prometheus = options.prometheus;
+    if (prometheus === null || typeof prometheus !== 'object' || typeof prometheus.serverAddress !== 'string') {
+      throw invalid('prometheus', prometheus, 'must be the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }');
     }
+    const min = options.minReplicas ?? 1;
+    const wakeOn = options.wakeOn;
+    if (wakeOn !== undefined) requireWakeSignal(wakeOn);
     const signals = options.signals ?? [LlmSignal.queueDepth(this, 5), LlmSignal.kvCacheUsage(this, 0.8)];
+    if (!Array.isArray(signals) || signals.length === 0) {
+      throw invalid('signals', signals, 'must name at least one LlmSignal of this pool (e.g. LlmSignal.queueDepth(pool, 5)), or be left out for the defaults');
+    }
+    signals.forEach((s, i) => {
+      if (!(s instanceof LlmSignal)) throw invalid(`signals[${i}]`, s, 'must be an LlmSignal');
+      if (s.pool !== undefined && s.pool !== this) {
+        throw invalid(`signals[${i}]`, s.kind, `reads pool '${s.pool.node.path}', not '${this.node.path}': a pool scales on its own load; build the signal from this pool`);
+      }
+    });
     if (!signals.some(s => s.metricType === KedaMetricType.AVERAGE_VALUE)) {
       throw invalid('signals', signals.map(s => s.kind), 'has no per-replica (AverageValue) signal: the fallback that holds replicas during a metrics outage needs one (KEDA); add LlmSignal.queueDepth or LlmSignal.kvCacheUsage');
     }
+    const cooldown = min === 0 ? Duration.seconds(wholeSeconds('scaleToZeroCooldown', options.scaleToZeroCooldown ?? Duration.minutes(15))) : undefined;
     // At zero replicas the pool's series are absent: read that as 0, not as a scaler error
     // (which would fall back to replicas and wake the pool). Above zero, an absent metric is
     // a broken scrape: make it an error so the fallback holds the replicas.
     const ignoreNullValues = min === 0;
     const triggers: KedaTrigger[] = signals.map(s => s.trigger(options.prometheus, { ignoreNullValues }));
-    if (options.wakeOn) triggers.push(options.wakeOn.trigger(options.prometheus, { activationThreshold: 0 }));
+    if (wakeOn) triggers.push(wakeOn.trigger(options.prometheus, { activationThreshold: 0 }));
     (options.preWarm ?? []).forEach((w, i) => triggers.push(KedaTrigger.cron({
       timezone: w.timezone, start: w.start, end: w.end, desiredReplicas: w.replicas, name: `prewarm_${i}`,
     })));
-    return new KedaScaledObject(this, 'Autoscaler', {
-      target: this,
-      minReplicas: min,
-      maxReplicas: options.maxReplicas,
-      triggers,
-      pollingInterval: Duration.seconds(15),
-      cooldownPeriod: min === 0 ? options.scaleToZeroCooldown ?? Duration.minutes(15) : undefined,
-      // A new ScaledObject does not scale to zero before its first pods could have loaded.
-      initialCooldownPeriod: min === 0 ? this.maxModelLoadTime : undefined,
-      fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
-      behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
-    });
+    let scaledObject: KedaScaledObject;
+    try {
+      scaledObject = new KedaScaledObject(this, 'Autoscaler', {
+        target: this,
+        minReplicas: min,
+        maxReplicas: options.maxReplicas,
+        triggers,
+        pollingInterval: Duration.seconds(15),
+        cooldownPeriod: cooldown,
+        // A new ScaledObject does not scale to zero before its first pods could have loaded.
+        initialCooldownPeriod: min === 0 ? this.maxModelLoadTime : undefined,
+        fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
+        behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
+      });
+    } catch (e) {
+      // A refused autoscaler leaves no half-built child: the pool can still be autoscaled.
+      this.node.tryRemoveChild('Autoscaler');
+      throw e;
+    }
+    // Backends may be added after autoscale(): the wake group is checked at synth.
+    if (wakeOn) this.node.addValidation({ validate: () => { const e = wakeGroupError(this, wakeOn); return e ? [e] : []; } });
+    return scaledObject;
   }
 
 

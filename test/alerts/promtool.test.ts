@@ -3,12 +3,18 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, ServingAlerts, VllmPool, promqlMetricNames,
+  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, PrometheusAdapter, ServingAlerts, VllmPool, promqlMetricNames,
 } from '../../lib';
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
 import { Manifest, synth } from '../util/synth';
+
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
 
 // Every alerting rule of a realistic stack goes through the real Prometheus tooling:
 // `promtool check rules`, then `promtool test rules` with, for each rule instance, input
@@ -22,7 +28,7 @@ const RUNBOOKS = 'https://runbooks.example.com/llm-serving';
 /** Series sample step and rule evaluation interval. */
 const STEP_MINUTES = 1;
 
-/** The stack: a proxy in `litellm`, GPU (KEDA), MIG (no autoscaler) and Neuron (plain HPA) pools in `llm`. */
+/** The stack: a proxy in `litellm`, GPU (KEDA, scaled to zero), MIG (no autoscaler) and Neuron (HPA on an adapter metric) pools in `llm`. */
 function referenceStack(): Manifest[] {
   const app = Testing.app();
   const gateway = new Chart(app, 'gateway', { namespace: 'litellm' });
@@ -48,10 +54,13 @@ function referenceStack(): Manifest[] {
     servedModelName: 'mistral-7b',
     accelerator: Accelerator.neuron(1),
     image: 'registry.example.com/ml/vllm-neuron:v0.11.0',
+    ...CUSTOM_IMAGE_VERSION,
     engine: { tensorParallelSize: 2 },
     maxModelLoadTime: Duration.minutes(45),
     slo: { ttftP95: Duration.seconds(3) },
   });
+  const discovery = { labels: { release: 'kube-prometheus-stack' } };
+  for (const pool of [llama, qwen, mistral]) pool.monitor(discovery);
   const llamaGroup = proxy.addBackend(llama);
   proxy.addBackend(qwen);
   proxy.addBackend(mistral);
@@ -66,7 +75,9 @@ function referenceStack(): Manifest[] {
     acceleratorBudget: 8,
   });
   // Added after the alerts: its rules are gathered at synth.
-  new HorizontalAutoscaler(models, 'mistral-hpa', { target: mistral, maxReplicas: 3, metrics: [HpaMetric.cpuUtilization(70)] });
+  const adapter = new PrometheusAdapter(monitoring, 'adapter', { configMapName: 'adapter-rules' });
+  const waiting = adapter.addPodsMetric(mistral.metricRequestsWaiting(), { name: 'mistral_num_requests_waiting' });
+  new HorizontalAutoscaler(models, 'mistral-hpa', { target: mistral, maxReplicas: 3, metrics: [HpaMetric.adapterPods(waiting, 5)] });
 
   return app.charts.flatMap(c => synth(c));
 }
@@ -147,7 +158,12 @@ const counter = (perMinute: number) => `0+${perMinute}x${SAMPLES}`;
 const rateOf = (perMinute: number, windowMinutes: number) => (perMinute * windowMinutes) / (windowMinutes * 60);
 
 const KSM = { job: 'kube-state-metrics' };
-const VLLM = (rule: PromRule, pod: string) => ({ namespace: rule.labels!.namespace, model_name: rule.labels!.model_name, engine: '0', pod });
+/** The `pool` label a pool's series carry (added by its PodMonitor), when the rule selects on it. */
+const POOL = (rule: PromRule): Labels => {
+  const m = /[{,]pool="([^"]*)"/.exec(rule.expr);
+  return m ? { pool: m[1] } : {};
+};
+const VLLM = (rule: PromRule, pod: string) => ({ namespace: rule.labels!.namespace, ...POOL(rule), model_name: rule.labels!.model_name, engine: '0', pod });
 
 /** A histogram whose observations all fall in the bucket ending at `upper` (1/s), buckets at T/2, T, 2T, 4T. */
 function histogram(rule: PromRule, upperFactor: number): { series: InputSeries[]; quantile: number } {
@@ -321,10 +337,39 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
     };
   },
   LlmGpuUnderused: rule => {
+    // A ratio threshold: MIG pools read engine activity (a ratio), whole GPUs GPU_UTIL (percent, divided by 100).
+    // A dist/ synthesized before the ratio threshold compares GPU_UTIL percent directly.
     const t = threshold(rule);
+    const mig = rule.expr.includes('DCGM_FI_PROF_GR_ENGINE_ACTIVE');
+    const percent = !mig && !rule.expr.includes(') / 100 < ');
+    const busy = (v: number) => mig
+      ? dcgm(rule, 'DCGM_FI_PROF_GR_ENGINE_ACTIVE', podName(rule), v)
+      : dcgm(rule, 'DCGM_FI_DEV_GPU_UTIL', podName(rule), percent ? v : v * 100);
     return {
-      firing: { what: `GPUs at ${t / 4} %`, series: [dcgm(rule, 'DCGM_FI_DEV_GPU_UTIL', podName(rule), t / 4)], alerts: [{ labels: { namespace: rule.labels!.namespace }, value: t / 4 }] },
-      silent: [{ what: 'GPUs busy', series: [dcgm(rule, 'DCGM_FI_DEV_GPU_UTIL', podName(rule), Math.min(100, t * 3))], alerts: [] }],
+      firing: { what: `${mig ? 'MIG slices' : 'GPUs'} at ${t / 4}`, series: [busy(t / 4)], alerts: [{ labels: { namespace: rule.labels!.namespace }, value: t / 4 }] },
+      silent: [
+        { what: 'busy', series: [busy(Math.min(percent ? 100 : 1, t * 3))], alerts: [] },
+        ...(mig ? [{ what: 'GPU_UTIL at 0, as on every MIG slice, while engine activity is high', series: [busy(0.9), dcgm(rule, 'DCGM_FI_DEV_GPU_UTIL', podName(rule), 0)], alerts: [] }] : []),
+      ],
+    };
+  },
+  LlmPoolStuckAtZero: rule => {
+    const ns = rule.labels!.namespace;
+    const wake = /litellm_proxy_total_requests_metric_total\{([^}]*)\}/.exec(rule.expr)!;
+    const wakeLabels = Object.fromEntries([...wake[1].matchAll(/(\w+)="([^"]*)"/g)].map(m => [m[1], m[2]]));
+    const requests = (values: string) => ({
+      series: series('litellm_proxy_total_requests_metric_total', { ...wakeLabels, status_code: '200', pod: 'litellm-7c9d8b6f5-x2k4q' }), values,
+    });
+    return {
+      firing: {
+        what: 'zero replicas while requests arrive',
+        series: [deployment(rule, 'spec_replicas', 0), requests(counter(60))],
+        alerts: [{ labels: { namespace: ns, deployment: matcher(rule, 'deployment'), ...KSM }, value: 0 }],
+      },
+      silent: [
+        { what: 'zero replicas and no traffic', series: [deployment(rule, 'spec_replicas', 0), requests(gauge(120))], alerts: [] },
+        { what: 'woken: one replica while requests arrive', series: [deployment(rule, 'spec_replicas', 1), requests(counter(60))], alerts: [] },
+      ],
     };
   },
   LlmGpuFramebufferFull: rule => {

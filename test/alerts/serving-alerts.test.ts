@@ -1,11 +1,18 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  Accelerator, AlertGroup, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LiteLLMProxyProps, PoolSlo, ServingAlerts,
+  Accelerator, AlertGroup, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, PoolSlo, PrometheusAdapter, ServingAlerts,
   ServingAlertsProps, Severity, VllmPool, VllmPoolProps, isCatalogSeries, promqlMetricNames,
 } from '../../lib';
+import { poolName } from '../../lib/metrics/_pool-identity';
 import { PromRule, PromRuleGroup, ruleGroupsOf } from '../util/promtool';
 import { Manifest, allOfKind, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
+
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
 
 const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
 const RUNBOOKS = 'https://runbooks.example.com/llm';
@@ -18,8 +25,11 @@ const REMOVED_METRICS = [
   'keda_scaler_errors', 'keda_scaler_errors_total', 'keda_scaled_object_errors',
 ];
 
-function pool(chart: Chart, id: string, props: Partial<VllmPoolProps> = {}): VllmPool {
-  return new VllmPool(chart, id, { model: `org/${id}`, servedModelName: id, accelerator: Accelerator.nvidiaGpu(1), ...props });
+/** A pool served as `id`, monitored (its PodMonitor adds the pool label the alerts select on) unless told otherwise. */
+function pool(chart: Chart, id: string, props: Partial<VllmPoolProps> = {}, monitor = true): VllmPool {
+  const p = new VllmPool(chart, id, { model: `org/${id}`, servedModelName: id, accelerator: Accelerator.nvidiaGpu(1), ...props });
+  if (monitor) p.monitor(DISCOVERY);
+  return p;
 }
 
 function proxy(chart: Chart, props: Partial<LiteLLMProxyProps> = {}): LiteLLMProxy {
@@ -61,10 +71,12 @@ function fullStack() {
     slo: { ttftP95: Duration.millis(1500), e2eLatencyP99: Duration.seconds(30), queuePerReplica: 8 },
   });
   const mig = pool(chart, 'qwen', { accelerator: Accelerator.mig('1g.10gb') });
-  const neuron = pool(chart, 'mistral', { accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v1', engine: { tensorParallelSize: 2 } });
-  const cpu = pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1' });
+  const neuron = pool(chart, 'mistral', { accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v1', ...CUSTOM_IMAGE_VERSION, engine: { tensorParallelSize: 2 } });
+  const cpu = pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1', ...CUSTOM_IMAGE_VERSION });
   const so = gpu.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });
-  const hpa = new HorizontalAutoscaler(chart, 'mistral-hpa', { target: neuron, maxReplicas: 3, metrics: [HpaMetric.cpuUtilization(70)] });
+  const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+  const waiting = adapter.addPodsMetric(neuron.metricRequestsWaiting(), { name: 'mistral_num_requests_waiting' });
+  const hpa = new HorizontalAutoscaler(chart, 'mistral-hpa', { target: neuron, maxReplicas: 3, metrics: [HpaMetric.adapterPods(waiting, 5)] });
   const construct = alerts(chart, { pools: [gpu, mig, neuron, cpu], proxy: p, acceleratorBudget: 8 });
   return { chart, proxy: p, gpu, mig, neuron, cpu, so, hpa, construct, manifests: synth(chart) };
 }
@@ -112,7 +124,7 @@ describe('ServingAlerts', () => {
       expect(`${r.alert}: ${r.annotations!.summary}`).toContain(`in namespace ${r.labels!.namespace}`);
     }
     for (const r of groups.find(g => g.name === 'llm-serving')!.rules) {
-      expect(r.annotations!.description).toContain(`model ${r.labels!.model_name} in namespace llm`);
+      expect(r.annotations!.description).toContain(`model ${r.labels!.model_name} (pool ${r.labels!.pool}) in namespace llm`);
     }
     expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').annotations!.description).toContain('Pods in llm request {{ $value }} accelerators');
   });
@@ -120,9 +132,10 @@ describe('ServingAlerts', () => {
   test('static labels identify the subject', () => {
     const deployment = oneOfKind(manifests, 'Deployment', 'llama').metadata.name;
     const scaledObject = oneOfKind(manifests, 'ScaledObject').metadata.name;
-    expect(rule(manifests, 'LlmQueueBuildup', { model_name: 'llama' }).labels).toEqual({ severity: 'warning', namespace: 'llm', model_name: 'llama' });
+    const llamaPool = poolName(stack.gpu);
+    expect(rule(manifests, 'LlmQueueBuildup', { model_name: 'llama' }).labels).toEqual({ severity: 'warning', namespace: 'llm', pool: llamaPool, model_name: 'llama' });
     expect(rule(manifests, 'LlmKedaScalerErrors').labels).toEqual({
-      severity: 'warning', namespace: 'llm', model_name: 'llama', horizontalpodautoscaler: `keda-hpa-${scaledObject}`, scaledObject,
+      severity: 'warning', namespace: 'llm', pool: llamaPool, model_name: 'llama', horizontalpodautoscaler: `keda-hpa-${scaledObject}`, scaledObject,
     });
     expect(rule(manifests, 'LlmProxyErrorRatio').labels).toEqual({ severity: 'critical', namespace: 'llm', workload: stack.proxy.deployment.name });
     expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').labels).toEqual({ severity: 'warning', namespace: 'llm' });
@@ -138,12 +151,13 @@ describe('ServingAlerts', () => {
     expect(rule(manifests, 'LlmTtftSloBreach', qwen).expr).toMatch(/ > 2$/);
     expect(rule(manifests, 'LlmE2eLatencySloBreach', qwen).expr).toMatch(/ > 60$/);
     expect(rule(manifests, 'LlmQueueBuildup', qwen).expr).toMatch(/ > 10$/);
-    expect(rule(manifests, 'LlmTtftSloBreach', llama).annotations!.summary).toBe('TTFT p95 of model llama in namespace llm is above its 1.5 s SLO');
+    expect(rule(manifests, 'LlmTtftSloBreach', llama).annotations!.summary).toBe(`TTFT p95 of model llama (pool ${poolName(stack.gpu)}) in namespace llm is above its 1.5 s SLO`);
     expect(rule(manifests, 'LlmProxyErrorRatio').expr).toMatch(/ > 0\.07$/);
     // 0.07 * 100 is 7.000000000000001 in binary floating point.
     expect(rule(manifests, 'LlmProxyErrorRatio').annotations!.summary).toBe('More than 7 % of requests fail at the LiteLLM proxy in namespace llm');
     expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').expr).toMatch(/ > 8$/);
-    expect(rule(manifests, 'LlmGpuUnderused', llama).expr).toMatch(/ < 20$/);
+    expect(rule(manifests, 'LlmGpuUnderused', llama).expr).toMatch(/ < 0\.2$/);
+    expect(rule(manifests, 'LlmGpuUnderused', qwen).expr).toMatch(/ < 0\.2$/);
     // Framebuffer: the vLLM share plus 5 points.
     expect(rule(manifests, 'LlmGpuFramebufferFull', llama).expr).toMatch(/ > 0\.97$/);
     expect(rule(manifests, 'LlmGpuFramebufferFull', qwen).expr).toMatch(/ > 0\.95$/);
@@ -160,11 +174,11 @@ describe('ServingAlerts', () => {
     expect(exprFor({ ttftP95: Duration.millis(800), e2eLatencyP99: Duration.minutes(2), queuePerReplica: 3 })).toEqual(['0.8', '120', '3']);
   });
 
-  test('gpuUnderusedPercent and a high gpuMemoryUtilization set the accelerator thresholds', () => {
+  test('gpuUnderusedRatio and a high gpuMemoryUtilization set the accelerator thresholds', () => {
     const chart = testChart();
-    alerts(chart, { pools: [pool(chart, 'llama', { engine: { gpuMemoryUtilization: 0.97 } })], gpuUnderusedPercent: 35 });
+    alerts(chart, { pools: [pool(chart, 'llama', { engine: { gpuMemoryUtilization: 0.97 } })], gpuUnderusedRatio: 0.35 });
     const m = synth(chart);
-    expect(rule(m, 'LlmGpuUnderused').expr).toMatch(/ < 35$/);
+    expect(rule(m, 'LlmGpuUnderused').expr).toMatch(/ < 0\.35$/);
     // Never above 0.99: a full framebuffer must still be able to alert.
     expect(rule(m, 'LlmGpuFramebufferFull').expr).toMatch(/ > 0\.99$/);
   });
@@ -188,9 +202,34 @@ describe('ServingAlerts', () => {
     }
     const llamaDeployment = stack.gpu.deployment.name;
     expect(rule(manifests, 'LlmGpuUnderused', { model_name: 'llama' }).expr)
-      .toBe(`avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"${llamaDeployment}-[a-z0-9]+-[a-z0-9]+"}) < 20`);
+      .toBe(`avg by (namespace) (DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"${llamaDeployment}-[a-z0-9]+-[a-z0-9]+"}) / 100 < 0.2`);
     expect(rule(manifests, 'LlmQueueBuildup', { model_name: 'llama' }).expr)
-      .toBe('avg by (namespace, model_name) (vllm:num_requests_waiting{namespace="llm",model_name="llama"}) > 8');
+      .toBe(`avg by (namespace, model_name) (${stack.gpu.metricRequestsWaiting().selector}) > 8`);
+  });
+
+  test('metric identity: every vLLM selector of a pool\'s alerts is that pool\'s own helper selector', () => {
+    const helpers = (p: VllmPool) => [
+      p.metricRequestsWaiting().selector, p.metricKvCacheUsage().selector, p.metricPreemptions().selector,
+      p.metricTimeToFirstToken().bucketSelector, p.metricE2eRequestLatency().bucketSelector,
+    ];
+    for (const p of [stack.gpu, stack.mig, stack.neuron, stack.cpu]) {
+      const own = rules.filter(r => r.labels?.pool === poolName(p) && promqlMetricNames(r.expr).some(n => n.startsWith('vllm:')));
+      expect(own.length).toBe(5);
+      for (const r of own) {
+        const vllm = [...r.expr.matchAll(/vllm:[a-z_]+\{[^}]*\}/g)].map(m => m[0]);
+        for (const selector of vllm) expect([r.alert, helpers(p)]).toEqual([r.alert, expect.arrayContaining([selector])]);
+      }
+    }
+  });
+
+  test('MIG: GPU utilization is read from graphics-engine activity (DCGM_FI_DEV_GPU_UTIL is 0 or absent on MIG)', () => {
+    const underused = rule(manifests, 'LlmGpuUnderused', { model_name: 'qwen' });
+    expect(underused.expr).toBe(`avg by (namespace) (${stack.mig.metricGpuEngineActive().selector}) < 0.2`);
+    expect(underused.expr).not.toContain('DCGM_FI_DEV_GPU_UTIL');
+    expect(underused.annotations!.description).toContain('MIG slices (nvidia.com/mig-1g.10gb)');
+    expect(underused.annotations!.description).toContain('{{ $value | humanizePercentage }} graphics-engine activity');
+    expect(rule(manifests, 'LlmGpuFramebufferFull', { model_name: 'qwen' }).expr).not.toContain('DCGM_FI_DEV_GPU_UTIL');
+    expect(JSON.stringify(rulesOf(manifests).filter(r => r.labels?.model_name === 'qwen'))).not.toContain('DCGM_FI_DEV_GPU_UTIL');
   });
 
   test('only catalog metrics; no kube_hpa_*, no keda_scaler_errors_total, no removed vLLM names', () => {
@@ -261,6 +300,59 @@ describe('ServingAlerts', () => {
   });
 });
 
+describe('names', () => {
+  test('the PrometheusRule takes the construct id, or its name; two alike in one namespace clash', () => {
+    const chart = testChart();
+    const llama = pool(chart, 'llama');
+    alerts(chart, { pools: [llama] });
+    new ServingAlerts(chart, 'more', { pools: [llama], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, name: 'llm-alerts' });
+    const names = synth(chart).filter(m => m.kind === 'PrometheusRule').map(m => m.metadata.name);
+    expect(names).toEqual(['alerts', 'llm-alerts']);
+    expect(() => new ServingAlerts(chart, 'again', { pools: [llama], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, name: 'alerts' })).toThrow(new Error(
+      '\'name\' ("alerts") names a monitoring.coreos.com/PrometheusRule in namespace "llm" that \'test/alerts\' already renders: \'test/again\' would overwrite it on apply; give one of them another name'));
+  });
+});
+
+describe('a pool stuck at zero replicas', () => {
+  function scaledToZero(options: { minReplicas?: number } = {}) {
+    const chart = testChart();
+    const llama = pool(chart, 'llama');
+    const p = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const group = p.addBackend(llama);
+    const so = llama.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: options.minReplicas ?? 0, wakeOn: LlmSignal.proxyRequestRate(p, group, 2) });
+    alerts(chart, { pools: [llama] });
+    const m = synth(chart);
+    expectValidManifests(m);
+    return { m, llama, p, group, so };
+  }
+
+  test('LlmPoolStuckAtZero: zero desired replicas while the wake signal has traffic, for 5 minutes, critical', () => {
+    const { m, llama, so } = scaledToZero();
+    const wake = so.triggers.find(t => t.name === 'proxy_request_rate')!;
+    const r = rule(m, 'LlmPoolStuckAtZero');
+    expect(r.expr).toBe(
+      `(kube_deployment_spec_replicas{namespace="llm",deployment="${llama.deployment.name}"} == 0) and on () ((${wake.query}) > 0)`);
+    expect(r.for).toBe('5m');
+    expect(r.labels).toEqual({ severity: 'critical', namespace: 'llm', pool: poolName(llama), model_name: 'llama' });
+    expect(r.annotations!.description).toContain('a KEDA fallback never wakes a target at zero');
+    expect(r.annotations!.description).toContain(`kubectl describe scaledobject ${so.name} -n llm`);
+    expect(promqlMetricNames(r.expr)).toEqual(['kube_deployment_spec_replicas', 'litellm_proxy_total_requests_metric_total']);
+  });
+
+  test('no such alert for a pool that never scales to zero', () => {
+    const { m } = scaledToZero({ minReplicas: 1 });
+    expect(rulesOf(m).filter(r => r.alert === 'LlmPoolStuckAtZero')).toEqual([]);
+  });
+
+  test('no such alert for a pool woken only by a schedule (no traffic signal to compare)', () => {
+    const chart = testChart();
+    const llama = pool(chart, 'llama');
+    llama.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, preWarm: [{ timezone: 'UTC', start: '0 8 * * *', end: '0 18 * * *', replicas: 1 }] });
+    alerts(chart, { pools: [llama] });
+    expect(rulesOf(synth(chart)).filter(r => r.alert === 'LlmPoolStuckAtZero')).toEqual([]);
+  });
+});
+
 describe('rules are gathered at synth', () => {
   test('autoscalers added after the ServingAlerts construct are included', () => {
     // GIVEN
@@ -282,7 +374,7 @@ describe('rules are gathered at synth', () => {
 
   test('without autoscalers there are no autoscaling rules, and without accelerators no budget rule', () => {
     const chart = testChart();
-    alerts(chart, { pools: [pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1' })], acceleratorBudget: 4 });
+    alerts(chart, { pools: [pool(chart, 'tiny', { accelerator: Accelerator.cpu(), image: 'registry.example.com/vllm-cpu:v1', ...CUSTOM_IMAGE_VERSION })], acceleratorBudget: 4 });
     const m = synth(chart);
     expectValidManifests(m);
     expect(ruleGroupsOf(m).map(g => g.name)).toEqual(['llm-serving']);
@@ -325,21 +417,52 @@ describe('errors', () => {
     expect(() => alerts(chart, { pools: [p], acceleratorBudget: 0 })).toThrow(new Error("'acceleratorBudget' (0) must be a whole number greater than 0"));
   });
 
-  test.each([0, 100])('gpuUnderusedPercent %d', percent => {
+  test.each([
+    [0, ''], [1, ''], [20, ' (20 % is 0.2)'], [NaN, ''], [-0.1, ''],
+  ])('gpuUnderusedRatio %d', (ratio, hint) => {
     const chart = testChart();
     const p = pool(chart, 'llama');
-    expect(() => alerts(chart, { pools: [p], gpuUnderusedPercent: percent }))
-      .toThrow(new Error(`'gpuUnderusedPercent' (${percent}) must be greater than 0 and less than 100`));
+    expect(() => alerts(chart, { pools: [p], gpuUnderusedRatio: ratio }))
+      .toThrow(new Error(`'gpuUnderusedRatio' (${ratio}) must be a ratio greater than 0 and less than 1, not a percentage${hint}`));
+  });
+
+  test('the old gpuUnderusedPercent is refused with its replacement', () => {
+    const chart = testChart();
+    expect(() => alerts(chart, { pools: [pool(chart, 'llama')], gpuUnderusedPercent: 20 } as any)).toThrow(new Error(
+      '\'gpuUnderusedPercent\' (20) was replaced by \'gpuUnderusedRatio\', a ratio from 0 to 1 (20 % is 0.2)'));
+  });
+
+  test('alerts for a pool that has no PodMonitor fail synth, naming the pool and the fix', () => {
+    const chart = testChart();
+    const unmonitored = pool(chart, 'llama', {}, false);
+    alerts(chart, { pools: [pool(chart, 'qwen'), unmonitored] });
+    expect(() => synth(chart)).toThrow(
+      '\'pools[1]\' ("test/llama") has no PodMonitor, but ServingAlerts \'test/alerts\' reads its series by the \'pool\' label, which only the pool\'s PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on \'test/llama\'');
+    unmonitored.monitor(DISCOVERY);
+    expect(() => expectValidManifests(synth(chart))).not.toThrow();
+  });
+
+  test('plain JavaScript: missing props, discovery or runbooks; pools that are no VllmPool; a proxy that is none', () => {
+    const chart = testChart();
+    expect(() => new ServingAlerts(chart, 'a', undefined as any)).toThrow(new Error('\'props\' (undefined) must set pools, discovery and runbookBaseUrl'));
+    expect(() => new ServingAlerts(chart, 'b', { pools: [], runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
+      '\'discovery\' (undefined) must be { labels, interval? }: the labels your Prometheus selects PrometheusRules by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+    expect(() => new ServingAlerts(chart, 'c', { pools: 'llama', discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
+      '\'pools\' ("llama") must be a list of VllmPool (empty when only the proxy is alerted on)'));
+    expect(() => new ServingAlerts(chart, 'd', { pools: [{}], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
+      '\'pools[0]\' ({}) must be a VllmPool'));
+    expect(() => new ServingAlerts(chart, 'e', { pools: [], proxy: {}, discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
+      '\'proxy\' ({}) must be a LiteLLMProxy'));
+    expect(() => new ServingAlerts(chart, 'f', { pools: [pool(chart, 'x')], discovery: DISCOVERY } as any)).toThrow(new Error(
+      '\'runbookBaseUrl\' (undefined) must be an http:// or https:// URL'));
+    expect(() => alerts(chart, { pools: [pool(chart, 'y')], acceleratorBudget: Infinity })).toThrow(new Error(
+      '\'acceleratorBudget\' (Infinity) must be a whole number greater than 0'));
   });
 
   test('a chart without a namespace', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(() => new ServingAlerts(chart, 'alerts', { pools: [], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS }))
       .toThrow(new Error("'Chart.namespace' (undefined) must be set for ServingAlerts: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: '...' }))"));
-  });
-
-  test('a pool SLO of zero TTFT', () => {
-    expect(() => pool(testChart(), 'llama', { slo: { ttftP95: Duration.seconds(0) } })).toThrow(new Error("'slo.ttftP95' (0) must be greater than 0"));
   });
 
   test('a pool SLO queue of zero', () => {

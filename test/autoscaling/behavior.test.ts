@@ -95,7 +95,7 @@ describe('rendering', () => {
 describe('errors', () => {
   test('period 0 s', () => {
     expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.seconds(0) }] })))
-      .toThrow(new Error("'behavior.scaleUp.policies[0].period' (\"0s\") must be whole seconds from 1 to 1800 (the API's limit)"));
+      .toThrow(new Error("'behavior.scaleUp.policies[0].period' (\"0ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
   });
 
   test('period 1801 s', () => {
@@ -115,6 +115,31 @@ describe('errors', () => {
 
   test('policy value 0', () => {
     expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.seconds(60) }, { type: ScalingPolicyType.PERCENT, value: 0, period: Duration.seconds(60) }] })))
-      .toThrow(new Error("'behavior.scaleUp.policies[1].value' (0) must be a whole number greater than 0"));
+      .toThrow(new Error("'behavior.scaleUp.policies[1].value' (0) must be a whole number from 1 to 2147483647"));
+  });
+
+  test('a stabilization window or period cdk8s cannot convert names the prop', () => {
+    expect(() => renderBehavior(up({ stabilizationWindow: Duration.millis(1500), policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.seconds(60) }] })))
+      .toThrow(new Error("'behavior.scaleUp.stabilizationWindow' (\"1500ms\") must be a whole number of seconds, at least 0s (e.g. Duration.seconds(2))"));
+    expect(() => renderBehavior(up({ stabilizationWindow: Duration.seconds(NaN), policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.seconds(60) }] })))
+      .toThrow(new Error("'behavior.scaleUp.stabilizationWindow' (\"NaN\") must be a finite Duration"));
+    expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.minutes(1e-9) }] })))
+      .toThrow(new Error("'behavior.scaleUp.policies[0].period' (\"NaN\") must be a finite Duration"));
+  });
+
+  test('plain JavaScript: enums cast in, policies or period missing, values NaN or huge', () => {
+    const period = Duration.seconds(60);
+    expect(() => renderBehavior(up({ selectPolicy: 'Fastest' as any, policies: [{ type: ScalingPolicyType.PODS, value: 1, period }] })))
+      .toThrow(new Error("'behavior.scaleUp.selectPolicy' (\"Fastest\") must be one of Max, Min, Disabled"));
+    expect(() => renderBehavior(up({ policies: [{ type: 'Replicas' as any, value: 1, period }] })))
+      .toThrow(new Error("'behavior.scaleUp.policies[0].type' (\"Replicas\") must be one of Pods, Percent"));
+    expect(() => renderBehavior(up({ policies: undefined as any })))
+      .toThrow(new Error("'behavior.scaleUp.policies' (undefined) is required: at least one ScalingPolicy"));
+    expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PODS, value: 1, period: undefined as any }] })))
+      .toThrow(new Error("'behavior.scaleUp.policies[0].period' (undefined) is required: a Duration from 1 second to 30 minutes"));
+    expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PODS, value: NaN, period }] })))
+      .toThrow(new Error("'behavior.scaleUp.policies[0].value' (NaN) must be a whole number from 1 to 2147483647"));
+    expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PERCENT, value: 1e10, period }] })))
+      .toThrow(new Error("'behavior.scaleUp.policies[0].value' (10000000000) must be a whole number from 1 to 2147483647"));
   });
 });

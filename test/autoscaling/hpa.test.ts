@@ -1,11 +1,17 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Accelerator, HorizontalAutoscaler, HorizontalAutoscalerProps, HpaMetric, HpaMetricType, ScalingBehaviors, VllmPool,
+  Accelerator, DcgmMetrics, HorizontalAutoscaler, HorizontalAutoscalerProps, HpaMetric, HpaMetricType, PrometheusAdapter, ScalingBehaviors, VllmPool,
 } from '../../lib';
 import { hpaScaledResources, replicaOwner } from '../../lib/autoscaling/_ownership';
 import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
+
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
 
 const IMAGE = 'nginx:1.27.0';
 
@@ -14,11 +20,19 @@ function appDeployment(chart: Chart, resources?: kplus.ContainerResources, props
   return new kplus.Deployment(chart, 'app', { ...props, containers: [{ name: 'app', image: IMAGE, portNumber: 8080, resources }] });
 }
 
-/** An HPA `hpa` on a fresh `app` Deployment, synthesized and strictly validated. */
+/** A rules-only PrometheusAdapter in `chart` serving each name as a Pods metric (so HpaMetric.pods() names resolve). */
+function serve(chart: Chart, names: readonly string[]): void {
+  if (names.length === 0) return;
+  const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+  for (const name of new Set(names)) adapter.addPodsMetric(DcgmMetrics.GPU_UTIL, { name });
+}
+
+/** An HPA `hpa` on a fresh `app` Deployment, synthesized and strictly validated (with an adapter serving its pods() names). */
 function render(props: Partial<HorizontalAutoscalerProps> = {}): { manifests: Manifest[]; hpa: Manifest; deployment: Manifest; autoscaler: HorizontalAutoscaler } {
   const chart = testChart();
   const deployment = appDeployment(chart);
   const autoscaler = new HorizontalAutoscaler(chart, 'hpa', { target: { deployment }, maxReplicas: 5, metrics: [HpaMetric.cpuUtilization(70)], ...props });
+  serve(chart, autoscaler.metrics.flatMap(m => m.podsMetricName ?? []));
   const manifests = synth(chart);
   expectValidManifests(manifests);
   return { manifests, autoscaler, hpa: oneOfKind(manifests, 'HorizontalPodAutoscaler'), deployment: oneOfKind(manifests, 'Deployment') };
@@ -83,15 +97,37 @@ describe('targets', () => {
   test('a VllmPool: labels carry the pool\'s name and instance, no spec.replicas on the pool', () => {
     const chart = testChart();
     const pool = new VllmPool(chart, 'pool', { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1) });
-    new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.pods('vllm_num_requests_waiting', 5)], behavior: ScalingBehaviors.GPU_POOL });
+    pool.monitor({ labels: {} });
+    const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+    const autoscaler = new HorizontalAutoscaler(chart, 'hpa', {
+      target: pool, maxReplicas: 4, metrics: [HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5)], behavior: ScalingBehaviors.GPU_POOL,
+    });
     const manifests = synth(chart);
     expectValidManifests(manifests);
     const hpa = oneOfKind(manifests, 'HorizontalPodAutoscaler');
     const deployment = oneOfKind(manifests, 'Deployment');
+    expect(hpa.metadata.name).toBe(pool.deployment.name);
+    expect(autoscaler.name).toBe(pool.deployment.name);
     expect(deployment.spec.replicas).toBeUndefined();
     expect(hpa.spec.scaleTargetRef.name).toBe(deployment.metadata.name);
     expect(hpa.metadata.labels['app.kubernetes.io/name']).toBe('vllm');
-    expect(hpa.metadata.labels['app.kubernetes.io/instance']).toBe(deployment.metadata.labels['app.kubernetes.io/instance']);
+    expect(hpa.metadata.labels['app.kubernetes.io/instance']).toBe(hpa.metadata.name);
+  });
+
+  test('a name of its own, and a clash with another HPA\'s name', () => {
+    const { hpa, autoscaler } = render({ name: 'app-scaler' });
+    expect([hpa.metadata.name, autoscaler.name]).toEqual(['app-scaler', 'app-scaler']);
+    const chart = testChart();
+    const a = appDeployment(chart);
+    const b = new kplus.Deployment(chart, 'other', { containers: [{ image: IMAGE, portNumber: 8080 }] });
+    new HorizontalAutoscaler(chart, 'hpa-a', { target: { deployment: a }, maxReplicas: 2, metrics: [HpaMetric.cpuUtilization(70)], name: 'scaler' });
+    expect(() => new HorizontalAutoscaler(chart, 'hpa-b', { target: { deployment: b }, maxReplicas: 2, metrics: [HpaMetric.cpuUtilization(70)], name: 'scaler' }))
+      .toThrow(new Error('\'name\' ("scaler") names a autoscaling/HorizontalPodAutoscaler in namespace "llm" that \'test/hpa-a\' already renders: \'test/hpa-b\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('the default name is the target Deployment\'s', () => {
+    const { hpa, deployment } = render();
+    expect(hpa.metadata.name).toBe(deployment.metadata.name);
   });
 
   test('minReplicas and behavior as given', () => {
@@ -189,8 +225,10 @@ describe('quantities', () => {
     expect(typeof target.averageValue).toBe('number');
   });
 
-  test('0 is refused', () => {
+  test('0, NaN and Infinity are refused', () => {
     expect(() => create({ metrics: [HpaMetric.pods('m', 0)] })).toThrow(new Error("'metrics[0].averageValue' (0) must be greater than 0"));
+    expect(() => create({ metrics: [HpaMetric.pods('m', NaN)] })).toThrow(new Error("'metrics[0].averageValue' (NaN) must be greater than 0"));
+    expect(() => create({ metrics: [HpaMetric.external('m', { value: Infinity })] })).toThrow(new Error("'metrics[0].value' (Infinity) must be greater than 0"));
   });
 
   test('below milli precision is refused', () => {
@@ -202,7 +240,7 @@ describe('quantities', () => {
 describe('metric errors', () => {
   test('resource nvidia.com/gpu is refused with the DCGM hint', () => {
     expect(() => create({ metrics: [HpaMetric.cpuUtilization(70), HpaMetric.resource('nvidia.com/gpu', 80)] }))
-      .toThrow(new Error("'metrics[1].resource' (\"nvidia.com/gpu\") is not served by the resource metrics API (only cpu and memory): for GPU utilization use the DCGM signal (DCGM_FI_DEV_GPU_UTIL) through a KEDA prometheus trigger or a prometheus-adapter Pods metric"));
+      .toThrow(new Error("'metrics[1].resource' (\"nvidia.com/gpu\") is not served by the resource metrics API (only cpu and memory): scale a GPU pool on its queue (pool.autoscale() with LlmSignal.queueDepth), or on GPU utilization with LlmSignal.gpuUtilization / gpuEngineActive"));
   });
 
   test('another resource is refused without the GPU hint', () => {
@@ -278,11 +316,13 @@ describe('replica errors', () => {
   });
 
   test('maxReplicas 0', () => {
-    expect(() => create({ maxReplicas: 0 })).toThrow(new Error("'maxReplicas' (0) must be a whole number greater than 0"));
+    expect(() => create({ maxReplicas: 0 })).toThrow(new Error("'maxReplicas' (0) must be a whole number from 1 to 2147483647"));
+    expect(() => create({ maxReplicas: NaN })).toThrow(new Error("'maxReplicas' (NaN) must be a whole number from 1 to 2147483647"));
+    expect(() => create({ maxReplicas: 3e9 })).toThrow(new Error("'maxReplicas' (3000000000) must be a whole number from 1 to 2147483647"));
   });
 
   test('minReplicas 0', () => {
-    expect(() => create({ minReplicas: 0 })).toThrow(new Error("'minReplicas' (0) must be a whole number greater than 0"));
+    expect(() => create({ minReplicas: 0 })).toThrow(new Error("'minReplicas' (0) must be a whole number from 1 to 2147483647"));
   });
 
   test('empty metrics', () => {
@@ -332,5 +372,65 @@ describe('ownership', () => {
     const deployment = appDeployment(chart);
     expect(() => new HorizontalAutoscaler(chart, 'hpa', { target: { deployment }, maxReplicas: 5, metrics: [HpaMetric.cpuUtilization(70)] }))
       .toThrow(new Error("'Chart.namespace' (undefined) must be set for HorizontalAutoscaler: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: '...' }))"));
+  });
+});
+
+describe('guardrails', () => {
+  const GPU_POOL = { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1) };
+
+  test('a CPU metric on an accelerator pool is refused, pointing at queue depth', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', GPU_POOL);
+    expect(() => new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.cpuUtilization(70)] })).toThrow(new Error(
+      '\'metrics[0]\' ("cpu") scales accelerator pool \'test/pool/Resource\' (nvidia.com/gpu) on cpu, which says nothing about its load: the accelerator does the work, so cpu stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))'));
+    expect(replicaOwner(pool.deployment)).toBeUndefined();
+  });
+
+  test('so is a memory metric, on a MIG pool too', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen2.5-1.5B-Instruct', accelerator: Accelerator.mig('1g.10gb') });
+    expect(() => new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.pods('m', 1), HpaMetric.memoryUtilization(80)] })).toThrow(new Error(
+      '\'metrics[1]\' ("memory") scales accelerator pool \'test/pool/Resource\' (nvidia.com/mig-1g.10gb) on memory, which says nothing about its load: the accelerator does the work, so memory stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))'));
+  });
+
+  test('CPU on a CPU-only pool is fine', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-0.6B', accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.11.0', ...CUSTOM_IMAGE_VERSION });
+    expect(new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.cpuUtilization(70)] }).maxReplicas).toBe(4);
+  });
+
+  test('an HpaMetric.pods() name no adapter of the App serves fails synth, listing what is served', () => {
+    const chart = testChart();
+    new HorizontalAutoscaler(chart, 'hpa', { target: { deployment: appDeployment(chart) }, maxReplicas: 4, metrics: [HpaMetric.pods('vllm_num_requests_waitin', 5)] });
+    const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
+    expect(() => synth(chart)).toThrow(
+      '\'metrics[0].metricName\' ("vllm_num_requests_waitin") is served by no PrometheusAdapter of the App as a Pods metric (served: DCGM_FI_DEV_GPU_UTIL): the HPA would report FailedGetPodsMetric and never scale; serve it with adapter.addPodsMetric() and pass the result to HpaMetric.adapterPods()');
+  });
+
+  test('an adapter in another Chart of the App counts; an External metric of that name does not', () => {
+    const app = Testing.app();
+    const serving = new Chart(app, 'serving', { namespace: 'llm' });
+    const monitoring = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+    new HorizontalAutoscaler(serving, 'hpa', { target: { deployment: appDeployment(serving) }, maxReplicas: 4, metrics: [HpaMetric.pods('gpu_busy', 5)] });
+    const adapter = new PrometheusAdapter(monitoring, 'adapter', { configMapName: 'adapter-rules' });
+    adapter.addExternalMetric(DcgmMetrics.GPU_UTIL, { name: 'gpu_busy' });
+    expect(() => app.synth()).toThrow('is served by no PrometheusAdapter of the App as a Pods metric (the App has no adapter Pods metric)');
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL, { name: 'gpu_busy' });
+    expect(() => Testing.synth(serving)).not.toThrow();
+  });
+
+  test('plain JavaScript: missing props, metrics that are no HpaMetric, a metric name that is no string', () => {
+    const chart = testChart();
+    expect(() => new HorizontalAutoscaler(chart, 'a', undefined as any)).toThrow(new Error('\'props\' (undefined) is required: target, maxReplicas and metrics'));
+    expect(() => new HorizontalAutoscaler(chart, 'b', { maxReplicas: 2, metrics: [] } as any)).toThrow(new Error(
+      '\'target\' (undefined) is required: the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }'));
+    const deployment = appDeployment(chart);
+    expect(() => new HorizontalAutoscaler(chart, 'c', { target: { deployment }, maxReplicas: 2, metrics: 'cpu' as any })).toThrow(new Error(
+      '\'metrics\' ("cpu") must be a list of HpaMetric'));
+    expect(() => new HorizontalAutoscaler(chart, 'd', { target: { deployment }, maxReplicas: 2, metrics: [{ type: 'Resource' } as any] })).toThrow(new Error(
+      '\'metrics[0]\' ({"type":"Resource"}) must be an HpaMetric (HpaMetric.cpuUtilization(), HpaMetric.adapterPods(), ...)'));
+    expect(() => new HorizontalAutoscaler(chart, 'e', { target: { deployment }, maxReplicas: 2, metrics: [HpaMetric.pods(undefined as any, 1)] })).toThrow(new Error(
+      '\'metrics[0].metricName\' (undefined) must be a metric name without whitespace'));
   });
 });

@@ -1,11 +1,17 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Accelerator, FallbackBehavior, KedaMetricType, KedaScaledObject, KedaScaledObjectProps, KedaTrigger, ScalingBehaviors,
-  SignalSource, VllmPool,
+  Accelerator, FallbackBehavior, KEDA_MIN_VERSION, KedaMetricType, KedaScaledObject, KedaScaledObjectProps, KedaTrigger, LlmSignal,
+  ScalingBehaviors, SignalSource, VllmPool,
 } from '../../lib';
 import { allOfKind, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
+
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
 
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc.cluster.local:9090';
 const TOKEN = { secretName: 'prometheus-auth', key: 'token' };
@@ -236,11 +242,11 @@ describe('errors', () => {
   });
 
   test('maxReplicas 0', () => {
-    expect(() => make({ maxReplicas: 0 })).toThrow(new Error('\'maxReplicas\' (0) must be a whole number greater than 0'));
+    expect(() => make({ maxReplicas: 0 })).toThrow(new Error('\'maxReplicas\' (0) must be a whole number from 1 to 2147483647'));
   });
 
   test('minReplicas -1', () => {
-    expect(() => make({ minReplicas: -1 })).toThrow(new Error('\'minReplicas\' (-1) must be a whole number greater than or equal to 0'));
+    expect(() => make({ minReplicas: -1 })).toThrow(new Error('\'minReplicas\' (-1) must be a whole number from 0 to 2147483647'));
   });
 
   test('no triggers', () => {
@@ -277,13 +283,14 @@ describe('errors', () => {
   });
 
   test('fallback.replicas 0 and fallback.failureThreshold 0', () => {
-    expect(() => make({ fallback: { replicas: 0 } })).toThrow(new Error('\'fallback.replicas\' (0) must be a whole number greater than 0'));
+    expect(() => make({ fallback: { replicas: 0 } })).toThrow(new Error('\'fallback.replicas\' (0) must be a whole number from 1 to 2147483647'));
     expect(() => make({ fallback: { replicas: 1, failureThreshold: 0 } })).toThrow(new Error(
-      '\'fallback.failureThreshold\' (0) must be a whole number greater than 0'));
+      '\'fallback.failureThreshold\' (0) must be a whole number from 1 to 2147483647'));
   });
 
   test('pollingInterval 0', () => {
-    expect(() => make({ pollingInterval: Duration.seconds(0) })).toThrow(new Error('\'pollingInterval\' (0) must be a whole number greater than 0'));
+    expect(() => make({ pollingInterval: Duration.seconds(0) })).toThrow(new Error(
+      '\'pollingInterval\' ("0ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))'));
   });
 
   test('a formula naming an unknown trigger', () => {
@@ -320,7 +327,7 @@ describe('errors', () => {
   test('a pool with fixed replicas', () => {
     const chart = testChart();
     const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-8B', accelerator: Accelerator.nvidiaGpu(1), replicas: 2 });
-    expect(() => new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [own] })).toThrow(new Error(
+    expect(() => new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [own], fallback: { replicas: 1 } })).toThrow(new Error(
       '\'target\' ("test/pool/Resource") has a fixed replicas (2): leave \'replicas\' unset on a workload an autoscaler owns, or Argo CD and the KEDA ScaledObject fight over it'));
   });
 
@@ -368,5 +375,114 @@ describe('TriggerAuthentications', () => {
     }
     expect(triggerNamed(manifests, 'a').authenticationRef).toEqual(triggerNamed(manifests, 'b').authenticationRef);
     expect(triggerNamed(manifests, 'queue').authenticationRef).not.toEqual(triggerNamed(manifests, 'a').authenticationRef);
+  });
+});
+
+describe('names', () => {
+  test('the ScaledObject takes the target Deployment\'s name; TriggerAuthentications <name>-auth, <name>-auth-1; KEDA\'s HPA keda-hpa-<name>', () => {
+    const a = KedaTrigger.prometheus({ serverAddress: PROMETHEUS, query: 'sum(a)', threshold: 1, name: 'a', auth: { mode: 'bearer', bearerToken: TOKEN } });
+    const b = KedaTrigger.prometheus({ serverAddress: PROMETHEUS, query: 'sum(b)', threshold: 1, name: 'b', auth: { mode: 'bearer', bearerToken: { secretName: 'other', key: 'token' } } });
+    const { manifests, so, deployment } = render({ triggers: [a, b] });
+    expect(so.name).toBe(deployment.name);
+    expect(scaledObjectOf(manifests).metadata.name).toBe(deployment.name);
+    expect(so.hpaName).toBe(`keda-hpa-${deployment.name}`);
+    expect(allOfKind(manifests, 'TriggerAuthentication').map(m => m.metadata.name)).toEqual([`${deployment.name}-auth`, `${deployment.name}-auth-1`]);
+    expect(triggerNamed(manifests, 'b').authenticationRef).toEqual({ name: `${deployment.name}-auth-1` });
+  });
+
+  test('a name of its own; the instance label is the name', () => {
+    const { manifests, so } = render({ name: 'app-scaler' });
+    expect(so.name).toBe('app-scaler');
+    expect(scaledObjectOf(manifests).metadata).toMatchObject({ name: 'app-scaler', labels: { 'app.kubernetes.io/instance': 'app-scaler' } });
+  });
+
+  test('two ScaledObjects with one name in one namespace are refused, naming both', () => {
+    const chart = testChart();
+    const first = new kplus.Deployment(chart, 'first-app', { containers: [{ image: 'nginx:1.27', portNumber: 8080 }] });
+    const second = new kplus.Deployment(chart, 'second-app', { containers: [{ image: 'nginx:1.27', portNumber: 8080 }] });
+    new KedaScaledObject(chart, 'a', { target: { deployment: first }, maxReplicas: 2, triggers: [own], name: 'scaler' });
+    expect(() => new KedaScaledObject(chart, 'b', { target: { deployment: second }, maxReplicas: 2, triggers: [own], name: 'scaler' })).toThrow(new Error(
+      '\'name\' ("scaler") names a keda.sh/ScaledObject in namespace "llm" that \'test/a\' already renders: \'test/b\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('a name that is no DNS-1123 subdomain', () => {
+    expect(() => make({ name: 'Scaler_1' })).toThrow(new Error(
+      '\'name\' ("Scaler_1") must give a keda.sh/ScaledObject name that is a DNS-1123 subdomain (at most 253 lower-case alphanumerics, \'-\' or \'.\')'));
+  });
+});
+
+describe('KEDA version and accelerator pools', () => {
+  test('the minimum KEDA version is 2.18.0 (fractional fallback thresholds)', () => {
+    expect(KEDA_MIN_VERSION).toBe('2.18.0');
+  });
+
+  test('a hand-built ScaledObject on an accelerator pool without a fallback is refused', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-8B', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [own] })).toThrow(new Error(
+      '\'fallback\' (undefined) is required on accelerator pool \'test/pool/Resource\' (nvidia.com/gpu): without one, the pool drops to minReplicas whenever its metrics go missing (a Prometheus restart, a broken scrape) and each lost pod costs a model load; set fallback: { replicas: n } (KEDA then holds at least n, or the current replicas if more)'));
+  });
+
+  test('a CPU pool needs no fallback', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-0.6B', accelerator: Accelerator.cpu(), image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.11.0', ...CUSTOM_IMAGE_VERSION });
+    expect(new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [own] }).hasFallback).toBe(false);
+  });
+});
+
+describe('metric identity: a trigger reading a pool needs the pool\'s PodMonitor', () => {
+  function poolScaler(monitor: boolean): Chart {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'Qwen/Qwen3-8B', accelerator: Accelerator.nvidiaGpu(1) });
+    new KedaScaledObject(chart, 'so', {
+      target: pool, maxReplicas: 3, fallback: { replicas: 1 },
+      triggers: [LlmSignal.queueDepth(pool, 5).trigger({ serverAddress: PROMETHEUS })],
+    });
+    // Monitored after the autoscaler: the check runs at synth.
+    if (monitor) pool.monitor({ labels: { release: 'kube-prometheus-stack' } });
+    return chart;
+  }
+
+  test('without a monitor, synth fails naming the pool and the fix', () => {
+    expect(() => synth(poolScaler(false))).toThrow(
+      '\'triggers[0]\' ("test/pool") has no PodMonitor, but KedaScaledObject \'test/so\' reads its series by the \'pool\' label, which only the pool\'s PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on \'test/pool\'');
+  });
+
+  test('with a monitor (added later), it synthesizes', () => {
+    expect(() => expectValidManifests(synth(poolScaler(true)))).not.toThrow();
+  });
+});
+
+describe('hostile input', () => {
+  test.each([
+    ['maxReplicas NaN', { maxReplicas: NaN }, '\'maxReplicas\' (NaN) must be a whole number from 1 to 2147483647'],
+    ['maxReplicas Infinity', { maxReplicas: Infinity }, '\'maxReplicas\' (Infinity) must be a whole number from 1 to 2147483647'],
+    ['maxReplicas 1e12', { maxReplicas: 1e12 }, '\'maxReplicas\' (1000000000000) must be a whole number from 1 to 2147483647'],
+    ['minReplicas 0.5', { minReplicas: 0.5 }, '\'minReplicas\' (0.5) must be a whole number from 0 to 2147483647'],
+    ['triggers not a list', { triggers: 'own' as any }, '\'triggers\' ("own") must be a list of KedaTrigger'],
+    ['a trigger that is no KedaTrigger', { triggers: [{ type: 'prometheus' } as any] }, '\'triggers[0]\' ({"type":"prometheus"}) must be a KedaTrigger (KedaTrigger.prometheus(), LlmSignal.trigger(), ...)'],
+    ['pollingInterval 1500 ms', { pollingInterval: Duration.millis(1500) }, '\'pollingInterval\' ("1500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(2))'],
+    ['cooldownPeriod NaN', { cooldownPeriod: Duration.seconds(NaN) }, '\'cooldownPeriod\' ("NaN") must be a finite Duration'],
+    ['initialCooldownPeriod not a Duration', { initialCooldownPeriod: 600 as any }, '\'initialCooldownPeriod\' (600) must be a Duration, e.g. Duration.seconds(30)'],
+    ['fallback.behavior cast in', { fallback: { replicas: 1, behavior: 'always' as any } }, '\'fallback.behavior\' ("always") must be one of static, currentReplicas, currentReplicasIfHigher, currentReplicasIfLower'],
+    ['scalingModifiers.metricType cast in', { scalingModifiers: { formula: 'own', target: 1, metricType: 'Utilization' as any } },
+      '\'scalingModifiers.metricType\' ("Utilization") must be one of AverageValue, Value'],
+    ['scalingModifiers.activationTarget -1', { scalingModifiers: { formula: 'own', target: 1, activationTarget: -1 } },
+      '\'scalingModifiers.activationTarget\' (-1) must be greater than or equal to 0'],
+  ] as Array<[string, Partial<KedaScaledObjectProps>, string]>)('%s', (_what, props, message) => {
+    expect(() => make(props)).toThrow(new Error(message));
+  });
+
+  test('a name that is no string', () => {
+    expect(() => make({ name: 0 as any })).toThrow(new Error('\'name\' (0) must be a string: a DNS-1123 subdomain such as \'llama-3-1-8b\''));
+  });
+
+  test('missing props from plain JavaScript', () => {
+    const chart = testChart();
+    expect(() => new KedaScaledObject(chart, 'a', undefined as any)).toThrow(new Error('\'props\' (undefined) is required: target, maxReplicas and triggers'));
+    expect(() => new KedaScaledObject(chart, 'b', { maxReplicas: 2, triggers: [own] } as any)).toThrow(new Error(
+      '\'target\' (undefined) is required: the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }'));
+    expect(() => new KedaScaledObject(chart, 'c', { target: {}, maxReplicas: 2, triggers: [own] } as any)).toThrow(new Error(
+      '\'target.deployment\' (undefined) must be a cdk8s-plus Deployment'));
   });
 });

@@ -118,6 +118,70 @@ describe('KedaTrigger.prometheus', () => {
   });
 });
 
+describe('KedaTrigger.prometheus query guardrails', () => {
+  const AGGREGATE_RULE = 'is not aggregated to one element: KEDA\'s prometheus scaler fails ("returned multiple elements") as soon as it matches two series, e.g. two pods; wrap it in an aggregation without by/without, e.g. sum(...), avg(...) or max(...)';
+
+  test.each([
+    ['a bare selector', 'vllm:num_requests_waiting{namespace="llm"}'],
+    ['an aggregation by pod', 'sum by (pod) (vllm:num_requests_waiting{namespace="llm"})'],
+    ['an aggregation without a label', 'max without (engine) (vllm:kv_cache_usage_perc)'],
+    ['topk', 'topk(1, vllm:num_requests_waiting)'],
+    ['a ratio of an aggregate and a raw selector', 'sum(vllm:num_requests_waiting) / vllm:num_requests_running'],
+    ['histogram_quantile over unaggregated buckets', 'histogram_quantile(0.95, rate(vllm:e2e_request_latency_seconds_bucket[2m]))'],
+  ])('refuses %s', (_what, query) => {
+    expect(() => prometheus({ query })).toThrow(new Error(`'query' (${JSON.stringify(query)}) ${AGGREGATE_RULE}`));
+  });
+
+  test.each([
+    ['sum', 'sum(vllm:num_requests_waiting{namespace="llm"})'],
+    ['avg divided by a number', 'avg(DCGM_FI_DEV_GPU_UTIL{namespace="llm"}) / 100'],
+    ['a ratio of two sums', 'sum(rate(vllm:prompt_tokens_total[2m])) / sum(rate(vllm:generation_tokens_total[2m]))'],
+    ['histogram_quantile over sum by (le)', 'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket[2m])))'],
+    ['predict_linear over a subquery of a sum', 'clamp_min(predict_linear(sum(vllm:num_requests_waiting)[900s:30s], 600), 0)'],
+    ['scalar()', 'scalar(sum(up))'],
+    ['an empty grouping', 'sum by () (vllm:num_requests_waiting)'],
+  ])('accepts %s', (_what, query) => {
+    expect(prometheus({ query }).query).toBe(query);
+  });
+
+  test.each(['rate', 'irate', 'increase'])('refuses %s() over a gauge of the catalog', (fn) => {
+    const query = `sum(${fn}(vllm:num_requests_waiting{namespace="llm"}[2m]))`;
+    expect(() => prometheus({ query })).toThrow(new Error(
+      `'query' (${JSON.stringify(query)}) applies ${fn}() to vllm:num_requests_waiting, a gauge: ${fn}() is for counters and reads a gauge's ups and downs as resets; use the gauge as it is (e.g. sum(vllm:num_requests_waiting{...})), or deriv() for its trend`));
+  });
+
+  test.each([
+    ['vllm:gpu_cache_usage_perc', 'sum(vllm:gpu_cache_usage_perc{namespace="llm"})', 'use vllm:kv_cache_usage_perc (a ratio from 0 to 1)'],
+    ['a removed histogram\'s buckets', 'histogram_quantile(0.9, sum by (le) (rate(vllm:time_per_output_token_seconds_bucket[2m])))',
+      'use vllm:inter_token_latency_seconds (per token) or vllm:request_time_per_output_token_seconds (per request)'],
+    ['a V0-only metric', 'sum(vllm:num_requests_swapped)', 'V0 only, removed with the V1 engine: V1 preempts by recompute (vllm:num_preemptions_total)'],
+    ['a KEDA metric removed in 2.17', 'sum(rate(keda_scaler_errors_total[5m]))', 'removed in KEDA 2.17: use sum(keda_scaler_detail_errors_total)'],
+  ])('refuses a removed metric: %s', (_what, query, hint) => {
+    const series = /(vllm:[a-z_]+|keda_[a-z_]+)/.exec(query)![1];
+    expect(() => prometheus({ query })).toThrow(new Error(
+      `'query' (${JSON.stringify(query)}) reads ${series}, which no longer exists (the query would return nothing): ${hint}`));
+  });
+
+  test('a trigger built from an LlmSignal-less query names no pool', () => {
+    expect(prometheus().pool).toBeUndefined();
+  });
+
+  test('plain JavaScript: missing options, a query that is no string, enums cast in, ignoreNullValues as a string', () => {
+    expect(() => KedaTrigger.prometheus(undefined as any)).toThrow(new Error(
+      '\'options\' (undefined) is required: the prometheus trigger options (serverAddress, query, threshold)'));
+    expect(() => prometheus({ query: undefined as any })).toThrow(new Error('\'query\' (undefined) must be a PromQL query string'));
+    expect(() => prometheus({ metricType: 'Utilization' as any })).toThrow(new Error('\'metricType\' ("Utilization") must be one of AverageValue, Value'));
+    expect(() => prometheus({ source: 'proxy' as any })).toThrow(new Error('\'source\' ("proxy") must be one of own-pods, external, schedule'));
+    expect(() => prometheus({ ignoreNullValues: 'false' as any })).toThrow(new Error('\'ignoreNullValues\' ("false") must be true or false'));
+    expect(() => prometheus({ threshold: NaN })).toThrow(new Error('\'threshold\' (NaN) must be greater than 0'));
+    expect(() => prometheus({ threshold: Infinity })).toThrow(new Error('\'threshold\' (Infinity) must be greater than 0'));
+    expect(() => prometheus({ auth: { mode: 'oauth' as any } })).toThrow(new Error('\'auth.mode\' ("oauth") must be \'bearer\' or \'basic\''));
+    expect(() => KedaTrigger.cron({ timezone: 'Europe/Berlin', start: undefined as any, end: '0 18 * * 1-5', desiredReplicas: 1 })).toThrow(new Error(
+      `'start' (undefined) ${CRON_RULE}`));
+    expect(() => KedaTrigger.redisList({ address: undefined as any, listName: 'x' })).toThrow(new Error('\'address\' (undefined) must be host:port'));
+  });
+});
+
 describe('KedaTrigger.redisList', () => {
   test('defaults: address and listName; an external AverageValue signal', () => {
     const trigger = redis();

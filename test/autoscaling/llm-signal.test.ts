@@ -4,6 +4,12 @@ import {
 } from '../../lib';
 import { testChart } from '../util/synth';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
 
 /** A pool in namespace `llm` served as `llama`, behind a proxy in the same namespace whose model group is `llama`. */
@@ -19,39 +25,44 @@ function setup(): { pool: VllmPool; proxy: LiteLLMProxy; group: ModelGroup } {
 
 describe('golden queries', () => {
   const { pool, proxy, group } = setup();
+  // Pool selectors come from the pool's helpers (namespace, pool label, model name): the
+  // signal never retypes a label. The query around them is pinned exactly.
+  const sel = {
+    waiting: pool.metricRequestsWaiting().selector,
+    running: pool.metricRequestsRunning().selector,
+    kv: pool.metricKvCacheUsage().selector,
+    ttft: pool.metricTimeToFirstToken().bucketSelector,
+    success: pool.metricRequestSuccess().selector,
+    tokens: pool.metricGenerationTokens().selector,
+    util: pool.metricGpuUtilization().selector,
+    active: pool.metricGpuEngineActive().selector,
+  };
 
-  test('the fixture: namespace llm, model llama, a stable Deployment name', () => {
+  test('the fixture: namespace llm, model llama; helpers scoped to the namespace and model', () => {
     expect(pool.namespace).toBe('llm');
     expect(pool.servedModelName).toBe('llama');
     expect(group.name).toBe('llama');
-    expect(pool.deployment.name).toBe('test-pool-c8acd974');
+    expect(pool.metricRequestsWaiting().matchers).toMatchObject({ namespace: 'llm', model_name: 'llama' });
+    expect(sel.util).toMatch(/^DCGM_FI_DEV_GPU_UTIL\{namespace="llm",pod=~"[a-z0-9-]+-\[a-z0-9\]\+-\[a-z0-9\]\+"\}$/);
   });
 
   const cases: Array<[string, () => LlmSignal, string, number, KedaMetricType, SignalSource]> = [
     ['queueDepth', () => LlmSignal.queueDepth(pool, 5),
-      'sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})',
-      5, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+      `sum(${sel.waiting})`, 5, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
     ['runningRequests', () => LlmSignal.runningRequests(pool, 16),
-      'sum(vllm:num_requests_running{namespace="llm",model_name="llama"})',
-      16, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+      `sum(${sel.running})`, 16, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
     ['kvCacheUsage', () => LlmSignal.kvCacheUsage(pool, 0.8),
-      'sum(vllm:kv_cache_usage_perc{namespace="llm",model_name="llama"})',
-      0.8, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+      `sum(${sel.kv})`, 0.8, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
     ['ttftP95', () => LlmSignal.ttftP95(pool, Duration.seconds(2)),
-      'histogram_quantile(0.95, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm",model_name="llama"}[2m])))',
-      2, KedaMetricType.VALUE, SignalSource.OWN_PODS],
+      `histogram_quantile(0.95, sum by (le) (rate(${sel.ttft}[2m])))`, 2, KedaMetricType.VALUE, SignalSource.OWN_PODS],
     ['requestRate', () => LlmSignal.requestRate(pool, 3),
-      'sum(rate(vllm:request_success_total{namespace="llm",model_name="llama"}[2m]))',
-      3, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+      `sum(rate(${sel.success}[2m]))`, 3, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
     ['generationTokens', () => LlmSignal.generationTokens(pool, 500),
-      'sum(rate(vllm:generation_tokens_total{namespace="llm",model_name="llama"}[2m]))',
-      500, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
-    ['gpuUtilization', () => LlmSignal.gpuUtilization(pool, 80),
-      'avg(DCGM_FI_DEV_GPU_UTIL{namespace="llm",pod=~"test-pool-c8acd974-[a-z0-9]+-[a-z0-9]+"})',
-      80, KedaMetricType.VALUE, SignalSource.OWN_PODS],
+      `sum(rate(${sel.tokens}[2m]))`, 500, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
+    ['gpuUtilization (a ratio: the percentage divided by 100)', () => LlmSignal.gpuUtilization(pool, 0.8),
+      `avg(${sel.util}) / 100`, 0.8, KedaMetricType.VALUE, SignalSource.OWN_PODS],
     ['gpuEngineActive', () => LlmSignal.gpuEngineActive(pool, 0.7),
-      'avg(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace="llm",pod=~"test-pool-c8acd974-[a-z0-9]+-[a-z0-9]+"})',
-      0.7, KedaMetricType.VALUE, SignalSource.OWN_PODS],
+      `avg(${sel.active})`, 0.7, KedaMetricType.VALUE, SignalSource.OWN_PODS],
     ['proxyRequestRate', () => LlmSignal.proxyRequestRate(proxy, group, 2),
       'sum(rate(litellm_proxy_total_requests_metric_total{namespace="llm",requested_model="llama"}[2m]))',
       2, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL],
@@ -59,14 +70,14 @@ describe('golden queries', () => {
       'sum(litellm_in_flight_requests{namespace="llm"})',
       10, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL],
     ['predicted queueDepth (defaults: 15 min lookback, 10 min horizon)', () => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5)),
-      'clamp_min(predict_linear(sum(vllm:num_requests_waiting{namespace="llm",model_name="llama"})[900s:30s], 600), 0)',
+      `clamp_min(predict_linear(sum(${sel.waiting})[900s:30s], 600), 0)`,
       5, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
     ['predicted kvCacheUsage (30 min lookback, 5 min horizon)',
       () => LlmSignal.predicted(LlmSignal.kvCacheUsage(pool, 0.7), { lookback: Duration.minutes(30), horizon: Duration.minutes(5) }),
-      'clamp_min(predict_linear(sum(vllm:kv_cache_usage_perc{namespace="llm",model_name="llama"})[1800s:30s], 300), 0)',
+      `clamp_min(predict_linear(sum(${sel.kv})[1800s:30s], 300), 0)`,
       0.7, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
     ['predicted runningRequests', () => LlmSignal.predicted(LlmSignal.runningRequests(pool, 16), { horizon: Duration.minutes(3) }),
-      'clamp_min(predict_linear(sum(vllm:num_requests_running{namespace="llm",model_name="llama"})[900s:30s], 180), 0)',
+      `clamp_min(predict_linear(sum(${sel.running})[900s:30s], 180), 0)`,
       16, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS],
   ];
 
@@ -100,6 +111,14 @@ describe('golden queries', () => {
       expect(trigger.source).toBe(source);
       expect(trigger.name).toBe(signal.kind);
     });
+
+    test('pool signals name the pool they read (its monitor is required), proxy signals the proxy', () => {
+      if (source === SignalSource.OWN_PODS) {
+        expect({ pool: signal.pool, proxy: signal.proxy, trigger: signal.trigger(PROMETHEUS).pool }).toEqual({ pool, proxy: undefined, trigger: pool });
+      } else {
+        expect({ pool: signal.pool, proxy: signal.proxy, trigger: signal.trigger(PROMETHEUS).pool }).toEqual({ pool: undefined, proxy, trigger: undefined });
+      }
+    });
   });
 
   test('kinds, which are the trigger names', () => {
@@ -119,6 +138,11 @@ describe('trigger()', () => {
     expect(trigger.metadata.ignoreNullValues).toBe('false');
   });
 
+  test('a missing Prometheus from plain JavaScript', () => {
+    expect(() => LlmSignal.queueDepth(pool, 5).trigger(undefined as any)).toThrow(new Error(
+      '\'prometheus\' (undefined) is required: the Prometheus the trigger queries, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }'));
+  });
+
   test('the Prometheus auth reaches the trigger', () => {
     const bearerToken = { secretName: 'prometheus-auth', key: 'token' };
     const trigger = LlmSignal.kvCacheUsage(pool, 0.8).trigger({ ...PROMETHEUS, auth: { mode: 'bearer', bearerToken } });
@@ -129,25 +153,53 @@ describe('trigger()', () => {
 
 describe('errors', () => {
   const { pool, proxy } = setup();
-  const KV_RULE = 'must be greater than 0 and at most 1: vllm:kv_cache_usage_perc is a fraction, not a percentage';
   const PREDICT_RULE = 'cannot be predicted: predict_linear needs a gauge signal (queue_depth, running_requests or kv_cache)';
+  const ratioRule = (value: number, why: string) =>
+    `'ratio' (${value}) must be a ratio greater than 0 and at most 1, not a percentage${value > 1 && value <= 100 ? ` (${value} % is ${value / 100})` : ''}: LlmSignal ratio targets are fractions from 0 to 1 (${why})`;
 
-  test.each([0, 1.5, 80])('kvCacheUsage %d', (target) => {
-    expect(() => LlmSignal.kvCacheUsage(pool, target)).toThrow(new Error(`'target' (${target}) ${KV_RULE}`));
+  test.each([0, 1.5, 80, NaN, Infinity, -0.5])('kvCacheUsage %d', (ratio) => {
+    expect(() => LlmSignal.kvCacheUsage(pool, ratio)).toThrow(new Error(ratioRule(ratio, 'vllm:kv_cache_usage_perc is a fraction despite its name')));
   });
 
   test('kvCacheUsage 1 is allowed', () => {
     expect(LlmSignal.kvCacheUsage(pool, 1).threshold).toBe(1);
   });
 
-  test.each([0, 120])('gpuUtilization %d', (percent) => {
-    expect(() => LlmSignal.gpuUtilization(pool, percent)).toThrow(new Error(
-      `'percent' (${percent}) must be greater than 0 and at most 100: DCGM_FI_DEV_GPU_UTIL is a percentage`));
+  test('gpuUtilization(pool, 80): a percent where a ratio is meant, refused like kvCacheUsage(80)', () => {
+    expect(() => LlmSignal.gpuUtilization(pool, 80)).toThrow(new Error(
+      '\'ratio\' (80) must be a ratio greater than 0 and at most 1, not a percentage (80 % is 0.8): LlmSignal ratio targets are fractions from 0 to 1 (DCGM_FI_DEV_GPU_UTIL is converted from percent for you)'));
+  });
+
+  test.each([0, 120, NaN])('gpuUtilization %d', (ratio) => {
+    expect(() => LlmSignal.gpuUtilization(pool, ratio)).toThrow(new Error(ratioRule(ratio, 'DCGM_FI_DEV_GPU_UTIL is converted from percent for you')));
   });
 
   test.each([0, 70])('gpuEngineActive %d (a ratio, not a percentage)', (ratio) => {
-    expect(() => LlmSignal.gpuEngineActive(pool, ratio)).toThrow(new Error(
-      `'ratio' (${ratio}) must be greater than 0 and at most 1: DCGM_FI_PROF_GR_ENGINE_ACTIVE is a ratio, not a percentage`));
+    expect(() => LlmSignal.gpuEngineActive(pool, ratio)).toThrow(new Error(ratioRule(ratio, 'DCGM_FI_PROF_GR_ENGINE_ACTIVE is a ratio')));
+  });
+
+  test('GPU utilization on a MIG pool is refused, pointing at engine activity', () => {
+    const mig = new VllmPool(testChart(), 'mig', { model: 'org/qwen', accelerator: Accelerator.mig('1g.10gb') });
+    expect(() => LlmSignal.gpuUtilization(mig, 0.8)).toThrow(new Error(
+      '\'pool\' ("test/mig") runs on a MIG slice (nvidia.com/mig-1g.10gb), where DCGM_FI_DEV_GPU_UTIL is 0 or absent (NVIDIA/dcgm-exporter #216): scale on LlmSignal.gpuEngineActive(pool, ratio), which reads DCGM_FI_PROF_GR_ENGINE_ACTIVE'));
+    expect(LlmSignal.gpuEngineActive(mig, 0.6).query).toBe(`avg(${mig.metricGpuEngineActive().selector})`);
+  });
+
+  test('GPU signals on a pool without an NVIDIA GPU are refused', () => {
+    const neuron = new VllmPool(testChart(), 'neuron', {
+      model: 'org/m', accelerator: Accelerator.neuron(1), image: 'registry.example.com/vllm-neuron:v0.11.0', ...CUSTOM_IMAGE_VERSION, engine: { tensorParallelSize: 2 },
+    });
+    expect(() => LlmSignal.gpuEngineActive(neuron, 0.5)).toThrow(new Error(
+      '\'pool\' ("test/neuron") runs on aws.amazon.com/neuron: LlmSignal.gpuEngineActive reads dcgm-exporter, which reports NVIDIA GPUs only; scale on LlmSignal.queueDepth(pool, perReplica)'));
+  });
+
+  test('missing pool, proxy or group from plain JavaScript', () => {
+    expect(() => LlmSignal.queueDepth(undefined as any, 5)).toThrow(new Error('\'pool\' (undefined) must be a VllmPool'));
+    expect(() => LlmSignal.gpuUtilization({} as any, 0.5)).toThrow(new Error('\'pool\' ({}) must be a VllmPool'));
+    expect(() => LlmSignal.proxyInFlight(undefined as any, 5)).toThrow(new Error('\'proxy\' (undefined) must be a LiteLLMProxy'));
+    expect(() => LlmSignal.proxyRequestRate(proxy, undefined as any, 5)).toThrow(new Error(
+      '\'group\' (undefined) is required: the model group whose requests to count, as returned by proxy.addBackend(pool)'));
+    expect(() => LlmSignal.predicted('queue_depth' as any)).toThrow(new Error('\'signal\' ("queue_depth") must be an LlmSignal'));
   });
 
   test('predicted on ttftP95', () => {
@@ -163,14 +215,17 @@ describe('errors', () => {
       `'signal' ("predicted_queue_depth") ${PREDICT_RULE}`));
   });
 
-  test('predicted with a zero lookback', () => {
+  test('predicted with a zero lookback or horizon', () => {
     expect(() => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5), { lookback: Duration.seconds(0) })).toThrow(new Error(
-      '\'lookback\' ("0s") must be a whole number of seconds greater than 0'));
+      '\'lookback\' ("0ms") must be a whole number of seconds, at least 60s (e.g. Duration.seconds(60))'));
+    expect(() => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5), { horizon: Duration.seconds(NaN) })).toThrow(new Error(
+      '\'horizon\' ("NaN") must be a finite Duration'));
   });
 
-  test('ttftP95 with a zero target', () => {
-    expect(() => LlmSignal.ttftP95(pool, Duration.seconds(0))).toThrow(new Error(
-      '\'target\' ("0s") must be greater than 0'));
+  test('ttftP95 with a zero, NaN or missing target', () => {
+    expect(() => LlmSignal.ttftP95(pool, Duration.seconds(0))).toThrow(new Error('\'target\' ("0ms") must be longer than 0'));
+    expect(() => LlmSignal.ttftP95(pool, Duration.seconds(NaN))).toThrow(new Error('\'target\' ("NaN") must be a finite Duration'));
+    expect(() => LlmSignal.ttftP95(pool, undefined as any)).toThrow(new Error('\'target\' (undefined) must be a Duration, e.g. Duration.seconds(30)'));
   });
 
   test.each([
@@ -179,6 +234,10 @@ describe('errors', () => {
     ['proxyInFlight', () => LlmSignal.proxyInFlight(proxy, 0)],
   ])('%s perReplica 0', (_name, make) => {
     expect(make).toThrow(new Error('\'perReplica\' (0) must be greater than 0'));
+  });
+
+  test.each([NaN, Infinity, -1])('queueDepth perReplica %d', (value) => {
+    expect(() => LlmSignal.queueDepth(pool, value)).toThrow(new Error(`'perReplica' (${value}) must be greater than 0`));
   });
 
   test.each([
@@ -202,6 +261,6 @@ describe('sub-second and fractional durations', () => {
 
   test('a prediction lookback that is not whole seconds is refused with the library\'s message', () => {
     expect(() => LlmSignal.predicted(LlmSignal.queueDepth(pool, 5), { lookback: Duration.millis(1500) }))
-      .toThrow(new Error("'lookback' (\"1.5s\") must be a whole number of seconds greater than 0"));
+      .toThrow(new Error("'lookback' (\"1500ms\") must be a whole number of seconds, at least 60s (e.g. Duration.seconds(60))"));
   });
 });

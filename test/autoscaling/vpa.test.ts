@@ -9,6 +9,12 @@ import { recordHpaResource } from '../../lib/autoscaling/_ownership';
 import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
+/**
+ * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
+ * carries none), spread in untyped so this file compiles with and without that prop.
+ */
+const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
+
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
 
@@ -103,7 +109,7 @@ describe('update modes', () => {
 
   test('Recreate on a CPU-backend VllmPool is accepted: no accelerator to protect', () => {
     const chart = testChart();
-    const pool = new VllmPool(chart, 'pool', { model: MODEL, accelerator: Accelerator.cpu(), image: 'vllm-cpu:v0.11.0' });
+    const pool = new VllmPool(chart, 'pool', { model: MODEL, accelerator: Accelerator.cpu(), image: 'vllm-cpu:v0.11.0', ...CUSTOM_IMAGE_VERSION });
     new VerticalAutoscaler(chart, 'vpa', { target: pool, updateMode: VpaUpdateMode.RECREATE });
     expect(synthVpa(chart).vpa.spec.updatePolicy.updateMode).toBe('Recreate');
   });
@@ -343,5 +349,38 @@ describe('errors', () => {
     const other = new Chart(app, 'other', { namespace: 'llm' });
     expect(() => new VerticalAutoscaler(other, 'vpa', { target, updateMode: VpaUpdateMode.OFF })).toThrow(
       "'target' (\"serving/app\") is in namespace \"serving\" but the VerticalAutoscaler in \"llm\": a VPA's targetRef resolves in its own namespace; create it in a Chart with the target's namespace");
+  });
+});
+
+describe('names and plain JavaScript', () => {
+  test('named after the target Deployment by default, or as given; two VPAs with one name are refused', () => {
+    const chart = testChart();
+    const target = appTarget(chart);
+    const vpa = new VerticalAutoscaler(chart, 'vpa', { target, updateMode: VpaUpdateMode.OFF });
+    const { vpa: rendered } = synthVpa(chart);
+    expect([vpa.name, rendered.metadata.name]).toEqual([target.deployment.name, target.deployment.name]);
+    expect(rendered.metadata.labels['app.kubernetes.io/instance']).toBe(target.deployment.name);
+
+    const other = testChart();
+    const a = appTarget(other);
+    const b = new kplus.Deployment(other, 'b', { replicas: 1, containers: [{ image: 'nginx:1.27.3', portNumber: 8080 }] });
+    expect(new VerticalAutoscaler(other, 'va', { target: a, updateMode: VpaUpdateMode.OFF, name: 'sizer' }).name).toBe('sizer');
+    expect(() => new VerticalAutoscaler(other, 'vb', { target: { deployment: b }, updateMode: VpaUpdateMode.OFF, name: 'sizer' })).toThrow(new Error(
+      '\'name\' ("sizer") names a autoscaling.k8s.io/VerticalPodAutoscaler in namespace "llm" that \'test/va\' already renders: \'test/vb\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('missing props, a target without a Deployment, controlledValues cast in', () => {
+    const chart = testChart();
+    expect(() => new VerticalAutoscaler(chart, 'a', undefined as any)).toThrow(new Error('\'props\' (undefined) is required: target and updateMode'));
+    expect(() => new VerticalAutoscaler(chart, 'b', { updateMode: VpaUpdateMode.OFF } as any)).toThrow(new Error(
+      '\'target\' (undefined) is required: the workload to size: a VllmPool, a LiteLLMProxy or { deployment }'));
+    expect(() => new VerticalAutoscaler(chart, 'c', { target: {} as any, updateMode: VpaUpdateMode.OFF })).toThrow(new Error(
+      '\'target.deployment\' (undefined) must be a cdk8s-plus Deployment'));
+    const target = appTarget(chart);
+    expect(() => new VerticalAutoscaler(chart, 'd', {
+      target, updateMode: VpaUpdateMode.OFF, containerPolicies: [{ containerName: 'app', controlledValues: 'Limits' as any }],
+    })).toThrow(new Error('\'containerPolicies[0].controlledValues\' ("Limits") must be one of RequestsAndLimits, RequestsOnly'));
+    expect(() => new VerticalAutoscaler(chart, 'e', { target, updateMode: VpaUpdateMode.OFF, containerPolicies: [{} as any] })).toThrow(new Error(
+      '\'containerPolicies[0].containerName\' (undefined) must be a container name or \'*\''));
   });
 });

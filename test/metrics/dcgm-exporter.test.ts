@@ -237,12 +237,17 @@ describe('existing exporter', () => {
     const { manifests, exporter } = renderExisting({ monitor: { discovery: DISCOVERY, namespace: 'gpu-operator' } });
     expect(manifests.map(m => m.kind)).toEqual(['ServiceMonitor']);
     const monitor = oneOfKind(manifests, 'ServiceMonitor');
-    expect(monitor.metadata).toMatchObject({ namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
+    expect(monitor.metadata).toMatchObject({ name: 'dcgm', namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
     expect(monitor.spec.selector).toEqual({ matchLabels: { app: 'nvidia-dcgm-exporter' } });
     expect(monitor.spec.namespaceSelector).toEqual({ matchNames: ['gpu-operator'] });
     expect(monitor.spec.endpoints).toEqual([{ port: 'gpu-metrics', path: '/metrics', interval: '15s', honorLabels: true }]);
     expect(exporter.serviceMonitor).toBeDefined();
     expect(exporter.labelsHonored).toBe(true);
+  });
+
+  test('with a monitor and a name of its own', () => {
+    const { manifests } = renderExisting({ name: 'gpu-operator-dcgm', monitor: { discovery: DISCOVERY, namespace: 'gpu-operator' } });
+    expect(oneOfKind(manifests, 'ServiceMonitor').metadata.name).toBe('gpu-operator-dcgm');
   });
 
   test('with a monitor on other Service labels and port', () => {
@@ -301,5 +306,53 @@ describe('errors', () => {
 
   test('discovery', () => {
     expect(() => make({ discovery: { labels: { 'bad key': 'x' } } })).toThrow(`'discovery.labels' ("bad key") ${LABEL_KEY_RULE}`);
+  });
+});
+
+describe('names', () => {
+  test('DaemonSet, Service and ServiceMonitor take the construct id: no hash', () => {
+    const { manifests, exporter } = render();
+    expect(exporter.name).toBe('dcgm');
+    for (const kind of ['DaemonSet', 'Service', 'ServiceMonitor']) expect(oneOfKind(manifests, kind).metadata.name).toBe('dcgm');
+    expect(oneOfKind(manifests, 'DaemonSet').metadata.labels['app.kubernetes.io/instance']).toBe('dcgm');
+  });
+
+  test('a name of its own', () => {
+    const { manifests } = render({ name: 'gpu-metrics' });
+    for (const kind of ['DaemonSet', 'Service', 'ServiceMonitor']) expect(oneOfKind(manifests, kind).metadata.name).toBe('gpu-metrics');
+  });
+
+  test('two exporters named alike in one namespace clash, naming both', () => {
+    const chart = testChart('monitoring');
+    new DcgmExporter(chart, 'a', { discovery: DISCOVERY, name: 'dcgm-exporter' });
+    expect(() => new DcgmExporter(chart, 'b', { discovery: DISCOVERY, name: 'dcgm-exporter' })).toThrow(new Error(
+      '\'name\' ("dcgm-exporter") names a apps/DaemonSet in namespace "monitoring" that \'test/a\' already renders: \'test/b\' would overwrite it on apply; give one of them another name'));
+  });
+});
+
+describe('plain JavaScript', () => {
+  test('no uid choice: dcgm-exporter runs as root with SYS_ADMIN (upstream chart)', () => {
+    expect(() => make({ user: {} } as any)).toThrow(new Error(
+      '\'user\' ({}) is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter'));
+    expect(() => make({ runAsUser: 1000 } as any)).toThrow(new Error(
+      '\'runAsUser\' (1000) is not offered: dcgm-exporter runs as root with SYS_ADMIN, as its upstream chart does (profiling metrics need it); on platforms that assign uids use DcgmExporter.fromExisting() with the GPU operator\'s exporter'));
+  });
+
+  test('a priority class or node label value that is no string; discovery without labels', () => {
+    expect(() => make({ priorityClassName: true as any })).toThrow(new Error(
+      '\'priorityClassName\' (true) must be a PriorityClass name: a DNS-1123 subdomain, e.g. system-node-critical'));
+    expect(() => make({ nodeSelector: { 'nvidia.com/gpu.present': true as any } })).toThrow(new Error(
+      '\'nodeSelector.nvidia.com/gpu.present\' (true) must be a label value string, e.g. \'true\''));
+    expect(() => make({ discovery: {} as any })).toThrow(new Error(
+      '\'discovery\' ({}) must be { labels, interval? }: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+  });
+
+  test('missing props or discovery, an image or nodeSelector of the wrong type', () => {
+    expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', undefined as any)).toThrow(new Error('\'props\' (undefined) must set discovery'));
+    expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', {} as any)).toThrow(new Error(
+      '\'discovery\' (undefined) must be { labels, interval? }: the labels your Prometheus selects ServiceMonitors by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
+    expect(() => make({ image: 42 as any })).toThrow(new Error(`'image' (42) must be an image reference such as '${DCGM_EXPORTER_IMAGE}'`));
+    expect(() => make({ nodeSelector: 'gpu' as any })).toThrow(new Error(
+      '\'nodeSelector\' ("gpu") must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU'));
   });
 });

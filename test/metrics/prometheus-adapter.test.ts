@@ -3,8 +3,10 @@ import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import {
   Accelerator, AdapterMetric, AdapterMetricKind, DcgmMetrics, HorizontalAutoscaler, HpaMetric, KedaScaledObject, KedaTrigger,
-  LiteLLMMetrics, PROMETHEUS_ADAPTER_IMAGE, PrometheusAdapter, PrometheusAdapterProps, VllmMetrics, VllmPool,
+  LiteLLMMetrics, PodUser, PROMETHEUS_ADAPTER_IMAGE, PrometheusAdapter, PrometheusAdapterProps, ScopedMetric, VllmMetrics, VllmPool,
 } from '../../lib';
+import { METRIC_LABEL_POOL } from '../../lib/core/_labels';
+import { poolName } from '../../lib/metrics/_pool-identity';
 import { promqlSyntaxError } from '../../lib/metrics/promql';
 import { allOfKind, containerOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -25,6 +27,26 @@ function synthValid(chart: Chart): Manifest[] {
   return manifests;
 }
 
+/** A pool served as `llama` in `chart`, monitored (its PodMonitor adds the pool label) unless told otherwise. */
+function llamaPool(chart: Chart, id = 'llama', monitor = true): VllmPool {
+  const pool = new VllmPool(chart, id, { model: 'meta-llama/Llama-3.1-8B-Instruct', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
+  if (monitor) pool.monitor({ labels: {} });
+  return pool;
+}
+
+/**
+ * A pool helper's value with its pool label, as the pool's helpers render it once they scope by
+ * `{ namespace, pool, model_name }` (the same key and value, so this is a no-op on them).
+ */
+function withPool(pool: VllmPool, metric: ScopedMetric): ScopedMetric {
+  return metric.with({ [METRIC_LABEL_POOL]: poolName(pool) });
+}
+
+/** The matchers of a scoped metric as the adapter renders them. */
+function matchersOf(metric: ScopedMetric): string[] {
+  return Object.entries(metric.matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+}
+
 /** The objects of a kind whose name contains a fragment. */
 function named(manifests: Manifest[], kind: string, fragment: string): Manifest[] {
   return allOfKind(manifests, kind).filter(m => m.metadata.name.includes(fragment));
@@ -33,7 +55,7 @@ function named(manifests: Manifest[], kind: string, fragment: string): Manifest[
 describe('rules only (the default)', () => {
   const chart = testChart();
   const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
-  const waiting = adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+  const util = adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
   const manifests = synthValid(chart);
   const config = adapterConfig(manifests);
 
@@ -50,24 +72,24 @@ describe('rules only (the default)', () => {
     expect(adapter.deployment).toBeUndefined();
   });
 
-  test('a gauge rule: per-pod series query, namespace and pod overrides, colon renamed, summed by <<.GroupBy>>', () => {
+  test('a gauge rule: per-pod series query, namespace and pod overrides, summed by <<.GroupBy>>', () => {
     expect(config).toEqual({
       rules: [{
-        seriesQuery: '{__name__="vllm:num_requests_waiting",namespace!="",pod!=""}',
+        seriesQuery: '{__name__="DCGM_FI_DEV_GPU_UTIL",namespace!="",pod!=""}',
         resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-        name: { matches: '^vllm:num_requests_waiting$', as: 'vllm_num_requests_waiting' },
+        name: { matches: '^DCGM_FI_DEV_GPU_UTIL$', as: 'DCGM_FI_DEV_GPU_UTIL' },
         metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
       }],
     });
   });
 
-  test('returns a typed handle: the renamed name, kind pods, the catalog entry', () => {
-    expect(waiting).toBeInstanceOf(AdapterMetric);
-    expect(waiting.name).toBe('vllm_num_requests_waiting');
-    expect(waiting.kind).toBe(AdapterMetricKind.PODS);
-    expect(waiting.definition).toBe(VllmMetrics.NUM_REQUESTS_WAITING);
-    expect(waiting.adapterPath).toBe(adapter.node.path);
-    expect(adapter.metrics).toEqual([waiting]);
+  test('returns a typed handle: the name, kind pods, the catalog entry', () => {
+    expect(util).toBeInstanceOf(AdapterMetric);
+    expect(util.name).toBe('DCGM_FI_DEV_GPU_UTIL');
+    expect(util.kind).toBe(AdapterMetricKind.PODS);
+    expect(util.definition).toBe(DcgmMetrics.GPU_UTIL);
+    expect(util.adapterPath).toBe(adapter.node.path);
+    expect(adapter.metrics).toEqual([util]);
   });
 
   test('no external rules unless added', () => {
@@ -79,13 +101,13 @@ describe('rules', () => {
   test('a counter: rate() over 2m, _total renamed _per_second', () => {
     const chart = testChart();
     const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
-    const tokens = adapter.addPodsMetric(VllmMetrics.GENERATION_TOKENS);
+    const tokens = adapter.addPodsMetric(LiteLLMMetrics.TOTAL_TOKENS);
     const [rule] = adapterConfig(synthValid(chart)).rules;
-    expect(tokens.name).toBe('vllm_generation_tokens_per_second');
+    expect(tokens.name).toBe('litellm_total_tokens_metric_per_second');
     expect(rule).toEqual({
-      seriesQuery: '{__name__="vllm:generation_tokens_total",namespace!="",pod!=""}',
+      seriesQuery: '{__name__="litellm_total_tokens_metric_total",namespace!="",pod!=""}',
       resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
-      name: { matches: '^vllm:generation_tokens_total$', as: 'vllm_generation_tokens_per_second' },
+      name: { matches: '^litellm_total_tokens_metric_total$', as: 'litellm_total_tokens_metric_per_second' },
       metricsQuery: 'sum(rate(<<.Series>>{<<.LabelMatchers>>}[2m])) by (<<.GroupBy>>)',
     });
   });
@@ -108,11 +130,13 @@ describe('rules', () => {
   test('several rules keep their order; every query parses once its templates are filled', () => {
     const chart = testChart();
     const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
-    adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    adapter.addPodsMetric(VllmMetrics.KV_CACHE_USAGE);
-    adapter.addPodsMetric(VllmMetrics.PROMPT_TOKENS);
+    const pool = llamaPool(chart);
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
+    adapter.addPodsMetric(withPool(pool, pool.metricKvCacheUsage()));
+    adapter.addPodsMetric(LiteLLMMetrics.TOTAL_TOKENS);
     const { rules } = adapterConfig(synthValid(chart));
-    expect(rules.map((r: Manifest) => r.name.as)).toEqual(['vllm_num_requests_waiting', 'vllm_kv_cache_usage_perc', 'vllm_prompt_tokens_per_second']);
+    const suffix = poolName(pool).replace(/-/g, '_');
+    expect(rules.map((r: Manifest) => r.name.as)).toEqual(['DCGM_FI_DEV_GPU_UTIL', `vllm_kv_cache_usage_perc_${suffix}`, 'litellm_total_tokens_metric_per_second']);
     for (const rule of rules) {
       const filled = rule.metricsQuery
         .replace('<<.Series>>', rule.name.matches.slice(1, -1))
@@ -148,7 +172,7 @@ describe('rules', () => {
   test('an external metric goes to externalRules, namespaced, one value for the matching series', () => {
     const chart = testChart();
     const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
-    adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
     const requests = adapter.addExternalMetric(LiteLLMMetrics.PROXY_TOTAL_REQUESTS);
     const config = adapterConfig(synthValid(chart));
     expect(requests.kind).toBe(AdapterMetricKind.EXTERNAL);
@@ -163,15 +187,15 @@ describe('rules', () => {
 
   test('the same name in rules and externalRules is allowed (two APIs)', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
-    adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    expect(() => adapter.addExternalMetric(VllmMetrics.NUM_REQUESTS_WAITING)).not.toThrow();
+    adapter.addPodsMetric(DcgmMetrics.FB_USED);
+    expect(() => adapter.addExternalMetric(DcgmMetrics.FB_USED)).not.toThrow();
   });
 });
 
 describe('install: true', () => {
   const chart = testChart();
   const adapter = new PrometheusAdapter(chart, 'adapter', INSTALL);
-  adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+  adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
   const manifests = synthValid(chart);
   const deployment = oneOfKind(manifests, 'Deployment');
   const container = containerOf(deployment, 'prometheus-adapter');
@@ -216,8 +240,8 @@ describe('install: true', () => {
     expect(annotation).toMatch(/^[0-9a-f]{64}$/);
     const other = testChart();
     const more = new PrometheusAdapter(other, 'adapter', INSTALL);
-    more.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    more.addPodsMetric(VllmMetrics.NUM_REQUESTS_RUNNING);
+    more.addPodsMetric(DcgmMetrics.GPU_UTIL);
+    more.addPodsMetric(DcgmMetrics.FB_USED);
     expect(oneOfKind(synth(other), 'Deployment').spec.template.metadata.annotations['checksum/config']).not.toBe(annotation);
   });
 
@@ -267,7 +291,7 @@ describe('install: true', () => {
   });
 
   test('auth-delegator ClusterRoleBinding for the adapter', () => {
-    const [binding] = named(manifests, 'ClusterRoleBinding', 'authdelegator');
+    const [binding] = named(manifests, 'ClusterRoleBinding', 'auth-delegator');
     expect(binding.metadata.namespace).toBeUndefined();
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' });
     expect(binding.subjects).toEqual([adapterSubject]);
@@ -281,18 +305,18 @@ describe('install: true', () => {
   });
 
   test('resource-reader ClusterRole (namespaces, pods, services, configmaps: read) bound to the adapter', () => {
-    const role = oneOfKind(manifests, 'ClusterRole', 'resourcereader');
+    const role = oneOfKind(manifests, 'ClusterRole', 'resource-reader');
     expect(role.metadata.namespace).toBeUndefined();
     expect(role.rules.map((r: Manifest) => [r.apiGroups, r.resources, r.verbs])).toEqual(['namespaces', 'pods', 'services', 'configmaps'].map(r => [[''], [r], ['get', 'list', 'watch']]));
-    const [binding] = named(manifests, 'ClusterRoleBinding', 'resourcereaderbinding');
+    const [binding] = named(manifests, 'ClusterRoleBinding', 'resource-reader');
     expect(binding.roleRef.name).toBe(role.metadata.name);
     expect(binding.subjects).toEqual([adapterSubject]);
   });
 
   test('the HPA controller may read custom.metrics.k8s.io', () => {
-    const role = oneOfKind(manifests, 'ClusterRole', 'custommetricsapi');
+    const role = oneOfKind(manifests, 'ClusterRole', 'custom-metrics-reader');
     expect(role.rules).toEqual([{ apiGroups: ['custom.metrics.k8s.io'], resources: ['*'], resourceNames: [], verbs: ['get', 'list', 'watch'] }]);
-    const [binding] = named(manifests, 'ClusterRoleBinding', 'custommetricsapi');
+    const [binding] = named(manifests, 'ClusterRoleBinding', 'custom-metrics-reader');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
     expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'horizontal-pod-autoscaler', namespace: 'kube-system' }]);
   });
@@ -307,8 +331,8 @@ describe('install: true', () => {
     const c = testChart();
     new PrometheusAdapter(c, 'adapter', {
       ...INSTALL, image: 'registry.example/prometheus-adapter:v0.12.0', replicas: 3, metricsRelistInterval: Duration.seconds(30),
-      resources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) } }, runAsUser: 2000, configMapName: 'adapter-config',
-    }).addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+      resources: { cpu: { request: kplus.Cpu.millis(50) }, memory: { request: Size.mebibytes(256), limit: Size.mebibytes(256) } }, user: PodUser.fixed(2000), configMapName: 'adapter-config',
+    }).addPodsMetric(DcgmMetrics.GPU_UTIL);
     const out = synthValid(c);
     const d = oneOfKind(out, 'Deployment');
     const ctr = containerOf(d, 'prometheus-adapter');
@@ -323,16 +347,16 @@ describe('install: true', () => {
   test('an external metric adds APIService v1beta1.external.metrics.k8s.io and the HPA controller\'s read access', () => {
     const c = testChart();
     const a = new PrometheusAdapter(c, 'adapter', INSTALL);
-    a.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+    a.addPodsMetric(DcgmMetrics.GPU_UTIL);
     a.addExternalMetric(LiteLLMMetrics.PROXY_TOTAL_REQUESTS);
     a.addExternalMetric(LiteLLMMetrics.IN_FLIGHT_REQUESTS);
     const out = synthValid(c);
     expect(allOfKind(out, 'APIService').map(x => x.metadata.name)).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']);
     const external = allOfKind(out, 'APIService').find(x => x.metadata.name === 'v1beta1.external.metrics.k8s.io')!;
     expect(external.spec).toMatchObject({ group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true });
-    const role = oneOfKind(out, 'ClusterRole', 'externalmetricsapi');
+    const role = oneOfKind(out, 'ClusterRole', 'external-metrics-reader');
     expect(role.rules).toEqual([{ apiGroups: ['external.metrics.k8s.io'], resources: ['*'], resourceNames: [], verbs: ['get', 'list', 'watch'] }]);
-    const [binding] = named(out, 'ClusterRoleBinding', 'externalmetricsapi');
+    const [binding] = named(out, 'ClusterRoleBinding', 'external-metrics-reader');
     expect(binding.subjects).toEqual([{ apiGroup: '', kind: 'ServiceAccount', name: 'horizontal-pod-autoscaler', namespace: 'kube-system' }]);
   });
 
@@ -347,24 +371,24 @@ describe('HPA metrics by typed link', () => {
   test('HpaMetric.adapterPods on a VllmPool renders a Pods metric with the renamed name', () => {
     const chart = testChart();
     const adapter = new PrometheusAdapter(chart, 'adapter', INSTALL);
-    const waiting = adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    const pool = new VllmPool(chart, 'pool', { model: 'org/m', accelerator: Accelerator.nvidiaGpu(1) });
+    const pool = llamaPool(chart);
+    const waiting = adapter.addPodsMetric(withPool(pool, pool.metricRequestsWaiting()));
     new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.adapterPods(waiting, 5)] });
     const hpa = oneOfKind(synthValid(chart), 'HorizontalPodAutoscaler');
     expect(hpa.spec.metrics).toEqual([
-      { type: 'Pods', pods: { metric: { name: 'vllm_num_requests_waiting' }, target: { type: 'AverageValue', averageValue: 5 } } },
+      { type: 'Pods', pods: { metric: { name: `vllm_num_requests_waiting_${poolName(pool).replace(/-/g, '_')}` }, target: { type: 'AverageValue', averageValue: 5 } } },
     ]);
   });
 
   test('adapterPods with a fraction and a selector', () => {
     const chart = testChart();
     const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
-    const kv = adapter.addPodsMetric(VllmMetrics.KV_CACHE_USAGE);
-    const pool = new VllmPool(chart, 'pool', { model: 'org/m', accelerator: Accelerator.nvidiaGpu(1) });
+    const pool = llamaPool(chart);
+    const kv = adapter.addPodsMetric(withPool(pool, pool.metricKvCacheUsage()), { name: 'llama_kv_cache_usage' });
     new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.adapterPods(kv, 0.8, { engine: '0' })] });
     const hpa = oneOfKind(synthValid(chart), 'HorizontalPodAutoscaler');
     expect(hpa.spec.metrics[0].pods).toEqual({
-      metric: { name: 'vllm_kv_cache_usage_perc', selector: { matchLabels: { engine: '0' } } },
+      metric: { name: 'llama_kv_cache_usage', selector: { matchLabels: { engine: '0' } } },
       target: { type: 'AverageValue', averageValue: '800m' },
     });
   });
@@ -423,28 +447,28 @@ describe('KEDA owns the external metrics API', () => {
     const app = Testing.app();
     const platform = new Chart(app, 'platform', { namespace: 'monitoring' });
     const adapter = new PrometheusAdapter(platform, 'adapter', INSTALL);
-    adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
     adapter.addExternalMetric(LiteLLMMetrics.PROXY_TOTAL_REQUESTS);
     const serving = new Chart(app, 'serving', { namespace: 'llm' });
     const pool = new VllmPool(serving, 'pool', { model: 'org/m', accelerator: Accelerator.nvidiaGpu(1) });
-    new KedaScaledObject(serving, 'so', { target: pool, maxReplicas: 3, triggers: [trigger] });
+    new KedaScaledObject(serving, 'so', { target: pool, maxReplicas: 3, triggers: [trigger], fallback: { replicas: 1 } });
     expect(() => app.synth()).toThrow('\'externalMetrics\' (["litellm_proxy_total_requests_metric_per_second"]) must be empty when the App has a KEDA ScaledObject (\'serving/so\'): KEDA owns the external metrics API (v1beta1.external.metrics.k8s.io); both claiming it breaks installs. Serve the metric with addPodsMetric() or scale on it with a KEDA prometheus trigger');
   });
 
   test('also in rules-only mode', () => {
     const chart = testChart();
     const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
-    adapter.addExternalMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+    adapter.addExternalMetric(LiteLLMMetrics.PROXY_TOTAL_REQUESTS);
     const pool = new VllmPool(chart, 'pool', { model: 'org/m', accelerator: Accelerator.nvidiaGpu(1) });
-    new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [trigger] });
+    new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [trigger], fallback: { replicas: 1 } });
     expect(() => synth(chart)).toThrow('KEDA owns the external metrics API (v1beta1.external.metrics.k8s.io)');
   });
 
   test('Pods metrics beside KEDA are fine', () => {
     const chart = testChart();
-    new PrometheusAdapter(chart, 'adapter', INSTALL).addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
+    new PrometheusAdapter(chart, 'adapter', INSTALL).addPodsMetric(DcgmMetrics.GPU_UTIL);
     const pool = new VllmPool(chart, 'pool', { model: 'org/m', accelerator: Accelerator.nvidiaGpu(1) });
-    new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [trigger] });
+    new KedaScaledObject(chart, 'so', { target: pool, maxReplicas: 3, triggers: [trigger], fallback: { replicas: 1 } });
     const manifests = synthValid(chart);
     expect(allOfKind(manifests, 'APIService').map(a => a.metadata.name)).toEqual(['v1beta1.custom.metrics.k8s.io']);
   });
@@ -483,7 +507,7 @@ describe('errors', () => {
   test('replicas and relist interval', () => {
     expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, replicas: 0 })).toThrow('\'replicas\' (0) must be a whole number greater than 0');
     expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, metricsRelistInterval: Duration.millis(500) }))
-      .toThrow('\'metricsRelistInterval\' ("500 millis") must be a whole number of seconds greater than 0');
+      .toThrow('\'metricsRelistInterval\' ("500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))');
   });
 
   test('no chart namespace', () => {
@@ -493,34 +517,34 @@ describe('errors', () => {
 
   test('a duplicate metric', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
-    adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    expect(() => adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING))
-      .toThrow('\'name\' ("vllm_num_requests_waiting") is already served by PrometheusAdapter \'test/adapter\' (rules[0], from "^vllm:num_requests_waiting$"): two rules with one name make the adapter\'s answer ambiguous; add each metric once and reuse its AdapterMetric');
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
+    expect(() => adapter.addPodsMetric(DcgmMetrics.GPU_UTIL))
+      .toThrow('\'name\' ("DCGM_FI_DEV_GPU_UTIL") is already served by PrometheusAdapter \'test/adapter\' (rules[0], from "^DCGM_FI_DEV_GPU_UTIL$"): two rules with one name make the adapter\'s answer ambiguous; add each metric once and reuse its AdapterMetric');
   });
 
   test('two metrics renamed alike', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
-    adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    expect(() => adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_RUNNING, { name: 'vllm_num_requests_waiting' }))
-      .toThrow('\'name\' ("vllm_num_requests_waiting") is already served by PrometheusAdapter \'test/adapter\' (rules[0]');
+    adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
+    expect(() => adapter.addPodsMetric(DcgmMetrics.FB_USED, { name: 'DCGM_FI_DEV_GPU_UTIL' }))
+      .toThrow('\'name\' ("DCGM_FI_DEV_GPU_UTIL") is already served by PrometheusAdapter \'test/adapter\' (rules[0]');
   });
 
   test('a histogram as a Pods metric', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
-    expect(() => adapter.addPodsMetric(VllmMetrics.TIME_TO_FIRST_TOKEN))
-      .toThrow('\'definition\' ("vllm:time_to_first_token_seconds") is a histogram: an adapter metric needs one value per pod, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting');
+    expect(() => adapter.addPodsMetric(LiteLLMMetrics.REQUEST_TOTAL_LATENCY))
+      .toThrow('\'definition\' ("litellm_request_total_latency_metric") is a histogram: an adapter metric needs one value per pod, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting');
   });
 
   test('a name with a colon', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
-    expect(() => adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING, { name: 'vllm:waiting' }))
+    expect(() => adapter.addPodsMetric(DcgmMetrics.GPU_UTIL, { name: 'vllm:waiting' }))
       .toThrow('\'name\' ("vllm:waiting") must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');
   });
 
   test('a rate window on a gauge', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
-    expect(() => adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING, { rateWindow: Duration.minutes(5) }))
-      .toThrow('\'rateWindow\' ("5 minutes") applies to counters only: "vllm:num_requests_waiting" is a gauge, served as it is');
+    expect(() => adapter.addPodsMetric(DcgmMetrics.GPU_UTIL, { rateWindow: Duration.minutes(5) }))
+      .toThrow('\'rateWindow\' ("5 minutes") applies to counters only: "DCGM_FI_DEV_GPU_UTIL" is a gauge, served as it is');
   });
 
   test('an Object metric with a bad label or resource', () => {
@@ -539,8 +563,173 @@ describe('errors', () => {
 
   test('two installed adapters both registering the custom metrics APIService', () => {
     const chart = testChart();
-    new PrometheusAdapter(chart, 'a', INSTALL).addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING);
-    new PrometheusAdapter(chart, 'b', INSTALL).addPodsMetric(VllmMetrics.NUM_REQUESTS_RUNNING);
+    new PrometheusAdapter(chart, 'a', INSTALL).addPodsMetric(DcgmMetrics.GPU_UTIL);
+    new PrometheusAdapter(chart, 'b', INSTALL).addPodsMetric(DcgmMetrics.FB_USED);
     expect(() => synth(chart)).toThrow('\'install\' (true) conflicts with PrometheusAdapter \'test/b\': both register the APIService v1beta1.custom.metrics.k8s.io, and only one server can own it; add the metrics to one adapter');
+  });
+});
+
+describe('metric identity: rules on a pool\'s series', () => {
+  test('a pool helper\'s matchers scope the discovery and the query; the name ends in the pool\'s', () => {
+    const chart = testChart();
+    const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
+    const pool = llamaPool(chart);
+    const helper = withPool(pool, pool.metricRequestsWaiting());
+    const waiting = adapter.addPodsMetric(helper);
+    const [rule] = adapterConfig(synthValid(chart)).rules;
+    const scope = matchersOf(helper);
+    expect(scope).toEqual(expect.arrayContaining(['namespace="llm"', `pool="${poolName(pool)}"`, 'model_name="llama"']));
+    expect(waiting.name).toBe(`vllm_num_requests_waiting_${poolName(pool).replace(/-/g, '_')}`);
+    expect(waiting.definition).toBe(VllmMetrics.NUM_REQUESTS_WAITING);
+    expect(rule).toEqual({
+      seriesQuery: `{__name__="vllm:num_requests_waiting",${scope.join(',')},pod!=""}`,
+      resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+      name: { matches: '^vllm:num_requests_waiting$', as: waiting.name },
+      metricsQuery: `sum(<<.Series>>{<<.LabelMatchers>>,${scope.filter(m => !m.startsWith('namespace=')).join(',')}}) by (<<.GroupBy>>)`,
+    });
+    expect(promqlSyntaxError(rule.seriesQuery)).toBeUndefined();
+  });
+
+  test('two pools serving one model name get one rule each, never a shared one', () => {
+    const chart = testChart();
+    const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
+    const a = llamaPool(chart, 'llama-a');
+    const b = llamaPool(chart, 'llama-b');
+    const ra = adapter.addPodsMetric(withPool(a, a.metricRequestsWaiting()));
+    const rb = adapter.addPodsMetric(withPool(b, b.metricRequestsWaiting()));
+    expect(ra.name).not.toBe(rb.name);
+    const rules = adapterConfig(synthValid(chart)).rules;
+    expect(rules[0].seriesQuery).toContain(`pool="${poolName(a)}"`);
+    expect(rules[1].seriesQuery).toContain(`pool="${poolName(b)}"`);
+  });
+
+  test('a counter of a pool: rate() over the pool\'s series only', () => {
+    const chart = testChart();
+    const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
+    const pool = llamaPool(chart);
+    const helper = withPool(pool, pool.metricGenerationTokens());
+    const tokens = adapter.addPodsMetric(helper);
+    const [rule] = adapterConfig(synthValid(chart)).rules;
+    expect(tokens.name).toBe(`vllm_generation_tokens_per_second_${poolName(pool).replace(/-/g, '_')}`);
+    expect(rule.metricsQuery).toBe(`sum(rate(<<.Series>>{<<.LabelMatchers>>,${matchersOf(helper).filter(m => !m.startsWith('namespace=')).join(',')}}[2m])) by (<<.GroupBy>>)`);
+  });
+
+  test('a bare vLLM catalog metric is refused: it would read every pool\'s series', () => {
+    const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
+    expect(() => adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING)).toThrow(new Error(
+      '\'metric\' ("vllm:num_requests_waiting") is a pool metric: a rule on the bare name reads every pool\'s series, so two pools serving one model name would scale on each other\'s load; pass the pool\'s metric helper (e.g. adapter.addPodsMetric(pool.metricRequestsWaiting())), which scopes the rule by the pool\'s \'pool\' label'));
+    expect(() => adapter.addExternalMetric(VllmMetrics.KV_CACHE_USAGE)).toThrow(
+      'pass the pool\'s metric helper (e.g. adapter.addExternalMetric(pool.metricRequestsWaiting()))');
+  });
+
+  test('a rule on a pool without a PodMonitor fails synth, naming the pool and the fix', () => {
+    const chart = testChart();
+    const adapter = new PrometheusAdapter(chart, 'adapter', RULES_ONLY);
+    const pool = llamaPool(chart, 'llama', false);
+    const waiting = adapter.addPodsMetric(withPool(pool, pool.metricRequestsWaiting()));
+    expect(() => synth(chart)).toThrow(
+      `'rules[0] (${waiting.name})' ("test/llama") has no PodMonitor, but PrometheusAdapter 'test/adapter' reads its series by the 'pool' label, which only the pool's PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on 'test/llama'`);
+    pool.monitor({ labels: {} });
+    expect(() => synthValid(chart)).not.toThrow();
+  });
+
+  test('a metric that is neither a helper\'s value nor a catalog metric', () => {
+    const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
+    expect(() => adapter.addPodsMetric('vllm:num_requests_waiting' as any)).toThrow(new Error(
+      '\'metric\' ("vllm:num_requests_waiting") must be a metric helper\'s value (pool.metricRequestsWaiting()) or a catalog metric (DcgmMetrics.GPU_UTIL)'));
+  });
+});
+
+describe('names', () => {
+  const chart = testChart();
+  const adapter = new PrometheusAdapter(chart, 'prometheus-adapter', INSTALL);
+  adapter.addPodsMetric(DcgmMetrics.GPU_UTIL);
+  adapter.addExternalMetric(LiteLLMMetrics.PROXY_TOTAL_REQUESTS);
+  const manifests = synthValid(chart);
+  const names = (kind: string) => allOfKind(manifests, kind).map(m => m.metadata.name).sort();
+
+  test('every object is named from the construct id: no hash', () => {
+    expect(adapter.name).toBe('prometheus-adapter');
+    expect(names('Deployment')).toEqual(['prometheus-adapter']);
+    expect(names('Service')).toEqual(['prometheus-adapter']);
+    expect(names('ServiceAccount')).toEqual(['prometheus-adapter']);
+    expect(names('ConfigMap')).toEqual(['prometheus-adapter-config']);
+    expect(names('RoleBinding')).toEqual(['prometheus-adapter-auth-reader']);
+    expect(names('ClusterRole')).toEqual(['prometheus-adapter-custom-metrics-reader', 'prometheus-adapter-external-metrics-reader', 'prometheus-adapter-resource-reader']);
+    expect(names('ClusterRoleBinding')).toEqual([
+      'prometheus-adapter-auth-delegator', 'prometheus-adapter-custom-metrics-reader', 'prometheus-adapter-external-metrics-reader', 'prometheus-adapter-resource-reader',
+    ]);
+    expect(names('APIService')).toEqual(['v1beta1.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']);
+    for (const m of manifests) expect(m.metadata.name).not.toMatch(/-[0-9a-f]{8}$/);
+  });
+
+  test('the instance label is the base name', () => {
+    expect(oneOfKind(manifests, 'Deployment').metadata.labels['app.kubernetes.io/instance']).toBe('prometheus-adapter');
+  });
+
+  test('a name of its own', () => {
+    const c = testChart();
+    const a = new PrometheusAdapter(c, 'adapter', { ...INSTALL, name: 'metrics-adapter' });
+    a.addPodsMetric(DcgmMetrics.GPU_UTIL);
+    const out = synthValid(c);
+    expect(oneOfKind(out, 'Deployment').metadata.name).toBe('metrics-adapter');
+    expect(oneOfKind(out, 'ConfigMap').metadata.name).toBe('metrics-adapter-config');
+  });
+
+  test('two adapters named alike in two namespaces clash on their cluster-wide RBAC, naming both', () => {
+    const app = Testing.app();
+    new PrometheusAdapter(new Chart(app, 'a', { namespace: 'one' }), 'adapter', INSTALL);
+    expect(() => new PrometheusAdapter(new Chart(app, 'b', { namespace: 'two' }), 'adapter', INSTALL)).toThrow(new Error(
+      '\'name\' ("adapter-auth-delegator") names a rbac/ClusterRoleBinding cluster-wide that \'a/adapter\' already renders: \'b/adapter\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('a name that is no DNS-1035 label', () => {
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, name: 'Adapter' })).toThrow(new Error(
+      '\'name\' ("Adapter") must be a DNS-1035 label (at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric): object names come from it; set \'name\' to a name like \'llama-3-1-8b\''));
+  });
+});
+
+describe('user', () => {
+  test('platform-assigned: no runAsUser, runAsGroup or fsGroup; still non-root, read-only, no capabilities', () => {
+    const chart = testChart();
+    new PrometheusAdapter(chart, 'adapter', { ...INSTALL, user: PodUser.platformAssigned() }).addPodsMetric(DcgmMetrics.GPU_UTIL);
+    const deployment = oneOfKind(synthValid(chart), 'Deployment');
+    const ctr = containerOf(deployment, 'prometheus-adapter');
+    for (const ctx of [deployment.spec.template.spec.securityContext, ctr.securityContext]) {
+      expect(ctx).not.toHaveProperty('runAsUser');
+      expect(ctx).not.toHaveProperty('runAsGroup');
+      expect(ctx).not.toHaveProperty('fsGroup');
+      expect(ctx.runAsNonRoot).toBe(true);
+    }
+    expect(ctr.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+  });
+
+  test('root, a uid number, the old runAsUser prop, or user without install are refused', () => {
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, user: PodUser.fixed(0) })).toThrow(new Error(
+      '\'user\' (0) must not be root: the adapter needs no privilege; use PodUser.fixed(10001) or PodUser.platformAssigned()'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, user: 2000 as any })).toThrow(new Error(
+      '\'user\' (2000) must be a PodUser: PodUser.fixed(uid) or PodUser.platformAssigned()'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, runAsUser: 2000 } as any)).toThrow(new Error(
+      '\'runAsUser\' (2000) was replaced by \'user\': PodUser.fixed(uid) or PodUser.platformAssigned()'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...RULES_ONLY, user: PodUser.fixed(2000) })).toThrow(new Error(
+      '\'user\' ("fixed") applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings'));
+  });
+
+  test('a ConfigMap name that is no string', () => {
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { configMapName: 42 as any })).toThrow(new Error(
+      '\'configMapName\' (42) must be a ConfigMap name: a DNS-1123 subdomain'));
+  });
+
+  test('hostile input: install cast in, a relist interval of NaN, an image with whitespace', () => {
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { install: 'yes' as any, prometheusUrl: PROMETHEUS })).toThrow(new Error(
+      '\'install\' ("yes") must be true or false'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, metricsRelistInterval: Duration.seconds(NaN) })).toThrow(new Error(
+      '\'metricsRelistInterval\' ("NaN") must be a finite Duration'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', { ...INSTALL, image: 'registry.k8s.io/prometheus-adapter:v0.12.0 --evil' })).toThrow(new Error(
+      '\'image\' ("registry.k8s.io/prometheus-adapter:v0.12.0 --evil") must be an image reference without whitespace'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY).addPodsMetric(LiteLLMMetrics.TOTAL_TOKENS, { rateWindow: Duration.seconds(NaN) }))
+      .toThrow(new Error('\'rateWindow\' ("NaN") must be a finite Duration'));
+    expect(() => new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY).addPodsMetric(LiteLLMMetrics.TOTAL_TOKENS, { rateWindow: Duration.millis(1500) }))
+      .toThrow(new Error('\'rateWindow\' ("1500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(2))'));
   });
 });

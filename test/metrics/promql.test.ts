@@ -1,4 +1,4 @@
-import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, requirePromQL } from '../../lib';
+import { ALL_METRICS, isCatalogSeries, promqlMetricNames, promqlSyntaxError, removedMetric, REMOVED_METRICS, requirePromQL } from '../../lib';
 
 /** The error `requirePromQL` raises for `expr` failing at the 1-based character `at`. */
 function promqlError(prop: string, expr: string, at: number): Error {
@@ -73,5 +73,22 @@ describe('promqlMetricNames and the catalog', () => {
     for (const removed of ['vllm:gpu_cache_usage_perc', 'vllm:time_per_output_token_seconds', 'kube_hpa_spec_max_replicas', 'keda_scaler_errors_total']) {
       expect(isCatalogSeries(removed)).toBe(false);
     }
+  });
+});
+
+describe('removed metrics', () => {
+  test('the catalog never names a removed metric, and every removed one has a replacement hint', () => {
+    for (const m of ALL_METRICS) expect(removedMetric(m.name)).toBeUndefined();
+    for (const [name, hint] of Object.entries(REMOVED_METRICS)) {
+      expect(isCatalogSeries(name)).toBe(false);
+      expect(hint.length).toBeGreaterThan(10);
+    }
+  });
+
+  test('a removed histogram counts with its _bucket, _sum and _count series', () => {
+    for (const suffix of ['', '_bucket', '_sum', '_count']) {
+      expect(removedMetric(`vllm:time_per_output_token_seconds${suffix}`)).toBe(REMOVED_METRICS['vllm:time_per_output_token_seconds']);
+    }
+    expect(removedMetric('vllm:kv_cache_usage_perc')).toBeUndefined();
   });
 });

@@ -7,8 +7,6 @@ import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-const QUEUE_DEPTH = 'sum(vllm:num_requests_waiting{namespace="llm",pool="pool",model_name="llama"})';
-const KV_CACHE = 'sum(vllm:kv_cache_usage_perc{namespace="llm",pool="pool",model_name="llama"})';
 const PROXY_RATE = 'sum(rate(litellm_proxy_total_requests_metric_total{namespace="llm",requested_model="llama"}[2m]))';
 
 interface Fixture {
@@ -33,11 +31,13 @@ function render(
   return { ...f, manifests, scaledObject };
 }
 
-function fixture(poolProps: Partial<VllmPoolProps> = {}): Fixture {
+/** The pool (monitored unless `monitor` is false: its PodMonitor adds the pool label the signals read) behind a proxy. */
+function fixture(poolProps: Partial<VllmPoolProps> = {}, monitor = true): Fixture {
   const chart = testChart();
   const pool = new VllmPool(chart, 'pool', {
     model: 'meta-llama/Llama-3.1-8B-Instruct', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1), ...poolProps,
   });
+  if (monitor) pool.monitor({ labels: { release: 'kube-prometheus-stack' } });
   const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
   const group = proxy.addBackend(pool);
   return { chart, pool, proxy, group };
@@ -65,7 +65,9 @@ describe('defaults', () => {
     expect(spec.pollingInterval).toBe(15);
   });
 
-  test('two triggers: queue_depth 5 per replica and kv_cache 0.8, ignoreNullValues "false"', () => {
+  test('two triggers: queue_depth 5 per replica and kv_cache 0.8 on the pool\'s own selectors, ignoreNullValues "false"', () => {
+    const QUEUE_DEPTH = `sum(${pool.metricRequestsWaiting().selector})`;
+    const KV_CACHE = `sum(${pool.metricKvCacheUsage().selector})`;
     expect(spec.triggers).toEqual([
       {
         type: 'prometheus', name: 'queue_depth', metricType: 'AverageValue',
@@ -107,8 +109,9 @@ describe('defaults', () => {
     expect(oneOfKind(manifests, 'Deployment', pool.deployment.name).spec).not.toHaveProperty('replicas');
   });
 
-  test('handles: hpaName and bounds', () => {
-    expect(scaledObject.hpaName).toBe(`keda-hpa-${oneOfKind(manifests, 'ScaledObject').metadata.name}`);
+  test('handles: named after the pool Deployment, hpaName and bounds', () => {
+    expect(oneOfKind(manifests, 'ScaledObject').metadata.name).toBe(pool.deployment.name);
+    expect(scaledObject.hpaName).toBe(`keda-hpa-${pool.deployment.name}`);
     expect(scaledObject.minReplicas).toBe(1);
     expect(scaledObject.maxReplicas).toBe(4);
     expect(scaledObject.hasFallback).toBe(true);
@@ -205,23 +208,23 @@ describe('preWarm', () => {
 
 describe('custom signals', () => {
   test('predicted queue depth, requests running and generation tokens, in order', () => {
-    const { manifests } = render(({ pool }) => ({
+    const { manifests, pool } = render(({ pool: p }) => ({
       signals: [
-        LlmSignal.predicted(LlmSignal.queueDepth(pool, 4)),
-        LlmSignal.runningRequests(pool, 32),
-        LlmSignal.generationTokens(pool, 1000),
+        LlmSignal.predicted(LlmSignal.queueDepth(p, 4)),
+        LlmSignal.runningRequests(p, 32),
+        LlmSignal.generationTokens(p, 1000),
       ],
     }));
     const triggers = specOf(manifests).triggers;
     expect(triggers.map((t: Manifest) => t.name)).toEqual(['predicted_queue_depth', 'running_requests', 'generation_tokens']);
     expect(triggerNamed(manifests, 'predicted_queue_depth').metadata).toEqual({
       serverAddress: PROMETHEUS.serverAddress,
-      query: 'clamp_min(predict_linear(sum(vllm:num_requests_waiting{namespace="llm",pool="pool",model_name="llama"})[900s:30s], 600), 0)',
+      query: `clamp_min(predict_linear(sum(${pool.metricRequestsWaiting().selector})[900s:30s], 600), 0)`,
       threshold: '4',
       ignoreNullValues: 'false',
     });
     expect(triggerNamed(manifests, 'generation_tokens').metadata.query).toBe(
-      'sum(rate(vllm:generation_tokens_total{namespace="llm",pool="pool",model_name="llama"}[2m]))');
+      `sum(rate(${pool.metricGenerationTokens().selector}[2m]))`);
   });
 
   test('a Value signal (TTFT) beside a per-replica one', () => {
@@ -266,7 +269,7 @@ describe('errors', () => {
   test('wakeOn with a signal of the pool\'s own pods', () => {
     const { pool } = fixture();
     expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.queueDepth(pool, 1) })).toThrow(new Error(
-      '\'wakeOn\' ("queue_depth") is a metric of the pool\'s own pods, which vanishes at zero replicas: wake on a signal from outside the pool, such as LlmSignal.proxyRequestRate'));
+      '\'wakeOn\' ("queue_depth") is a metric of a pool\'s own pods, which vanishes at zero replicas: wake the pool on LlmSignal.proxyRequestRate(proxy, group, perReplicaPerSecond) for a model group the pool is a backend of'));
   });
 
   test('maxReplicas below minReplicas', () => {
@@ -300,5 +303,82 @@ describe('guardrails added after review', () => {
     const { pool } = fixture();
     expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: [LlmSignal.ttftP95(pool, Duration.seconds(2))] }))
       .toThrow(new Error("'signals' ([\"ttft_p95\"]) has no per-replica (AverageValue) signal: the fallback that holds replicas during a metrics outage needs one (KEDA); add LlmSignal.queueDepth or LlmSignal.kvCacheUsage"));
+  });
+});
+
+describe('guardrails of issue 10', () => {
+  test('wakeOn with another model group\'s traffic fails synth, naming the groups the pool serves', () => {
+    const { chart, pool, proxy } = fixture();
+    const other = new VllmPool(chart, 'other', { model: 'Qwen/Qwen3-8B', servedModelName: 'qwen', accelerator: Accelerator.nvidiaGpu(1) });
+    const qwen = proxy.addBackend(other);
+    pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.proxyRequestRate(proxy, qwen, 2) });
+    expect(() => synth(chart)).toThrow(
+      '\'wakeOn\' ("qwen") counts requests of model group "qwen" on LiteLLMProxy \'test/proxy\', which pool \'test/pool\' does not serve (its groups there: llama): the pool would wake on another model\'s traffic; pass the group proxy.addBackend(pool) returned');
+  });
+
+  test('wakeOn on a proxy the pool is no backend of', () => {
+    const { chart, pool } = fixture();
+    const proxy2 = new LiteLLMProxy(new Chart(chart.node.root, 'gateway-b', { namespace: 'gateway-b' }), 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+    const other = new VllmPool(chart, 'other', { model: 'Qwen/Qwen3-8B', servedModelName: 'qwen', accelerator: Accelerator.nvidiaGpu(1) });
+    const group = proxy2.addBackend(other);
+    pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.proxyRequestRate(proxy2, group, 2) });
+    expect(() => synth(chart)).toThrow('which pool \'test/pool\' does not serve (it is no backend there)');
+  });
+
+  test('a backend added after autoscale() counts: the wake group is checked at synth', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', { model: 'org/llama', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
+    pool.monitor({ labels: {} });
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+    const group = proxy.addModel({ modelName: 'llama', model: 'hosted_vllm/llama', apiBase: 'http://llama-legacy.llm.svc.cluster.local:8000/v1' });
+    pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.proxyRequestRate(proxy, group, 2) });
+    expect(() => synth(chart)).toThrow('which pool \'test/pool\' does not serve (it is no backend there)');
+    expect(proxy.addBackend(pool)).toBe(group);
+    expect(() => expectValidManifests(synth(chart))).not.toThrow();
+  });
+
+  test('wakeOn with the proxy\'s in-flight requests (not about this pool)', () => {
+    const { pool, proxy } = fixture();
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.proxyInFlight(proxy, 5) })).toThrow(new Error(
+      '\'wakeOn\' ("proxy_in_flight") is not about this pool\'s traffic: wake the pool on LlmSignal.proxyRequestRate(proxy, group, perReplicaPerSecond) for a model group the pool is a backend of'));
+  });
+
+  test('a signal built from another pool', () => {
+    const { chart, pool } = fixture();
+    const other = new VllmPool(chart, 'other', { model: 'Qwen/Qwen3-8B', servedModelName: 'qwen', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: [LlmSignal.queueDepth(other, 5)] })).toThrow(new Error(
+      '\'signals[0]\' ("queue_depth") reads pool \'test/other\', not \'test/pool\': a pool scales on its own load; build the signal from this pool'));
+  });
+
+  test('a pool without a PodMonitor fails synth: its signals read the pool label the monitor adds', () => {
+    const { chart, pool } = fixture({}, false);
+    pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });
+    expect(() => synth(chart)).toThrow(
+      '\'triggers[0]\' ("test/pool") has no PodMonitor, but KedaScaledObject \'test/pool/Autoscaler\' reads its series by the \'pool\' label, which only the pool\'s PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on \'test/pool\'');
+  });
+
+  test('a GPU-utilization signal on a MIG pool is refused before any metric is read', () => {
+    const { pool } = fixture({ accelerator: Accelerator.mig('3g.20gb') });
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: [LlmSignal.queueDepth(pool, 5), LlmSignal.gpuUtilization(pool, 0.8)] }))
+      .toThrow('\'pool\' ("test/pool") runs on a MIG slice (nvidia.com/mig-3g.20gb), where DCGM_FI_DEV_GPU_UTIL is 0 or absent');
+  });
+
+  test('hostile input: missing options, no Prometheus, NaN replicas, an empty signal list, a cooldown of 1500 ms', () => {
+    // A refused call leaves nothing behind: the pool can still be autoscaled afterwards.
+    const { pool } = fixture();
+    expect(() => pool.autoscale(undefined as any)).toThrow(new Error('\'options\' (undefined) is required: prometheus and maxReplicas'));
+    expect(() => pool.autoscale({ maxReplicas: 4 } as any)).toThrow(new Error(
+      '\'prometheus\' (undefined) must be the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }'));
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: NaN })).toThrow(new Error(
+      '\'maxReplicas\' (NaN) must be a whole number from 1 to 2147483647'));
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: [] })).toThrow(new Error(
+      '\'signals\' ([]) must name at least one LlmSignal of this pool (e.g. LlmSignal.queueDepth(pool, 5)), or be left out for the defaults'));
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: ['queue_depth' as any] })).toThrow(new Error(
+      '\'signals[0]\' ("queue_depth") must be an LlmSignal'));
+    expect(() => pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, preWarm: [{ timezone: 'UTC', start: '0 8 * * *', end: '0 9 * * *', replicas: 1 }], scaleToZeroCooldown: Duration.millis(1500) }))
+      .toThrow(new Error('\'scaleToZeroCooldown\' ("1500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(2))'));
+    expect(() => pool.autoscale({ prometheus: { serverAddress: 'prometheus:9090' }, maxReplicas: 4 })).toThrow(new Error(
+      '\'serverAddress\' ("prometheus:9090") must be an http:// or https:// URL'));
+    expect(pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 }).maxReplicas).toBe(4);
   });
 });
