@@ -5,7 +5,7 @@ import {
 } from '../../lib';
 import { poolName } from '../../lib/metrics/_pool-identity';
 import { PromRule, PromRuleGroup, ruleGroupsOf } from '../util/promtool';
-import { Manifest, allOfKind, oneOfKind, synth, testChart } from '../util/synth';
+import { Manifest, allOfKind, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 /**
@@ -14,7 +14,7 @@ import { expectValidManifests } from '../util/validate';
  */
 const CUSTOM_IMAGE_VERSION = { vllmVersion: '0.16.0' } as object;
 
-const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
 const RUNBOOKS = 'https://runbooks.example.com/llm';
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };

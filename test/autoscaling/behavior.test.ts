@@ -124,7 +124,7 @@ describe('errors', () => {
     expect(() => renderBehavior(up({ stabilizationWindow: Duration.seconds(NaN), policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.seconds(60) }] })))
       .toThrow(new Error("'behavior.scaleUp.stabilizationWindow' (\"NaN\") must be a finite Duration"));
     expect(() => renderBehavior(up({ policies: [{ type: ScalingPolicyType.PODS, value: 1, period: Duration.minutes(1e-9) }] })))
-      .toThrow(new Error("'behavior.scaleUp.policies[0].period' (\"NaN\") must be a finite Duration"));
+      .toThrow(new Error("'behavior.scaleUp.policies[0].period' (\"0.00006ms\") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(1))"));
   });
 
   test('plain JavaScript: enums cast in, policies or period missing, values NaN or huge', () => {

@@ -5,6 +5,7 @@ import {
   PrometheusAdapter, ScalingPolicyType, ServingAlerts, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../../lib';
 import { expectValidManifests } from '../util/validate';
+import { SCRAPER } from '../util/synth';
 
 // Hostile input as a property: every hostile value of every prop of the scaling, metrics and
 // alert constructs ends in an Error whose message names the prop (never a TypeError or
@@ -25,7 +26,7 @@ const HOSTILE: ReadonlyArray<[string, () => unknown]> = [
 ];
 
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
-const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
 
 interface World {
   readonly chart: Chart;

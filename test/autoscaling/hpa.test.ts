@@ -4,7 +4,7 @@ import {
   Accelerator, DcgmMetrics, HorizontalAutoscaler, HorizontalAutoscalerProps, HpaMetric, HpaMetricType, PrometheusAdapter, ScalingBehaviors, VllmPool,
 } from '../../lib';
 import { hpaScaledResources, replicaOwner } from '../../lib/autoscaling/_ownership';
-import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 /**
@@ -97,7 +97,7 @@ describe('targets', () => {
   test('a VllmPool: labels carry the pool\'s name and instance, no spec.replicas on the pool', () => {
     const chart = testChart();
     const pool = new VllmPool(chart, 'pool', { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1) });
-    pool.monitor({ labels: {} });
+    pool.monitor({ labels: {}, scraper: SCRAPER });
     const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
     const autoscaler = new HorizontalAutoscaler(chart, 'hpa', {
       target: pool, maxReplicas: 4, metrics: [HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5)], behavior: ScalingBehaviors.GPU_POOL,

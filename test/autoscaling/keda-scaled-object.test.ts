@@ -4,7 +4,7 @@ import {
   Accelerator, FallbackBehavior, KEDA_MIN_VERSION, KedaMetricType, KedaScaledObject, KedaScaledObjectProps, KedaTrigger, LlmSignal,
   ScalingBehaviors, SignalSource, VllmPool,
 } from '../../lib';
-import { allOfKind, Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { allOfKind, Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 /**
@@ -439,7 +439,7 @@ describe('metric identity: a trigger reading a pool needs the pool\'s PodMonitor
       triggers: [LlmSignal.queueDepth(pool, 5).trigger({ serverAddress: PROMETHEUS })],
     });
     // Monitored after the autoscaler: the check runs at synth.
-    if (monitor) pool.monitor({ labels: { release: 'kube-prometheus-stack' } });
+    if (monitor) pool.monitor({ labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER });
     return chart;
   }
 

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LiteLLMProxyProps, ModelDeployment, ProxyAutoscaleOptions, ScalingPolicyType,
+  HorizontalAutoscaler, HpaMetric, LiteLLMProxy, PrometheusAdapter, LiteLLMProxyProps, ModelDeployment, ProxyAutoscaleOptions, ScalingPolicyType,
 } from '../../lib';
 import { hpaScaledResources, replicaOwner } from '../../lib/autoscaling/_ownership';
 import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
@@ -89,11 +89,16 @@ describe('options', () => {
   });
 
   test('extra metrics come after cpu and memory', () => {
-    const { hpa } = render({ extraMetrics: [HpaMetric.pods('litellm_requests_per_second', 2.5)] });
+    const proxy = newProxy();
+    const served = new PrometheusAdapter(Chart.of(proxy), 'adapter', { configMapName: 'adapter-rules' }).addPodsMetric(proxy.metricRequests());
+    proxy.autoscale({ extraMetrics: [HpaMetric.adapterPods(served, 2.5)] });
+    const manifests = synth(Chart.of(proxy));
+    expectValidManifests(manifests);
+    const hpa = oneOfKind(manifests, 'HorizontalPodAutoscaler');
     expect(hpa.spec.metrics).toHaveLength(3);
     expect(hpa.spec.metrics[2]).toEqual({
       type: 'Pods',
-      pods: { metric: { name: 'litellm_requests_per_second' }, target: { type: 'AverageValue', averageValue: '2500m' } },
+      pods: { metric: { name: served.name }, target: { type: 'AverageValue', averageValue: '2500m' } },
     });
   });
 

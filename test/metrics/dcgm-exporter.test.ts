@@ -3,10 +3,10 @@ import * as kplus from 'cdk8s-plus-28';
 import {
   DCGM_EXPORTER_IMAGE, DcgmExporter, DcgmExporterProps, DcgmMetrics, ExistingDcgmExporterProps, IDcgmExporter, MetricType,
 } from '../../lib';
-import { containerOf, envOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { containerOf, envOf, Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
-const DISCOVERY = { labels: { release: 'kube-prometheus-stack' } };
+const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
 const DNS_LABEL_RULE = 'must be a DNS-1123 label: at most 63 lower-case alphanumerics or \'-\', starting and ending with an alphanumeric';
 const LABEL_KEY_RULE = 'is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\'';
 
@@ -268,7 +268,7 @@ describe('existing exporter', () => {
     expect(existing({ monitor: { ...monitor, serviceLabels: { 'bad key': 'x' } } })).toThrow(`'monitor.serviceLabels' ("bad key") ${LABEL_KEY_RULE}`);
     expect(existing({ monitor: { ...monitor, port: 'Gpu_Metrics' } })).toThrow(`'monitor.port' ("Gpu_Metrics") ${DNS_LABEL_RULE}`);
     expect(existing({ monitor: { ...monitor, discovery: { labels: { release: 'kps' }, interval: Duration.millis(1500) } } }))
-      .toThrow('\'monitor.discovery.interval\' ("1.5s") must be whole seconds greater than 0');
+      .toThrow('\'monitor.discovery.interval\' ("1500ms") must be a whole number of seconds, at least 1s (e.g. Duration.seconds(2))');
     expect(() => DcgmExporter.fromExisting(testChart(null), 'dcgm', { monitor })).toThrow(
       '\'Chart.namespace\' (undefined) must be set for DcgmExporter.fromExisting with a monitor: its Service URL and metric selectors are namespace-scoped (new Chart(app, id, { namespace: \'...\' }))');
   });

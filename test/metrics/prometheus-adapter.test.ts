@@ -8,7 +8,7 @@ import {
 import { METRIC_LABEL_POOL } from '../../lib/core/_labels';
 import { poolName } from '../../lib/metrics/_pool-identity';
 import { promqlSyntaxError } from '../../lib/metrics/promql';
-import { allOfKind, containerOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { allOfKind, containerOf, Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
@@ -30,7 +30,7 @@ function synthValid(chart: Chart): Manifest[] {
 /** A pool served as `llama` in `chart`, monitored (its PodMonitor adds the pool label) unless told otherwise. */
 function llamaPool(chart: Chart, id = 'llama', monitor = true): VllmPool {
   const pool = new VllmPool(chart, id, { model: 'meta-llama/Llama-3.1-8B-Instruct', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
-  if (monitor) pool.monitor({ labels: {} });
+  if (monitor) pool.monitor({ labels: {}, scraper: SCRAPER });
   return pool;
 }
 
@@ -629,7 +629,7 @@ describe('metric identity: rules on a pool\'s series', () => {
     const waiting = adapter.addPodsMetric(withPool(pool, pool.metricRequestsWaiting()));
     expect(() => synth(chart)).toThrow(
       `'rules[0] (${waiting.name})' ("test/llama") has no PodMonitor, but PrometheusAdapter 'test/adapter' reads its series by the 'pool' label, which only the pool's PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on 'test/llama'`);
-    pool.monitor({ labels: {} });
+    pool.monitor({ labels: {}, scraper: SCRAPER });
     expect(() => synthValid(chart)).not.toThrow();
   });
 

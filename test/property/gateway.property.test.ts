@@ -9,7 +9,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import {
   Accelerator, LiteLLMProxy, LiteLLMProxyProps, ModelCache, RoutingStrategy, VllmPool, VllmPoolProps,
 } from '../../lib';
-import { Manifest } from '../util/synth';
+import { Manifest, SCRAPER } from '../util/synth';
 import { validateManifests } from '../util/validate';
 
 const SEED = 20261129;
@@ -96,7 +96,7 @@ function build(spec: GatewaySpec, mutate: (target: string, props: Record<string,
     const backend: Record<string, any> = { rpm: 600 };
     mutate('backend', backend);
     proxy.addBackend(pool, backend);
-    const discovery: Record<string, any> = { labels: { release: 'kube-prometheus-stack' } };
+    const discovery: Record<string, any> = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
     mutate('discovery', discovery);
     if (p.monitor) pool.monitor(discovery as any);
     if (p.autoscale) pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });

@@ -1,4 +1,5 @@
 import { Chart, Testing } from 'cdk8s';
+import { NetworkPeer } from '../../lib/network/network-peer';
 import { parse } from 'yaml';
 
 /** A synthesized Kubernetes object, as plain JSON. */
@@ -44,3 +45,6 @@ export function containerOf(workload: Manifest, name: string): Manifest {
 export function envOf(container: Manifest): Record<string, Manifest> {
   return Object.fromEntries((container.env ?? []).map((e: Manifest) => [e.name, e]));
 }
+
+/** The Prometheus pods of kube-prometheus-stack: the scraper every NetworkPolicy admits on metrics ports. */
+export const SCRAPER = NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' });

@@ -3,7 +3,7 @@ import {
   Accelerator, KedaScaledObject, LiteLLMProxy, LlmSignal, ModelGroup, PoolAutoscaleOptions, ScalingBehaviors, VllmPool,
   VllmPoolProps,
 } from '../../lib';
-import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
@@ -37,7 +37,7 @@ function fixture(poolProps: Partial<VllmPoolProps> = {}, monitor = true): Fixtur
   const pool = new VllmPool(chart, 'pool', {
     model: 'meta-llama/Llama-3.1-8B-Instruct', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1), ...poolProps,
   });
-  if (monitor) pool.monitor({ labels: { release: 'kube-prometheus-stack' } });
+  if (monitor) pool.monitor({ labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER });
   const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
   const group = proxy.addBackend(pool);
   return { chart, pool, proxy, group };
@@ -328,7 +328,7 @@ describe('guardrails of issue 10', () => {
   test('a backend added after autoscale() counts: the wake group is checked at synth', () => {
     const chart = testChart();
     const pool = new VllmPool(chart, 'pool', { model: 'org/llama', servedModelName: 'llama', accelerator: Accelerator.nvidiaGpu(1) });
-    pool.monitor({ labels: {} });
+    pool.monitor({ labels: {}, scraper: SCRAPER });
     const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
     const group = proxy.addModel({ modelName: 'llama', model: 'hosted_vllm/llama', apiBase: 'http://llama-legacy.llm.svc.cluster.local:8000/v1' });
     pool.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, minReplicas: 0, wakeOn: LlmSignal.proxyRequestRate(proxy, group, 2) });
