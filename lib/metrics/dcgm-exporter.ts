@@ -7,10 +7,12 @@ import { MonitorDiscovery, validateDiscovery } from './discovery';
 import { ExistingDcgmExporter, ExistingDcgmExporterProps } from './existing-dcgm-exporter';
 import { ServiceMetricsMonitor } from './service-metrics-monitor';
 import * as monitoring from '../../imports/monitoring.coreos.com';
-import { recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue } from '../core/_validation';
+import { podsWithLabels, selectByLabels } from '../core/_workload';
+import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 
 /**
  * The pinned dcgm-exporter image (FACTS §E: `<dcgm>-<exporter>-<distro>`; the chart's own
@@ -68,6 +70,11 @@ export interface DcgmExporterProps {
    * @default - none (the upstream chart uses `system-node-critical`)
    */
   readonly priorityClassName?: string;
+  /**
+   * The exporter's NetworkPolicy: ingress on port 9400 from `discovery.scraper` only.
+   * @default - on
+   */
+  readonly network?: { readonly enabled?: boolean };
 }
 
 /**
@@ -133,6 +140,9 @@ export class DcgmExporter extends DcgmMetricsSource {
   /** The name of the DaemonSet, Service and ServiceMonitor. */
   public readonly name: string;
 
+  /** The exporter's NetworkPolicy, unless `network.enabled` is false. */
+  public readonly networkPolicy?: WorkloadNetworkPolicy;
+
   public constructor(scope: Construct, id: string, props: DcgmExporterProps) {
     super(scope, id);
     this.namespace = requireChartNamespace(this, 'DcgmExporter');
@@ -159,10 +169,15 @@ export class DcgmExporter extends DcgmMetricsSource {
     this.daemonSet = new kplus.DaemonSet(this, 'Resource', {
       metadata: { name: claimName(this, 'apps/DaemonSet', name, this.namespace), labels },
       podMetadata: { labels },
+      select: false,
       // Pod mapping reads the kubelet pod-resources socket, not the API server.
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: false },
     });
+
+    // Stable selector labels: a DaemonSet's selector is immutable (no construct-path hash in it).
+    const selector = { [LABEL_NAME]: labels[LABEL_NAME], [LABEL_INSTANCE]: labels[LABEL_INSTANCE] };
+    selectByLabels(this.daemonSet, selector);
 
     this.container = this.daemonSet.addContainer({
       name: 'exporter',
@@ -212,19 +227,30 @@ export class DcgmExporter extends DcgmMetricsSource {
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: claimName(this, 'Service', name, this.namespace), labels },
       type: kplus.ServiceType.CLUSTER_IP,
-      selector: this.daemonSet,
+      selector: podsWithLabels(this, 'Pods', selector),
       ports: [{ name: 'metrics', port: DCGM_EXPORTER_PORT, targetPort: DCGM_EXPORTER_PORT }],
     });
 
+    // Only Prometheus reaches the exporter, on its metrics port (FACTS §E: :9400).
+    const network = props.network ?? {};
+    if (typeof network !== 'object' || network === null) throw invalid('network', network, 'must be { enabled? }');
+    if (network.enabled !== undefined && typeof network.enabled !== 'boolean') throw invalid('network.enabled', network.enabled, 'must be true or false');
+    if (network.enabled !== false) {
+      if (props.discovery.scraper === undefined) {
+        throw invalid('discovery.scraper', undefined, `is required: DcgmExporter '${name}' has a NetworkPolicy that admits only Prometheus, so Prometheus must be named, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
+      }
+      this.networkPolicy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name, podLabels: selector, labels });
+      this.networkPolicy.allowFrom(props.discovery.scraper, [{ port: DCGM_EXPORTER_PORT }], 'Prometheus scrapes /metrics');
+    }
+
     this.monitor = new ServiceMetricsMonitor(this, 'Monitor', {
+      name,
       service: this.service,
       port: 'metrics',
       discovery: props.discovery,
       honorLabels: true,
     });
     this.serviceMonitor = this.monitor.resource;
-    // ServiceMetricsMonitor takes no name (yet): name the ServiceMonitor after the exporter.
-    ApiObject.of(this.serviceMonitor).addJsonPatch(JsonPatch.replace('/metadata/name', claimName(this, 'monitoring.coreos.com/ServiceMonitor', name, this.namespace)));
   }
 }
 

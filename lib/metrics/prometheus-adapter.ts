@@ -8,13 +8,16 @@ import { MetricDefinition, MetricType, VllmMetrics } from './catalog';
 import { requirePromQL } from './promql';
 import { ScopedMetric } from './scoped-metric';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
-import { METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME as K8S_LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { wholeSeconds } from '../core/_units';
 import { invalid, requireDnsSubdomain, requirePositiveInteger } from '../core/_validation';
+import { podsWithLabels, selectByLabels } from '../core/_workload';
+import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
+import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 import { VllmPool } from '../vllm/vllm-pool';
 
 /** The pinned adapter image (FACTS §D; kubernetes-sigs/prometheus-adapter deploy/manifests/deployment.yaml). */
@@ -89,6 +92,12 @@ export interface PrometheusAdapterProps {
    * @default PodUser.fixed(10001) (the Helm chart's)
    */
   readonly user?: PodUser;
+  /**
+   * The adapter's NetworkPolicy (with `install`): ingress on its secure port 6443 only. The
+   * API server calls it there; name its addresses in `allowFrom` where you know them.
+   * @default - on, port 6443 from any source
+   */
+  readonly network?: { readonly enabled?: boolean; readonly allowFrom?: NetworkPeer[] };
 }
 
 /** Options of `addPodsMetric` and `addExternalMetric`. */
@@ -160,6 +169,8 @@ export class PrometheusAdapter extends Construct {
   /** The namespace of the ConfigMap (and of the adapter, with `install`). */
   public readonly namespace: string;
   /** Whether the whole adapter is rendered. */
+  /** The adapter's NetworkPolicy (with `install`, unless `network.enabled` is false). */
+  public readonly networkPolicy?: WorkloadNetworkPolicy;
   public readonly installed: boolean;
   /** The adapter Deployment (with `install`). */
   public readonly deployment?: kplus.Deployment;
@@ -201,12 +212,16 @@ export class PrometheusAdapter extends Construct {
       this.deployment = new kplus.Deployment(this, 'Resource', {
         metadata: { name: claimName(this, 'apps/Deployment', name, ns), labels: this.labels },
         podMetadata: { labels: this.labels },
+        select: false,
         replicas: props.replicas ?? 2,
         serviceAccount: this.serviceAccount,
         // The adapter is an aggregated API server: it calls the API server with its own token.
         automountServiceAccountToken: true,
         securityContext: hardenedPod(user),
       });
+      // Stable selector labels: a Deployment's selector is immutable (no construct-path hash in it).
+      const selector = { [K8S_LABEL_NAME]: this.labels[K8S_LABEL_NAME], [LABEL_INSTANCE]: this.labels[LABEL_INSTANCE] };
+      selectByLabels(this.deployment, selector);
       // The adapter reads config.yaml only at start: roll the pods when the rules change.
       this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
       const container = this.deployment.addContainer({
@@ -242,9 +257,22 @@ export class PrometheusAdapter extends Construct {
 
       this.service = new kplus.Service(this, 'Service', {
         metadata: { name: claimName(this, 'Service', name, ns), labels: this.labels },
-        selector: this.deployment,
+        selector: podsWithLabels(this, 'Pods', selector),
         ports: [{ name: 'https', port: SERVICE_PORT, targetPort: SECURE_PORT }],
       });
+
+      // Only its secure port is open: the API server calls it there (aggregated API). The
+      // API server is not a pod and its source addresses differ per cluster (a managed control
+      // plane sits outside the pod network), so by default the port admits any source.
+      const network = props.network ?? {};
+      if (typeof network !== 'object' || network === null) throw invalid('network', network, 'must be { enabled?, allowFrom? }');
+      if (network.enabled !== undefined && typeof network.enabled !== 'boolean') throw invalid('network.enabled', network.enabled, 'must be true or false');
+      if (network.enabled !== false) {
+        if (network.allowFrom !== undefined && !Array.isArray(network.allowFrom)) throw invalid('network.allowFrom', network.allowFrom, 'must be a list of NetworkPeer');
+        const sources = (network.allowFrom ?? [NetworkPeer.anywhere()]).map((peer, i) => requireNetworkPeer(`network.allowFrom[${i}]`, peer));
+        this.networkPolicy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name, podLabels: selector, labels: this.labels });
+        sources.forEach((peer, i) => this.networkPolicy!.allowFrom(peer, [{ port: SECURE_PORT }], network.allowFrom ? `network.allowFrom[${i}]` : 'the API server (aggregated API)'));
+      }
       this.renderBaseRbac(this.serviceAccount);
     }
 

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import {
   DCGM_EXPORTER_IMAGE, DcgmExporter, DcgmExporterProps, DcgmMetrics, ExistingDcgmExporterProps, IDcgmExporter, MetricType,
 } from '../../lib';
-import { containerOf, envOf, Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
+import { allOfKind, containerOf, envOf, Manifest, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
@@ -48,7 +48,7 @@ describe('defaults', () => {
   const container = exporterContainer(manifests);
 
   test('renders a DaemonSet, a Service and a ServiceMonitor in the chart namespace', () => {
-    expect(manifests.map(m => m.kind).sort()).toEqual(['DaemonSet', 'Service', 'ServiceMonitor']);
+    expect(manifests.map(m => m.kind).sort()).toEqual(['DaemonSet', 'NetworkPolicy', 'Service', 'ServiceMonitor']);
     for (const m of manifests) expect(m.metadata.namespace).toBe('monitoring');
   });
 
@@ -169,7 +169,7 @@ describe('options', () => {
   });
 
   test('discovery interval', () => {
-    const { manifests } = render({ discovery: { labels: {}, interval: Duration.seconds(30) } });
+    const { manifests } = render({ discovery: { labels: {}, interval: Duration.seconds(30), scraper: SCRAPER } });
     const monitor = oneOfKind(manifests, 'ServiceMonitor');
     expect(monitor.spec.endpoints[0].interval).toBe('30s');
     expect(monitor.metadata.labels).toBeUndefined();
@@ -354,5 +354,30 @@ describe('plain JavaScript', () => {
     expect(() => make({ image: 42 as any })).toThrow(new Error(`'image' (42) must be an image reference such as '${DCGM_EXPORTER_IMAGE}'`));
     expect(() => make({ nodeSelector: 'gpu' as any })).toThrow(new Error(
       '\'nodeSelector\' ("gpu") must name at least one node label: dcgm-exporter fails on nodes without an NVIDIA GPU'));
+  });
+});
+
+describe('NetworkPolicy', () => {
+  test('only Prometheus reaches the exporter, on 9400; the DaemonSet selects by stable labels', () => {
+    const { manifests } = render();
+    const np = oneOfKind(manifests, 'NetworkPolicy');
+    const ds = oneOfKind(manifests, 'DaemonSet');
+    expect(np.metadata.name).toBe('dcgm');
+    expect(ds.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'dcgm-exporter', 'app.kubernetes.io/instance': 'dcgm' });
+    expect(Object.keys(ds.spec.template.metadata.labels)).not.toContain('cdk8s.io/metadata.addr');
+    expect(np.spec.podSelector).toEqual({ matchLabels: ds.spec.selector.matchLabels });
+    expect(np.spec.ingress).toEqual([{
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      ports: [{ port: 9400, protocol: 'TCP' }],
+    }]);
+  });
+
+  test('without a scraper the exporter would be unreachable: refused unless the policy is off', () => {
+    expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', { discovery: { labels: {} } })).toThrow(new Error(
+      '\'discovery.scraper\' (undefined) is required: DcgmExporter \'dcgm\' has a NetworkPolicy that admits only Prometheus, so Prometheus must be named, e.g. NetworkPeer.pods(\'monitoring\', { \'app.kubernetes.io/name\': \'prometheus\' }); or set network.enabled to false'));
+    const chart = testChart('monitoring');
+    new DcgmExporter(chart, 'dcgm', { discovery: { labels: {} }, network: { enabled: false } });
+    expect(allOfKind(synth(chart), 'NetworkPolicy')).toHaveLength(0);
+    expect(() => new DcgmExporter(testChart('monitoring'), 'dcgm', { discovery: DISCOVERY, network: { enabled: 'no' as any } })).toThrow(new Error('\'network.enabled\' ("no") must be true or false'));
   });
 });
