@@ -59,16 +59,6 @@ describe('rules only (the default)', () => {
   const manifests = synthValid(chart);
   const config = adapterConfig(manifests);
 
-  test('NetworkPolicy: only the secure port 6443 is open (the API server calls it); selectors by stable labels', () => {
-    const np = oneOfKind(manifests, 'NetworkPolicy');
-    expect(np.metadata.name).toBe('adapter');
-    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'prometheus-adapter', 'app.kubernetes.io/instance': 'adapter' });
-    expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain('cdk8s.io/metadata.addr');
-    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
-    expect(np.spec.podSelector).toEqual({ matchLabels: deployment.spec.selector.matchLabels });
-    expect(np.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 6443, protocol: 'TCP' }] }]);
-  });
-
   test('snapshot', () => {
     expect(manifests).toMatchSnapshot();
   });
@@ -213,6 +203,16 @@ describe('install: true', () => {
   const service = oneOfKind(manifests, 'Service');
   const serviceAccount = oneOfKind(manifests, 'ServiceAccount');
   const adapterSubject = { apiGroup: '', kind: 'ServiceAccount', name: serviceAccount.metadata.name, namespace: 'llm' };
+
+  test('NetworkPolicy: only the secure port 6443 is open (the API server calls it); selectors by stable labels', () => {
+    const np = oneOfKind(manifests, 'NetworkPolicy');
+    expect(np.metadata.name).toBe('adapter');
+    expect(deployment.spec.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'prometheus-adapter', 'app.kubernetes.io/instance': 'adapter' });
+    expect(Object.keys(deployment.spec.template.metadata.labels)).not.toContain('cdk8s.io/metadata.addr');
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+    expect(np.spec.podSelector).toEqual({ matchLabels: deployment.spec.selector.matchLabels });
+    expect(np.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 6443, protocol: 'TCP' }] }]);
+  });
 
   test('snapshot', () => {
     expect(manifests).toMatchSnapshot();
