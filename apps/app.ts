@@ -22,7 +22,7 @@ export function buildApp(props: AppProps = {}): App {
   const neuron = new ReferenceNeuronPools(app, 'reference-neuron', {
     proxy: platform.proxy, neuronImage: REFERENCE_NEURON_IMAGE, adapter: monitoring.adapter,
   });
-  new ServingAlerts(monitoring, 'alerts', {
+  new ServingAlerts(monitoring, 'llm-serving-alerts', {
     proxy: platform.proxy,
     pools: [platform.llama8b, platform.qwen8b, platform.llama70b, platform.qwenSmall, neuron.llama8b, neuron.qwen8b],
     discovery: DISCOVERY,

@@ -2,7 +2,7 @@ import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { DISCOVERY, HF_TOKEN, PROMETHEUS, VLLM_API_KEY } from './reference-platform';
 import {
-  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, ModelCache, PrometheusAdapter, ScalingBehaviors, VllmMetrics, VllmPool,
+  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, ModelCache, PrometheusAdapter, ScalingBehaviors, VllmPool,
 } from '../lib';
 
 /**
@@ -50,7 +50,6 @@ export class ReferenceNeuronPools extends Chart {
     this.llama8b = new VllmPool(this, 'llama-3-1-8b-int8-neuron', {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
       servedModelName: 'llama-3-1-8b-int8-neuron',
-      serviceName: 'llama-3-1-8b-int8-neuron',
       slo: { ttftP95: Duration.seconds(2), e2eLatencyP99: Duration.seconds(60), queuePerReplica: 4 },
       accelerator: Accelerator.neuron(1),
       image: props.neuronImage,
@@ -66,7 +65,6 @@ export class ReferenceNeuronPools extends Chart {
     this.qwen8b = new VllmPool(this, 'qwen3-8b-fp8-neuron', {
       model: 'Qwen/Qwen3-8B-FP8',
       servedModelName: 'qwen3-8b-fp8-neuron',
-      serviceName: 'qwen3-8b-fp8-neuron',
       slo: { ttftP95: Duration.seconds(2), e2eLatencyP99: Duration.seconds(60), queuePerReplica: 4 },
       accelerator: Accelerator.neuron(1),
       image: props.neuronImage,
@@ -89,7 +87,7 @@ export class ReferenceNeuronPools extends Chart {
       target: this.qwen8b,
       minReplicas: 1,
       maxReplicas: 4,
-      metrics: [HpaMetric.adapterPods(props.adapter.addPodsMetric(VllmMetrics.NUM_REQUESTS_WAITING), 5)],
+      metrics: [HpaMetric.adapterPods(props.adapter.addPodsMetric(this.qwen8b.metricRequestsWaiting()), 5)],
       behavior: ScalingBehaviors.GPU_POOL,
     });
   }

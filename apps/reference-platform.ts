@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CapacityType, LiteLLMProxy, LlmSignal, ModelCache, MonitorDiscovery, PoolPlacement, PrometheusSource, Quantization,
+  Accelerator, CapacityType, LiteLLMProxy, LlmSignal, ModelCache, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
   RoutingStrategy, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../lib';
 
@@ -9,8 +9,17 @@ import {
 export const VLLM_API_KEY = { secretName: 'vllm-api-key', key: 'api-key' };
 /** The Prometheus of kube-prometheus-stack (prometheus-operator's governing Service). */
 export const PROMETHEUS: PrometheusSource = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-/** kube-prometheus-stack installed as Helm release `kube-prometheus-stack`: it selects monitors and rules by this label. */
-export const DISCOVERY: MonitorDiscovery = { labels: { release: 'kube-prometheus-stack' } };
+/**
+ * kube-prometheus-stack installed as Helm release `kube-prometheus-stack` in namespace
+ * `monitoring`: it selects monitors and rules by the `release` label, and its Prometheus pods
+ * (prometheus-operator's pod selector labels, `app.kubernetes.io/name: prometheus`, in
+ * pkg/prometheus/server/statefulset.go) are the only ones the NetworkPolicies admit on
+ * metrics ports.
+ */
+export const DISCOVERY: MonitorDiscovery = {
+  labels: { release: 'kube-prometheus-stack' },
+  scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }),
+};
 /** The Hugging Face token for gated models (Llama). */
 export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
 
@@ -64,12 +73,13 @@ export class ReferencePlatform extends Chart {
         timeout: Duration.seconds(120),
       },
       requestTimeout: Duration.seconds(600),
+      // Clients reach the gateway through the ingress controller; nothing else may call it.
+      network: { allowFrom: [NetworkPeer.namespace('ingress-nginx')] },
     });
 
     this.llama8b = new VllmPool(this, 'llama-3-1-8b', {
       model: 'meta-llama/Llama-3.1-8B-Instruct',
       servedModelName: 'llama-3-1-8b',
-      serviceName: 'llama-3-1-8b',
       slo: { ttftP95: Duration.seconds(1), e2eLatencyP99: Duration.seconds(30), queuePerReplica: 8 },
       accelerator: Accelerator.nvidiaGpu(1),
       engine: { maxModelLenTokens: 32768, gpuMemoryUtilization: 0.9, enablePrefixCaching: true },
@@ -82,7 +92,6 @@ export class ReferencePlatform extends Chart {
     this.qwen8b = new VllmPool(this, 'qwen3-8b', {
       model: 'Qwen/Qwen3-8B-FP8',
       servedModelName: 'qwen3-8b',
-      serviceName: 'qwen3-8b',
       slo: { ttftP95: Duration.seconds(1.5), e2eLatencyP99: Duration.seconds(45), queuePerReplica: 8 },
       accelerator: Accelerator.nvidiaGpu(1),
       engine: { maxModelLenTokens: 32768, quantization: Quantization.FP8, enablePrefixCaching: true },
@@ -94,7 +103,6 @@ export class ReferencePlatform extends Chart {
     this.llama70b = new VllmPool(this, 'llama-3-3-70b', {
       model: 'meta-llama/Llama-3.3-70B-Instruct',
       servedModelName: 'llama-3-3-70b',
-      serviceName: 'llama-3-3-70b',
       slo: { ttftP95: Duration.seconds(3), e2eLatencyP99: Duration.seconds(90), queuePerReplica: 16 },
       accelerator: Accelerator.nvidiaGpu(4, { product: 'NVIDIA-H100-80GB-HBM3' }),
       engine: { tensorParallelSize: 4, maxModelLenTokens: 65536, gpuMemoryUtilization: 0.92 },
@@ -109,7 +117,6 @@ export class ReferencePlatform extends Chart {
     this.qwenSmall = new VllmPool(this, 'qwen2-5-1-5b', {
       model: 'Qwen/Qwen2.5-1.5B-Instruct',
       servedModelName: 'qwen2-5-1-5b',
-      serviceName: 'qwen2-5-1-5b',
       slo: { ttftP95: Duration.millis(500), e2eLatencyP99: Duration.seconds(15), queuePerReplica: 4 },
       accelerator: Accelerator.mig('1g.10gb'),
       engine: { maxModelLenTokens: 8192, gpuMemoryUtilization: 0.85 },

@@ -71,7 +71,7 @@ describe('dist/', () => {
 
   test('config.yaml uses only keys from FACTS §B, and every secret is an os.environ/ reference', () => {
     const known: Record<string, string[]> = {
-      litellm_settings: ['callbacks', 'request_timeout', 'drop_params', 'cache', 'cache_params'],
+      litellm_settings: ['callbacks', 'require_auth_for_metrics_endpoint', 'request_timeout', 'drop_params', 'cache', 'cache_params'],
       router_settings: ['routing_strategy', 'num_retries', 'timeout', 'allowed_fails', 'cooldown_time', 'enable_pre_call_checks',
         'retry_policy', 'fallbacks', 'context_window_fallbacks', 'redis_host', 'redis_port', 'redis_password'],
       general_settings: ['master_key', 'database_url'],
@@ -377,7 +377,8 @@ describe('dist/', () => {
 
     test('a plain HPA scales a pool on the adapter\'s renamed Pods metric', () => {
       const pods = hpasOn().flatMap(h => h.spec.metrics).filter((m: Manifest) => m.type === 'Pods');
-      expect(pods.map((m: Manifest) => m.pods.metric.name)).toContain('vllm_num_requests_waiting');
+      // The served name carries the pool's name: two pools never share an adapter rule.
+      expect(pods.map((m: Manifest) => m.pods.metric.name)).toContain('vllm_num_requests_waiting_qwen3_8b_fp8_neuron');
     });
 
     test('no external metrics APIService next to KEDA ScaledObjects', () => {
