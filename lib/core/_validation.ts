@@ -28,6 +28,7 @@ const HTTP_URL = /^https?:\/\/[^\s/]+(\/\S*)?$/;
 
 /** A DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. @internal */
 export function requireDnsLabel(prop: string, value: string): void {
+  if (typeof value !== 'string') throw invalid(prop, value, 'must be a string');
   if (value.length > 63 || !DNS1123_LABEL.test(value)) {
     throw invalid(prop, value, 'must be a DNS-1123 label: at most 63 lower-case alphanumerics or \'-\', starting and ending with an alphanumeric');
   }
@@ -35,6 +36,7 @@ export function requireDnsLabel(prop: string, value: string): void {
 
 /** A DNS-1123 subdomain: a Kubernetes object name. @internal */
 export function requireDnsSubdomain(prop: string, value: string): void {
+  if (typeof value !== 'string') throw invalid(prop, value, 'must be a string');
   if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
     throw invalid(prop, value, 'must be a DNS-1123 subdomain: at most 253 lower-case alphanumerics, \'-\' or \'.\', starting and ending with an alphanumeric');
   }
@@ -42,6 +44,7 @@ export function requireDnsSubdomain(prop: string, value: string): void {
 
 /** A Kubernetes label value. @internal */
 export function requireLabelValue(prop: string, value: string): void {
+  if (typeof value !== 'string') throw invalid(prop, value, 'must be a string');
   if (value.length > 63 || !LABEL_VALUE.test(value)) {
     throw invalid(prop, value, 'must be a valid Kubernetes label value: at most 63 alphanumerics, \'-\', \'_\' or \'.\', starting and ending with an alphanumeric');
   }
@@ -77,6 +80,7 @@ export function requirePort(prop: string, value: number): void {
 
 /** A Kubernetes label key: an optional DNS subdomain prefix and '/', then a name. @internal */
 export function requireLabelKey(prop: string, key: string): void {
+  if (typeof key !== 'string') throw invalid(prop, key, 'must be a string');
   const name = key.slice(key.indexOf('/') + 1);
   if (key.length > 316 || name.length > 63 || !LABEL_KEY.test(key)) {
     throw invalid(prop, key, 'is not a Kubernetes label key: an optional DNS subdomain prefix and \'/\', then a name of at most 63 alphanumerics, \'-\', \'_\' or \'.\', e.g. \'nvidia.com/gpu.present\'');
