@@ -8,7 +8,7 @@ import {
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
-import { Manifest, synth } from '../util/synth';
+import { Manifest, SCRAPER, synth } from '../util/synth';
 
 /**
  * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
@@ -59,7 +59,7 @@ function referenceStack(): Manifest[] {
     maxModelLoadTime: Duration.minutes(45),
     slo: { ttftP95: Duration.seconds(3) },
   });
-  const discovery = { labels: { release: 'kube-prometheus-stack' } };
+  const discovery = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
   for (const pool of [llama, qwen, mistral]) pool.monitor(discovery);
   const llamaGroup = proxy.addBackend(llama);
   proxy.addBackend(qwen);
@@ -70,7 +70,7 @@ function referenceStack(): Manifest[] {
   new ServingAlerts(monitoring, 'alerts', {
     pools: [llama, qwen, mistral],
     proxy,
-    discovery: { labels: { release: 'kube-prometheus-stack' } },
+    discovery: { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER },
     runbookBaseUrl: RUNBOOKS,
     acceleratorBudget: 8,
   });
