@@ -347,7 +347,8 @@ export class PrometheusAdapter extends Construct {
    * A histogram has no single value per pod (it is a family of `_bucket`, `_sum` and `_count`
    * series), which is why `addPodsMetric` refuses it. This rule computes the quantile the way
    * Prometheus does, from the rate of the buckets per pod:
-   * `histogram_quantile(q, sum by (le, <<.GroupBy>>) (rate(<name>_bucket{<<.LabelMatchers>>}[w])))`.
+   * `histogram_quantile(q, sum by (le, <<.GroupBy>>) (rate(<name>_bucket{<<.LabelMatchers>>}[w]))) >= 0`
+   * (the comparison drops the NaN of a pod that served nothing in the window).
    * Summing by `le` and the pod keeps the buckets of each pod together (dropping `le` would
    * break the quantile, keeping the other labels would give several values per pod). For a
    * quantile over the whole workload, record it with a recording rule and serve that gauge.
@@ -438,9 +439,12 @@ export class PrometheusAdapter extends Construct {
     const series = `<<.Series>>{${['<<.LabelMatchers>>', ...scope.filter(m => !m.startsWith('namespace='))].join(',')}}`;
     const value = window ? `rate(${series}[${window}])` : series;
     // External metrics have no object to group by: one value for the matching series. A
-    // quantile keeps each pod's buckets together: by le and the pod.
+    // quantile keeps each pod's buckets together (by le and the pod), and drops the NaN of a
+    // pod that served nothing in the window (NaN >= 0 is false): NaN is no quantity the
+    // metrics API can serve, and a pod without a value counts as idle for a scale-up and as
+    // at target for a scale-down (Kubernetes HPA "missing metrics" rule).
     const metricsQuery = quantile !== undefined
-      ? `histogram_quantile(${quantile}, sum by (le, <<.GroupBy>>) (${value}))`
+      ? `histogram_quantile(${quantile}, sum by (le, <<.GroupBy>>) (${value})) >= 0`
       : kind === AdapterMetricKind.EXTERNAL ? `sum(${value})` : `sum(${value}) by (<<.GroupBy>>)`;
     const seriesName = quantile !== undefined ? `${definition.name}_bucket` : definition.name;
     const scopedLabels = new Set(scope.map(m => m.split(/[=!~]/)[0]));

@@ -18,17 +18,28 @@ export interface PrometheusReaderProps {
   readonly name?: string;
   /**
    * A ClusterRole granted cluster-wide (ClusterRoleBinding), for a query endpoint that reads
-   * every namespace: OpenShift's Thanos querier port 9091 needs `cluster-monitoring-view`.
+   * every namespace. OpenShift's Thanos querier port 9091 (`web`) authorizes `get namespaces`
+   * cluster-wide (openshift/cluster-monitoring-operator
+   * assets/thanos-querier/kube-rbac-proxy-web-secret.yaml), which `cluster-monitoring-view`
+   * grants.
    * @default - none
    */
   readonly clusterRole?: string;
   /**
-   * A ClusterRole granted in the reader's namespace only (RoleBinding), for a multi-tenant
-   * endpoint: OpenShift's Thanos querier tenancy port 9092 needs `view` on the namespace
-   * it is asked about.
+   * A ClusterRole granted in the reader's namespace only (RoleBinding).
    * @default - none
    */
   readonly namespaceRole?: string;
+  /**
+   * Grant exactly what a multi-tenant query endpoint checks for the reader's own namespace:
+   * a Role `<name>-tenancy` allowing `get` on `pods` of `metrics.k8s.io`, bound to the
+   * ServiceAccount. OpenShift's Thanos querier tenancy port 9092 authorizes a query by the
+   * `namespace` parameter against that resource (assets/thanos-querier/kube-rbac-proxy-secret.yaml:
+   * `resourceAttributes: {apiVersion: metrics.k8s.io/v1beta1, resource: pods, namespace: <namespace>}`).
+   * Least privilege for a KEDA trigger that queries its own namespace.
+   * @default false
+   */
+  readonly tenancy?: boolean;
 }
 
 /**
@@ -43,7 +54,7 @@ export interface PrometheusReaderProps {
  * @see https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#manually-create-an-api-token-for-a-serviceaccount
  *
  * @example
- * // OpenShift: read the Thanos querier (9091) across namespaces.
+ * // OpenShift: read the Thanos querier (9091) across namespaces; tenancy: true for port 9092.
  * const reader = new PrometheusReader(chart, 'thanos-reader', { clusterRole: 'cluster-monitoring-view' });
  * new PrometheusAdapter(chart, 'adapter', {
  *   install: true,
@@ -70,8 +81,9 @@ export class PrometheusReader extends Construct {
       // ClusterRole names may contain ':' (system:...), which a binding name cannot carry.
       requireDnsSubdomain(key, role.replace(/:/g, '-'));
     }
-    if (props.clusterRole === undefined && props.namespaceRole === undefined) {
-      throw invalid('clusterRole', undefined, 'or \'namespaceRole\' must be set: a token with no role is refused by every secured Prometheus (OpenShift: clusterRole \'cluster-monitoring-view\' for the Thanos querier port 9091, namespaceRole \'view\' for its tenancy port 9092)');
+    if (props.tenancy !== undefined && typeof props.tenancy !== 'boolean') throw invalid('tenancy', props.tenancy, 'must be true or false');
+    if (props.clusterRole === undefined && props.namespaceRole === undefined && !props.tenancy) {
+      throw invalid('clusterRole', undefined, 'must be set, or \'namespaceRole\' or \'tenancy\': a token with no role is refused by every secured Prometheus (OpenShift: clusterRole \'cluster-monitoring-view\' for the Thanos querier port 9091, tenancy: true for its tenancy port 9092)');
     }
     const name = this.name = baseName(this, 'name', props.name);
     const labels = recommendedLabels('prometheus-reader', name, 'metrics-client');
@@ -101,6 +113,16 @@ export class PrometheusReader extends Construct {
       const binding = new kplus.RoleBinding(this, 'RoleBinding', {
         metadata: { name: claimName(this, 'rbac/RoleBinding', `${name}-${props.namespaceRole.replace(/:/g, '-')}`, namespace), labels },
         role: kplus.ClusterRole.fromClusterRoleName(this, 'NamespaceRole', props.namespaceRole),
+      });
+      binding.addSubjects(this.serviceAccount);
+    }
+    if (props.tenancy) {
+      const roleName = claimName(this, 'rbac/Role', `${name}-tenancy`, namespace);
+      const role = new kplus.Role(this, 'TenancyRole', { metadata: { name: roleName, labels } });
+      role.allow(['get'], kplus.ApiResource.custom({ apiGroup: 'metrics.k8s.io', resourceType: 'pods' }));
+      const binding = new kplus.RoleBinding(this, 'TenancyBinding', {
+        metadata: { name: claimName(this, 'rbac/RoleBinding', `${name}-tenancy`, namespace), labels },
+        role,
       });
       binding.addSubjects(this.serviceAccount);
     }
