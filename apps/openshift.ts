@@ -105,8 +105,10 @@ export class OpenShiftScenario extends Chart {
 
     // The adapter: a token bound to cluster-monitoring-view for port 9091, the service CA.
     const adapterReader = new PrometheusReader(this, 'adapter-thanos-reader', { clusterRole: 'cluster-monitoring-view' });
-    this.adapter = new PrometheusAdapter(this, 'prometheus-adapter', {
+    this.adapter = new PrometheusAdapter(this, 'thanos-adapter', {
       install: true,
+      // Its own cluster: the other scenarios' adapters are installed elsewhere.
+      cluster: 'openshift',
       prometheusUrl: THANOS_QUERIER_WEB,
       prometheusAuth: { bearerToken: adapterReader.token, ca: CaBundle.openShiftServiceCa() },
       user,

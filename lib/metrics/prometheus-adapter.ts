@@ -78,6 +78,13 @@ export interface PrometheusAdapterProps {
   /** @default PROMETHEUS_ADAPTER_IMAGE (v0.12.0) */
   readonly image?: string;
   /**
+   * The cluster the adapter is installed in, when one App describes several clusters (each
+   * scenario or environment its own): only one server per cluster can own an APIService, so
+   * two installed adapters conflict only when their `cluster` is the same.
+   * @default 'default' (every adapter of the App in one cluster)
+   */
+  readonly cluster?: string;
+  /**
    * Adapter replicas: every HPA on an adapter metric stops scaling while none is ready.
    * @default 2
    */
@@ -204,6 +211,8 @@ export class PrometheusAdapter extends Construct {
   public readonly serviceAccount?: kplus.ServiceAccount;
   /** The base name of the adapter's objects. */
   public readonly name: string;
+  /** The cluster the adapter is installed in (`cluster` prop). */
+  public readonly cluster: string;
 
   private readonly labels: Record<string, string>;
   private readonly rules: DiscoveryRule[] = [];
@@ -220,6 +229,8 @@ export class PrometheusAdapter extends Construct {
     const install = this.installed = props.install ?? false;
     const user = validateProps(props, install);
     const name = this.name = baseName(this, 'name', props.name);
+    if (props.cluster !== undefined && (typeof props.cluster !== 'string' || !props.cluster.trim())) throw invalid('cluster', props.cluster, 'must be a non-empty cluster name');
+    this.cluster = props.cluster ?? 'default';
     const ns = this.namespace;
     this.labels = recommendedLabels('prometheus-adapter', name, 'metrics-adapter');
 
@@ -571,10 +582,10 @@ export class PrometheusAdapter extends Construct {
     if (this.installed) {
       for (const [api, group] of [[this.customApi, CUSTOM_METRICS_GROUP], [this.externalApi, EXTERNAL_METRICS_GROUP]] as const) {
         if (!api) continue;
-        const other = this.node.root.node.findAll().find((c: IConstruct) => c !== this && c instanceof PrometheusAdapter && c.installed
+        const other = this.node.root.node.findAll().find((c: IConstruct) => c !== this && c instanceof PrometheusAdapter && c.installed && c.cluster === this.cluster
           && (group === CUSTOM_METRICS_GROUP ? c.customApi : c.externalApi) !== undefined);
         if (other) {
-          errors.push(invalid('install', true, `conflicts with PrometheusAdapter '${other.node.path}': both register the APIService ${API_VERSION}.${group}, and only one server can own it; add the metrics to one adapter`).message);
+          errors.push(invalid('install', true, `conflicts with PrometheusAdapter '${other.node.path}': both register the APIService ${API_VERSION}.${group}, and only one server can own it; add the metrics to one adapter (or, if they are installed in different clusters, give each its 'cluster')`).message);
         }
       }
     }
@@ -599,7 +610,7 @@ function validateProps(props: PrometheusAdapterProps, install: boolean): PodUser
     if (props.configMapName === undefined) {
       throw invalid('configMapName', undefined, 'must be set when \'install\' is false: the existing adapter mounts a ConfigMap by a fixed name (with the Helm chart, set rules.existing to this name)');
     }
-    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'user', 'prometheusAuth'] as const) {
+    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'user', 'prometheusAuth', 'cluster'] as const) {
       if (props[key] !== undefined) {
         const value = key === 'metricsRelistInterval' ? props.metricsRelistInterval!.toHumanString() : key === 'user' ? props.user!.kind : key === 'prometheusAuth' ? Object.keys(props.prometheusAuth!) : props[key];
         throw invalid(key, value, 'applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings');
