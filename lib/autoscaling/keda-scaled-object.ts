@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
 import { requireObjectName, requireReplicas } from './_replicas';
 import { renderBehavior, ScalingBehavior } from './behavior';
-import { KedaMetricType, KedaTrigger, SignalSource, requireEnum } from './keda-trigger';
+import { KedaMetricType, KedaTrigger, QUERY_METRIC_TYPES, SignalSource, requireEnum } from './keda-trigger';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
 import * as keda from '../../imports/keda.sh';
 import { recommendedLabels } from '../core/_labels';
@@ -163,9 +163,6 @@ export class KedaScaledObject extends Construct {
     const durations = validate(props, min);
     const resourceTriggers = props.triggers.flatMap((t, i) => t.resourceName ? [{ resource: t.resourceName, prop: `triggers[${i}]` }] : []);
     for (const { resource, prop } of resourceTriggers) {
-      if (isAcceleratorPool(target)) {
-        throw invalid(prop, resource, `scales accelerator pool '${deployment.node.path}' (${target.accelerator!.resourceName}) on ${resource}, which says nothing about its load: the accelerator does the work; scale it on its queue (LlmSignal.queueDepth)`);
-      }
       const problem = missingRequest(deployment, resource, prop);
       if (problem) throw new Error(problem);
     }
@@ -279,6 +276,11 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
   props.triggers.forEach((t, i) => {
     if (!(t instanceof KedaTrigger)) throw invalid(`triggers[${i}]`, t, 'must be a KedaTrigger (KedaTrigger.prometheus(), LlmSignal.trigger(), ...)');
   });
+  props.triggers.forEach((t, i) => {
+    if (t.resourceName !== undefined && isAcceleratorPool(props.target)) {
+      throw invalid(`triggers[${i}]`, t.resourceName, `scales accelerator pool '${props.target.deployment.node.path}' (${props.target.accelerator!.resourceName}) on ${t.resourceName}, which says nothing about its load: the accelerator does the work; scale it on its queue (LlmSignal.queueDepth)`);
+    }
+  });
   const names = props.triggers.map(t => t.name).filter((n): n is string => n !== undefined);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw invalid('triggers', duplicate, 'names two triggers alike: trigger names must be unique');
@@ -332,7 +334,7 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
     if (modifiers.activationTarget !== undefined && !(Number.isFinite(modifiers.activationTarget) && modifiers.activationTarget >= 0)) {
       throw invalid('scalingModifiers.activationTarget', modifiers.activationTarget, 'must be greater than or equal to 0');
     }
-    if (modifiers.metricType !== undefined) requireEnum('scalingModifiers.metricType', modifiers.metricType, KedaMetricType);
+    if (modifiers.metricType !== undefined) requireEnum('scalingModifiers.metricType', modifiers.metricType, QUERY_METRIC_TYPES);
     if (typeof modifiers.formula !== 'string') throw invalid('scalingModifiers.formula', modifiers.formula, 'must be an expression over trigger names');
     const identifiers = modifiers.formula.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
     if (identifiers.length === 0) throw invalid('scalingModifiers.formula', modifiers.formula, 'must reference at least one trigger by name');

@@ -164,6 +164,9 @@ export interface CronTriggerOptions {
 
 const TRIGGER_NAME = /^[a-z][a-z0-9_]*$/;
 
+/** The metric types of a query (prometheus triggers, scaling modifiers): not Utilization. @internal */
+export const QUERY_METRIC_TYPES: Record<string, string> = { AVERAGE_VALUE: KedaMetricType.AVERAGE_VALUE, VALUE: KedaMetricType.VALUE };
+
 /**
  * One KEDA trigger. Metadata values are strings, as KEDA's `map[string]string` requires
  * (FACTS §C.2). Build one with the static factories, or with `LlmSignal` for the LLM
@@ -177,10 +180,8 @@ export class KedaTrigger {
     if (typeof options.query !== 'string') throw invalid('query', options.query, 'must be a PromQL query string');
     requireKedaQuery('query', options.query);
     const metricType = options.metricType ?? KedaMetricType.AVERAGE_VALUE;
-    requireEnum('metricType', metricType, KedaMetricType);
-    if (metricType === KedaMetricType.UTILIZATION) {
-      throw invalid('metricType', metricType, 'applies only to the cpu and memory triggers: a query has no requests to be a percentage of; use AverageValue or Value');
-    }
+    // Utilization is for the cpu and memory triggers only: a query has no requests to be a percentage of.
+    requireEnum('metricType', metricType, QUERY_METRIC_TYPES);
     const source = options.source ?? SignalSource.OWN_PODS;
     requireEnum('source', source, SignalSource);
     const metadata: Record<string, string> = {
