@@ -423,7 +423,7 @@ export class PrometheusAdapter extends Construct {
       throw invalid('definition', definition.name, `is a ${definition.type}, not a histogram: a quantile needs _bucket series; serve it with addPodsMetric()`);
     }
     if (definition.type === MetricType.HISTOGRAM && quantile === undefined) {
-      throw invalid('definition', definition.name, `is a histogram: an adapter metric needs one value per ${kind === AdapterMetricKind.PODS ? 'pod' : 'object'}, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting`);
+      throw invalid('definition', definition.name, `is a histogram: an adapter metric needs one value per ${kind === AdapterMetricKind.PODS ? 'pod' : 'object'}, and a histogram is a family of _bucket, _sum and _count series; serve a quantile per pod with addPodsQuantileMetric(), record the value you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting`);
     }
     const isCounter = definition.type === MetricType.COUNTER || quantile !== undefined;
     if (!isCounter && options.rateWindow !== undefined) {
