@@ -61,7 +61,7 @@ const CLIENTS = NetworkPeer.namespace('llm-apps');
  *   (a quantile over the rate of the histogram's buckets per pod: the adapter has no other
  *   single value per pod), GPU utilization and the vLLM queue; with a VPA in recommendation
  *   mode (Off), which never evicts a GPU pod.
- * - `qwen3-8b` is scaled by KEDA on its queue and KV cache from the Thanos querier's tenancy
+ * - `qwen3-8b` is scaled by KEDA on its queue and running requests from the Thanos querier's tenancy
  *   port (9092, `namespace: llm`), with a token that may read only this namespace's metrics
  *   and the service CA through a TriggerAuthentication (`bearerToken` and `ca`).
  */
@@ -140,11 +140,15 @@ export class OpenShiftScenario extends Chart {
       namespace: 'llm',
       auth: { mode: 'bearer', bearerToken: kedaReader.token, ca: CaBundle.openShiftServiceCa() },
     };
+    // Whole-number targets only: Red Hat's Custom Metrics Autoscaler (KEDA) may trail the
+    // community release, and before KEDA 2.18 a fractional threshold (a KV-cache ratio) turns
+    // the fallback's metric into 0 (KEDA_MIN_VERSION). With KEDA >= 2.18 add
+    // LlmSignal.kvCacheUsage(this.qwen, 0.85).
     this.qwen.autoscale({
       prometheus: thanos,
       minReplicas: 1,
       maxReplicas: 4,
-      signals: [LlmSignal.queueDepth(this.qwen, 8), LlmSignal.kvCacheUsage(this.qwen, 0.85)],
+      signals: [LlmSignal.queueDepth(this.qwen, 8), LlmSignal.runningRequests(this.qwen, 48)],
     });
   }
 }
