@@ -215,7 +215,10 @@ function userDeployment(scope: Construct, name: string, image: string, port: num
       cpu: { request: kplus.Cpu.millis(size.cpu) },
       memory: { request: Size.mebibytes(size.memoryMiB), limit: Size.mebibytes(size.memoryMiB * 2) },
     },
-    securityContext: { user: 65532, group: 65532 },
+    securityContext: {
+      user: 65532, group: 65532, allowPrivilegeEscalation: false,
+      capabilities: { drop: [kplus.Capability.ALL] }, seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+    },
   });
   return deployment;
 }

@@ -60,6 +60,8 @@ describe('scenario 2: OpenShift', () => {
       for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
         expect(c.securityContext ?? {}).not.toHaveProperty('runAsUser');
         expect(c.securityContext ?? {}).not.toHaveProperty('runAsGroup');
+        // What restricted-v2 requires of every container besides the uid.
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true });
       }
     }
   });

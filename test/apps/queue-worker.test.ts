@@ -33,6 +33,7 @@ describe('scenario 3: queue worker', () => {
       expect(d.spec).not.toHaveProperty('replicas');
       expect(containerOf(d, name).resources.requests).toHaveProperty('cpu');
       expect(containerOf(d, name).resources.requests).toHaveProperty('memory');
+      expect(containerOf(d, name).securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true });
     });
 
     test('no vLLM image among them', () => {
