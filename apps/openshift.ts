@@ -13,7 +13,11 @@ import {
  * labelled `openshift.io/cluster-monitoring: "true"`: so the monitors carry no `release`
  * label (the kube-prometheus-stack habit of the usual tutorial is merely ignored here, but a
  * monitor copied with `openshift.io/user-monitoring: "false"` would silently never be
- * scraped). Its pods, in `openshift-user-workload-monitoring`, carry
+ * scraped). It sets `ignoreNamespaceSelectors` (a monitor selects only its own namespace, so
+ * every monitor lives beside its pods, as the library's do), `enforcedNamespaceLabel:
+ * namespace` and `overrideHonorLabels` (a monitor's `honorLabels` is ignored: exporters that
+ * report other pods, such as dcgm-exporter, belong to the platform stack, where the GPU
+ * operator's monitor keeps its pod labels). Its pods, in `openshift-user-workload-monitoring`, carry
  * `app.kubernetes.io/name: prometheus` and `app.kubernetes.io/instance: user-workload`: the
  * NetworkPolicies admit exactly them on the metrics ports.
  */
