@@ -2,6 +2,8 @@ import { App, AppProps } from 'cdk8s';
 import { ReferenceMonitoring } from './reference-monitoring';
 import { ReferenceNeuronPools } from './reference-neuron';
 import { DISCOVERY, ReferencePlatform } from './reference-platform';
+import { OpenShiftScenario } from './openshift';
+import { QueueWorkerScenario } from './queue-worker';
 import { ServingAlerts } from '../lib';
 
 /**
@@ -29,5 +31,7 @@ export function buildApp(props: AppProps = {}): App {
     runbookBaseUrl: REFERENCE_RUNBOOKS,
     acceleratorBudget: 24,
   });
+  new OpenShiftScenario(app, 'openshift');
+  new QueueWorkerScenario(app, 'queue-worker');
   return app;
 }
