@@ -264,7 +264,7 @@ function groupPods(c: Checked, pods: ReplicaProposalPod[], metrics: Map<string, 
       if (started < c.cpuInitializationPeriod) {
         // Pod still within possible initialisation period: ignore the sample if the pod is
         // unready or one window of metric wasn't collected since the last state transition.
-        const window = c.windows[pod.name] ?? DEFAULT_METRIC_WINDOW;
+        const window = own(c.windows, pod.name) ?? DEFAULT_METRIC_WINDOW;
         unready = !pod.ready || transition < window;
       } else {
         // Ignore the metric if the pod is unready and it has never been ready: the readiness
@@ -280,6 +280,11 @@ function groupPods(c: Checked, pods: ReplicaProposalPod[], metrics: Map<string, 
     groups.readyPodCount++;
   }
   return groups;
+}
+
+/** An own property of a record (never one inherited from Object.prototype). */
+function own(record: Record<string, number>, key: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 }
 
 /** `removeMetricsForPods`. */
@@ -333,7 +338,7 @@ function resourceUtilizationRatio(c: Checked, metrics: Map<string, number>, requ
 function calculateRequests(c: Checked, pods: ReplicaProposalPod[]): Map<string, number> {
   const requests = new Map<string, number>();
   pods.forEach((pod, i) => {
-    const request = pod.requests?.[c.resource];
+    const request = pod.requests === undefined ? undefined : own(pod.requests, c.resource);
     if (request === undefined) {
       throw invalid(`pods[${i}].requests.${c.resource}`, undefined,
         `must be set: a Utilization target is a percentage of the request, and the controller refuses a pod without a request for ${c.resource}`);

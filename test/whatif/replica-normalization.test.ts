@@ -434,3 +434,17 @@ describe('normalizeReplicas: input errors name the field', () => {
     expect(() => normalizeReplicas(input as BehaviorInput)).toThrow(new Error(message));
   });
 });
+
+describe('normalizeReplicas: the legacy path stabilizes on the largest recent recommendation', () => {
+  test('a recent recommendation above the current replicas wins over a scale-down proposal (stabilizeRecommendation)', () => {
+    expect(normalizeReplicas({
+      minReplicas: 0, maxReplicas: 2, currentReplicas: 1, proposedReplicas: 0, recommendations: [{ secondsAgo: 0, replicas: 2 }],
+    })).toBe(2);
+  });
+
+  test('with behavior the recommendation is held between the current replicas and the proposal', () => {
+    expect(normalizeReplicas({
+      minReplicas: 0, maxReplicas: 2, currentReplicas: 1, proposedReplicas: 0, recommendations: [{ secondsAgo: 0, replicas: 2 }], behavior: {},
+    })).toBe(1);
+  });
+});

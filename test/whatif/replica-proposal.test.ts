@@ -577,3 +577,23 @@ describe('proposeReplicas: input errors name the field', () => {
     expect(() => proposeReplicas(input as ReplicaProposalInput)).toThrow(new Error(message));
   });
 });
+
+describe('proposeReplicas: names that clash with Object.prototype are plain names', () => {
+  test('a resource called constructor needs its own request', () => {
+    expect(() => proposeReplicas({
+      currentReplicas: 1, source: 'Resource', resource: 'constructor', target: { type: 'Utilization', averageUtilization: 50 },
+      pods: [pod('a', { requests: {} })], podMetrics: { a: 1 },
+    })).toThrow(new Error(
+      '\'pods[0].requests.constructor\' (undefined) must be set: a Utilization target is a percentage of the request, and the controller refuses a pod without a request for constructor'));
+  });
+
+  test('a pod called constructor gets the default metric window', () => {
+    const input: ReplicaProposalInput = {
+      currentReplicas: 2, source: 'Resource', resource: 'cpu', target: { type: 'AverageValue', averageValue: 1 },
+      pods: [pod('constructor', { startedSecondsAgo: 10, lastReadyTransitionSecondsAgo: 20 }), pod('b')],
+      podMetrics: { constructor: 3, b: 3 },
+    };
+    // ready 20 s ago < 30 s default window: unready; b alone at 3x, constructor counted at 0 -> 1.5 -> ceil(3) = 3
+    expect(proposeReplicas(input)).toEqual({ replicas: 3, usage: 3 });
+  });
+});
