@@ -47,7 +47,7 @@ export interface ReplicaProposalPod {
   readonly deleting?: boolean;
   /**
    * Seconds since `status.startTime`.
-   * @default a start long ago (outside every initialization period)
+   * @default `lastReadyTransitionSecondsAgo` if given, else a start long ago (outside every initialization period)
    */
   readonly startedSecondsAgo?: number;
   /**
@@ -111,7 +111,8 @@ export interface ReplicaProposalInput {
    */
   readonly podMetricWindowSeconds?: Record<string, number>;
   /**
-   * The single value of an Object metric, or of an External metric with one series.
+   * The single value of an Object metric (a one-element `values` is accepted too), or of an
+   * External metric with one series.
    * @default none
    */
   readonly value?: number;
@@ -258,7 +259,8 @@ function groupPods(c: Checked, pods: ReplicaProposalPod[], metrics: Map<string, 
       continue;
     }
     if (resource === 'cpu') {
-      const started = pod.startedSecondsAgo ?? Infinity;
+      // Unknown times: a start at the readiness transition (or long ago), a transition at the start.
+      const started = pod.startedSecondsAgo ?? pod.lastReadyTransitionSecondsAgo ?? Infinity;
       const transition = pod.lastReadyTransitionSecondsAgo ?? started;
       let unready: boolean;
       if (started < c.cpuInitializationPeriod) {
@@ -544,8 +546,12 @@ function check(input: ReplicaProposalInput): Checked {
     requireArray('values', input.values);
     input.values.forEach((v, i) => requireFinite(`values[${i}]`, v));
   }
-  if (source === 'Object' && input.value === undefined) {
-    throw invalid('value', undefined, 'must be set to the object\'s metric value for an Object metric');
+  let value = input.value;
+  if (source === 'Object') {
+    if (value === undefined && input.values !== undefined && input.values.length === 1) value = input.values[0];
+    if (value === undefined) {
+      throw invalid('value', undefined, 'must be set to the object\'s metric value for an Object metric');
+    }
   }
   if (source === 'External') {
     if (input.value !== undefined && input.values !== undefined) {
@@ -570,8 +576,8 @@ function check(input: ReplicaProposalInput): Checked {
     pods,
     podMetrics,
     windows,
-    value: input.value,
-    values: input.values,
+    value,
+    values: source === 'External' ? input.values : undefined,
   };
 }
 

@@ -597,3 +597,30 @@ describe('proposeReplicas: names that clash with Object.prototype are plain name
     expect(proposeReplicas(input)).toEqual({ replicas: 3, usage: 3 });
   });
 });
+
+describe('proposeReplicas: optional times and value forms', () => {
+  const cpuPods = (p: object) => [pod('p', { requests: { cpu: 1 }, ...p }), pod('q', { requests: { cpu: 1 } })];
+  const input = (p: object): ReplicaProposalInput => ({
+    currentReplicas: 2, source: 'Resource', resource: 'cpu', target: { type: 'Utilization', averageUtilization: 50 },
+    cpuInitializationPeriodSeconds: 120, delayOfInitialReadinessStatusSeconds: 10, pods: cpuPods(p), podMetrics: { p: 1, q: 1 },
+  });
+
+  test('a known readiness transition without a start: the pod started at the transition', () => {
+    // not ready since 1e9 s, start unknown: never became ready after its start -> unready (q alone, p at 0 on scale-up)
+    expect(proposeReplicas(input({ ready: false, lastReadyTransitionSecondsAgo: 1e9 })).replicas).toBe(2);
+    // ready, transition 5 s ago: inside the initialization period and one window not yet collected -> unready
+    expect(proposeReplicas(input({ lastReadyTransitionSecondsAgo: 5 })).replicas).toBe(2);
+    // ready, transition 500 s ago: counted
+    expect(proposeReplicas(input({ lastReadyTransitionSecondsAgo: 500 })).replicas).toBe(4);
+  });
+
+  test('a pod without times is a long-running pod: counted if ready, unready if not', () => {
+    expect(proposeReplicas(input({})).replicas).toBe(4);
+    expect(proposeReplicas(input({ ready: false })).replicas).toBe(2);
+  });
+
+  test('an Object metric accepts its value as a one-element values list', () => {
+    expect(proposeReplicas({ currentReplicas: 3, source: 'Object', target: { type: 'Value', value: 15 }, values: [20] }))
+      .toEqual({ replicas: 4, usage: 20 });
+  });
+});
