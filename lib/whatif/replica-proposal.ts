@@ -130,10 +130,14 @@ export interface ReplicaProposal {
   /**
    * The current reading in base units as the HPA reports it in `status.currentMetrics`: the
    * average per pod for Resource/Pods and for `AverageValue` Object/External targets, the
-   * value (sum of series) for `Value` targets. Absent for per-pod targets at 0 replicas.
+   * value (sum of series) for `Value` targets.
+   * @default absent only for per-pod (`AverageValue`) Object/External targets at 0 replicas
    */
   readonly usage?: number;
-  /** Current average utilization in percent of requests (`Utilization` targets only). */
+  /**
+   * Current average utilization in percent of requests, truncated to a whole number.
+   * @default absent for targets other than `Utilization`
+   */
   readonly utilization?: number;
 }
 
