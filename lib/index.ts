@@ -37,3 +37,5 @@ export * from './delivery/sync-waves';
 export * from './delivery/argocd-application';
 export * from './network/network-peer';
 export * from './network/workload-network-policy';
+export * from './whatif/replica-proposal';
+export * from './whatif/replica-normalization';
