@@ -458,6 +458,13 @@ export class LiteLLMProxy extends Construct {
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
       ports: [{ name: SERVICE_PORT_NAME, port: this.port, targetPort: LITELLM_PORT }],
     });
+    if (serviceType === ProxyServiceType.LOAD_BALANCER) {
+      // The proxy's NetworkPolicy admits named sources: with the default `Cluster` policy a
+      // node forwarding to a pod on another node replaces the client's address with its own,
+      // so a policy naming the clients' CIDRs would see node addresses. `Local` keeps it
+      // (https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip).
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Local'));
+    }
     this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${this.port}`;
 
     new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
