@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { AdapterMetric, AdapterMetricKind } from './adapter-metric';
 import { poolName, unmonitoredPool } from './_pool-identity';
-import { MetricDefinition, MetricType, VllmMetrics } from './catalog';
+import { DcgmMetrics, MetricDefinition, MetricType, VllmMetrics } from './catalog';
 import { requirePromQL } from './promql';
 import { ScopedMetric } from './scoped-metric';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
@@ -37,6 +37,11 @@ const API_VERSION = 'v1beta1';
 /** The HPA controller's identity (kube-controller-manager with --use-service-account-credentials). */
 const HPA_CONTROLLER = { name: 'horizontal-pod-autoscaler', namespace: 'kube-system' };
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Per-GPU utilization gauges (one series per GPU of a pod): averaged per pod, never summed,
+ * or a pod on four fully busy GPUs reads 400 % and an HPA target of 70 % means nothing.
+ */
+const PER_DEVICE_UTILIZATION: readonly MetricDefinition[] = [DcgmMetrics.GPU_UTIL, DcgmMetrics.GR_ENGINE_ACTIVE];
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Props of `PrometheusAdapter`. */
@@ -287,8 +292,9 @@ export class PrometheusAdapter extends Construct {
   /**
    * Serves a catalog metric per pod on `custom.metrics.k8s.io`, for an HPA `Pods` metric
    * (`HpaMetric.adapterPods`). The series need the `namespace` and `pod` labels, which
-   * prometheus-operator's monitors attach. A gauge is summed per pod; a counter becomes its
-   * per-second `rate()`. Histograms are refused: they have no single value per pod.
+   * prometheus-operator's monitors attach. A gauge is summed per pod, except per-GPU
+   * utilization (`DcgmMetrics.GPU_UTIL`, `GR_ENGINE_ACTIVE`), averaged over the pod's GPUs; a
+   * counter becomes its per-second `rate()`. Histograms are refused: they have no single value per pod.
    *
    * A pool's series are served from its metric helpers (`pool.metricRequestsWaiting()`): the
    * rule then reads only that pool's series (by its `pool` label, which the pool's PodMonitor
@@ -373,7 +379,9 @@ export class PrometheusAdapter extends Construct {
     const series = `<<.Series>>{${['<<.LabelMatchers>>', ...scope.filter(m => !m.startsWith('namespace='))].join(',')}}`;
     const value = window ? `rate(${series}[${window}])` : series;
     // External metrics have no object to group by: one value for the matching series.
-    const metricsQuery = kind === AdapterMetricKind.EXTERNAL ? `sum(${value})` : `sum(${value}) by (<<.GroupBy>>)`;
+    // Per-GPU utilization is averaged over a pod's GPUs (a 4-GPU pod must not read 400 %).
+    const aggregate = PER_DEVICE_UTILIZATION.includes(definition) ? 'avg' : 'sum';
+    const metricsQuery = kind === AdapterMetricKind.EXTERNAL ? `${aggregate}(${value})` : `${aggregate}(${value}) by (<<.GroupBy>>)`;
     const scopedLabels = new Set(scope.map(m => m.split(/[=!~]/)[0]));
     const seriesQuery = `{${[`__name__=${JSON.stringify(definition.name)}`, ...scope, ...Object.keys(overrides).filter(l => !scopedLabels.has(l)).map(l => `${l}!=""`)].join(',')}}`;
     const at = `${field}[${list.length}]`;
