@@ -9,7 +9,7 @@ import {
   requirePositiveNumber, requireResources, requireSecretRefProp, secondsOf,
 } from './_runtime';
 import {
-  BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
+  BackendOptions, BackendRoute, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
   MigrationsBy, ModelDeployment, ModelInfo, RedisConnection, ResponseCache, RouterSettings, RoutingStrategy,
 } from './config';
 import { LITELLM_DEFAULT_UID, LiteLLMMigrationsJob } from './litellm-migrations-job';
@@ -308,6 +308,7 @@ export class LiteLLMProxy extends Construct {
   private readonly models: RenderedModel[] = [];
   private readonly groups = new Map<string, ModelGroup>();
   private readonly backendGroups = new Map<HostedVllmBackend, ModelGroup[]>();
+  private readonly routes: BackendRoute[] = [];
   private readonly fallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly contextWindowFallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly secretEnv = new Map<string, SecretKeyRef>();
@@ -547,6 +548,14 @@ export class LiteLLMProxy extends Construct {
     return [...this.backendGroups.keys()];
   }
 
+  /**
+   * Every backend under every model group, as added with `addBackend()` (a backend listed
+   * under two groups appears twice), with the `model_info` (prices) it was listed with.
+   */
+  public get backendRoutes(): readonly BackendRoute[] {
+    return [...this.routes];
+  }
+
   /** The ServiceMonitor, once `monitor()` was called. */
   public get serviceMonitor(): ServiceMetricsMonitor | undefined {
     return this.monitorInstance;
@@ -578,6 +587,7 @@ export class LiteLLMProxy extends Construct {
     });
     const groups = this.backendGroups.get(backend) ?? [];
     if (!groups.includes(group)) groups.push(group);
+    this.routes.push({ backend, group, modelInfo: o.modelInfo });
     this.backendGroups.set(backend, groups);
     // The backend admits the proxy's pods; a proxy with restricted egress admits the backend.
     backend.allowFrom?.(this.peer, `LiteLLMProxy '${this.name}' routes to it`);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, PrometheusAdapter, ServingAlerts, VllmPool, promqlMetricNames,
+  Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, NetworkPeer, PrometheusAdapter, ServingAlerts, VllmPool, promqlMetricNames,
 } from '../../lib';
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
@@ -27,6 +27,9 @@ const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.c
 const RUNBOOKS = 'https://runbooks.example.com/llm-serving';
 /** Series sample step and rule evaluation interval. */
 const STEP_MINUTES = 1;
+
+/** Per-token prices of the llama pool's model group (2^-10 and 2^-9). */
+const LLAMA_PRICES = { input: 0.0009765625, output: 0.001953125 };
 
 /** The stack: a proxy in `litellm`, GPU (KEDA, scaled to zero), MIG (no autoscaler) and Neuron (HPA on an adapter metric) pools in `llm`. */
 function referenceStack(): Manifest[] {
@@ -59,9 +62,10 @@ function referenceStack(): Manifest[] {
     maxModelLoadTime: Duration.minutes(45),
     slo: { ttftP95: Duration.seconds(3) },
   });
-  const discovery = { labels: { release: 'kube-prometheus-stack' } };
+  const discovery = { labels: { release: 'kube-prometheus-stack' }, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) };
   for (const pool of [llama, qwen, mistral]) pool.monitor(discovery);
-  const llamaGroup = proxy.addBackend(llama);
+  // Binary-exact prices, so that promtool's $value is exact too.
+  const llamaGroup = proxy.addBackend(llama, { modelInfo: { inputCostPerToken: LLAMA_PRICES.input, outputCostPerToken: LLAMA_PRICES.output } });
   proxy.addBackend(qwen);
   proxy.addBackend(mistral);
   proxy.addFallback(llama, [qwen]);
@@ -73,6 +77,7 @@ function referenceStack(): Manifest[] {
     discovery: { labels: { release: 'kube-prometheus-stack' } },
     runbookBaseUrl: RUNBOOKS,
     acceleratorBudget: 8,
+    costBudgets: [{ group: llamaGroup, maxPerHour: 2 }],
   });
   // Added after the alerts: its rules are gathered at synth.
   const adapter = new PrometheusAdapter(monitoring, 'adapter', { configMapName: 'adapter-rules' });
@@ -103,7 +108,7 @@ function regexMatcher(rule: PromRule, label: string): string {
 
 /** The number the expression is finally compared with (`… > 8`). */
 function threshold(rule: PromRule): number {
-  const m = /(?:>|<|==)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(rule.expr);
+  const m = /(?:>=?|<|==)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(rule.expr);
   if (!m) throw new Error(`${rule.alert}: no trailing comparison in ${rule.expr}`);
   return Number(m[1]);
 }
@@ -298,6 +303,40 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
     return {
       firing: { what: 'desired replicas alternating every minute', series: [hpa(rule, 'status_desired_replicas', flapping)], alerts: [{ labels: HPA_KEEP(rule), value: 30 }] },
       silent: [{ what: 'one scale-up, then settled', series: [hpa(rule, 'status_desired_replicas', `2x5 3x${SAMPLES - 5}`)], alerts: [] }],
+    };
+  },
+  LlmAutoscalerRapidScaling: rule => {
+    const jump = threshold(rule);
+    return {
+      firing: { what: `desired replicas up by ${jump} at once`, series: [hpa(rule, 'status_desired_replicas', `1x9 ${1 + jump}x${SAMPLES - 9}`)], alerts: [{ labels: HPA_KEEP(rule), value: jump }] },
+      silent: [
+        { what: `up by ${jump - 1} only`, series: [hpa(rule, 'status_desired_replicas', `1x9 ${jump}x${SAMPLES - 9}`)], alerts: [] },
+        { what: 'steady', series: [hpa(rule, 'status_desired_replicas', gauge(3))], alerts: [] },
+      ],
+    };
+  },
+  LlmTierCostOverBudget: rule => {
+    const labels = { namespace: rule.labels!.namespace, pool: matcher(rule, 'pool'), model_name: matcher(rule, 'model_name'), engine: '0', pod: 'llama-a' };
+    const tokens = (perMinute: number) => [
+      { series: series('vllm:prompt_tokens_total', labels), values: counter(perMinute) },
+      { series: series('vllm:generation_tokens_total', labels), values: counter(perMinute) },
+    ];
+    // At eval time (30 min) the 1 h window holds 30 min of a counter starting at 0: rate() does
+    // not extrapolate below zero, so it reads the increase over the whole window's seconds.
+    // The condition must hold from 15 min on (its `for`) to fire at 30 min.
+    const evalMinutes = forMinutes(rule) + 15;
+    const cost = (perMinute: number, minutes = evalMinutes) => {
+      const rate = (perMinute * minutes) / 3600;
+      return (rate * LLAMA_PRICES.input + rate * LLAMA_PRICES.output) * 3600;
+    };
+    expect(cost(64, evalMinutes - forMinutes(rule))).toBeGreaterThan(threshold(rule));
+    expect(cost(12)).toBeLessThan(threshold(rule));
+    return {
+      firing: { what: 'the group spends above its budget', series: tokens(64), alerts: [{ labels: {}, value: cost(64) }] },
+      silent: [
+        { what: 'the group spends below its budget', series: tokens(12), alerts: [] },
+        { what: 'another pool spends', series: [{ series: series('vllm:prompt_tokens_total', { ...labels, pool: 'other', model_name: 'other' }), values: counter(600) }], alerts: [] },
+      ],
     };
   },
   LlmKedaScalerErrors: rule => {
@@ -586,7 +625,7 @@ describe('ServingAlerts under promtool', () => {
   });
 
   test('the stack renders rules for every subject: both HPA naming paths, the proxy, the budget', () => {
-    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy']);
+    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy', 'llm-cost']);
     const hpas = [...new Set(rules.map(r => r.labels?.horizontalpodautoscaler).filter((h): h is string => !!h))];
     expect(hpas.filter(h => h.startsWith('keda-hpa-'))).toHaveLength(1);
     expect(hpas.filter(h => !h.startsWith('keda-hpa-'))).toHaveLength(2);
