@@ -1,7 +1,10 @@
 import { App, AppProps } from 'cdk8s';
+import { GatewayInferentia } from './gateway-inferentia';
 import { ReferenceMonitoring } from './reference-monitoring';
 import { ReferenceNeuronPools } from './reference-neuron';
 import { DISCOVERY, ReferencePlatform } from './reference-platform';
+import { SingleModelGpu } from './single-model-gpu';
+import { VllmAutoscaling } from './vllm-autoscaling';
 import { ServingAlerts } from '../lib';
 
 /**
@@ -29,5 +32,10 @@ export function buildApp(props: AppProps = {}): App {
     runbookBaseUrl: REFERENCE_RUNBOOKS,
     acceleratorBudget: 24,
   });
+  // Scenario stacks (issue 11 §1): each its own chart file in dist/; the cluster's one
+  // prometheus-adapter (reference-monitoring) serves their Pods metrics.
+  new GatewayInferentia(app, 'gateway-inferentia', { neuronImage: REFERENCE_NEURON_IMAGE });
+  new VllmAutoscaling(app, 'vllm-autoscaling', { adapter: monitoring.adapter, runbookBaseUrl: REFERENCE_RUNBOOKS });
+  new SingleModelGpu(app, 'single-model-gpu', { adapter: monitoring.adapter });
   return app;
 }
