@@ -779,8 +779,12 @@ export class LiteLLMProxy extends Construct {
       const service = backend.service;
       if (service.node.root !== this.node.root) {
         errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has its Service '${service.node.path}' in another App: api_base ${backend.url} would name a Service that is not deployed with the proxy`);
-      } else if (!service.ports.some(port => port.port === backend.port)) {
-        errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has no port ${backend.port} on Service '${service.name}': api_base ${backend.url} would not connect`);
+      } else {
+        // api_base names the Service's port; that port must forward to the pods' port.
+        const urlPort = servicePortOf(backend.url);
+        if (!service.ports.some(p => p.port === urlPort && (p.targetPort ?? p.port) === backend.port)) {
+          errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has no port ${urlPort} forwarding to the pods' port ${backend.port} on Service '${service.name}': api_base ${backend.url} would not connect`);
+        }
       }
     }
     return errors;
@@ -1032,6 +1036,16 @@ function renderModelInfo(prop: string, info: ModelInfo): Record<string, unknown>
 
 function renderFallbacks(fallbacks: Array<[ModelGroup, ModelGroup[]]>): Array<Record<string, string[]>> | undefined {
   return fallbacks.length ? fallbacks.map(([from, to]) => ({ [from.name]: to.map(g => g.name) })) : undefined;
+}
+
+/** The port a backend URL names (its scheme's default when it names none). */
+function servicePortOf(url: string): number | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  } catch {
+    return undefined;
+  }
 }
 
 function envRef(variable: string): string {

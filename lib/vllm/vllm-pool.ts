@@ -456,7 +456,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     // Every object name comes from the pool's name, claimed before anything is rendered so a
     // clash names both constructs instead of overwriting an object on apply.
     const serviceName = props.serviceName ?? name;
-    const serviceType = this.serviceType = props.serviceType ?? PoolServiceType.CLUSTER_IP;
+    const serviceType = this.serviceType = props.serviceType === undefined ? PoolServiceType.CLUSTER_IP : props.serviceType;
     requireEnum('serviceType', serviceType, PoolServiceType);
     const servicePort = this.servicePort = props.servicePort === undefined ? VLLM_PORT : requireServicePort(props.servicePort);
     if (serviceType === PoolServiceType.LOAD_BALANCER && props.apiKey === undefined) {

@@ -1043,6 +1043,8 @@ describe('hostile input', () => {
       { prefer: 'spot', labelValue: 'a b' }, 'x', null],
     placement: ['x', 42, null],
     serviceName: ['vllm', '', 'A', 42, 'a'.repeat(64)],
+    serviceType: ['NodePort', 'loadbalancer', 42, {}, null],
+    servicePort: [0, -1, 65536, 80.5, NaN, Infinity, '80', null],
     modelCache: [true, {}, 'x', null],
     user: [1000, 'root', {}, null],
     hfToken: ['x', {}, { secretName: 'A', key: 'k' }, { secretName: 'a', key: 'a/b' }, null, { secretName: 1, key: 'k' }],
