@@ -1,5 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { Accelerator, LiteLLMProxy, NetworkPeer, PoolServiceType, VllmPool, VllmPoolProps } from '../../lib';
+import { Construct } from 'constructs';
+import { Accelerator, HostedVllmBackend, LiteLLMProxy, NetworkPeer, PoolServiceType, VllmPool, VllmPoolProps } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -282,7 +283,10 @@ describe('bad input', () => {
     const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
     const llama = pool(chart, 'llama', LLAMA);
     // A hand-made backend that claims the pool's Service on a port it does not have.
-    proxy.addBackend({ ...llama, node: llama.node, servedModelName: 'llama', url: 'http://llama.llm.svc.cluster.local:9000/v1', service: llama.service, port: 8000 });
+    const backend: HostedVllmBackend = Object.assign(new Construct(chart, 'hand-made'), {
+      servedModelName: 'llama', url: 'http://llama.llm.svc.cluster.local:9000/v1', service: llama.service, port: 8000,
+    });
+    proxy.addBackend(backend);
     expect(() => synth(chart)).toThrow(
       '\'backends\' ("llama") has no port 9000 forwarding to the pods\' port 8000 on Service \'llama\': api_base http://llama.llm.svc.cluster.local:9000/v1 would not connect');
   });
