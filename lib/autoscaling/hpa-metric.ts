@@ -82,8 +82,9 @@ export class HpaMetric {
    * requests queue); that mistake stays refused. A guard states the intent, and the
    * autoscaler refuses one that has no non-resource metric (`Pods`, `Object` or `External`:
    * the LLM signal) beside it. Pods not yet Ready (a pool loads its model before it is) are
-   * left out of the HPA's CPU average, so loading a model does not trip the guard.
-   * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#algorithm-details
+   * set aside from the HPA's CPU average (counted at 0 % when it scales up), so the CPU a
+   * model load burns does not trip the guard.
+   * @see https://kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/#algorithm-details
    * @param targetPercent a whole number greater than 0, set high (e.g. 85): it is a ceiling, not the scaling target
    */
   public static cpuGuard(targetPercent: number): HpaMetric {
