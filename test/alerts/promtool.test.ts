@@ -8,7 +8,7 @@ import {
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
-import { Manifest, synth } from '../util/synth';
+import { allOfKind, Manifest, synth } from '../util/synth';
 
 /**
  * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
@@ -316,26 +316,35 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
     };
   },
   LlmTierCostOverBudget: rule => {
-    const labels = { namespace: rule.labels!.namespace, pool: matcher(rule, 'pool'), model_name: matcher(rule, 'model_name'), engine: '0', pod: 'llama-a' };
-    const tokens = (perMinute: number) => [
-      { series: series('vllm:prompt_tokens_total', labels), values: counter(perMinute) },
-      { series: series('vllm:generation_tokens_total', labels), values: counter(perMinute) },
+    // Each of the group's pools: (prompt tokens/s) × input price + (generated tokens/s) × output price.
+    const terms = [...rule.expr.matchAll(/\(sum\(rate\(vllm:prompt_tokens_total\{([^}]*)\}\[1h\]\)\) or vector\(0\)\) \* ([0-9.eE+-]+) \+ \(sum\(rate\(vllm:generation_tokens_total\{[^}]*\}\[1h\]\)\) or vector\(0\)\) \* ([0-9.eE+-]+)/g)]
+      .map(m => ({ matchers: Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map(x => [x[1], x[2]])) as Labels, input: Number(m[2]), output: Number(m[3]) }));
+    if (terms.length === 0) throw new Error(`${rule.alert}: no priced pool in ${rule.expr}`);
+    // Only the first pool has traffic; the others read `or vector(0)`.
+    const { matchers, input, output } = terms[0];
+    const labels: Labels = { ...matchers, engine: '0', pod: `${matchers.pool}-a` };
+    const tokens = (perMinute: number, pool: Labels = labels) => [
+      { series: series('vllm:prompt_tokens_total', pool), values: counter(perMinute) },
+      { series: series('vllm:generation_tokens_total', pool), values: counter(perMinute) },
     ];
-    // At eval time (30 min) the 1 h window holds 30 min of a counter starting at 0: rate() does
-    // not extrapolate below zero, so it reads the increase over the whole window's seconds.
-    // The condition must hold from 15 min on (its `for`) to fire at 30 min.
+    // A counter starting at 0: rate() over 1 h does not extrapolate below zero, so after t
+    // minutes it reads the increase over the window's 3600 s. The condition must hold from
+    // 15 min on (its `for`) to fire at 30 min. Computed in Prometheus' order of operations.
+    const budget = threshold(rule);
     const evalMinutes = forMinutes(rule) + 15;
     const cost = (perMinute: number, minutes = evalMinutes) => {
       const rate = (perMinute * minutes) / 3600;
-      return (rate * LLAMA_PRICES.input + rate * LLAMA_PRICES.output) * 3600;
+      return (rate * input + rate * output) * 3600;
     };
-    expect(cost(64, evalMinutes - forMinutes(rule))).toBeGreaterThan(threshold(rule));
-    expect(cost(12)).toBeLessThan(threshold(rule));
+    const firing = Math.ceil((2 * budget) / ((evalMinutes - forMinutes(rule)) * (input + output)));
+    const quiet = Math.max(1, Math.floor(budget / (2 * evalMinutes * (input + output))));
+    expect(cost(firing, evalMinutes - forMinutes(rule))).toBeGreaterThan(budget);
+    expect(cost(quiet)).toBeLessThan(budget);
     return {
-      firing: { what: 'the group spends above its budget', series: tokens(64), alerts: [{ labels: {}, value: cost(64) }] },
+      firing: { what: 'the group spends above its budget', series: tokens(firing), alerts: [{ labels: {}, value: cost(firing) }] },
       silent: [
-        { what: 'the group spends below its budget', series: tokens(12), alerts: [] },
-        { what: 'another pool spends', series: [{ series: series('vllm:prompt_tokens_total', { ...labels, pool: 'other', model_name: 'other' }), values: counter(600) }], alerts: [] },
+        { what: 'the group spends below its budget', series: tokens(quiet), alerts: [] },
+        { what: 'another pool spends', series: tokens(10 * firing, { ...labels, pool: 'other', model_name: 'other', pod: 'other-a' }), alerts: [] },
       ],
     };
   },
@@ -668,7 +677,10 @@ describe('the reference stack in dist/ under promtool', () => {
   const manifests: Manifest[] = fs.readdirSync(distDir).filter(f => f.endsWith('.k8s.yaml'))
     .flatMap(f => parseAllDocuments(fs.readFileSync(path.join(distDir, f), 'utf8')).map(d => d.toJSON()))
     .filter(Boolean);
-  const groups = ruleGroupsOf(manifests);
+  // Prometheus loads each PrometheusRule as its own file, where group names need only be
+  // unique; in the one file promtool checks here they carry their object's name.
+  const groups: PromRuleGroup[] = allOfKind(manifests, 'PrometheusRule').flatMap(m =>
+    (m.spec.groups as PromRuleGroup[]).map(g => ({ ...g, name: `${m.metadata.namespace}/${m.metadata.name}/${g.name}` })));
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('dist-alerts-');
   const rulesFile = writeRuleFile(dir, groups);
@@ -682,16 +694,22 @@ describe('the reference stack in dist/ under promtool', () => {
     expect({ status: r.status, output: r.output }).toEqual({ status: 0, output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`) });
   });
 
-  test('promtool test rules: every alert of dist/ fires on its case and stays silent on the others', () => {
-    const cases = buildCases(groups);
-    const packs = pack(cases);
-    expect(cases.filter(c => c.firing).map(c => c.rule)).toEqual(rules);
-    const file = writeYaml(dir, 'dist-alerts.test.yaml', unitTestFile(rulesFile, packs));
-    const r = testRules(file);
-    if (r.status !== 0) {
-      const failed = failedCases(r, packs).map(c => `  ${c.name}`).join('\n');
-      throw new Error(`${cases.length} promtool cases (${file}; KEEP_PROMTOOL_FILES=1 keeps it); failed:\n${failed}\n${explain(r)}`);
-    }
-    expect(r.stdout).toContain('SUCCESS');
-  });
+  // One promtool run per PrometheusRule, against its own rules (as Prometheus loads them):
+  // the cost of a run grows with cases × rules.
+  const ruleObjects = allOfKind(manifests, 'PrometheusRule');
+  test.each(ruleObjects.map(m => [`${m.metadata.namespace}/${m.metadata.name}`, m] as const))(
+    'promtool test rules: every alert of %s in dist/ fires on its case and stays silent on the others', (name, m) => {
+      const own = (m.spec.groups as PromRuleGroup[]);
+      const cases = buildCases(own);
+      const packs = pack(cases);
+      expect(cases.filter(c => c.firing).map(c => c.rule)).toEqual(own.flatMap(g => g.rules));
+      const ownRules = writeRuleFile(dir, own, `${name.replace('/', '_')}.rules.yaml`);
+      const file = writeYaml(dir, `${name.replace('/', '_')}.test.yaml`, unitTestFile(ownRules, packs));
+      const r = testRules(file);
+      if (r.status !== 0) {
+        const failed = failedCases(r, packs).map(c => `  ${c.name}`).join('\n');
+        throw new Error(`${cases.length} promtool cases (${file}; KEEP_PROMTOOL_FILES=1 keeps it); failed:\n${failed}\n${explain(r)}`);
+      }
+      expect(r.stdout).toContain('SUCCESS');
+    }, 180_000);
 });
