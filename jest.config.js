@@ -7,5 +7,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
-  testTimeout: 60000,
+  // promtool runs a few hundred rule tests per case; on 2 shared cores that can take minutes.
+  testTimeout: 240000,
 };

@@ -3,6 +3,8 @@ import { GatewayInferentia } from './gateway-inferentia';
 import { ReferenceMonitoring } from './reference-monitoring';
 import { ReferenceNeuronPools } from './reference-neuron';
 import { DISCOVERY, ReferencePlatform } from './reference-platform';
+import { OpenShiftScenario } from './openshift';
+import { QueueWorkerScenario } from './queue-worker';
 import { SingleModelGpu } from './single-model-gpu';
 import { VllmAutoscaling } from './vllm-autoscaling';
 import { ServingAlerts } from '../lib';
@@ -32,6 +34,8 @@ export function buildApp(props: AppProps = {}): App {
     runbookBaseUrl: REFERENCE_RUNBOOKS,
     acceleratorBudget: 24,
   });
+  new OpenShiftScenario(app, 'openshift');
+  new QueueWorkerScenario(app, 'queue-worker');
   // Scenario stacks (issue 11 §1): each its own chart file in dist/; the cluster's one
   // prometheus-adapter (reference-monitoring) serves their Pods metrics.
   new GatewayInferentia(app, 'gateway-inferentia', { neuronImage: REFERENCE_NEURON_IMAGE });

@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { claimReplicas, replicaOwner } from './_ownership';
+import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
 import { requireObjectName, requireReplicas } from './_replicas';
 import { renderBehavior, ScalingBehavior } from './behavior';
-import { KedaMetricType, KedaTrigger, SignalSource, requireEnum } from './keda-trigger';
+import { KedaMetricType, KedaTrigger, QUERY_METRIC_TYPES, SignalSource, requireEnum } from './keda-trigger';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
 import * as keda from '../../imports/keda.sh';
 import { recommendedLabels } from '../core/_labels';
@@ -141,6 +141,10 @@ export class KedaScaledObject extends Construct {
   public readonly idleReplicaCount?: number;
   /** Whether a fallback is configured. */
   public readonly hasFallback: boolean;
+  /** What the ScaledObject scales. */
+  public readonly target: ScaleTarget;
+  /** The namespace of the ScaledObject (the target's). */
+  public readonly namespace: string;
 
   public constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
@@ -149,12 +153,19 @@ export class KedaScaledObject extends Construct {
     const target = requireDefined('target', props.target, 'the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }');
     if (!(target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', target.deployment, 'must be a cdk8s-plus Deployment');
     const deployment = target.deployment;
+    this.target = target;
+    this.namespace = namespace;
     const min = this.minReplicas = props.minReplicas ?? 1;
     this.maxReplicas = props.maxReplicas;
     this.triggers = props.triggers;
     this.hasFallback = props.fallback !== undefined;
     this.idleReplicaCount = props.idleReplicaCount;
     const durations = validate(props, min);
+    const resourceTriggers = props.triggers.flatMap((t, i) => t.resourceName ? [{ resource: t.resourceName, prop: `triggers[${i}]` }] : []);
+    for (const { resource, prop } of resourceTriggers) {
+      const problem = missingRequest(deployment, resource, prop);
+      if (problem) throw new Error(problem);
+    }
     // A second replica owner is refused with its own message before its name could clash.
     if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'KEDA ScaledObject');
     const name = this.name = claimName(this, 'keda.sh/ScaledObject', requireObjectName('name', props.name) ?? deployment.name, namespace);
@@ -162,19 +173,29 @@ export class KedaScaledObject extends Construct {
     // The HPA KEDA creates must not clash with an HPA the library renders.
     claimName(this, 'autoscaling/HorizontalPodAutoscaler', this.hpaName, namespace);
     claimReplicas(deployment, this, 'KEDA ScaledObject');
+    // The HPA KEDA creates scales on these resources: a VPA must not control them.
+    for (const { resource } of resourceTriggers) recordHpaResource(deployment, resource, this);
 
     const labels = recommendedLabels('keda', name, 'autoscaler');
     // One TriggerAuthentication per distinct set of Secret parameters: triggers never share
     // a parameter name with different Secrets (KEDA would keep only one of them).
     const authentications = new Map<string, keda.TriggerAuthentication>();
     const authFor = (trigger: KedaTrigger): keda.TriggerAuthentication | undefined => {
-      if (trigger.secrets.length === 0) return undefined;
+      if (trigger.secrets.length === 0 && trigger.configMaps.length === 0) return undefined;
       const refs = trigger.secrets.map(s => ({ parameter: s.parameter, name: s.secret.secretName, key: s.secret.key }));
-      const signature = JSON.stringify(refs);
+      const configMapRefs = trigger.configMaps.map(c => ({ parameter: c.parameter, name: c.name, key: c.key }));
+      const signature = JSON.stringify([refs, configMapRefs]);
       let auth = authentications.get(signature);
       if (!auth) {
         const authName = claimName(this, 'keda.sh/TriggerAuthentication', `${name}-auth${authentications.size ? `-${authentications.size}` : ''}`, namespace);
-        auth = new keda.TriggerAuthentication(this, `Auth${authentications.size || ''}`, { metadata: { name: authName, labels }, spec: { secretTargetRef: refs } });
+        auth = new keda.TriggerAuthentication(this, `Auth${authentications.size || ''}`, {
+          metadata: { name: authName, labels },
+          spec: {
+            secretTargetRef: refs.length ? refs : undefined,
+            // A CA bundle from a ConfigMap (TriggerAuthentication spec.configMapTargetRef, KEDA 2.20 CRD).
+            configMapTargetRef: configMapRefs.length ? configMapRefs : undefined,
+          },
+        });
         authentications.set(signature, auth);
       }
       return auth;
@@ -222,9 +243,26 @@ export class KedaScaledObject extends Construct {
 
     // Monitors may be added after the autoscaler: check at synth.
     this.node.addValidation({
-      validate: () => props.triggers.flatMap((t, i) => t.pool ? unmonitoredPool(`triggers[${i}]`, t.pool, `KedaScaledObject '${this.node.path}'`) ?? [] : []),
+      validate: () => [
+        ...props.triggers.flatMap((t, i) => t.pool ? unmonitoredPool(`triggers[${i}]`, t.pool, `KedaScaledObject '${this.node.path}'`) ?? [] : []),
+        // Containers added after the autoscaler need the requests too.
+        ...resourceTriggers.flatMap(({ resource, prop }) => missingRequest(deployment, resource, prop) ?? []),
+      ],
     });
   }
+}
+
+/**
+ * The error when a container of `deployment` has no request (nor limit) for `resource`: a
+ * utilization is a percentage of requests, so KEDA's HPA could not compute it.
+ */
+function missingRequest(deployment: kplus.Deployment, resource: 'cpu' | 'memory', prop: string): string | undefined {
+  const bare = deployment.containers.find(c => {
+    const r = resource === 'cpu' ? c.resources?.cpu : c.resources?.memory;
+    return !(r?.request ?? r?.limit);
+  });
+  if (!bare) return undefined;
+  return invalid(prop, resource, `needs a ${resource} request on every container of '${deployment.node.path}': utilization is measured against requests (container ${JSON.stringify(bare.name)} has neither a request nor a limit)`).message;
 }
 
 function validate(props: KedaScaledObjectProps, min: number): { pollingInterval: number; cooldownPeriod?: number; initialCooldownPeriod?: number } {
@@ -237,6 +275,11 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
   if (props.triggers.length === 0) throw invalid('triggers', [], 'must name at least one trigger');
   props.triggers.forEach((t, i) => {
     if (!(t instanceof KedaTrigger)) throw invalid(`triggers[${i}]`, t, 'must be a KedaTrigger (KedaTrigger.prometheus(), LlmSignal.trigger(), ...)');
+  });
+  props.triggers.forEach((t, i) => {
+    if (t.resourceName !== undefined && isAcceleratorPool(props.target)) {
+      throw invalid(`triggers[${i}]`, t.resourceName, `scales accelerator pool '${props.target.deployment.node.path}' (${props.target.accelerator!.resourceName}) on ${t.resourceName}, which says nothing about its load: the accelerator does the work; scale it on its queue (LlmSignal.queueDepth)`);
+    }
   });
   const names = props.triggers.map(t => t.name).filter((n): n is string => n !== undefined);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
@@ -270,11 +313,12 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
     const modifiersType = props.scalingModifiers ? props.scalingModifiers.metricType ?? KedaMetricType.AVERAGE_VALUE : undefined;
     const averageValue = modifiersType !== undefined
       ? modifiersType === KedaMetricType.AVERAGE_VALUE
-      : props.triggers.some(t => (t.metricType ?? KedaMetricType.AVERAGE_VALUE) === KedaMetricType.AVERAGE_VALUE);
+      // cpu/memory triggers never count: KEDA needs a non-cpu/memory AverageValue trigger (FACTS §C.2).
+      : props.triggers.some(t => t.resourceName === undefined && (t.metricType ?? KedaMetricType.AVERAGE_VALUE) === KedaMetricType.AVERAGE_VALUE);
     if (!averageValue) {
       throw invalid('fallback', fallback.replicas, modifiersType !== undefined
         ? 'needs scalingModifiers.metricType AverageValue: KEDA supports fallback only for AverageValue metrics'
-        : 'needs at least one trigger with metricType AverageValue: KEDA supports fallback only for those');
+        : 'needs at least one trigger with metricType AverageValue other than cpu or memory: KEDA supports fallback only for those');
     }
   }
 
@@ -290,7 +334,7 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
     if (modifiers.activationTarget !== undefined && !(Number.isFinite(modifiers.activationTarget) && modifiers.activationTarget >= 0)) {
       throw invalid('scalingModifiers.activationTarget', modifiers.activationTarget, 'must be greater than or equal to 0');
     }
-    if (modifiers.metricType !== undefined) requireEnum('scalingModifiers.metricType', modifiers.metricType, KedaMetricType);
+    if (modifiers.metricType !== undefined) requireEnum('scalingModifiers.metricType', modifiers.metricType, QUERY_METRIC_TYPES);
     if (typeof modifiers.formula !== 'string') throw invalid('scalingModifiers.formula', modifiers.formula, 'must be an expression over trigger names');
     const identifiers = modifiers.formula.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [];
     if (identifiers.length === 0) throw invalid('scalingModifiers.formula', modifiers.formula, 'must reference at least one trigger by name');

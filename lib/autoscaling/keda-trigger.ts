@@ -1,8 +1,9 @@
 import { CronExpressionParser } from 'cron-parser';
 import { metadataNumber } from './_quantity';
-import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
-import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { requireDefined } from '../core/_units';
+import { invalid, requireDnsLabel, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
+import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+import { CaBundle, CaBundleSource, requireCaBundle } from '../metrics/ca-bundle';
 import { requireKedaQuery } from '../metrics/promql';
 import type { VllmPool } from '../vllm/vllm-pool';
 
@@ -12,6 +13,11 @@ export enum KedaMetricType {
   AVERAGE_VALUE = 'AverageValue',
   /** The value itself, compared to the threshold: latencies, ratios. */
   VALUE = 'Value',
+  /**
+   * A percentage of the pods' requests: only the `cpu` and `memory` triggers
+   * (`KedaTrigger.cpuUtilization()`, `KedaTrigger.memoryUtilization()`).
+   */
+  UTILIZATION = 'Utilization',
 }
 
 /**
@@ -35,7 +41,21 @@ export interface TriggerSecret {
   readonly secret: SecretKeyRef;
 }
 
-/** Authentication of the `prometheus` scaler (FACTS §C.2 `authModes`). */
+/** A ConfigMap key handed to a KEDA scaler parameter through a TriggerAuthentication (`configMapTargetRef`). */
+export interface TriggerConfigMap {
+  /** The scaler's auth parameter, e.g. `ca`. */
+  readonly parameter: string;
+  /** The ConfigMap's name. */
+  readonly name: string;
+  /** The key holding the value. */
+  readonly key: string;
+}
+
+/**
+ * Authentication of the `prometheus` scaler (FACTS §C.2 `authModes`). Parameter names from
+ * kedacore/keda pkg/scalers/authentication/authentication_helpers.go (`GetAuthConfigs`):
+ * `bearerToken`, `username`, `password`, and `ca` (a PEM bundle, read whatever the mode).
+ */
 export interface PrometheusAuth {
   /** `bearer` (a token Secret) or `basic` (username and password Secrets). */
   readonly mode: 'bearer' | 'basic';
@@ -45,6 +65,14 @@ export interface PrometheusAuth {
   readonly username?: SecretKeyRef;
   /** `basic`: the password. */
   readonly password?: SecretKeyRef;
+  /**
+   * The CA bundle that signs the Prometheus server's certificate (an `https://` server with a
+   * private CA, such as OpenShift's Thanos querier): the `ca` auth parameter, from a
+   * ConfigMap (`configMapTargetRef`) or a Secret (`secretTargetRef`). Without it KEDA trusts
+   * only the system roots and the query fails on a private CA (never set `unsafeSsl`).
+   * @default - the system roots
+   */
+  readonly ca?: CaBundle;
 }
 
 /** Options of `KedaTrigger.prometheus()`. */
@@ -72,6 +100,13 @@ export interface PrometheusTriggerOptions {
   readonly ignoreNullValues?: boolean;
   /** @default - none */
   readonly auth?: PrometheusAuth;
+  /**
+   * The namespace the query is scoped to, sent as the `namespace` query parameter
+   * (FACTS §C.2 `namespace`): required by a multi-tenant query endpoint such as OpenShift's
+   * Thanos querier tenancy port 9092, which then needs only namespace-level read rights.
+   * @default - none
+   */
+  readonly namespace?: string;
   /** The trigger name, referenced by `scalingModifiers` formulas. @default - none */
   readonly name?: string;
   /** Whose metric the query reads. @default SignalSource.OWN_PODS */
@@ -102,6 +137,17 @@ export interface RedisListTriggerOptions {
   readonly name?: string;
 }
 
+/** Options of `KedaTrigger.cpuUtilization()` and `KedaTrigger.memoryUtilization()`. */
+export interface ResourceTriggerOptions {
+  /**
+   * Measure one container only (KEDA renders a `ContainerResource` metric), e.g. the app
+   * container beside a sidecar. @default - every container of the pods
+   */
+  readonly containerName?: string;
+  /** @default - none */
+  readonly name?: string;
+}
+
 /** Options of `KedaTrigger.cron()`. */
 export interface CronTriggerOptions {
   /** IANA time zone, e.g. `Europe/Berlin`. */
@@ -118,6 +164,9 @@ export interface CronTriggerOptions {
 
 const TRIGGER_NAME = /^[a-z][a-z0-9_]*$/;
 
+/** The metric types of a query (prometheus triggers, scaling modifiers): not Utilization. @internal */
+export const QUERY_METRIC_TYPES: Record<string, string> = { AVERAGE_VALUE: KedaMetricType.AVERAGE_VALUE, VALUE: KedaMetricType.VALUE };
+
 /**
  * One KEDA trigger. Metadata values are strings, as KEDA's `map[string]string` requires
  * (FACTS §C.2). Build one with the static factories, or with `LlmSignal` for the LLM
@@ -131,7 +180,8 @@ export class KedaTrigger {
     if (typeof options.query !== 'string') throw invalid('query', options.query, 'must be a PromQL query string');
     requireKedaQuery('query', options.query);
     const metricType = options.metricType ?? KedaMetricType.AVERAGE_VALUE;
-    requireEnum('metricType', metricType, KedaMetricType);
+    // Utilization is for the cpu and memory triggers only: a query has no requests to be a percentage of.
+    requireEnum('metricType', metricType, QUERY_METRIC_TYPES);
     const source = options.source ?? SignalSource.OWN_PODS;
     requireEnum('source', source, SignalSource);
     const metadata: Record<string, string> = {
@@ -149,14 +199,48 @@ export class KedaTrigger {
       if (typeof options.ignoreNullValues !== 'boolean') throw invalid('ignoreNullValues', options.ignoreNullValues, 'must be true or false');
       metadata.ignoreNullValues = String(options.ignoreNullValues);
     }
+    if (options.namespace !== undefined) {
+      if (typeof options.namespace !== 'string') throw invalid('namespace', options.namespace, 'must be a namespace name');
+      requireDnsLabel('namespace', options.namespace);
+      metadata.namespace = options.namespace;
+    }
     const secrets: TriggerSecret[] = [];
+    const configMaps: TriggerConfigMap[] = [];
     if (options.auth) {
+      if (options.auth === null || typeof options.auth !== 'object') throw invalid('auth', options.auth, 'must be { mode, bearerToken? | username?, password?, ca? }');
       if (!['bearer', 'basic'].includes(options.auth.mode)) throw invalid('auth.mode', options.auth.mode, 'must be \'bearer\' or \'basic\'');
       metadata.authModes = options.auth.mode;
       secrets.push(...prometheusSecrets(options.auth));
+      if (options.auth.ca !== undefined) {
+        const ca = requireCaBundle('auth.ca', options.auth.ca);
+        if (ca.source === CaBundleSource.CONFIG_MAP) configMaps.push({ parameter: 'ca', name: ca.name, key: ca.key });
+        else secrets.push({ parameter: 'ca', secret: { secretName: ca.name, key: ca.key } });
+      }
     }
     if (options.name !== undefined) requireTriggerName(options.name);
-    return new KedaTrigger('prometheus', metadata, metricType, source, secrets, options.name, options.pool);
+    return new KedaTrigger('prometheus', metadata, metricType, source, secrets, options.name, options.pool, configMaps);
+  }
+
+  /**
+   * A `cpu` trigger: average CPU use as a percentage of the pods' CPU requests (every
+   * container needs a CPU request, checked by the ScaledObject). It reads the workload's own
+   * pods, so it never wakes a workload at zero, and it does not count for a fallback (KEDA
+   * needs a non-cpu/memory AverageValue trigger for one, FACTS §C.2). Metadata `value` and
+   * `containerName`, `metricType: Utilization` on the trigger (`metadata.type` is deprecated):
+   * kedacore/keda pkg/scalers/cpu_memory_scaler.go.
+   * @param percent a whole number greater than 0
+   */
+  public static cpuUtilization(percent: number, options: ResourceTriggerOptions = {}): KedaTrigger {
+    return KedaTrigger.resource('cpu', percent, options);
+  }
+
+  /**
+   * A `memory` trigger: average memory use as a percentage of the pods' memory requests
+   * (see `cpuUtilization`).
+   * @param percent a whole number greater than 0
+   */
+  public static memoryUtilization(percent: number, options: ResourceTriggerOptions = {}): KedaTrigger {
+    return KedaTrigger.resource('memory', percent, options);
   }
 
   /** A `redis` list-length trigger: scale on the pending requests in a queue. */
@@ -185,6 +269,19 @@ export class KedaTrigger {
     }
     if (options.name !== undefined) requireTriggerName(options.name);
     return new KedaTrigger('redis', metadata, KedaMetricType.AVERAGE_VALUE, SignalSource.EXTERNAL, secrets, options.name);
+  }
+
+  private static resource(resource: 'cpu' | 'memory', percent: number, options: ResourceTriggerOptions): KedaTrigger {
+    requirePositiveInteger('percent', percent);
+    if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be { containerName?, name? }');
+    const metadata: Record<string, string> = { value: String(percent) };
+    if (options.containerName !== undefined) {
+      if (typeof options.containerName !== 'string') throw invalid('containerName', options.containerName, 'must be a container name');
+      requireDnsLabel('containerName', options.containerName);
+      metadata.containerName = options.containerName;
+    }
+    if (options.name !== undefined) requireTriggerName(options.name);
+    return new KedaTrigger(resource, metadata, KedaMetricType.UTILIZATION, SignalSource.OWN_PODS, [], options.name, undefined, [], resource);
   }
 
   /** A `cron` trigger: hold `desiredReplicas` from `start` to `end` (pre-warming, business hours). */
@@ -218,6 +315,10 @@ export class KedaTrigger {
     public readonly name?: string,
     /** The pool whose series a `prometheus` trigger reads, if any (its PodMonitor is required). */
     public readonly pool?: VllmPool,
+    /** ConfigMap keys passed through a TriggerAuthentication (`configMapTargetRef`). */
+    public readonly configMaps: readonly TriggerConfigMap[] = [],
+    /** The container resource of a `cpu` or `memory` trigger; undefined for the others. */
+    public readonly resourceName?: 'cpu' | 'memory',
   ) {}
 
   /** The PromQL query of a `prometheus` trigger. */
@@ -228,7 +329,7 @@ export class KedaTrigger {
   /** A copy with a name (for `scalingModifiers` formulas). */
   public named(name: string): KedaTrigger {
     requireTriggerName(name);
-    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name, this.pool);
+    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name, this.pool, this.configMaps, this.resourceName);
   }
 }
 

@@ -13,8 +13,14 @@ import type { VllmPool } from '../vllm/vllm-pool';
 export interface PrometheusSource {
   /** Base URL, e.g. `http://prometheus-operated.monitoring.svc.cluster.local:9090`. */
   readonly serverAddress: string;
-  /** @default - none */
+  /** Bearer or basic auth, and the CA bundle of an `https://` server. @default - none */
   readonly auth?: PrometheusAuth;
+  /**
+   * The namespace sent as the `namespace` query parameter, for a multi-tenant endpoint such as
+   * OpenShift's Thanos querier tenancy port (`https://thanos-querier.openshift-monitoring.svc:9092`),
+   * which answers only for that namespace. @default - none
+   */
+  readonly namespace?: string;
 }
 
 /** Options of `LlmSignal.predicted()`. */
@@ -208,6 +214,7 @@ export class LlmSignal {
     return KedaTrigger.prometheus({
       serverAddress: prometheus.serverAddress,
       auth: prometheus.auth,
+      namespace: prometheus.namespace,
       query: this.query,
       threshold: this.threshold,
       activationThreshold: options.activationThreshold,

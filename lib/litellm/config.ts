@@ -232,6 +232,13 @@ export interface ModelDeployment {
   readonly tpm?: number;
   /** Timeout of one call to this deployment. Config key: `litellm_params.timeout`. @default - router timeout */
   readonly timeout?: Duration;
+  /**
+   * This deployment's share of its model group's traffic under `simple-shuffle` routing
+   * (the router picks a deployment at random, weighted by `weight`; litellm/router_strategy/simple_shuffle.py).
+   * Set it on every deployment of the group or none. Config key: `litellm_params.weight`.
+   * @default - none: rpm/tpm weights, else an even split
+   */
+  readonly weight?: number;
   /** Concurrent requests this deployment takes. Config key: `litellm_params.max_parallel_requests`. @default - unlimited */
   readonly maxParallelRequests?: number;
   /** Config key: `model_info`. @default - none */
@@ -305,6 +312,13 @@ export interface BackendOptions {
   readonly tpm?: number;
   /** Timeout of one call to this backend. Config key: `litellm_params.timeout`. @default - router timeout */
   readonly timeout?: Duration;
+  /**
+   * This backend's share of its model group's traffic under `simple-shuffle` routing, e.g. 9
+   * and 1 for a 90 % / 10 % split (unlike `rpm`, it caps nothing). Set it on every backend of
+   * the group or none. Config key: `litellm_params.weight`.
+   * @default - none: rpm/tpm weights, else an even split
+   */
+  readonly weight?: number;
   /**
    * Concurrent requests this backend takes. Config key: `litellm_params.max_parallel_requests`.
    * @default - unlimited

@@ -492,7 +492,29 @@ export class LiteLLMProxy extends Construct {
 
     this.node.addValidation({ validate: () => this.models.length === 0 ? [`'models' ([]) must not be empty: call addModel() or addBackend() on LiteLLMProxy '${this.node.path}' at least once`] : [] });
     this.node.addValidation({ validate: () => this.validateBackends() });
+    this.node.addValidation({ validate: () => this.validateWeights() });
     this.node.addValidation({ validate: () => this.validateOverrideFallbacks() });
+  }
+
+  /**
+   * `weight` splits a group only under simple-shuffle, and only when every deployment of the
+   * group has one: LiteLLM reads the first deployment's weight and gives the others 0
+   * (litellm/router_strategy/simple_shuffle.py), so a partial set starves or ignores some.
+   */
+  private validateWeights(): string[] {
+    const errors: string[] = [];
+    const strategy = this.routerSettings.routing_strategy;
+    this.models.forEach((m, i) => {
+      const weighted = (m.entry.litellm_params as Record<string, unknown>).weight !== undefined;
+      if (weighted && strategy !== RoutingStrategy.SIMPLE_SHUFFLE) {
+        errors.push(`'models[${i}].weight' (${(m.entry.litellm_params as Record<string, unknown>).weight}) is read only by the simple-shuffle routing strategy, not ${String(strategy)}: drop it or route with RoutingStrategy.SIMPLE_SHUFFLE`);
+      }
+      const group = this.models.filter(o => o.modelName === m.modelName);
+      if (weighted && group.some(o => (o.entry.litellm_params as Record<string, unknown>).weight === undefined)) {
+        errors.push(`'models[${i}].weight' (${(m.entry.litellm_params as Record<string, unknown>).weight}) is set on only some deployments of model group ${JSON.stringify(m.modelName)}: LiteLLM then gives the others weight 0 or ignores every weight; set it on all of them`);
+      }
+    });
+    return errors;
   }
 
   /** The proxy's pods as a NetworkPolicy peer (its stable selector labels in its namespace). */
@@ -581,6 +603,7 @@ export class LiteLLMProxy extends Construct {
       apiKey: backend.apiKey,
       rpm: o.rpm,
       tpm: o.tpm,
+      weight: o.weight,
       timeout: o.timeout,
       maxParallelRequests: o.maxParallelRequests,
       modelInfo: o.modelInfo,
@@ -1013,6 +1036,7 @@ function renderModel(model: ModelDeployment, index: number): RenderedModel {
       api_key: apiKey ? envRef(secretEnvName(apiKey)) : undefined,
       rpm: model.rpm === undefined ? undefined : requireCount(`${prop}.rpm`, model.rpm, 1),
       tpm: model.tpm === undefined ? undefined : requireCount(`${prop}.tpm`, model.tpm, 1),
+      weight: model.weight === undefined ? undefined : requireCount(`${prop}.weight`, model.weight, 1),
       // litellm_params.timeout is a float of seconds (FACTS §B.2): milliseconds survive.
       timeout: model.timeout === undefined ? undefined : millisOf(`${prop}.timeout`, model.timeout) / 1000,
       max_parallel_requests: model.maxParallelRequests === undefined ? undefined : requireCount(`${prop}.maxParallelRequests`, model.maxParallelRequests, 1),

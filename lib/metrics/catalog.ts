@@ -1,3 +1,5 @@
+import { invalid } from '../core/_validation';
+
 /**
  * The metric catalog: every Prometheus metric name the library references, written once,
  * with its type and labels. Queries, autoscaler triggers, adapter rules and alerts are all
@@ -28,6 +30,39 @@ export interface MetricDefinition {
 
 function metric(name: string, type: MetricType, labels: readonly string[], help: string): MetricDefinition {
   return { name, type, labels, help };
+}
+
+/** A Prometheus metric name as scraped (the exposition format's `[a-zA-Z_:][a-zA-Z0-9_:]*`). */
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** A Prometheus label name. */
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * A metric of your own workload (a queue worker's latency histogram, a job counter), for the
+ * constructs that take a catalog metric (`adapter.addPodsQuantileMetric()`,
+ * `adapter.addPodsMetric()`, `new ScopedMetric(...)`). Checked like the catalog: a valid
+ * name as scraped (counters with their `_total`), its type and labels.
+ *
+ * @example defineMetric('http_request_duration_seconds', MetricType.HISTOGRAM, ['method', 'route'], 'request latency, seconds')
+ */
+export function defineMetric(name: string, type: MetricType, labels: readonly string[] = [], help = ''): MetricDefinition {
+  if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
+    throw invalid('name', name, 'must be a Prometheus metric name as scraped: letters, digits, \'_\' and \':\', not starting with a digit');
+  }
+  if (!Object.values(MetricType).includes(type)) {
+    throw invalid('type', type, `must be one of ${Object.values(MetricType).join(', ')}`);
+  }
+  if (type === MetricType.HISTOGRAM && /_(bucket|sum|count)$/.test(name)) {
+    throw invalid('name', name, 'must be the histogram\'s base name, without _bucket, _sum or _count');
+  }
+  if (!Array.isArray(labels)) throw invalid('labels', labels, 'must be a list of label names');
+  labels.forEach((l, i) => {
+    if (typeof l !== 'string' || !LABEL_NAME.test(l) || l.startsWith('__')) {
+      throw invalid(`labels[${i}]`, l, 'must be a Prometheus label name: letters, digits and \'_\', not starting with a digit or \'__\'');
+    }
+  });
+  if (typeof help !== 'string') throw invalid('help', help, 'must be a string');
+  return metric(name, type, [...labels], help);
 }
 
 const LITELLM_REQUEST_LABELS = ['end_user', 'hashed_api_key', 'api_key_alias', 'requested_model', 'team', 'team_alias', 'user', 'status_code'] as const;

@@ -3,6 +3,7 @@ import { ApiObject, Duration, JsonPatch, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { AdapterMetric, AdapterMetricKind } from './adapter-metric';
+import { CaBundle, CaBundleSource, requireCaBundle } from './ca-bundle';
 import { poolName, unmonitoredPool } from './_pool-identity';
 import { DcgmMetrics, MetricDefinition, MetricType, VllmMetrics } from './catalog';
 import { requirePromQL } from './promql';
@@ -13,6 +14,7 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { PodUser, requirePodUser } from '../core/pod-user';
+import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { wholeSeconds } from '../core/_units';
 import { invalid, requireDnsSubdomain, requirePositiveInteger } from '../core/_validation';
 import { podsWithLabels, selectByLabels } from '../core/_workload';
@@ -31,6 +33,9 @@ const SERVICE_PORT = 443;
 const CONFIG_DIR = '/etc/adapter';
 const CONFIG_KEY = 'config.yaml';
 const CHECKSUM_ANNOTATION = 'checksum/config';
+/** Where the Prometheus bearer token and CA bundle are mounted. */
+const TOKEN_DIR = '/etc/prometheus-auth/token';
+const CA_DIR = '/etc/prometheus-auth/ca';
 const CUSTOM_METRICS_GROUP = 'custom.metrics.k8s.io';
 const EXTERNAL_METRICS_GROUP = 'external.metrics.k8s.io';
 const API_VERSION = 'v1beta1';
@@ -78,6 +83,13 @@ export interface PrometheusAdapterProps {
   /** @default PROMETHEUS_ADAPTER_IMAGE (v0.12.0) */
   readonly image?: string;
   /**
+   * The cluster the adapter is installed in, when one App describes several clusters (each
+   * scenario or environment its own): only one server per cluster can own an APIService, so
+   * two installed adapters conflict only when their `cluster` is the same.
+   * @default 'default' (every adapter of the App in one cluster)
+   */
+  readonly cluster?: string;
+  /**
    * Adapter replicas: every HPA on an adapter metric stops scaling while none is ready.
    * @default 2
    */
@@ -98,11 +110,30 @@ export interface PrometheusAdapterProps {
    */
   readonly user?: PodUser;
   /**
+   * How the adapter authenticates to a secured Prometheus (with `install`): a bearer token
+   * from a Secret and the CA bundle that signs the server's certificate, mounted read-only
+   * and passed as `--prometheus-token-file` and `--prometheus-ca-file` (FACTS §D,
+   * cmd/adapter/adapter.go). OpenShift: the Thanos querier
+   * (`https://thanos-querier.openshift-monitoring.svc:9091`) with the token of a service
+   * account bound to `cluster-monitoring-view` (`PrometheusReader`) and
+   * `CaBundle.openShiftServiceCa()`.
+   * @default - none: an unauthenticated Prometheus trusted by the system roots
+   */
+  readonly prometheusAuth?: PrometheusAdapterAuth;
+  /**
    * The adapter's NetworkPolicy (with `install`): ingress on its secure port 6443 only. The
    * API server calls it there; name its addresses in `allowFrom` where you know them.
    * @default - on, port 6443 from any source
    */
   readonly network?: { readonly enabled?: boolean; readonly allowFrom?: NetworkPeer[] };
+}
+
+/** How `PrometheusAdapter` authenticates to a secured Prometheus. */
+export interface PrometheusAdapterAuth {
+  /** The bearer token, a key of a Secret in the adapter's namespace. Flag: `--prometheus-token-file`. @default - none */
+  readonly bearerToken?: SecretKeyRef;
+  /** The CA bundle of an `https://` Prometheus, in the adapter's namespace. Flag: `--prometheus-ca-file`. @default - the system roots */
+  readonly ca?: CaBundle;
 }
 
 /** Options of `addPodsMetric` and `addExternalMetric`. */
@@ -185,6 +216,8 @@ export class PrometheusAdapter extends Construct {
   public readonly serviceAccount?: kplus.ServiceAccount;
   /** The base name of the adapter's objects. */
   public readonly name: string;
+  /** The cluster the adapter is installed in (`cluster` prop). */
+  public readonly cluster: string;
 
   private readonly labels: Record<string, string>;
   private readonly rules: DiscoveryRule[] = [];
@@ -201,6 +234,8 @@ export class PrometheusAdapter extends Construct {
     const install = this.installed = props.install ?? false;
     const user = validateProps(props, install);
     const name = this.name = baseName(this, 'name', props.name);
+    if (props.cluster !== undefined && (typeof props.cluster !== 'string' || !props.cluster.trim())) throw invalid('cluster', props.cluster, 'must be a non-empty cluster name');
+    this.cluster = props.cluster ?? 'default';
     const ns = this.namespace;
     this.labels = recommendedLabels('prometheus-adapter', name, 'metrics-adapter');
 
@@ -211,6 +246,7 @@ export class PrometheusAdapter extends Construct {
 
     if (install) {
       const relist = durationString('metricsRelistInterval', props.metricsRelistInterval ?? Duration.minutes(1));
+      const auth = requireAdapterAuth(props.prometheusAuth, props.prometheusUrl!);
       this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
         metadata: { name: claimName(this, 'ServiceAccount', name, ns), labels: this.labels },
       });
@@ -241,6 +277,8 @@ export class PrometheusAdapter extends Construct {
           `--secure-port=${SECURE_PORT}`,
           // Self-signed serving certificates go to the writable /tmp (the root filesystem is read-only).
           '--cert-dir=/tmp/cert',
+          ...(auth?.bearerToken ? [`--prometheus-token-file=${TOKEN_DIR}/${auth.bearerToken.key}`] : []),
+          ...(auth?.ca ? [`--prometheus-ca-file=${CA_DIR}/${auth.ca.key}`] : []),
         ],
         ports: [{ name: 'https', number: SECURE_PORT }],
         liveness: kplus.Probe.fromHttpGet('/livez', {
@@ -259,6 +297,17 @@ export class PrometheusAdapter extends Construct {
       });
       container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configMap, { name: 'config' }), { readOnly: true });
       container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.mebibytes(64) }));
+      if (auth?.bearerToken) {
+        const secret = kplus.Secret.fromSecretName(this, 'TokenSecret', auth.bearerToken.secretName);
+        container.mount(TOKEN_DIR, kplus.Volume.fromSecret(this, 'TokenVolume', secret, { name: 'prometheus-token', items: { [auth.bearerToken.key]: { path: auth.bearerToken.key } } }), { readOnly: true });
+      }
+      if (auth?.ca) {
+        const ca = auth.ca;
+        const volume = ca.source === CaBundleSource.CONFIG_MAP
+          ? kplus.Volume.fromConfigMap(this, 'CaVolume', kplus.ConfigMap.fromConfigMapName(this, 'CaConfigMap', ca.name), { name: 'prometheus-ca', items: { [ca.key]: { path: ca.key } } })
+          : kplus.Volume.fromSecret(this, 'CaVolume', kplus.Secret.fromSecretName(this, 'CaSecret', ca.name), { name: 'prometheus-ca', items: { [ca.key]: { path: ca.key } } });
+        container.mount(CA_DIR, volume, { readOnly: true });
+      }
 
       this.service = new kplus.Service(this, 'Service', {
         metadata: { name: claimName(this, 'Service', name, ns), labels: this.labels },
@@ -308,6 +357,30 @@ export class PrometheusAdapter extends Construct {
   }
 
   /**
+   * Serves a quantile of a histogram per pod on `custom.metrics.k8s.io`, for an HPA `Pods`
+   * metric on a latency (`HpaMetric.adapterPods(adapter.addPodsQuantileMetric(m, 0.95), 0.5)`
+   * scales so that the pods' average p95 is 0.5 s).
+   *
+   * A histogram has no single value per pod (it is a family of `_bucket`, `_sum` and `_count`
+   * series), which is why `addPodsMetric` refuses it. This rule computes the quantile the way
+   * Prometheus does, from the rate of the buckets per pod:
+   * `histogram_quantile(q, sum by (le, <<.GroupBy>>) (rate(<name>_bucket{<<.LabelMatchers>>}[w]))) >= 0`
+   * (the comparison drops the NaN of a pod that served nothing in the window).
+   * Summing by `le` and the pod keeps the buckets of each pod together (dropping `le` would
+   * break the quantile, keeping the other labels would give several values per pod). For a
+   * quantile over the whole workload, record it with a recording rule and serve that gauge.
+   * @param metric a construct's histogram helper, or a histogram `MetricDefinition` (`defineMetric()`)
+   * @param quantile greater than 0 and less than 1, e.g. 0.95
+   * @param options `name` (default: the histogram's name with `_p95`, `_p99`, ...), `rateWindow` (default 2 minutes)
+   */
+  public addPodsQuantileMetric(metric: ScopedMetric | MetricDefinition, quantile: number, options: AdapterMetricOptions = {}): AdapterMetric {
+    if (typeof quantile !== 'number' || !(quantile > 0 && quantile < 1)) {
+      throw invalid('quantile', quantile, 'must be greater than 0 and less than 1, e.g. 0.95 for the 95th percentile');
+    }
+    return this.addRule(AdapterMetricKind.PODS, metric, options, { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } }, undefined, quantile);
+  }
+
+  /**
    * Serves a catalog metric per object (a Service, an Ingress) on `custom.metrics.k8s.io`,
    * for an HPA `Object` metric (`HpaMetric.adapterObject`). The series need the
    * `namespace` label and `options.label` naming the object.
@@ -340,7 +413,7 @@ export class PrometheusAdapter extends Construct {
 
   private addRule(
     kind: AdapterMetricKind, metric: ScopedMetric | MetricDefinition, options: AdapterMetricOptions,
-    overrides: DiscoveryRule['resources']['overrides'], describedResource?: string,
+    overrides: DiscoveryRule['resources']['overrides'], describedResource?: string, quantile?: number,
   ): AdapterMetric {
     const scoped = metric instanceof ScopedMetric ? metric : undefined;
     const definition = scoped ? scoped.definition : metric as MetricDefinition;
@@ -352,15 +425,19 @@ export class PrometheusAdapter extends Construct {
     }
     if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be an options object');
     const pool = scoped?.matchers[METRIC_LABEL_POOL] !== undefined ? this.poolOf(scoped) : undefined;
-    if (definition.type === MetricType.HISTOGRAM) {
-      throw invalid('definition', definition.name, `is a histogram: an adapter metric needs one value per ${kind === AdapterMetricKind.PODS ? 'pod' : 'object'}, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting`);
+    if (quantile !== undefined && definition.type !== MetricType.HISTOGRAM) {
+      throw invalid('definition', definition.name, `is a ${definition.type}, not a histogram: a quantile needs _bucket series; serve it with addPodsMetric()`);
     }
-    const isCounter = definition.type === MetricType.COUNTER;
+    if (definition.type === MetricType.HISTOGRAM && quantile === undefined) {
+      throw invalid('definition', definition.name, `is a histogram: an adapter metric needs one value per ${kind === AdapterMetricKind.PODS ? 'pod' : 'object'}, and a histogram is a family of _bucket, _sum and _count series; serve a quantile per pod with addPodsQuantileMetric(), record the value you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting`);
+    }
+    const isCounter = definition.type === MetricType.COUNTER || quantile !== undefined;
     if (!isCounter && options.rateWindow !== undefined) {
       throw invalid('rateWindow', options.rateWindow.toHumanString(), `applies to counters only: ${JSON.stringify(definition.name)} is a ${definition.type}, served as it is`);
     }
     const poolLabel = scoped?.matchers[METRIC_LABEL_POOL];
-    const name = options.name ?? (poolLabel !== undefined ? `${adapterName(definition)}_${poolLabel.replace(/[^A-Za-z0-9_]/g, '_')}` : adapterName(definition));
+    const base = quantile !== undefined ? `${definition.name.replace(/[^A-Za-z0-9_]/g, '_')}_p${quantileSuffix(quantile)}` : adapterName(definition);
+    const name = options.name ?? (poolLabel !== undefined ? `${base}_${poolLabel.replace(/[^A-Za-z0-9_]/g, '_')}` : base);
     if (typeof name !== 'string') throw invalid('name', name, 'must be a metric name string');
     if (!METRIC_NAME.test(name)) {
       throw invalid('name', name, 'must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');
@@ -378,20 +455,27 @@ export class PrometheusAdapter extends Construct {
     const scope = scoped ? selectorMatchers(scoped) : [];
     const series = `<<.Series>>{${['<<.LabelMatchers>>', ...scope.filter(m => !m.startsWith('namespace='))].join(',')}}`;
     const value = window ? `rate(${series}[${window}])` : series;
-    // External metrics have no object to group by: one value for the matching series.
-    // Per-GPU utilization is averaged over a pod's GPUs (a 4-GPU pod must not read 400 %).
+    // External metrics have no object to group by: one value for the matching series. A
+    // quantile keeps each pod's buckets together (by le and the pod), and drops the NaN of a
+    // pod that served nothing in the window (NaN >= 0 is false): NaN is no quantity the
+    // metrics API can serve, and a pod without a value counts as idle for a scale-up and as
+    // at target for a scale-down (Kubernetes HPA "missing metrics" rule). Per-GPU
+    // utilization is averaged over a pod's GPUs (summed, a 4-GPU pod would read 400 %).
     const aggregate = PER_DEVICE_UTILIZATION.includes(definition) ? 'avg' : 'sum';
-    const metricsQuery = kind === AdapterMetricKind.EXTERNAL ? `${aggregate}(${value})` : `${aggregate}(${value}) by (<<.GroupBy>>)`;
+    const metricsQuery = quantile !== undefined
+      ? `histogram_quantile(${quantile}, sum by (le, <<.GroupBy>>) (${value})) >= 0`
+      : kind === AdapterMetricKind.EXTERNAL ? `${aggregate}(${value})` : `${aggregate}(${value}) by (<<.GroupBy>>)`;
+    const seriesName = quantile !== undefined ? `${definition.name}_bucket` : definition.name;
     const scopedLabels = new Set(scope.map(m => m.split(/[=!~]/)[0]));
-    const seriesQuery = `{${[`__name__=${JSON.stringify(definition.name)}`, ...scope, ...Object.keys(overrides).filter(l => !scopedLabels.has(l)).map(l => `${l}!=""`)].join(',')}}`;
+    const seriesQuery = `{${[`__name__=${JSON.stringify(seriesName)}`, ...scope, ...Object.keys(overrides).filter(l => !scopedLabels.has(l)).map(l => `${l}!=""`)].join(',')}}`;
     const at = `${field}[${list.length}]`;
     requirePromQL(`${at}.seriesQuery`, seriesQuery);
-    requirePromQL(`${at}.metricsQuery`, sampleQuery(metricsQuery, definition.name, kind));
+    requirePromQL(`${at}.metricsQuery`, sampleQuery(metricsQuery, seriesName, kind));
 
     list.push({
       seriesQuery,
       resources: { overrides },
-      name: { matches: `^${escapeRegex(definition.name)}$`, as: name },
+      name: { matches: `^${escapeRegex(seriesName)}$`, as: name },
       metricsQuery,
     });
     if (pool) this.poolRules.push({ at: `${at} (${name})`, pool });
@@ -506,10 +590,10 @@ export class PrometheusAdapter extends Construct {
     if (this.installed) {
       for (const [api, group] of [[this.customApi, CUSTOM_METRICS_GROUP], [this.externalApi, EXTERNAL_METRICS_GROUP]] as const) {
         if (!api) continue;
-        const other = this.node.root.node.findAll().find((c: IConstruct) => c !== this && c instanceof PrometheusAdapter && c.installed
+        const other = this.node.root.node.findAll().find((c: IConstruct) => c !== this && c instanceof PrometheusAdapter && c.installed && c.cluster === this.cluster
           && (group === CUSTOM_METRICS_GROUP ? c.customApi : c.externalApi) !== undefined);
         if (other) {
-          errors.push(invalid('install', true, `conflicts with PrometheusAdapter '${other.node.path}': both register the APIService ${API_VERSION}.${group}, and only one server can own it; add the metrics to one adapter`).message);
+          errors.push(invalid('install', true, `conflicts with PrometheusAdapter '${other.node.path}': both register the APIService ${API_VERSION}.${group}, and only one server can own it; add the metrics to one adapter (or, if they are installed in different clusters, give each its 'cluster')`).message);
         }
       }
     }
@@ -534,9 +618,9 @@ function validateProps(props: PrometheusAdapterProps, install: boolean): PodUser
     if (props.configMapName === undefined) {
       throw invalid('configMapName', undefined, 'must be set when \'install\' is false: the existing adapter mounts a ConfigMap by a fixed name (with the Helm chart, set rules.existing to this name)');
     }
-    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'user'] as const) {
+    for (const key of ['prometheusUrl', 'image', 'replicas', 'metricsRelistInterval', 'resources', 'user', 'prometheusAuth', 'cluster'] as const) {
       if (props[key] !== undefined) {
-        const value = key === 'metricsRelistInterval' ? props.metricsRelistInterval!.toHumanString() : key === 'user' ? props.user!.kind : props[key];
+        const value = key === 'metricsRelistInterval' ? props.metricsRelistInterval!.toHumanString() : key === 'user' ? props.user!.kind : key === 'prometheusAuth' ? Object.keys(props.prometheusAuth!) : props[key];
         throw invalid(key, value, 'applies only when \'install\' is true: without it only the rules ConfigMap is rendered, and the existing install keeps its own settings');
       }
     }
@@ -579,6 +663,27 @@ function requirePrometheusUrl(url: string): void {
 function adapterName(definition: MetricDefinition): string {
   const base = definition.name.replace(/[^A-Za-z0-9_]/g, '_');
   return definition.type === MetricType.COUNTER ? `${base.replace(/_total$/, '')}_per_second` : base;
+}
+
+/** `95` for 0.95, `99_9` for 0.999: a quantile as a metric-name suffix. */
+function quantileSuffix(quantile: number): string {
+  return String(Number((quantile * 100).toPrecision(12))).replace('.', '_');
+}
+
+/** The adapter's Prometheus auth, checked: a token only over https, a CA only for https. */
+function requireAdapterAuth(auth: PrometheusAdapterAuth | undefined, url: string): PrometheusAdapterAuth | undefined {
+  if (auth === undefined) return undefined;
+  if (auth === null || typeof auth !== 'object' || Array.isArray(auth)) throw invalid('prometheusAuth', auth, 'must be { bearerToken?, ca? }');
+  if (auth.bearerToken === undefined && auth.ca === undefined) throw invalid('prometheusAuth', auth, 'must set bearerToken, ca or both (omit it for an unauthenticated Prometheus)');
+  if (auth.bearerToken !== undefined) {
+    if (auth.bearerToken === null || typeof auth.bearerToken !== 'object') throw invalid('prometheusAuth.bearerToken', auth.bearerToken, 'must be a SecretKeyRef { secretName, key }');
+    validateSecretRef('prometheusAuth.bearerToken', auth.bearerToken);
+  }
+  if (auth.ca !== undefined) requireCaBundle('prometheusAuth.ca', auth.ca);
+  if (!url.startsWith('https://')) {
+    throw invalid('prometheusUrl', url, `must be an https:// URL with prometheusAuth: ${auth.bearerToken ? 'the bearer token would cross the network in clear text' : 'a CA bundle verifies only a TLS server'}`);
+  }
+  return auth;
 }
 
 /** A Go / Prometheus duration (`1m`, `90s`) of whole seconds. */

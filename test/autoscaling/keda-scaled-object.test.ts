@@ -275,7 +275,7 @@ describe('errors', () => {
 
   test('fallback without an AverageValue trigger', () => {
     expect(() => make({ triggers: [latency], fallback: { replicas: 1 } })).toThrow(new Error(
-      '\'fallback\' (1) needs at least one trigger with metricType AverageValue: KEDA supports fallback only for those'));
+      '\'fallback\' (1) needs at least one trigger with metricType AverageValue other than cpu or memory: KEDA supports fallback only for those'));
   });
 
   test('fallback.replicas above maxReplicas', () => {

@@ -39,7 +39,7 @@ describe('the reference output (apps/app.ts buildApp)', () => {
     expect(waves).toEqual({
       ServiceAccount: [SyncStage.SERVICE_ACCOUNTS],
       ClusterRole: [SyncStage.RBAC], ClusterRoleBinding: [SyncStage.RBAC], RoleBinding: [SyncStage.RBAC],
-      ConfigMap: [SyncStage.CONFIG],
+      ConfigMap: [SyncStage.CONFIG], NetworkPolicy: [SyncStage.CONFIG],
       Job: [SyncStage.HOOKS],
       Deployment: [SyncStage.WORKLOADS], DaemonSet: [SyncStage.WORKLOADS], Service: [SyncStage.WORKLOADS],
       PodDisruptionBudget: [SyncStage.WORKLOADS], PersistentVolumeClaim: [SyncStage.WORKLOADS],

@@ -554,7 +554,7 @@ describe('errors', () => {
   test('a histogram as a Pods metric', () => {
     const adapter = new PrometheusAdapter(testChart(), 'adapter', RULES_ONLY);
     expect(() => adapter.addPodsMetric(LiteLLMMetrics.REQUEST_TOTAL_LATENCY))
-      .toThrow('\'definition\' ("litellm_request_total_latency_metric") is a histogram: an adapter metric needs one value per pod, and a histogram is a family of _bucket, _sum and _count series; record the quantile or mean you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting');
+      .toThrow('\'definition\' ("litellm_request_total_latency_metric") is a histogram: an adapter metric needs one value per pod, and a histogram is a family of _bucket, _sum and _count series; serve a quantile per pod with addPodsQuantileMetric(), record the value you want as a gauge (a recording rule) and add that, or scale on a gauge such as vllm:num_requests_waiting');
   });
 
   test('a name with a colon', () => {
