@@ -323,13 +323,14 @@ export class ServingAlerts extends Construct {
     // A jump of half the replica range in 10 minutes: a runaway signal (a query that suddenly
     // reads a sum across pools, a unit mistake) or a vanished one (KEDA with ignoreNullValues
     // reads 0) moves an autoscaler this fast; real load rarely does, and every pod added costs
-    // an accelerator and a model load.
+    // an accelerator and a model load. A pool waking from zero is not counted.
     const max = owner instanceof KedaScaledObject || owner instanceof HorizontalAutoscaler ? owner.maxReplicas : 0;
     const min = owner instanceof KedaScaledObject || owner instanceof HorizontalAutoscaler ? owner.minReplicas : 0;
     const jump = Math.max(2, Math.ceil((max - min) / 2));
     this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmAutoscalerRapidScaling',
-      expr: `abs(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} - ${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} offset 10m) >= ${jump}`,
+      expr: `(abs(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} - ${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} offset 10m) >= ${jump})`
+        + ` unless ${on} (${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} offset 10m == 0)`,
       for: Duration.minutes(1), severity: Severity.WARNING, labels,
       summary: `The autoscaler of ${subject} moved by ${jump} or more replicas in 10 minutes`,
       description: `HPA ${hpa} changed its desired replicas by {{ $value }} in 10 minutes (its range is ${min} to ${max}). Check that its signal is real load: a query reading other pools' series, a unit mistake (percent against a ratio) or a metric that vanished (read as 0) scales this fast.`,

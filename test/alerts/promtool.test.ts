@@ -306,12 +306,13 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
     };
   },
   LlmAutoscalerRapidScaling: rule => {
-    const jump = threshold(rule);
+    const jump = Number(/>= (\d+)\) unless /.exec(rule.expr)![1]);
     return {
       firing: { what: `desired replicas up by ${jump} at once`, series: [hpa(rule, 'status_desired_replicas', `1x9 ${1 + jump}x${SAMPLES - 9}`)], alerts: [{ labels: HPA_KEEP(rule), value: jump }] },
       silent: [
         { what: `up by ${jump - 1} only`, series: [hpa(rule, 'status_desired_replicas', `1x9 ${jump}x${SAMPLES - 9}`)], alerts: [] },
         { what: 'steady', series: [hpa(rule, 'status_desired_replicas', gauge(3))], alerts: [] },
+        { what: `woken from zero to ${jump}`, series: [hpa(rule, 'status_desired_replicas', `0x9 ${jump}x${SAMPLES - 9}`)], alerts: [] },
       ],
     };
   },

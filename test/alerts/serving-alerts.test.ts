@@ -258,16 +258,17 @@ describe('ServingAlerts', () => {
     expect(rule(manifests, 'LlmKvCacheSaturated', { model_name: 'llama' })).toEqual(expect.objectContaining({ for: '10m', expr: expect.stringMatching(/ > 0\.9$/) }));
   });
 
-  test('rapid scaling: desired replicas moved by half the range (at least 2) in 10 minutes, either way', () => {
+  test('rapid scaling: desired replicas moved by half the range (at least 2) in 10 minutes, either way, unless waking from zero', () => {
     const scaledObject = oneOfKind(manifests, 'ScaledObject').metadata.name;
     // llama: KEDA 1 to 4 (jump 2); mistral: HPA 1 to 3 (jump 2, the floor); the proxy: 2 to 10 (jump 4).
     const h = `namespace="llm",horizontalpodautoscaler="keda-hpa-${scaledObject}"`;
     expect(rule(manifests, 'LlmAutoscalerRapidScaling', { model_name: 'llama' })).toEqual(expect.objectContaining({
       for: '1m',
-      expr: `abs(kube_horizontalpodautoscaler_status_desired_replicas{${h}} - kube_horizontalpodautoscaler_status_desired_replicas{${h}} offset 10m) >= 2`,
+      expr: `(abs(kube_horizontalpodautoscaler_status_desired_replicas{${h}} - kube_horizontalpodautoscaler_status_desired_replicas{${h}} offset 10m) >= 2)`
+        + ` unless on (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_desired_replicas{${h}} offset 10m == 0)`,
     }));
-    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { model_name: 'mistral' }).expr).toMatch(/ >= 2$/);
-    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { workload: undefined as any, horizontalpodautoscaler: 'litellm' }).expr).toMatch(/ >= 4$/);
+    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { model_name: 'mistral' }).expr).toMatch(/ >= 2\) unless /);
+    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { workload: undefined as any, horizontalpodautoscaler: 'litellm' }).expr).toMatch(/ >= 4\) unless /);
   });
 
   test('HPA at max compares current with spec max replicas, for both HPA naming paths', () => {
