@@ -295,7 +295,10 @@ export interface VllmPoolProps {
    * it needs `apiKey` (without one every caller on the load balancer's network is served),
    * its NetworkPolicy must name its sources in `network.allowFrom` (the load balancer's
    * traffic does not come from pods), and the Service keeps the client's source address
-   * (`externalTrafficPolicy: Local`) so that those sources are what the policy sees.
+   * (`externalTrafficPolicy: Local`: nodes deliver to their own pods "without masquerading
+   * the client source IP", `kubectl explain service.spec.externalTrafficPolicy`) so that those
+   * sources are what the policy sees. A load balancer that proxies (rather than passes)
+   * connections shows its own addresses instead: name those.
    * @default PoolServiceType.CLUSTER_IP
    */
   readonly serviceType?: PoolServiceType;
