@@ -52,7 +52,11 @@ export class SingleModelGpu extends Chart {
   public readonly autoscaler: HorizontalAutoscaler;
   /** Requests waiting per pod, served by the adapter (the HPA's signal). */
   public readonly requestsWaiting: AdapterMetric;
-  /** GPU utilization per pod (percent, averaged over the pod's GPUs), served by the adapter. */
+  /**
+   * GPU utilization per pod (percent, averaged over the pod's GPUs), served by the adapter:
+   * the end of the DCGM pipeline, for `kubectl get --raw` and for an HPA that wants it (this
+   * one scales on the queue, which says how far behind the pool is, not only that it is busy).
+   */
   public readonly gpuUtilization: AdapterMetric;
 
   public constructor(scope: Construct, id: string, props: SingleModelGpuProps) {
