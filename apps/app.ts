@@ -1,9 +1,12 @@
 import { App, AppProps } from 'cdk8s';
+import { GatewayInferentia } from './gateway-inferentia';
 import { ReferenceMonitoring } from './reference-monitoring';
 import { ReferenceNeuronPools } from './reference-neuron';
 import { DISCOVERY, ReferencePlatform } from './reference-platform';
 import { OpenShiftScenario } from './openshift';
 import { QueueWorkerScenario } from './queue-worker';
+import { SingleModelGpu } from './single-model-gpu';
+import { VllmAutoscaling } from './vllm-autoscaling';
 import { ServingAlerts } from '../lib';
 
 /**
@@ -33,5 +36,10 @@ export function buildApp(props: AppProps = {}): App {
   });
   new OpenShiftScenario(app, 'openshift');
   new QueueWorkerScenario(app, 'queue-worker');
+  // Scenario stacks (issue 11 §1): each its own chart file in dist/; the cluster's one
+  // prometheus-adapter (reference-monitoring) serves their Pods metrics.
+  new GatewayInferentia(app, 'gateway-inferentia', { neuronImage: REFERENCE_NEURON_IMAGE });
+  new VllmAutoscaling(app, 'vllm-autoscaling', { adapter: monitoring.adapter, runbookBaseUrl: REFERENCE_RUNBOOKS });
+  new SingleModelGpu(app, 'single-model-gpu', { adapter: monitoring.adapter });
   return app;
 }

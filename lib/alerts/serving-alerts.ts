@@ -12,6 +12,7 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
+import { ModelGroup } from '../litellm/model-group';
 import { requireDiscoveryLabels } from '../metrics/_discovery-input';
 import { poolName, unmonitoredPool } from '../metrics/_pool-identity';
 import { DcgmMetrics, KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
@@ -20,6 +21,18 @@ import { requirePromQL } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
+
+/**
+ * A spend limit for one model group of the proxy (a service tier such as `premium`), priced
+ * by the `model_info` its backends were added with (`inputCostPerToken`,
+ * `outputCostPerToken`).
+ */
+export interface CostBudget {
+  /** The model group, as returned by `proxy.addBackend()`; every backend under it must be a pool of `pools` with both prices. */
+  readonly group: ModelGroup;
+  /** The spend per hour above which `LlmTierCostOverBudget` fires, in the currency of the prices (greater than 0). */
+  readonly maxPerHour: number;
+}
 
 /** Props of `ServingAlerts`. */
 export interface ServingAlertsProps {
@@ -52,6 +65,17 @@ export interface ServingAlertsProps {
    * @default 0.2
    */
   readonly gpuUnderusedRatio?: number;
+  /**
+   * Spend limits per model group (service tier) of `proxy`: `LlmTierCostOverBudget` fires
+   * when a group's spend over the last hour runs above its limit for 15 minutes. Spend is
+   * the tokens each of the group's pools processed (`vllm:prompt_tokens_total`,
+   * `vllm:generation_tokens_total`, scoped by the pool's label) times the group's per-token
+   * prices: exact per pool and present whatever the proxy's version, whereas
+   * `litellm_spend_metric` is labelled by model (`model`), not by model group. A pool under
+   * two priced groups is refused: its tokens cannot be split between them.
+   * @default - no cost alert
+   */
+  readonly costBudgets?: CostBudget[];
 }
 
 /** The group names of the PrometheusRule. */
@@ -60,6 +84,7 @@ export enum AlertGroup {
   SERVING = 'llm-serving',
   PROXY = 'llm-proxy',
   ACCELERATORS = 'llm-accelerators',
+  COST = 'llm-cost',
 }
 
 /**
@@ -89,6 +114,7 @@ export class ServingAlerts extends Construct {
   public readonly resource: monitoring.PrometheusRule;
 
   private readonly props: ServingAlertsProps;
+  private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }>;
   private readonly groups = new Map<AlertGroup, AlertRule[]>();
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
@@ -114,6 +140,7 @@ export class ServingAlerts extends Construct {
       throw invalid('gpuUnderusedRatio', underused, `must be a ratio greater than 0 and less than 1, not a percentage${typeof underused === 'number' && underused > 1 && underused < 100 ? ` (${underused} % is ${underused / 100})` : ''}`);
     }
     this.props = props;
+    this.costs = validateCostBudgets(props);
     const name = baseName(this, 'name', props.name);
 
     this.resource = new monitoring.PrometheusRule(this, 'Resource', {
@@ -141,6 +168,7 @@ export class ServingAlerts extends Construct {
       this.autoscalingRules(proxy.deployment, proxy.namespace, Duration.minutes(5), undefined);
     }
     if (this.props.acceleratorBudget !== undefined) this.budgetRule(this.props.acceleratorBudget);
+    for (const cost of this.costs) this.costRule(cost);
     return this.groups;
   }
 
@@ -292,6 +320,21 @@ export class ServingAlerts extends Construct {
       summary: `Replicas the autoscaler wants for ${subject} are not available`,
       description: `HPA ${hpa} wants more replicas than are available, for longer than a model load: pods are Pending (no free accelerators, quota) or failing to start. Check pending pods, node autoscaling and quotas.`,
     });
+    // A jump of half the replica range in 10 minutes: a runaway signal (a query that suddenly
+    // reads a sum across pools, a unit mistake) or a vanished one (KEDA with ignoreNullValues
+    // reads 0) moves an autoscaler this fast; real load rarely does, and every pod added costs
+    // an accelerator and a model load. A pool waking from zero is not counted.
+    const max = owner instanceof KedaScaledObject || owner instanceof HorizontalAutoscaler ? owner.maxReplicas : 0;
+    const min = owner instanceof KedaScaledObject || owner instanceof HorizontalAutoscaler ? owner.minReplicas : 0;
+    const jump = Math.max(2, Math.ceil((max - min) / 2));
+    this.add(AlertGroup.AUTOSCALING, {
+      alert: 'LlmAutoscalerRapidScaling',
+      expr: `(abs(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} - ${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} offset 10m) >= ${jump})`
+        + ` unless ${on} (${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} offset 10m == 0)`,
+      for: Duration.minutes(1), severity: Severity.WARNING, labels,
+      summary: `The autoscaler of ${subject} moved by ${jump} or more replicas in 10 minutes`,
+      description: `HPA ${hpa} changed its desired replicas by {{ $value }} in 10 minutes (its range is ${min} to ${max}). Check that its signal is real load: a query reading other pools' series, a unit mistake (percent against a ratio) or a metric that vanished (read as 0) scales this fast.`,
+    });
     this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmAutoscalerFlapping',
       expr: `changes(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)}[30m]) > 6`,
@@ -386,6 +429,25 @@ export class ServingAlerts extends Construct {
     });
   }
 
+  /**
+   * Spend of one model group per hour: each pool's prompt and generated tokens per second
+   * (over the last hour) times the group's prices, times 3600. `or vector(0)` keeps the sum
+   * defined while a pool (scaled to zero) reports no series.
+   */
+  private costRule(cost: { group: string; maxPerHour: number; pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }): void {
+    const terms = cost.pools.map(({ pool, input, output }) =>
+      `(sum(rate(${pool.metricPromptTokens().selector}[1h])) or vector(0)) * ${input} + (sum(rate(${pool.metricGenerationTokens().selector}[1h])) or vector(0)) * ${output}`);
+    const namespaces = [...new Set(cost.pools.map(p => p.pool.namespace))].sort();
+    this.add(AlertGroup.COST, {
+      alert: 'LlmTierCostOverBudget',
+      expr: `(${terms.join(' + ')}) * 3600 > ${cost.maxPerHour}`,
+      for: Duration.minutes(15), severity: Severity.WARNING,
+      labels: { namespace: namespaces.join(','), model_group: cost.group },
+      summary: `Model group ${cost.group} spends more than ${cost.maxPerHour} per hour`,
+      description: `Model group ${cost.group} (pools ${cost.pools.map(p => p.pool.name).join(', ')}) spent {{ $value }} over the last hour at its per-token prices, above its budget of ${cost.maxPerHour}. Check who sends the traffic (LiteLLM spend per key and team), rate limits (rpm / tpm) on the group, and whether batch work belongs to a cheaper tier.`,
+    });
+  }
+
   private budgetRule(budget: number): void {
     const namespaces = [...new Set(this.props.pools.map(p => p.namespace))].sort();
     const resources = [...new Set(this.props.pools.map(p => p.accelerator.resourceName).filter((r): r is string => !!r))]
@@ -400,6 +462,55 @@ export class ServingAlerts extends Construct {
       description: `Pods in ${namespaces.join(', ')} request {{ $value }} accelerators (${resources.join(', ')}), above the budget of ${budget}. Check which autoscalers are at max and whether the load justifies it.`,
     });
   }
+}
+
+/**
+ * The priced pools of each cost budget: every backend of the group must be a pool of
+ * `pools` (so its series carry the `pool` label) listed with both prices, and no pool may
+ * be priced under two groups.
+ */
+function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; maxPerHour: number; pools: Array<{ pool: VllmPool; input: number; output: number }> }> {
+  if (props.costBudgets === undefined) return [];
+  if (!Array.isArray(props.costBudgets)) throw invalid('costBudgets', props.costBudgets, 'must be a list of CostBudget { group, maxPerHour }');
+  const proxy = props.proxy;
+  if (props.costBudgets.length > 0 && !proxy) {
+    throw invalid('proxy', undefined, 'must be set with costBudgets: the budgets name model groups of a proxy, priced by the model_info their backends were added with');
+  }
+  const routes = proxy ? proxy.backendRoutes : [];
+  /** The groups each pool is priced under. */
+  const pricedUnder = new Map<unknown, Set<string>>();
+  for (const r of routes) {
+    if (r.modelInfo?.inputCostPerToken === undefined && r.modelInfo?.outputCostPerToken === undefined) continue;
+    pricedUnder.set(r.backend, new Set([...(pricedUnder.get(r.backend) ?? []), r.group.name]));
+  }
+  return props.costBudgets.map((b, i) => {
+    const at = `costBudgets[${i}]`;
+    if (b === null || typeof b !== 'object') throw invalid(at, b, 'must be a CostBudget { group, maxPerHour }');
+    if (!(b.group instanceof ModelGroup) || b.group._proxy !== proxy) {
+      throw invalid(`${at}.group`, b.group instanceof ModelGroup ? b.group.name : b.group, 'must be a model group of \'proxy\', as returned by proxy.addBackend()');
+    }
+    if (!(typeof b.maxPerHour === 'number' && Number.isFinite(b.maxPerHour) && b.maxPerHour > 0)) {
+      throw invalid(`${at}.maxPerHour`, b.maxPerHour, 'must be a number greater than 0 (spend per hour, in the currency of the prices)');
+    }
+    const mine = routes.filter(r => r.group === b.group);
+    const pools = mine.map(r => {
+      const pool = r.backend;
+      if (!(pool instanceof VllmPool) || !props.pools.includes(pool)) {
+        throw invalid(`${at}.group`, b.group.name, `routes to '${pool.node.path}', which is not one of 'pools': its tokens are counted from the pool's series, selected by the label its PodMonitor adds; add the pool to 'pools'`);
+      }
+      const input = r.modelInfo?.inputCostPerToken;
+      const output = r.modelInfo?.outputCostPerToken;
+      if (input === undefined || output === undefined) {
+        throw invalid(`${at}.group`, b.group.name, `routes to pool '${pool.name}' without both prices: add it with modelInfo { inputCostPerToken, outputCostPerToken } (LiteLLM's input_cost_per_token / output_cost_per_token)`);
+      }
+      const others = [...(pricedUnder.get(pool) ?? [])].filter(g => g !== b.group.name);
+      if (others.length > 0) {
+        throw invalid(`${at}.group`, b.group.name, `prices pool '${pool.name}', which is also priced under model group ${JSON.stringify(others[0])}: vLLM counts a pool's tokens whatever group routed them, so its spend cannot be split between groups; give each tier its own pools`);
+      }
+      return { pool, input, output };
+    });
+    return { group: b.group.name, maxPerHour: b.maxPerHour, pools };
+  });
 }
 
 /**

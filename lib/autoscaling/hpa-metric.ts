@@ -70,6 +70,29 @@ export class HpaMetric {
   }
 
   /**
+   * CPU utilization as a **guard** beside an LLM signal, for accelerator pools: the HPA
+   * takes the largest replica count any metric asks for, so the guard adds replicas only
+   * when the pods' CPU saturates while the LLM signal (queue depth, GPU utilization) says
+   * nothing is wrong. vLLM's API server tokenizes, detokenizes, samples and streams on the
+   * CPU: a pool whose CPU request is too small stalls there with an idle GPU and a short
+   * queue. Every container of the target needs a CPU request.
+   *
+   * Why a separate factory: `cpuUtilization()` on an accelerator pool is refused, because CPU
+   * **alone** says nothing about GPU load (the GPU does the work, so CPU stays flat while
+   * requests queue); that mistake stays refused. A guard states the intent, and the
+   * autoscaler refuses one that has no non-resource metric (`Pods`, `Object` or `External`:
+   * the LLM signal) beside it. Pods not yet Ready (a pool loads its model before it is) are
+   * set aside from the HPA's CPU average (counted at 0 % when it scales up), so the CPU a
+   * model load burns does not trip the guard.
+   * @see https://kubernetes.io/docs/concepts/workloads/autoscaling/horizontal-pod-autoscale/#algorithm-details
+   * @param targetPercent a whole number greater than 0, set high (e.g. 85): it is a ceiling, not the scaling target
+   */
+  public static cpuGuard(targetPercent: number): HpaMetric {
+    const cpu = HpaMetric.resource('cpu', targetPercent);
+    return new HpaMetric(HpaMetricType.RESOURCE, 'cpu', (prop) => cpu._render(prop), undefined, true);
+  }
+
+  /**
    * Average memory use as a percentage of the pods' memory requests. Every container of
    * the target needs a memory request.
    * @param targetPercent a whole number greater than 0
@@ -226,13 +249,19 @@ export class HpaMetric {
    * `PrometheusAdapter` of the App must serve (checked at synth); undefined for the others.
    */
   public readonly podsMetricName?: string;
+  /**
+   * Whether the metric is a guard (`HpaMetric.cpuGuard()`): allowed on an accelerator pool,
+   * only beside a non-resource metric.
+   */
+  public readonly guard: boolean;
   private readonly renderer: (prop: string) => kplus.k8s.MetricSpecV2;
 
-  private constructor(type: HpaMetricType, resourceName: string | undefined, renderer: (prop: string) => kplus.k8s.MetricSpecV2, podsMetricName?: string) {
+  private constructor(type: HpaMetricType, resourceName: string | undefined, renderer: (prop: string) => kplus.k8s.MetricSpecV2, podsMetricName?: string, guard = false) {
     this.type = type;
     this.resourceName = resourceName;
     this.renderer = renderer;
     this.podsMetricName = podsMetricName;
+    this.guard = guard;
   }
 
   /**

@@ -32,7 +32,8 @@ export interface HorizontalAutoscalerProps {
   /**
    * What to scale on; at least one. With several, the HPA takes the largest replica count
    * any of them asks for. CPU and memory metrics are refused on an accelerator pool: they say
-   * nothing about GPU load (scale it on its queue); `HpaMetric.pods()` names must be served by
+   * nothing about GPU load (scale it on its queue); CPU may be added there only as a guard
+   * beside an LLM signal (`HpaMetric.cpuGuard()`). `HpaMetric.pods()` names must be served by
    * a `PrometheusAdapter` of the App (checked at synth).
    */
   readonly metrics: HpaMetric[];
@@ -96,10 +97,16 @@ export class HorizontalAutoscaler extends Construct {
     }
     props.metrics.forEach((m, i) => {
       if (!(m instanceof HpaMetric)) throw invalid(`metrics[${i}]`, m, 'must be an HpaMetric (HpaMetric.cpuUtilization(), HpaMetric.adapterPods(), ...)');
-      if (m.type === HpaMetricType.RESOURCE && isAcceleratorPool(target)) {
-        throw invalid(`metrics[${i}]`, m.resourceName, `scales accelerator pool '${deployment.node.path}' (${target.accelerator!.resourceName}) on ${m.resourceName}, which says nothing about its load: the accelerator does the work, so ${m.resourceName} stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))`);
+      if (m.type === HpaMetricType.RESOURCE && !m.guard && isAcceleratorPool(target)) {
+        const guard = m.resourceName === 'cpu' ? '; to add cpu as a guard beside such a signal, use HpaMetric.cpuGuard(percent)' : '';
+        throw invalid(`metrics[${i}]`, m.resourceName, `scales accelerator pool '${deployment.node.path}' (${target.accelerator!.resourceName}) on ${m.resourceName}, which says nothing about its load: the accelerator does the work, so ${m.resourceName} stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))${guard}`);
       }
     });
+    // A guard only caps a saturated CPU: alone, it would be the CPU-only scaling refused above.
+    const guards = props.metrics.flatMap((m, i) => m.guard ? [i] : []);
+    if (guards.length > 0 && props.metrics.every(m => m.type === HpaMetricType.RESOURCE)) {
+      throw invalid(`metrics[${guards[0]}]`, 'cpu', `is a guard (HpaMetric.cpuGuard()) with no LLM signal beside it: a guard adds replicas only when the CPU saturates, and alone it scales '${deployment.node.path}' on CPU only; add a Pods, Object or External metric (e.g. HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))`);
+    }
     const metrics = props.metrics.map((m, i) => m._render(`metrics[${i}]`));
     const resourceMetrics = props.metrics.flatMap((m, i) => m.resourceName ? [{ resource: m.resourceName, prop: `metrics[${i}]` }] : []);
     for (const { resource, prop } of resourceMetrics) {

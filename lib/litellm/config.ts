@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { NetworkPeer } from '../network/network-peer';
 import { IConstruct } from 'constructs';
 import { SecretKeyRef } from '../core/secret-ref';
+import type { ModelGroup } from './model-group';
 
 /**
  * LiteLLM router strategies: the six values of `router_settings.routing_strategy`
@@ -271,7 +272,10 @@ export interface HostedVllmBackend extends IConstruct {
   readonly apiKey?: SecretKeyRef;
   /** The Service `url` points at. */
   readonly service: kplus.Service;
-  /** The Service port `url` points at. */
+  /**
+   * The port the backend's pods serve on: what a NetworkPolicy admits (policies see pod
+   * ports, after the Service's translation). `url` names the Service's port, which may differ.
+   */
   readonly port: number;
   /**
    * The backend's pods as a NetworkPolicy peer: a proxy that restricts its egress admits
@@ -283,6 +287,19 @@ export interface HostedVllmBackend extends IConstruct {
    * when the backend is added. @default - the backend has no policy of the library's
    */
   allowFrom?(peer: NetworkPeer, reason: string): void;
+}
+
+/**
+ * One backend listed under one model group by `LiteLLMProxy.addBackend()`, with the
+ * `model_info` it was listed with (its per-token prices, for cost alerts).
+ */
+export interface BackendRoute {
+  /** The backend (a `VllmPool`). */
+  readonly backend: HostedVllmBackend;
+  /** The model group it serves. */
+  readonly group: ModelGroup;
+  /** Its `model_info`, if any. */
+  readonly modelInfo?: ModelInfo;
 }
 
 /** How `LiteLLMProxy.addBackend()` lists a backend. */

@@ -9,7 +9,7 @@ import {
   requirePositiveNumber, requireResources, requireSecretRefProp, secondsOf,
 } from './_runtime';
 import {
-  BackendOptions, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
+  BackendOptions, BackendRoute, CacheCallType, HostedVllmBackend, LiteLLMConfigOverrides, LiteLLMDatabase, MetricsAuth, MetricsAuthKind,
   MigrationsBy, ModelDeployment, ModelInfo, RedisConnection, ResponseCache, RouterSettings, RoutingStrategy,
 } from './config';
 import { LITELLM_DEFAULT_UID, LiteLLMMigrationsJob } from './litellm-migrations-job';
@@ -308,6 +308,7 @@ export class LiteLLMProxy extends Construct {
   private readonly models: RenderedModel[] = [];
   private readonly groups = new Map<string, ModelGroup>();
   private readonly backendGroups = new Map<HostedVllmBackend, ModelGroup[]>();
+  private readonly routes: BackendRoute[] = [];
   private readonly fallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly contextWindowFallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly secretEnv = new Map<string, SecretKeyRef>();
@@ -458,6 +459,13 @@ export class LiteLLMProxy extends Construct {
       selector: kplus.Pods.select(this, 'Pods', { labels: selector }),
       ports: [{ name: SERVICE_PORT_NAME, port: this.port, targetPort: LITELLM_PORT }],
     });
+    if (serviceType === ProxyServiceType.LOAD_BALANCER) {
+      // The proxy's NetworkPolicy admits named sources: with the default `Cluster` policy a
+      // node forwarding to a pod on another node replaces the client's address with its own,
+      // so a policy naming the clients' CIDRs would see node addresses. `Local` keeps it
+      // (https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip).
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Local'));
+    }
     this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${this.port}`;
 
     new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
@@ -562,6 +570,14 @@ export class LiteLLMProxy extends Construct {
     return [...this.backendGroups.keys()];
   }
 
+  /**
+   * Every backend under every model group, as added with `addBackend()` (a backend listed
+   * under two groups appears twice), with the `model_info` (prices) it was listed with.
+   */
+  public get backendRoutes(): readonly BackendRoute[] {
+    return [...this.routes];
+  }
+
   /** The ServiceMonitor, once `monitor()` was called. */
   public get serviceMonitor(): ServiceMetricsMonitor | undefined {
     return this.monitorInstance;
@@ -594,6 +610,7 @@ export class LiteLLMProxy extends Construct {
     });
     const groups = this.backendGroups.get(backend) ?? [];
     if (!groups.includes(group)) groups.push(group);
+    this.routes.push({ backend, group, modelInfo: o.modelInfo });
     this.backendGroups.set(backend, groups);
     // The backend admits the proxy's pods; a proxy with restricted egress admits the backend.
     backend.allowFrom?.(this.peer, `LiteLLMProxy '${this.name}' routes to it`);
@@ -785,8 +802,12 @@ export class LiteLLMProxy extends Construct {
       const service = backend.service;
       if (service.node.root !== this.node.root) {
         errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has its Service '${service.node.path}' in another App: api_base ${backend.url} would name a Service that is not deployed with the proxy`);
-      } else if (!service.ports.some(port => port.port === backend.port)) {
-        errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has no port ${backend.port} on Service '${service.name}': api_base ${backend.url} would not connect`);
+      } else {
+        // api_base names the Service's port; that port must forward to the pods' port.
+        const urlPort = servicePortOf(backend.url);
+        if (!service.ports.some(p => p.port === urlPort && (p.targetPort ?? p.port) === backend.port)) {
+          errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has no port ${urlPort} forwarding to the pods' port ${backend.port} on Service '${service.name}': api_base ${backend.url} would not connect`);
+        }
       }
     }
     return errors;
@@ -1039,6 +1060,16 @@ function renderModelInfo(prop: string, info: ModelInfo): Record<string, unknown>
 
 function renderFallbacks(fallbacks: Array<[ModelGroup, ModelGroup[]]>): Array<Record<string, string[]>> | undefined {
   return fallbacks.length ? fallbacks.map(([from, to]) => ({ [from.name]: to.map(g => g.name) })) : undefined;
+}
+
+/** The port a backend URL names (its scheme's default when it names none). */
+function servicePortOf(url: string): number | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  } catch {
+    return undefined;
+  }
 }
 
 function envRef(variable: string): string {

@@ -5,7 +5,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AdapterMetric, AdapterMetricKind } from './adapter-metric';
 import { CaBundle, CaBundleSource, requireCaBundle } from './ca-bundle';
 import { poolName, unmonitoredPool } from './_pool-identity';
-import { MetricDefinition, MetricType, VllmMetrics } from './catalog';
+import { DcgmMetrics, MetricDefinition, MetricType, VllmMetrics } from './catalog';
 import { requirePromQL } from './promql';
 import { ScopedMetric } from './scoped-metric';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
@@ -42,6 +42,11 @@ const API_VERSION = 'v1beta1';
 /** The HPA controller's identity (kube-controller-manager with --use-service-account-credentials). */
 const HPA_CONTROLLER = { name: 'horizontal-pod-autoscaler', namespace: 'kube-system' };
 const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Per-GPU utilization gauges (one series per GPU of a pod): averaged per pod, never summed,
+ * or a pod on four fully busy GPUs reads 400 % and an HPA target of 70 % means nothing.
+ */
+const PER_DEVICE_UTILIZATION: readonly MetricDefinition[] = [DcgmMetrics.GPU_UTIL, DcgmMetrics.GR_ENGINE_ACTIVE];
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Props of `PrometheusAdapter`. */
@@ -336,8 +341,9 @@ export class PrometheusAdapter extends Construct {
   /**
    * Serves a catalog metric per pod on `custom.metrics.k8s.io`, for an HPA `Pods` metric
    * (`HpaMetric.adapterPods`). The series need the `namespace` and `pod` labels, which
-   * prometheus-operator's monitors attach. A gauge is summed per pod; a counter becomes its
-   * per-second `rate()`. Histograms are refused: they have no single value per pod.
+   * prometheus-operator's monitors attach. A gauge is summed per pod, except per-GPU
+   * utilization (`DcgmMetrics.GPU_UTIL`, `GR_ENGINE_ACTIVE`), averaged over the pod's GPUs; a
+   * counter becomes its per-second `rate()`. Histograms are refused: they have no single value per pod.
    *
    * A pool's series are served from its metric helpers (`pool.metricRequestsWaiting()`): the
    * rule then reads only that pool's series (by its `pool` label, which the pool's PodMonitor
@@ -453,10 +459,12 @@ export class PrometheusAdapter extends Construct {
     // quantile keeps each pod's buckets together (by le and the pod), and drops the NaN of a
     // pod that served nothing in the window (NaN >= 0 is false): NaN is no quantity the
     // metrics API can serve, and a pod without a value counts as idle for a scale-up and as
-    // at target for a scale-down (Kubernetes HPA "missing metrics" rule).
+    // at target for a scale-down (Kubernetes HPA "missing metrics" rule). Per-GPU
+    // utilization is averaged over a pod's GPUs (summed, a 4-GPU pod would read 400 %).
+    const aggregate = PER_DEVICE_UTILIZATION.includes(definition) ? 'avg' : 'sum';
     const metricsQuery = quantile !== undefined
       ? `histogram_quantile(${quantile}, sum by (le, <<.GroupBy>>) (${value})) >= 0`
-      : kind === AdapterMetricKind.EXTERNAL ? `sum(${value})` : `sum(${value}) by (<<.GroupBy>>)`;
+      : kind === AdapterMetricKind.EXTERNAL ? `${aggregate}(${value})` : `${aggregate}(${value}) by (<<.GroupBy>>)`;
     const seriesName = quantile !== undefined ? `${definition.name}_bucket` : definition.name;
     const scopedLabels = new Set(scope.map(m => m.split(/[=!~]/)[0]));
     const seriesQuery = `{${[`__name__=${JSON.stringify(seriesName)}`, ...scope, ...Object.keys(overrides).filter(l => !scopedLabels.has(l)).map(l => `${l}!=""`)].join(',')}}`;

@@ -59,6 +59,14 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** The uid the pool runs as by default (the upstream image has no USER and would run as root). */
 const DEFAULT_UID = 1000;
 
+/** How a pool's Service is exposed. */
+export enum PoolServiceType {
+  /** In-cluster only (behind a proxy). */
+  CLUSTER_IP = 'ClusterIP',
+  /** A cloud load balancer: a pool served to clients directly, without a proxy. */
+  LOAD_BALANCER = 'LoadBalancer',
+}
+
 /** Node capacity a pool prefers. */
 export enum CapacityType {
   /** Spot / preemptible nodes: cheaper, reclaimed at short notice. */
@@ -282,6 +290,24 @@ export interface VllmPoolProps {
    * @default - the pool's `name`
    */
   readonly serviceName?: string;
+  /**
+   * How the Service is exposed. A `LoadBalancer` pool serves clients without a proxy, so:
+   * it needs `apiKey` (without one every caller on the load balancer's network is served),
+   * its NetworkPolicy must name its sources in `network.allowFrom` (the load balancer's
+   * traffic does not come from pods), and the Service keeps the client's source address
+   * (`externalTrafficPolicy: Local`: nodes deliver to their own pods "without masquerading
+   * the client source IP", `kubectl explain service.spec.externalTrafficPolicy`) so that those
+   * sources are what the policy sees. A load balancer that proxies (rather than passes)
+   * connections shows its own addresses instead: name those.
+   * @default PoolServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: PoolServiceType;
+  /**
+   * The Service port; it forwards to vLLM's port 8000 (e.g. a load balancer on 80).
+   * Kubernetes name: `spec.ports[0].port`.
+   * @default 8000
+   */
+  readonly servicePort?: number;
   /** PodDisruptionBudget `maxUnavailable`. @default 1 */
   readonly maxUnavailable?: number;
   /** Thresholds of the pool's alerts. @default - the PoolSlo defaults */
@@ -371,7 +397,11 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly namespace: string;
   /** The Service port. */
   public readonly port = VLLM_PORT;
-  /** The OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:8000/v1`. */
+  /** The Service port (`servicePort`, default 8000), forwarding to the container's `port`. */
+  public readonly servicePort: number;
+  /** How the Service is exposed. */
+  public readonly serviceType: PoolServiceType;
+  /** The OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:<servicePort>/v1`. */
   public readonly url: string;
   /** The startup budget of a pod: model download, load and warm-up. */
   public readonly maxModelLoadTime: Duration;
@@ -429,6 +459,12 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     // Every object name comes from the pool's name, claimed before anything is rendered so a
     // clash names both constructs instead of overwriting an object on apply.
     const serviceName = props.serviceName ?? name;
+    const serviceType = this.serviceType = props.serviceType === undefined ? PoolServiceType.CLUSTER_IP : props.serviceType;
+    requireEnum('serviceType', serviceType, PoolServiceType);
+    const servicePort = this.servicePort = props.servicePort === undefined ? VLLM_PORT : requireServicePort(props.servicePort);
+    if (serviceType === PoolServiceType.LOAD_BALANCER && props.apiKey === undefined) {
+      throw invalid('apiKey', undefined, 'must be set on a LoadBalancer pool: without a proxy in front, vLLM serves every caller that reaches the load balancer; set apiKey to a Secret reference (vLLM checks it on /v1), and name the sources in network.allowFrom');
+    }
     if (serviceName === 'vllm') {
       const prop = props.serviceName === undefined ? 'name' : 'serviceName';
       throw invalid(prop, serviceName, `${prop === 'name' ? 'names the Service too: it ' : ''}must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name`);
@@ -537,13 +573,21 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     this.schedule(props);
     this.patchPodSpec(props, { ...accelerator.resources, ...props.extendedResources });
 
+    const loadBalancer = serviceType === PoolServiceType.LOAD_BALANCER;
     this.service = new kplus.Service(this, 'Service', {
       metadata: { name: serviceName, labels },
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: 'http', port: VLLM_PORT, targetPort: VLLM_PORT }],
+      type: loadBalancer ? kplus.ServiceType.LOAD_BALANCER : kplus.ServiceType.CLUSTER_IP,
+      ports: [{ name: 'http', port: servicePort, targetPort: VLLM_PORT }],
     });
     for (const [key, value] of Object.entries(selector)) this.service.selectLabel(key, value);
-    this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${VLLM_PORT}/v1`;
+    if (loadBalancer) {
+      // With the default `Cluster` policy, a node forwarding to a pod on another node replaces
+      // the client's address with its own, so a NetworkPolicy naming the clients' CIDRs would
+      // see node addresses. `Local` keeps the client's address and sends traffic only to nodes
+      // running a ready pod (https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/#preserving-the-client-source-ip).
+      ApiObject.of(this.service).addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', 'Local'));
+    }
+    this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${servicePort}/v1`;
 
     new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
       metadata: { name, labels },
@@ -553,7 +597,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       },
     });
 
-    this.networkPolicy = this.renderNetworkPolicy(props.network, name, labels);
+    this.networkPolicy = this.renderNetworkPolicy(props.network, name, labels, loadBalancer);
   }
 
   /**
@@ -571,7 +615,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     return NetworkPeer.pods(this.namespace, { ...this.deployment.matchLabels });
   }
 
-  private renderNetworkPolicy(options: PoolNetworkOptions | undefined, name: string, labels: Record<string, string>): WorkloadNetworkPolicy | undefined {
+  private renderNetworkPolicy(options: PoolNetworkOptions | undefined, name: string, labels: Record<string, string>, loadBalancer: boolean): WorkloadNetworkPolicy | undefined {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw invalid('network', options, 'must be PoolNetworkOptions { enabled?, allowFrom?, restrictEgress? }');
     }
@@ -581,6 +625,9 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const allowFrom = options?.allowFrom ?? [];
     if (!Array.isArray(allowFrom)) throw invalid('network.allowFrom', allowFrom, 'must be a list of NetworkPeer');
     allowFrom.forEach((p, i) => requireNetworkPeer(`network.allowFrom[${i}]`, p));
+    if (loadBalancer && options?.allowFrom === undefined) {
+      throw invalid('network.allowFrom', undefined, 'must name who may call a LoadBalancer pool: its traffic does not come from pods of the cluster. Use the clients\' CIDRs with NetworkPeer.ipBlock() (the Service keeps their source address), NetworkPeer.anywhere() behind a load balancer that filters its sources, or set network.enabled to false');
+    }
     const policy = new WorkloadNetworkPolicy(this, 'NetworkPolicy', { name, podLabels: this.deployment.matchLabels, labels, restrictEgress });
     allowFrom.forEach((p, i) => policy.allowFrom(p, [{ port: VLLM_PORT }], `network.allowFrom[${i}]`));
     // Model downloads: huggingface.co and its CDN, on HTTPS (addresses vary: any).
@@ -1087,6 +1134,13 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
       throw invalid('serviceName', serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
     }
   }
+}
+
+function requireServicePort(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
+    throw invalid('servicePort', value, 'must be a port: a whole number from 1 to 65535');
+  }
+  return value;
 }
 
 function requireFlag(prop: string, value: unknown): boolean {

@@ -8,7 +8,7 @@ import {
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
-import { Manifest, SCRAPER, synth } from '../util/synth';
+import { allOfKind, Manifest, SCRAPER, synth } from '../util/synth';
 
 /**
  * The vLLM version a custom image runs (the pool's `vllmVersion`, required for images whose tag
@@ -27,6 +27,9 @@ const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.c
 const RUNBOOKS = 'https://runbooks.example.com/llm-serving';
 /** Series sample step and rule evaluation interval. */
 const STEP_MINUTES = 1;
+
+/** Per-token prices of the llama pool's model group (2^-10 and 2^-9). */
+const LLAMA_PRICES = { input: 0.0009765625, output: 0.001953125 };
 
 /** The stack: a proxy in `litellm`, GPU (KEDA, scaled to zero), MIG (no autoscaler) and Neuron (HPA on an adapter metric) pools in `llm`. */
 function referenceStack(): Manifest[] {
@@ -61,7 +64,8 @@ function referenceStack(): Manifest[] {
   });
   const discovery = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
   for (const pool of [llama, qwen, mistral]) pool.monitor(discovery);
-  const llamaGroup = proxy.addBackend(llama);
+  // Binary-exact prices, so that promtool's $value is exact too.
+  const llamaGroup = proxy.addBackend(llama, { modelInfo: { inputCostPerToken: LLAMA_PRICES.input, outputCostPerToken: LLAMA_PRICES.output } });
   proxy.addBackend(qwen);
   proxy.addBackend(mistral);
   proxy.addFallback(llama, [qwen]);
@@ -73,6 +77,7 @@ function referenceStack(): Manifest[] {
     discovery: { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER },
     runbookBaseUrl: RUNBOOKS,
     acceleratorBudget: 8,
+    costBudgets: [{ group: llamaGroup, maxPerHour: 2 }],
   });
   // Added after the alerts: its rules are gathered at synth.
   const adapter = new PrometheusAdapter(monitoring, 'adapter', { configMapName: 'adapter-rules' });
@@ -103,7 +108,7 @@ function regexMatcher(rule: PromRule, label: string): string {
 
 /** The number the expression is finally compared with (`… > 8`). */
 function threshold(rule: PromRule): number {
-  const m = /(?:>|<|==)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(rule.expr);
+  const m = /(?:>=?|<|==)\s*(-?\d+(?:\.\d+)?)\s*$/.exec(rule.expr);
   if (!m) throw new Error(`${rule.alert}: no trailing comparison in ${rule.expr}`);
   return Number(m[1]);
 }
@@ -298,6 +303,50 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
     return {
       firing: { what: 'desired replicas alternating every minute', series: [hpa(rule, 'status_desired_replicas', flapping)], alerts: [{ labels: HPA_KEEP(rule), value: 30 }] },
       silent: [{ what: 'one scale-up, then settled', series: [hpa(rule, 'status_desired_replicas', `2x5 3x${SAMPLES - 5}`)], alerts: [] }],
+    };
+  },
+  LlmAutoscalerRapidScaling: rule => {
+    const jump = Number(/>= (\d+)\) unless /.exec(rule.expr)![1]);
+    return {
+      firing: { what: `desired replicas up by ${jump} at once`, series: [hpa(rule, 'status_desired_replicas', `1x9 ${1 + jump}x${SAMPLES - 9}`)], alerts: [{ labels: HPA_KEEP(rule), value: jump }] },
+      silent: [
+        { what: `up by ${jump - 1} only`, series: [hpa(rule, 'status_desired_replicas', `1x9 ${jump}x${SAMPLES - 9}`)], alerts: [] },
+        { what: 'steady', series: [hpa(rule, 'status_desired_replicas', gauge(3))], alerts: [] },
+        { what: `woken from zero to ${jump}`, series: [hpa(rule, 'status_desired_replicas', `0x9 ${jump}x${SAMPLES - 9}`)], alerts: [] },
+      ],
+    };
+  },
+  LlmTierCostOverBudget: rule => {
+    // Each of the group's pools: (prompt tokens/s) × input price + (generated tokens/s) × output price.
+    const terms = [...rule.expr.matchAll(/\(sum\(rate\(vllm:prompt_tokens_total\{([^}]*)\}\[1h\]\)\) or vector\(0\)\) \* ([0-9.eE+-]+) \+ \(sum\(rate\(vllm:generation_tokens_total\{[^}]*\}\[1h\]\)\) or vector\(0\)\) \* ([0-9.eE+-]+)/g)]
+      .map(m => ({ matchers: Object.fromEntries([...m[1].matchAll(/(\w+)="([^"]*)"/g)].map(x => [x[1], x[2]])) as Labels, input: Number(m[2]), output: Number(m[3]) }));
+    if (terms.length === 0) throw new Error(`${rule.alert}: no priced pool in ${rule.expr}`);
+    // Only the first pool has traffic; the others read `or vector(0)`.
+    const { matchers, input, output } = terms[0];
+    const labels: Labels = { ...matchers, engine: '0', pod: `${matchers.pool}-a` };
+    const tokens = (perMinute: number, pool: Labels = labels) => [
+      { series: series('vllm:prompt_tokens_total', pool), values: counter(perMinute) },
+      { series: series('vllm:generation_tokens_total', pool), values: counter(perMinute) },
+    ];
+    // A counter starting at 0: rate() over 1 h does not extrapolate below zero, so after t
+    // minutes it reads the increase over the window's 3600 s. The condition must hold from
+    // 15 min on (its `for`) to fire at 30 min. Computed in Prometheus' order of operations.
+    const budget = threshold(rule);
+    const evalMinutes = forMinutes(rule) + 15;
+    const cost = (perMinute: number, minutes = evalMinutes) => {
+      const rate = (perMinute * minutes) / 3600;
+      return (rate * input + rate * output) * 3600;
+    };
+    const firing = Math.ceil((2 * budget) / ((evalMinutes - forMinutes(rule)) * (input + output)));
+    const quiet = Math.max(1, Math.floor(budget / (2 * evalMinutes * (input + output))));
+    expect(cost(firing, evalMinutes - forMinutes(rule))).toBeGreaterThan(budget);
+    expect(cost(quiet)).toBeLessThan(budget);
+    return {
+      firing: { what: 'the group spends above its budget', series: tokens(firing), alerts: [{ labels: {}, value: cost(firing) }] },
+      silent: [
+        { what: 'the group spends below its budget', series: tokens(quiet), alerts: [] },
+        { what: 'another pool spends', series: tokens(10 * firing, { ...labels, pool: 'other', model_name: 'other', pod: 'other-a' }), alerts: [] },
+      ],
     };
   },
   LlmKedaScalerErrors: rule => {
@@ -586,7 +635,7 @@ describe('ServingAlerts under promtool', () => {
   });
 
   test('the stack renders rules for every subject: both HPA naming paths, the proxy, the budget', () => {
-    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy']);
+    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy', 'llm-cost']);
     const hpas = [...new Set(rules.map(r => r.labels?.horizontalpodautoscaler).filter((h): h is string => !!h))];
     expect(hpas.filter(h => h.startsWith('keda-hpa-'))).toHaveLength(1);
     expect(hpas.filter(h => !h.startsWith('keda-hpa-'))).toHaveLength(2);
@@ -629,7 +678,14 @@ describe('the reference stack in dist/ under promtool', () => {
   const manifests: Manifest[] = fs.readdirSync(distDir).filter(f => f.endsWith('.k8s.yaml'))
     .flatMap(f => parseAllDocuments(fs.readFileSync(path.join(distDir, f), 'utf8')).map(d => d.toJSON()))
     .filter(Boolean);
-  const groups = ruleGroupsOf(manifests);
+  // Prometheus loads each PrometheusRule as its own file, where group names need only be
+  // unique; in the one file promtool checks here they carry their object's name.
+  // The rules of ServingAlerts (alerts `Llm…`); WorkloadAlerts have their own promtool cases
+  // (test/alerts/workload-alerts.test.ts).
+  const ruleObjects = allOfKind(manifests, 'PrometheusRule')
+    .filter(m => (m.spec.groups as PromRuleGroup[]).some(g => g.rules.some(r => r.alert?.startsWith('Llm'))));
+  const groups: PromRuleGroup[] = ruleObjects.flatMap(m =>
+    (m.spec.groups as PromRuleGroup[]).map(g => ({ ...g, name: `${m.metadata.namespace}/${m.metadata.name}/${g.name}` })));
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('dist-alerts-');
   const rulesFile = writeRuleFile(dir, groups);
@@ -643,16 +699,21 @@ describe('the reference stack in dist/ under promtool', () => {
     expect({ status: r.status, output: r.output }).toEqual({ status: 0, output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`) });
   });
 
-  test('promtool test rules: every alert of dist/ fires on its case and stays silent on the others', () => {
-    const cases = buildCases(groups);
-    const packs = pack(cases);
-    expect(cases.filter(c => c.firing).map(c => c.rule)).toEqual(rules);
-    const file = writeYaml(dir, 'dist-alerts.test.yaml', unitTestFile(rulesFile, packs));
-    const r = testRules(file);
-    if (r.status !== 0) {
-      const failed = failedCases(r, packs).map(c => `  ${c.name}`).join('\n');
-      throw new Error(`${cases.length} promtool cases (${file}; KEEP_PROMTOOL_FILES=1 keeps it); failed:\n${failed}\n${explain(r)}`);
-    }
-    expect(r.stdout).toContain('SUCCESS');
-  });
+  // One promtool run per PrometheusRule, against its own rules (as Prometheus loads them):
+  // the cost of a run grows with cases × rules.
+  test.each(ruleObjects.map(m => [`${m.metadata.namespace}/${m.metadata.name}`, m] as const))(
+    'promtool test rules: every alert of %s in dist/ fires on its case and stays silent on the others', (name, m) => {
+      const own = (m.spec.groups as PromRuleGroup[]);
+      const cases = buildCases(own);
+      const packs = pack(cases);
+      expect(cases.filter(c => c.firing).map(c => c.rule)).toEqual(own.flatMap(g => g.rules));
+      const ownRules = writeRuleFile(dir, own, `${name.replace('/', '_')}.rules.yaml`);
+      const file = writeYaml(dir, `${name.replace('/', '_')}.test.yaml`, unitTestFile(ownRules, packs));
+      const r = testRules(file);
+      if (r.status !== 0) {
+        const failed = failedCases(r, packs).map(c => `  ${c.name}`).join('\n');
+        throw new Error(`${cases.length} promtool cases (${file}; KEEP_PROMTOOL_FILES=1 keeps it); failed:\n${failed}\n${explain(r)}`);
+      }
+      expect(r.stdout).toContain('SUCCESS');
+    });
 });

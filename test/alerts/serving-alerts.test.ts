@@ -251,11 +251,24 @@ describe('ServingAlerts', () => {
     expect(new Set(rules.map(r => r.alert))).toEqual(new Set([
       'LlmQueueBuildup', 'LlmTtftSloBreach', 'LlmE2eLatencySloBreach', 'LlmKvCacheSaturated', 'LlmPreemptions', 'LlmPoolNoReadyReplica',
       'LlmAutoscalerAtMaxReplicas', 'LlmAutoscalerUnableToScale', 'LlmReplicasNotAvailable', 'LlmAutoscalerFlapping',
-      'LlmKedaScalerErrors', 'LlmKedaScaledObjectErrors',
+      'LlmAutoscalerRapidScaling', 'LlmKedaScalerErrors', 'LlmKedaScaledObjectErrors',
       'LlmAcceleratorPodsPending', 'LlmGpuUnderused', 'LlmGpuFramebufferFull', 'LlmAcceleratorBudgetExceeded',
       'LlmProxyErrorRatio', 'LlmBackendOutage', 'LlmFallbacksFiring',
     ]));
     expect(rule(manifests, 'LlmKvCacheSaturated', { model_name: 'llama' })).toEqual(expect.objectContaining({ for: '10m', expr: expect.stringMatching(/ > 0\.9$/) }));
+  });
+
+  test('rapid scaling: desired replicas moved by half the range (at least 2) in 10 minutes, either way, unless waking from zero', () => {
+    const scaledObject = oneOfKind(manifests, 'ScaledObject').metadata.name;
+    // llama: KEDA 1 to 4 (jump 2); mistral: HPA 1 to 3 (jump 2, the floor); the proxy: 2 to 10 (jump 4).
+    const h = `namespace="llm",horizontalpodautoscaler="keda-hpa-${scaledObject}"`;
+    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { model_name: 'llama' })).toEqual(expect.objectContaining({
+      for: '1m',
+      expr: `(abs(kube_horizontalpodautoscaler_status_desired_replicas{${h}} - kube_horizontalpodautoscaler_status_desired_replicas{${h}} offset 10m) >= 2)`
+        + ` unless on (namespace, horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_desired_replicas{${h}} offset 10m == 0)`,
+    }));
+    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { model_name: 'mistral' }).expr).toMatch(/ >= 2\) unless /);
+    expect(rule(manifests, 'LlmAutoscalerRapidScaling', { workload: undefined as any, horizontalpodautoscaler: 'litellm' }).expr).toMatch(/ >= 4\) unless /);
   });
 
   test('HPA at max compares current with spec max replicas, for both HPA naming paths', () => {
@@ -471,5 +484,80 @@ describe('errors', () => {
 
   test.each([1, 0])('a proxy error ratio of %d', errorRatio => {
     expect(() => proxy(testChart(), { slo: { errorRatio } })).toThrow(new Error(`'slo.errorRatio' (${errorRatio}) must be greater than 0 and less than 1`));
+  });
+});
+
+
+describe('cost per service tier', () => {
+  const PRICES = { premium: { inputCostPerToken: 0.000003, outputCostPerToken: 0.000015 }, batch: { inputCostPerToken: 0.0000005, outputCostPerToken: 0.000002 } };
+
+  let n = 0;
+  /** ServingAlerts under a fresh id (a refused one stays in the tree). */
+  function budgetAlerts(chart: Chart, props: Partial<ServingAlertsProps>): ServingAlerts {
+    return new ServingAlerts(chart, `alerts-${n++}`, { pools: [], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, ...props });
+  }
+
+  function tiers() {
+    const chart = testChart();
+    const p = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const fast = pool(chart, 'llama-fast');
+    const fast2 = pool(chart, 'llama-fast-b');
+    const cheap = pool(chart, 'llama-batch');
+    const premium = p.addBackend(fast, { modelName: 'premium', modelInfo: PRICES.premium });
+    p.addBackend(fast2, { modelName: 'premium', modelInfo: PRICES.premium });
+    const batch = p.addBackend(cheap, { modelName: 'batch', modelInfo: PRICES.batch });
+    return { chart, p, fast, fast2, cheap, premium, batch };
+  }
+
+  test('tokens of each of the group\'s pools times its prices, per hour, against the budget', () => {
+    const { chart, p, fast, fast2, cheap, premium, batch } = tiers();
+    alerts(chart, { pools: [fast, fast2, cheap], proxy: p, costBudgets: [{ group: premium, maxPerHour: 40 }, { group: batch, maxPerHour: 5 }] });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const groups = oneOfKind(manifests, 'PrometheusRule').spec.groups;
+    expect(groups.map((g: PromRuleGroup) => g.name)).toContain(AlertGroup.COST);
+    const term = (name: string, input: number, output: number) => {
+      const m = `namespace="llm",pool="${name}",model_name="${name}"`;
+      return `(sum(rate(vllm:prompt_tokens_total{${m}}[1h])) or vector(0)) * ${input} + (sum(rate(vllm:generation_tokens_total{${m}}[1h])) or vector(0)) * ${output}`;
+    };
+    const premiumRule = rule(manifests, 'LlmTierCostOverBudget', { model_group: 'premium' });
+    expect(premiumRule).toEqual(expect.objectContaining({
+      for: '15m',
+      expr: `(${term('llama-fast', 0.000003, 0.000015)} + ${term('llama-fast-b', 0.000003, 0.000015)}) * 3600 > 40`,
+      labels: { severity: 'warning', namespace: 'llm', model_group: 'premium' },
+    }));
+    expect(rule(manifests, 'LlmTierCostOverBudget', { model_group: 'batch' }).expr).toBe(`(${term('llama-batch', 0.0000005, 0.000002)}) * 3600 > 5`);
+    for (const series of promqlMetricNames(premiumRule.expr)) expect(isCatalogSeries(series)).toBe(true);
+  });
+
+  test('p.backendRoutes lists each backend under its group with its model_info', () => {
+    const { p, fast, premium } = tiers();
+    expect(p.backendRoutes[0]).toEqual({ backend: fast, group: premium, modelInfo: PRICES.premium });
+    expect(p.backendRoutes.map(r => r.group.name)).toEqual(['premium', 'premium', 'batch']);
+  });
+
+  test('errors name the budget and say how to fix it', () => {
+    const { chart, p, fast, fast2, cheap, premium } = tiers();
+    const all = [fast, fast2, cheap];
+    expect(() => budgetAlerts(chart, { pools: all, costBudgets: [{ group: premium, maxPerHour: 40 }] })).toThrow(new Error(
+      '\'proxy\' (undefined) must be set with costBudgets: the budgets name model groups of a proxy, priced by the model_info their backends were added with'));
+    expect(() => budgetAlerts(chart, { pools: all, proxy: p, costBudgets: [{ group: premium, maxPerHour: 0 }] })).toThrow(new Error(
+      '\'costBudgets[0].maxPerHour\' (0) must be a number greater than 0 (spend per hour, in the currency of the prices)'));
+    expect(() => budgetAlerts(chart, { pools: all, proxy: p, costBudgets: [{ group: 'premium' as any, maxPerHour: 1 }] })).toThrow(new Error(
+      '\'costBudgets[0].group\' ("premium") must be a model group of \'proxy\', as returned by proxy.addBackend()'));
+    expect(() => budgetAlerts(chart, { pools: [fast, cheap], proxy: p, costBudgets: [{ group: premium, maxPerHour: 1 }] })).toThrow(new Error(
+      '\'costBudgets[0].group\' ("premium") routes to \'test/llama-fast-b\', which is not one of \'pools\': its tokens are counted from the pool\'s series, selected by the label its PodMonitor adds; add the pool to \'pools\''));
+    expect(() => budgetAlerts(chart, { pools: all, proxy: p, costBudgets: 'x' as any })).toThrow(new Error('\'costBudgets\' ("x") must be a list of CostBudget { group, maxPerHour }'));
+  });
+
+  test('a group with an unpriced backend, and a pool priced under two groups, are refused', () => {
+    const { chart, p, fast, fast2, cheap } = tiers();
+    const other = pool(chart, 'other');
+    const unpriced = p.addBackend(other, { modelName: 'standard' });
+    expect(() => budgetAlerts(chart, { pools: [fast, fast2, cheap, other], proxy: p, costBudgets: [{ group: unpriced, maxPerHour: 1 }] })).toThrow(new Error(
+      '\'costBudgets[0].group\' ("standard") routes to pool \'other\' without both prices: add it with modelInfo { inputCostPerToken, outputCostPerToken } (LiteLLM\'s input_cost_per_token / output_cost_per_token)'));
+    const shared = p.addBackend(cheap, { modelName: 'standard-b', modelInfo: PRICES.premium });
+    expect(() => budgetAlerts(chart, { pools: [fast, fast2, cheap, other], proxy: p, costBudgets: [{ group: shared, maxPerHour: 1 }] })).toThrow(new Error(
+      '\'costBudgets[0].group\' ("standard-b") prices pool \'llama-batch\', which is also priced under model group "batch": vLLM counts a pool\'s tokens whatever group routed them, so its spend cannot be split between groups; give each tier its own pools'));
   });
 });

@@ -119,7 +119,7 @@ const SUBJECTS: Subject[] = [
     valid: w => ({ pools: [w.pool], proxy: w.proxy, discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com/llm' }),
     props: {
       'name': 'name', 'pools': 'pools', 'proxy': 'proxy', 'discovery': 'discovery', 'runbookBaseUrl': 'runbookBaseUrl',
-      'acceleratorBudget': 'acceleratorBudget', 'gpuUnderusedRatio': 'gpuUnderusedRatio',
+      'acceleratorBudget': 'acceleratorBudget', 'gpuUnderusedRatio': 'gpuUnderusedRatio', 'costBudgets': 'costBudgets',
     },
   },
   {

@@ -382,8 +382,48 @@ describe('guardrails', () => {
     const chart = testChart();
     const pool = new VllmPool(chart, 'pool', GPU_POOL);
     expect(() => new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.cpuUtilization(70)] })).toThrow(new Error(
-      '\'metrics[0]\' ("cpu") scales accelerator pool \'test/pool/Resource\' (nvidia.com/gpu) on cpu, which says nothing about its load: the accelerator does the work, so cpu stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))'));
+      '\'metrics[0]\' ("cpu") scales accelerator pool \'test/pool/Resource\' (nvidia.com/gpu) on cpu, which says nothing about its load: the accelerator does the work, so cpu stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5)); to add cpu as a guard beside such a signal, use HpaMetric.cpuGuard(percent)'));
     expect(replicaOwner(pool.deployment)).toBeUndefined();
+  });
+
+  test('CPU alone stays refused beside an LLM signal unless it is a guard', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', GPU_POOL);
+    expect(() => new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.pods('m', 5), HpaMetric.cpuUtilization(85)] }))
+      .toThrow('\'metrics[1]\' ("cpu") scales accelerator pool \'test/pool/Resource\' (nvidia.com/gpu) on cpu');
+  });
+
+  test('a CPU guard beside an LLM signal renders a plain CPU Utilization metric next to it', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', GPU_POOL);
+    const hpa = new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.pods('vllm_num_requests_waiting', 5), HpaMetric.cpuGuard(85)] });
+    serve(chart, ['vllm_num_requests_waiting']);
+    expect(hpa.metrics.map(m => m.guard)).toEqual([false, true]);
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    expect(oneOfKind(manifests, 'HorizontalPodAutoscaler').spec.metrics).toEqual([
+      { type: 'Pods', pods: { metric: { name: 'vllm_num_requests_waiting' }, target: { type: 'AverageValue', averageValue: 5 } } },
+      { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 85 } } },
+    ]);
+  });
+
+  test('a CPU guard alone is refused: it would scale the pool on CPU only', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'pool', GPU_POOL);
+    expect(() => new HorizontalAutoscaler(chart, 'hpa', { target: pool, maxReplicas: 4, metrics: [HpaMetric.cpuGuard(85)] })).toThrow(new Error(
+      '\'metrics[0]\' ("cpu") is a guard (HpaMetric.cpuGuard()) with no LLM signal beside it: a guard adds replicas only when the CPU saturates, and alone it scales \'test/pool/Resource\' on CPU only; add a Pods, Object or External metric (e.g. HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))'));
+    expect(replicaOwner(pool.deployment)).toBeUndefined();
+  });
+
+  test('a CPU guard beside another resource metric only is refused on any workload', () => {
+    expect(() => create({ metrics: [HpaMetric.memoryUtilization(80), HpaMetric.cpuGuard(90)] }))
+      .toThrow('\'metrics[1]\' ("cpu") is a guard (HpaMetric.cpuGuard()) with no LLM signal beside it');
+  });
+
+  test('a CPU guard checks its percent and the CPU request like cpuUtilization', () => {
+    expect(() => create({ metrics: [HpaMetric.pods('m', 1), HpaMetric.cpuGuard(0)] })).toThrow('\'metrics[1].averageUtilization\' (0)');
+    expect(() => create({ metrics: [HpaMetric.pods('m', 1), HpaMetric.cpuGuard(85)] }, { memory: { request: Size.gibibytes(1) } }))
+      .toThrow('\'metrics[1]\' ("cpu") needs a cpu request on every container');
   });
 
   test('so is a memory metric, on a MIG pool too', () => {

@@ -1,6 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import { Accelerator, LiteLLMProxy, VllmPool, VllmPoolProps } from '../../lib';
-import { containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
+import { Construct } from 'constructs';
+import { Accelerator, HostedVllmBackend, LiteLLMProxy, NetworkPeer, PoolServiceType, VllmPool, VllmPoolProps } from '../../lib';
+import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
@@ -140,6 +141,34 @@ describe('addBackend', () => {
     expect(proxy.backends[0]).toBe(a);
   });
 
+  test('proxy.backendRoutes lists every backend under each of its groups, with its model_info (tier prices)', () => {
+    const { proxy } = render((chart, p) => {
+      const llama = pool(chart, 'llama', LLAMA);
+      const qwen = pool(chart, 'qwen', QWEN);
+      p.addBackend(llama, { modelName: 'premium', modelInfo: { inputCostPerToken: 0.000003, outputCostPerToken: 0.000015 } });
+      p.addBackend(qwen, { modelName: 'batch' });
+      p.addBackend(llama, { modelName: 'llama' });
+    });
+    expect(proxy.backendRoutes.map(r => [r.backend.node.id, r.group.name, r.modelInfo])).toEqual([
+      ['llama', 'premium', { inputCostPerToken: 0.000003, outputCostPerToken: 0.000015 }],
+      ['qwen', 'batch', undefined],
+      ['llama', 'llama', undefined],
+    ]);
+    expect(proxy.backendRoutes[0].group).toBe(proxy.modelGroups[0]);
+  });
+
+  test('a pool on a LoadBalancer Service port 80: api_base names port 80, the proxy\'s egress and the pool\'s ingress the pod port 8000', () => {
+    const { manifests } = render((chart, p) => {
+      const llama = pool(chart, 'llama', LLAMA, {
+        serviceType: PoolServiceType.LOAD_BALANCER, servicePort: 80, apiKey: { secretName: 'vllm', key: 'key' }, network: { allowFrom: [NetworkPeer.ipBlock('10.0.0.0/8')] },
+      });
+      p.addBackend(llama);
+    });
+    expect(liteLLMConfig(manifests).model_list[0].litellm_params.api_base).toBe('http://llama.llm.svc.cluster.local:80/v1');
+    const poolPolicy = allOfKind(manifests, 'NetworkPolicy').find(n => n.metadata.name === 'llama')!;
+    expect(poolPolicy.spec.ingress.map((r: Manifest) => r.ports)).toEqual([[{ port: 8000, protocol: 'TCP' }], [{ port: 8000, protocol: 'TCP' }]]);
+  });
+
   test('a backend alone satisfies the non-empty model list', () => {
     const { manifests } = render((chart, proxy) => proxy.addBackend(pool(chart, 'llama', LLAMA)));
     expect(liteLLMConfig(manifests).model_list).toHaveLength(1);
@@ -247,5 +276,18 @@ describe('bad input', () => {
     expect(() => synth(chart)).toThrow(
       `'backends' ("Llama-3.1-8B-Instruct") has its Service 'other/llama/Service' in another App: api_base ${foreign.url} would name a Service that is not deployed with the proxy`);
     expect(() => synth(chart)).toThrow('Validation failed with the following errors:');
+  });
+
+  test('a backend whose url names a Service port that does not forward to its pods\' port fails at synth', () => {
+    const chart = testChart();
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const llama = pool(chart, 'llama', LLAMA);
+    // A hand-made backend that claims the pool's Service on a port it does not have.
+    const backend: HostedVllmBackend = Object.assign(new Construct(chart, 'hand-made'), {
+      servedModelName: 'llama', url: 'http://llama.llm.svc.cluster.local:9000/v1', service: llama.service, port: 8000,
+    });
+    proxy.addBackend(backend);
+    expect(() => synth(chart)).toThrow(
+      '\'backends\' ("llama") has no port 9000 forwarding to the pods\' port 8000 on Service \'llama\': api_base http://llama.llm.svc.cluster.local:9000/v1 would not connect');
   });
 });

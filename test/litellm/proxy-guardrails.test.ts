@@ -34,6 +34,8 @@ describe('names, Service type and port', () => {
     const service = oneOfKind(manifests, 'Service');
     expect(service.metadata.name).toBe('llm-gateway');
     expect(service.spec.type).toBe('LoadBalancer');
+    // The NetworkPolicy's sources are the clients' addresses only if the Service keeps them.
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
     expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 4000 }]);
     expect(proxy.url).toBe('http://llm-gateway.llm.svc.cluster.local:80');
     expect(proxy.port).toBe(80);

@@ -72,15 +72,27 @@ describe('rules only (the default)', () => {
     expect(adapter.deployment).toBeUndefined();
   });
 
-  test('a gauge rule: per-pod series query, namespace and pod overrides, summed by <<.GroupBy>>', () => {
+  test('a per-GPU utilization rule: per-pod series query, namespace and pod overrides, averaged over the pod\'s GPUs by <<.GroupBy>>', () => {
     expect(config).toEqual({
       rules: [{
         seriesQuery: '{__name__="DCGM_FI_DEV_GPU_UTIL",namespace!="",pod!=""}',
         resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
         name: { matches: '^DCGM_FI_DEV_GPU_UTIL$', as: 'DCGM_FI_DEV_GPU_UTIL' },
-        metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+        // Summed, a pod on four busy GPUs would read 400 %.
+        metricsQuery: 'avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
       }],
     });
+  });
+
+  test('other gauges are summed per pod (framebuffer used: the pod\'s total)', () => {
+    const c = testChart();
+    const a = new PrometheusAdapter(c, 'adapter', RULES_ONLY);
+    a.addPodsMetric(DcgmMetrics.FB_USED);
+    a.addPodsMetric(DcgmMetrics.GR_ENGINE_ACTIVE);
+    expect(adapterConfig(synthValid(c)).rules.map((r: Manifest) => r.metricsQuery)).toEqual([
+      'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+      'avg(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+    ]);
   });
 
   test('returns a typed handle: the name, kind pods, the catalog entry', () => {

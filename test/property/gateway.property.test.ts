@@ -193,6 +193,8 @@ const TARGETS: Array<[target: string, path: string, kind: Kind]> = [
   ['pool', 'replicas', 'number'],
   ['pool', 'maxUnavailable', 'number'],
   ['pool', 'serviceName', 'string'],
+  ['pool', 'serviceType', 'any'],
+  ['pool', 'servicePort', 'number'],
   ['pool', 'modelCache', 'any'],
   ['pool', 'slo.ttftP95', 'duration'],
   ['pool', 'slo.e2eLatencyP99', 'duration'],

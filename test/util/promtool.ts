@@ -32,7 +32,7 @@ export interface PromtoolResult {
 }
 
 const PROMTOOL = 'promtool';
-const TIMEOUT_MS = 60_000;
+const TIMEOUT_MS = 170_000;
 
 /**
  * Throws unless `promtool` is on PATH: the alert tests must run, never be skipped silently.

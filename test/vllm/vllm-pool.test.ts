@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-28';
 import {
   Accelerator, CacheAccessMode, NetworkPeer, CapacityType, KvCacheDtype, ModelCache, PodUser, PoolPlacement, Quantization, VLLM_IMAGE, VllmDtype,
-  VllmPool, VllmPoolProps,
+  PoolServiceType, VllmPool, VllmPoolProps,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -1043,6 +1043,8 @@ describe('hostile input', () => {
       { prefer: 'spot', labelValue: 'a b' }, 'x', null],
     placement: ['x', 42, null],
     serviceName: ['vllm', '', 'A', 42, 'a'.repeat(64)],
+    serviceType: ['NodePort', 'loadbalancer', 42, {}, null],
+    servicePort: [0, -1, 65536, 80.5, NaN, Infinity, '80', null],
     modelCache: [true, {}, 'x', null],
     user: [1000, 'root', {}, null],
     hfToken: ['x', {}, { secretName: 'A', key: 'k' }, { secretName: 'a', key: 'a/b' }, null, { secretName: 1, key: 'k' }],
@@ -1131,5 +1133,56 @@ describe('NetworkPolicy', () => {
     expect(() => gateway({ allowFrom: 'batch' as any })).toThrow(new Error('\'network.allowFrom\' ("batch") must be a list of NetworkPeer'));
     expect(() => gateway({ allowFrom: ['batch' as any] })).toThrow(new Error('\'network.allowFrom[0]\' ("batch") must be a NetworkPeer: NetworkPeer.namespace(), .pods(), .ipBlock() or .anywhere()'));
     expect(() => gateway(42 as any)).toThrow(new Error('\'network\' (42) must be PoolNetworkOptions { enabled?, allowFrom?, restrictEgress? }'));
+  });
+});
+
+describe('Service type and port (a pool served without a proxy)', () => {
+  const API_KEY = { secretName: 'vllm-api-key', key: 'api-key' };
+  const CLIENTS = NetworkPeer.ipBlock('10.20.0.0/16');
+
+  test('a LoadBalancer on port 80 forwards to vLLM\'s 8000 and keeps the client address; the url names port 80', () => {
+    const { manifests, pool } = render({
+      serviceType: PoolServiceType.LOAD_BALANCER, servicePort: 80, apiKey: API_KEY, network: { allowFrom: [CLIENTS] },
+    });
+    const service = oneOfKind(manifests, 'Service');
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8000 }]);
+    expect(service.spec.externalTrafficPolicy).toBe('Local');
+    expect(pool.url).toBe('http://pool.llm.svc.cluster.local:80/v1');
+    expect([pool.port, pool.servicePort, pool.serviceType]).toEqual([8000, 80, PoolServiceType.LOAD_BALANCER]);
+    // The NetworkPolicy sees the pod port: the clients' CIDR is admitted on 8000.
+    expect(oneOfKind(manifests, 'NetworkPolicy').spec.ingress).toEqual([
+      { from: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ port: 8000, protocol: 'TCP' }] },
+    ]);
+  });
+
+  test('a ClusterIP pool on another port keeps the default traffic policy', () => {
+    const { manifests, pool } = render({ servicePort: 8080 });
+    const service = oneOfKind(manifests, 'Service');
+    expect(service.spec).toMatchObject({ type: 'ClusterIP', ports: [{ name: 'http', port: 8080, targetPort: 8000 }] });
+    expect(service.spec.externalTrafficPolicy).toBeUndefined();
+    expect(pool.url).toBe('http://pool.llm.svc.cluster.local:8080/v1');
+  });
+
+  test('a LoadBalancer pool must name its sources', () => {
+    expect(() => make({ serviceType: PoolServiceType.LOAD_BALANCER, apiKey: API_KEY })).toThrow(new Error(
+      '\'network.allowFrom\' (undefined) must name who may call a LoadBalancer pool: its traffic does not come from pods of the cluster. Use the clients\' CIDRs with NetworkPeer.ipBlock() (the Service keeps their source address), NetworkPeer.anywhere() behind a load balancer that filters its sources, or set network.enabled to false'));
+  });
+
+  test('a LoadBalancer pool without a NetworkPolicy needs no sources', () => {
+    const { manifests } = render({ serviceType: PoolServiceType.LOAD_BALANCER, apiKey: API_KEY, network: { enabled: false } });
+    expect(allOfKind(manifests, 'NetworkPolicy')).toHaveLength(0);
+  });
+
+  test('a LoadBalancer pool needs an API key', () => {
+    expect(() => make({ serviceType: PoolServiceType.LOAD_BALANCER, network: { allowFrom: [CLIENTS] } })).toThrow(new Error(
+      '\'apiKey\' (undefined) must be set on a LoadBalancer pool: without a proxy in front, vLLM serves every caller that reaches the load balancer; set apiKey to a Secret reference (vLLM checks it on /v1), and name the sources in network.allowFrom'));
+  });
+
+  test('bad type and port name the prop', () => {
+    expect(() => make({ serviceType: 'NodePort' as any })).toThrow(new Error('\'serviceType\' ("NodePort") must be one of: ClusterIP, LoadBalancer'));
+    for (const port of [0, 65536, 80.5, '80' as any]) {
+      expect(() => make({ servicePort: port })).toThrow(`'servicePort' (${JSON.stringify(port)}) must be a port: a whole number from 1 to 65535`);
+    }
   });
 });
