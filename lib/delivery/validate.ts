@@ -72,16 +72,42 @@ export function validateApp(app: App): ManifestError[] {
  * {@link ManifestValidationError} listing every problem and writes nothing (not even the
  * output directory).
  *
+ * Given several Apps (one per environment, each with its own `outdir`), every App is
+ * validated before any is written: one invalid object in one environment writes nothing at
+ * all. Each problem's `object` then starts with its App's `outdir` (`dist/environments/dev: v1
+ * ConfigMap ...`). Two Apps writing to one `outdir` are refused (each would overwrite the
+ * other's files).
+ *
  * @example
  * // main.ts of a platform repo, run by `cdk8s synth`
  * const app = new App();
  * new MyPlatform(app, 'platform');
  * synthValidated(app);
+ * @example
+ * // one App per environment, each in its own folder, written all or nothing
+ * synthValidated([dev, prod]);
  */
-export function synthValidated(app: App): void {
-  const errors = validateApp(app);
-  if (errors.length > 0) throw new ManifestValidationError(errors, app.outdir);
-  app.synth();
+export function synthValidated(app: App | readonly App[]): void {
+  const apps: readonly App[] = Array.isArray(app) ? app : [app as App];
+  if (apps.length === 0) throw new Error('\'app\' ([]) must be a cdk8s App or a non-empty array of Apps: pass the Apps to synthesize');
+  apps.forEach((a, i) => {
+    if (!a || !Array.isArray((a as App).charts)) {
+      const prop = Array.isArray(app) ? `app[${i}]` : 'app';
+      throw new Error(`'${prop}' (${typeName(a)}) must be a cdk8s App: pass the App whose charts you want validated`);
+    }
+  });
+  const byOutdir = new Map<string, number>();
+  apps.forEach((a, i) => {
+    const key = path.resolve(a.outdir);
+    const first = byOutdir.get(key);
+    if (first !== undefined) {
+      throw new Error(`'app[${i}].outdir' ("${a.outdir}") is also the outdir of app[${first}]: each App overwrites the other's files; give every App its own outdir`);
+    }
+    byOutdir.set(key, i);
+  });
+  const errors = apps.flatMap((a) => validateApp(a).map((e) => apps.length > 1 ? { ...e, object: `${a.outdir}: ${e.object}` } : e));
+  if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
+  for (const a of apps) a.synth();
 }
 
 /** One problem as one line: `<object> <path>: <message>` (the path `/` for the whole object). */
@@ -97,8 +123,13 @@ export class ManifestValidationError extends Error {
   /** Every problem found. */
   public readonly errors: readonly ManifestError[];
 
-  public constructor(errors: readonly ManifestError[], outdir: string) {
-    super(`synth refused: ${errors.length} invalid field(s); ${outdir} was not written\n${errors.map(formatManifestError).join('\n')}`);
+  /**
+   * @param errors every problem found
+   * @param outdir the output directory (or directories) left unwritten
+   */
+  public constructor(errors: readonly ManifestError[], outdir: string | readonly string[]) {
+    const unwritten = typeof outdir === 'string' ? `${outdir} was not written` : `none of ${outdir.join(', ')} was written`;
+    super(`synth refused: ${errors.length} invalid field(s); ${unwritten}\n${errors.map(formatManifestError).join('\n')}`);
     this.name = 'ManifestValidationError';
     this.errors = errors;
   }
@@ -161,7 +192,7 @@ function loadRegistry(): Registry {
   }
   // validateFormats off: int32, int64, byte, date-time... are not checked by kubectl either.
   // verbose puts the offending value into type errors.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true, code: { optimize: false } });
   ajv.addSchema({ $id: K8S_ID, definitions: mapValues(defs.definitions, toStrictSchema) });
   registry = { dir, index, ajv, coreKinds, crds: new Map(), validators: new Map() };
   return registry;

@@ -161,3 +161,42 @@ describe('schemas are read lazily, per kind, from the package', () => {
     });
   });
 });
+
+describe('synthValidated with several Apps (one per environment)', () => {
+  test('writes every App to its own outdir, exactly as app.synth() would', () => {
+    const root = tmpOutdir();
+    const dev = validApp(path.join(root, 'environments', 'dev'));
+    const prod = validApp(path.join(root, 'environments', 'prod'));
+    synthValidated([dev, prod]);
+    expect(fs.readdirSync(path.join(root, 'environments')).sort()).toEqual(['dev', 'prod']);
+    for (const env of ['dev', 'prod']) expect(fs.readdirSync(path.join(root, 'environments', env))).toEqual(['web.k8s.yaml']);
+  });
+
+  test('one invalid object in one App writes nothing at all, naming the App of each problem', () => {
+    const root = tmpOutdir();
+    const dev = path.join(root, 'dev');
+    const prod = path.join(root, 'prod');
+    let error: unknown;
+    try {
+      synthValidated([validApp(dev), invalidApp(prod)]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ManifestValidationError);
+    expect((error as Error).message).toBe([
+      `synth refused: 2 invalid field(s); none of ${dev}, ${prod} was written`,
+      `${prod}: v1 ConfigMap web/cm /datta: unknown field "datta"`,
+      `${prod}: v1 Service web/1svc /metadata/name: "1svc" is not a valid DNS-1035 label: at most 63 lower-case alphanumerics or '-', starting with a letter and ending with an alphanumeric`,
+    ].join('\n'));
+    expect(fs.existsSync(dev)).toBe(false);
+    expect(fs.existsSync(prod)).toBe(false);
+  });
+
+  test('two Apps with one outdir, an empty list and what is not an App are refused', () => {
+    const outdir = tmpOutdir();
+    expect(() => synthValidated([validApp(outdir), validApp(outdir)])).toThrow(new Error(`'app[1].outdir' ("${outdir}") is also the outdir of app[0]: each App overwrites the other's files; give every App its own outdir`));
+    expect(() => synthValidated([])).toThrow(new Error('\'app\' ([]) must be a cdk8s App or a non-empty array of Apps: pass the Apps to synthesize'));
+    expect(() => synthValidated([validApp(outdir), {} as App])).toThrow(new Error('\'app[1]\' (Object) must be a cdk8s App: pass the App whose charts you want validated'));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
