@@ -67,11 +67,16 @@ export class ArgoCdStack extends Chart {
     if (!Array.isArray(charts) || charts.length === 0) {
       throw invalid('charts', charts, `of '${this.node.path}' must list at least one chart: the charts whose YAML Argo CD deploys`);
     }
-    const self = charts.indexOf(this);
-    if (self >= 0) throw invalid(`charts[${self}]`, this.node.path, 'is the Argo CD stack itself: apply its file once by hand (or from an app-of-apps Application outside it)');
-    this.applications = charts.map((chart, i) => new ArgoCdApplication(this, Chart.isChart(chart) ? chart.node.id : `chart-${i}`, {
+    charts.forEach((chart, i) => {
+      if (!Chart.isChart(chart)) throw invalid(`charts[${i}]`, chart, `of '${this.node.path}' must be a cdk8s Chart`);
+      const first = charts.indexOf(chart);
+      if (first !== i) {
+        throw invalid(`charts[${i}]`, chart.node.path, `of '${this.node.path}' is also charts[${first}]: two Applications for one chart file would fight over every object; list each chart once`);
+      }
+    });
+    this.applications = charts.map((chart) => new ArgoCdApplication(this, chart.node.id, {
       chart,
-      name: props.prefix === undefined || !Chart.isChart(chart) ? undefined : `${props.prefix}-${chart.node.id}`,
+      name: props.prefix === undefined ? undefined : `${props.prefix}-${chart.node.id}`,
       source: { repoUrl: PLATFORM_REPO_URL, targetRevision: PLATFORM_REPO_REVISION, path: props.path ?? DIST },
       destination: props.cluster === undefined ? undefined : { server: props.cluster },
       project: props.project,

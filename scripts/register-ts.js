@@ -14,6 +14,7 @@
  * --enable-source-maps support turned on here).
  */
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS preload (node -r) */
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
