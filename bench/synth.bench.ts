@@ -27,7 +27,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { Accelerator, LiteLLMProxy, LlmSignal, MonitorDiscovery, NetworkPeer, ServingAlerts, VllmPool } from '../lib';
 
-const SIZES = [100, 200, 400, 1000];
+const SIZES = [100, 400, 1000];
 /** Sizes above this get one run (each costs tens of seconds). */
 const MEDIAN_UP_TO = 400;
 const OUTDIR = path.join(os.tmpdir(), 'cdk8s-llm-serving-bench');
