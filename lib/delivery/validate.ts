@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import { App } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Node } from 'constructs';
 
 /** One problem found in a manifest, in the words of the API server. */
 export interface ManifestError {
@@ -66,7 +67,38 @@ export function validateApp(app: App): ManifestError[] {
   if (!app || !Array.isArray((app as App).charts)) {
     throw new Error(`'app' (${typeName(app)}) must be a cdk8s App: pass the App whose charts you want validated`);
   }
-  return validateManifests(app.charts.flatMap((chart) => chart.toJson()));
+  // One validation pass, then every object rendered once: `chart.toJson()` would run every
+  // construct validation of the whole App again for each chart.
+  runConstructValidations(app);
+  return validateManifests(app.charts.flatMap((chart) => chart.node.findAll()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
+    .map((o) => o.toJson())));
+}
+
+/**
+ * The construct validations of the whole App (`node.addValidation`), as cdk8s runs them at
+ * synth, with its message.
+ */
+function runConstructValidations(app: App): void {
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+}
+
+/**
+ * Runs `app.synth()` without repeating the construct validations {@link validateApp} just
+ * passed: cdk8s runs them over the whole App once, then again for every chart it writes (for
+ * an App of 10 charts, 11 times). Nothing changes between the passes (the App is built), so
+ * the checks are skipped for the duration of the call and restored after it.
+ */
+function synthOnceValidated(app: App): void {
+  const proto = Node.prototype as { validate: () => string[] };
+  const validate = proto.validate;
+  proto.validate = () => [];
+  try {
+    app.synth();
+  } finally {
+    proto.validate = validate;
+  }
 }
 
 /**
@@ -109,7 +141,7 @@ export function synthValidated(app: App | readonly App[]): void {
   });
   const errors = apps.flatMap((a) => validateApp(a).map((e) => apps.length > 1 ? { ...e, object: `${a.outdir}: ${e.object}` } : e));
   if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
-  for (const a of apps) a.synth();
+  for (const a of apps) synthOnceValidated(a);
 }
 
 /** One problem as one line: `<object> <path>: <message>` (the path `/` for the whole object). */

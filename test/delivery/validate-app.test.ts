@@ -167,6 +167,24 @@ describe('schemas are read lazily, per kind, from the package', () => {
   });
 });
 
+describe('construct validations run once per App', () => {
+  test('validateApp and synthValidated run each validation once, then restore them for later synths', () => {
+    const outdir = tmpOutdir();
+    const app = validApp(outdir);
+    for (const id of ['a', 'b', 'c']) new Chart(app, id);
+    let runs = 0;
+    let ready = true;
+    app.node.findChild('b').node.addValidation({ validate: () => { runs++; return ready ? [] : ['not ready']; } });
+    expect(validateApp(app)).toEqual([]);
+    expect(runs).toBe(1);
+    synthValidated(app);
+    expect(runs).toBe(2);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'c.k8s.yaml', 'web.k8s.yaml']);
+    ready = false;
+    expect(() => app.synth()).toThrow('Validation failed with the following errors:\n  [b] not ready');
+  });
+});
+
 describe('synthValidated with several Apps (one per environment)', () => {
   test('writes every App to its own outdir, exactly as app.synth() would', () => {
     const root = tmpOutdir();
