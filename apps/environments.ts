@@ -74,7 +74,9 @@ export const ENVIRONMENTS: Readonly<Record<'dev' | 'prod', ServingEnvironmentPro
       accelerator: Accelerator.cpu(),
       model: 'Qwen/Qwen3-0.6B',
       // vLLM's CPU release images (FACTS §A: public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo, the
-      // image vLLM's production-stack values use); the tag names the vLLM release it builds.
+      // image vLLM's production-stack values use), tagged v<vLLM release> (v0.10.2 ... v0.21.0 in
+      // public manifests, e.g. gateway-api-inference-extension's CPU model server): pin the
+      // release you run and declare the same vllmVersion.
       image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.26.0',
       vllmVersion: '0.26.0',
       replicas: 1,
