@@ -13,7 +13,8 @@ export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
  * before the proxy (in Argo CD's default wave 0) even for users who never call
  * `applySyncWaves` (which derives every object's wave, this one's included:
  * lib/delivery/sync-waves.ts `SyncStage.HOOKS`, the same -1). The workloads carry no wave of
- * their own: unannotated objects are in wave 0, which is also the derived `SyncStage.WORKLOADS`.
+ * their own: "Hooks and resources are assigned to wave zero by default" (argo-cd docs,
+ * user-guide/sync-waves.md), which is also the derived `SyncStage.WORKLOADS`.
  * @internal
  */
 export const SyncWave = {
