@@ -1,40 +1,165 @@
 /**
- * Synth time and memory as the fleet grows: one autoscaled LiteLLM proxy fronting N vLLM pools,
- * one model group each, each pool autoscaled by KEDA (queue depth, KV cache, wake from zero),
- * scraped by a PodMonitor, with the alert rules of every pool in one PrometheusRule.
- * Run with `npm run bench`; prints a table, asserts nothing (timings are machine-dependent).
+ * `npm run bench`: synth time and memory as the fleet grows, in one run.
+ *
+ * The fleet: one autoscaled LiteLLM proxy fronting N vLLM pools, one model group each, each
+ * pool autoscaled by KEDA (queue depth, KV cache, wake from zero), scraped by a PodMonitor,
+ * with the alert rules of every pool in one PrometheusRule.
+ *
+ * For each N it prints:
+ * - library: building the fleet with the library's constructs and synthesizing it
+ *   (`app.synthYaml()`), in ms (median of the runs);
+ * - floor: the framework alone for the same output: the objects the library rendered,
+ *   re-emitted through plain `ApiObject`s in a fresh App and synthesized;
+ * - the ratio library / floor, and the library's time per pool (flat when linear);
+ * then the peak RSS of a fresh process that synthesizes the largest fleet.
+ * Goals (issue 11 §4): ≤ 1.5× the floor at 400 pools, peak RSS ≤ 300 MB at 1000 pools.
+ * Asserts nothing: timings are machine-dependent. Keep it out of `npm test`.
+ *
+ * Usage: npm run bench [-- <runs per size, default 3>]
+ *        node --expose-gc -r ./scripts/register-ts.js bench/synth.bench.ts --rss <pools> [objects.json]
+ *        (one peak-RSS measurement, JSON: the library, or the floor re-emitting objects.json)
  */
-import { App, Chart } from 'cdk8s';
-import { Accelerator, LiteLLMProxy, LlmSignal, ServingAlerts, VllmPool } from '../lib';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Accelerator, LiteLLMProxy, LlmSignal, MonitorDiscovery, NetworkPeer, ServingAlerts, VllmPool } from '../lib';
 
-function synthFleet(models: number): { ms: number; heapMiB: number; objects: number } {
-  global.gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const start = process.hrtime.bigint();
-  const app = new App({ outdir: '/tmp/cdk8s-llm-serving-bench' });
+const SIZES = [100, 400, 1000];
+/** Sizes above this get one run (each costs tens of seconds). */
+const MEDIAN_UP_TO = 400;
+const OUTDIR = path.join(os.tmpdir(), 'cdk8s-llm-serving-bench');
+
+const discovery: MonitorDiscovery = {
+  labels: { release: 'kube-prometheus-stack' },
+  scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }),
+};
+const prometheus = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
+
+/** The fleet of `pools` pools in a fresh App. */
+function fleet(pools: number): App {
+  const app = new App({ outdir: OUTDIR });
   const chart = new Chart(app, 'fleet', { namespace: 'llm' });
   const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
   proxy.autoscale();
-  const discovery = { labels: { release: 'kube-prometheus-stack' } };
-  const pools: VllmPool[] = [];
-  const prometheus = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
-  for (let i = 0; i < models; i++) {
+  const all: VllmPool[] = [];
+  for (let i = 0; i < pools; i++) {
     const pool = new VllmPool(chart, `pool-${i}`, { model: `org/model-${i}`, accelerator: Accelerator.nvidiaGpu(1) });
     const group = proxy.addBackend(pool);
-    pool.autoscale({ prometheus, minReplicas: 0, maxReplicas: 4, wakeOn: LlmSignal.proxyRequestRate(proxy, group, 5) });
     pool.monitor(discovery);
-    pools.push(pool);
+    pool.autoscale({ prometheus, minReplicas: 0, maxReplicas: 4, wakeOn: LlmSignal.proxyRequestRate(proxy, group, 5) });
+    all.push(pool);
   }
   proxy.monitor(discovery);
-  new ServingAlerts(chart, 'alerts', { pools, proxy, discovery, runbookBaseUrl: 'https://runbooks.example.com/llm' });
-  const objects = app.synthYaml().split('\n---\n').length;
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  return { ms, heapMiB: (process.memoryUsage().heapUsed - before) / 2 ** 20, objects };
+  new ServingAlerts(chart, 'alerts', { pools: all, proxy, discovery, runbookBaseUrl: 'https://runbooks.example.com/llm' });
+  return app;
 }
 
-synthFleet(1); // warm-up: module loading and JIT
-console.log(' pools  objects  synth ms  heap delta MiB');
-for (const n of [1, 10, 50, 200]) {
-  const r = synthFleet(n);
-  console.log(`${String(n).padStart(6)}  ${String(r.objects).padStart(7)}  ${r.ms.toFixed(1).padStart(8)}  ${r.heapMiB.toFixed(1).padStart(14)}`);
+/** The library: build the fleet and synthesize it. */
+function library(pools: number): Timed {
+  global.gc?.();
+  const start = clock();
+  const yaml = fleet(pools).synthYaml();
+  return { ...start.stop(), yaml };
+}
+
+/** The floor: the same objects through plain ApiObjects. */
+function floor(objects: any[]): Timed {
+  global.gc?.();
+  const start = clock();
+  const app = new App({ outdir: OUTDIR });
+  const chart = new Chart(app, 'fleet');
+  objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));
+  const yaml = app.synthYaml();
+  const time = start.stop();
+  return { ...time, yaml, objects: chart.toJson() };
+}
+
+interface Timed { ms: number; cpuMs: number; yaml: string; objects?: any[] }
+
+/** Wall and CPU time (CPU: this process, GC threads included; steadier on a shared machine). */
+function clock(): { stop(): { ms: number; cpuMs: number } } {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return {
+    stop: () => {
+      const used = process.cpuUsage(cpu);
+      return { ms: Number(process.hrtime.bigint() - wall) / 1e6, cpuMs: (used.user + used.system) / 1000 };
+    },
+  };
+}
+
+function canonical(objects: any[]): string {
+  const sort = (v: any): any => Array.isArray(v) ? v.map(sort)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+  return JSON.stringify(objects.map(sort));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Peak RSS of a fresh process: the library building and synthesizing `pools` pools, or the floor re-emitting `objectsFile`. */
+function rssChild(pools: number, objectsFile?: string): number {
+  const args = [...process.execArgv, __filename, '--rss', String(pools), ...(objectsFile ? [objectsFile] : [])];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`RSS run failed:\n${r.stdout}\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!).maxRssMiB;
+}
+
+function main(runs: number): void {
+  library(5); // warm-up: module loading and JIT
+  floor(fleet(5).charts.flatMap((c) => c.toJson()));
+  console.log(`synth of N pools: library vs framework floor (plain ApiObjects, same output); median of ${runs} runs up to ${MEDIAN_UP_TO} pools, 1 above;`);
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)} at start`);
+  console.log(' pools  objects   library ms (CPU)    floor ms (CPU)   ratio wall (CPU)  library CPU ms/pool');
+  const perPool: number[] = [];
+  let largest: any[] = [];
+  for (const n of SIZES) {
+    const objects = fleet(n).charts.flatMap((c) => c.toJson());
+    const lib: Timed[] = [];
+    const flo: Timed[] = [];
+    for (let r = 0; r < (n <= MEDIAN_UP_TO ? runs : 1); r++) {
+      const a = library(n);
+      const b = floor(objects);
+      // The same output: the floor re-emits exactly the library's objects (cdk8s sorts some
+      // keys of plain ApiObjects that the library's cdk8s-plus objects keep in insertion order,
+      // so compared without key order), and the two YAML texts have the same length.
+      if (r === 0 && (a.yaml.length !== b.yaml.length || canonical(b.objects!) !== canonical(objects))) {
+        throw new Error(`the floor did not re-emit the library's output at ${n} pools`);
+      }
+      lib.push(a);
+      flo.push(b);
+    }
+    const l = median(lib.map((x) => x.ms));
+    const lc = median(lib.map((x) => x.cpuMs));
+    const f = median(flo.map((x) => x.ms));
+    const fc = median(flo.map((x) => x.cpuMs));
+    perPool.push(lc / n);
+    console.log(`${String(n).padStart(6)}  ${String(objects.length).padStart(7)}  ${`${l.toFixed(0)} (${lc.toFixed(0)})`.padStart(17)}  ${`${f.toFixed(0)} (${fc.toFixed(0)})`.padStart(16)}  ${`${(l / f).toFixed(2)} (${(lc / fc).toFixed(2)})`.padStart(16)}  ${(lc / n).toFixed(2).padStart(19)}`);
+    largest = objects;
+  }
+  console.log(`library CPU time per pool at ${SIZES[SIZES.length - 1]} / at ${SIZES[0]} pools: ${(perPool[perPool.length - 1] / perPool[0]).toFixed(2)} (1.00 = linear)`);
+  const file = path.join(os.tmpdir(), `cdk8s-llm-serving-bench-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(largest));
+  try {
+    const n = SIZES[SIZES.length - 1];
+    console.log(`peak RSS of a fresh process synthesizing ${n} pools (modules included): library ${rssChild(n).toFixed(0)} MiB, floor ${rssChild(n, file).toFixed(0)} MiB (goal ≤ 300 MB)`);
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+const at = process.argv.indexOf('--rss');
+if (at >= 0) {
+  const pools = Number(process.argv[at + 1]);
+  const objectsFile = process.argv[at + 2];
+  if (objectsFile) floor(JSON.parse(fs.readFileSync(objectsFile, 'utf8')));
+  else library(pools);
+  // process.resourceUsage().maxRSS is in KiB.
+  console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+} else {
+  main(Number(process.argv[2] ?? 3));
 }

@@ -9,10 +9,14 @@ export const ARGOCD_HOOK_DELETE_POLICY = 'argocd.argoproj.io/hook-delete-policy'
 export const ARGOCD_SYNC_WAVE = 'argocd.argoproj.io/sync-wave';
 
 /**
- * Sync waves used by the library: schema migrations run before the workloads that need them.
+ * The one sync wave the library sets by hand: the LiteLLM migrations hook's, so that it runs
+ * before the proxy (in Argo CD's default wave 0) even for users who never call
+ * `applySyncWaves` (which derives every object's wave, this one's included:
+ * lib/delivery/sync-waves.ts `SyncStage.HOOKS`, the same -1). The workloads carry no wave of
+ * their own: "Hooks and resources are assigned to wave zero by default" (argo-cd docs,
+ * user-guide/sync-waves.md), which is also the derived `SyncStage.WORKLOADS`.
  * @internal
  */
 export const SyncWave = {
   MIGRATIONS: -1,
-  WORKLOADS: 0,
 } as const;

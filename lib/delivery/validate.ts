@@ -1,7 +1,10 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { App } from 'cdk8s';
+import standaloneCode from 'ajv/dist/standalone';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { Node } from 'constructs';
 
 /** One problem found in a manifest, in the words of the API server. */
 export interface ManifestError {
@@ -64,7 +67,38 @@ export function validateApp(app: App): ManifestError[] {
   if (!app || !Array.isArray((app as App).charts)) {
     throw new Error(`'app' (${typeName(app)}) must be a cdk8s App: pass the App whose charts you want validated`);
   }
-  return validateManifests(app.charts.flatMap((chart) => chart.toJson()));
+  // One validation pass, then every object rendered once: `chart.toJson()` would run every
+  // construct validation of the whole App again for each chart.
+  runConstructValidations(app);
+  return validateManifests(app.charts.flatMap((chart) => chart.node.findAll()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
+    .map((o) => o.toJson())));
+}
+
+/**
+ * The construct validations of the whole App (`node.addValidation`), as cdk8s runs them at
+ * synth, with its message.
+ */
+function runConstructValidations(app: App): void {
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+}
+
+/**
+ * Runs `app.synth()` without repeating the construct validations {@link validateApp} just
+ * passed: cdk8s runs them over the whole App once, then again for every chart it writes (for
+ * an App of 10 charts, 11 times). Nothing changes between the passes (the App is built), so
+ * the checks are skipped for the duration of the call and restored after it.
+ */
+function synthOnceValidated(app: App): void {
+  const proto = Node.prototype as { validate: () => string[] };
+  const validate = proto.validate;
+  proto.validate = () => [];
+  try {
+    app.synth();
+  } finally {
+    proto.validate = validate;
+  }
 }
 
 /**
@@ -72,16 +106,42 @@ export function validateApp(app: App): ManifestError[] {
  * {@link ManifestValidationError} listing every problem and writes nothing (not even the
  * output directory).
  *
+ * Given several Apps (one per environment, each with its own `outdir`), every App is
+ * validated before any is written: one invalid object in one environment writes nothing at
+ * all. Each problem's `object` then starts with its App's `outdir` (`dist/environments/dev: v1
+ * ConfigMap ...`). Two Apps writing to one `outdir` are refused (each would overwrite the
+ * other's files).
+ *
  * @example
  * // main.ts of a platform repo, run by `cdk8s synth`
  * const app = new App();
  * new MyPlatform(app, 'platform');
  * synthValidated(app);
+ * @example
+ * // one App per environment, each in its own folder, written all or nothing
+ * synthValidated([dev, prod]);
  */
-export function synthValidated(app: App): void {
-  const errors = validateApp(app);
-  if (errors.length > 0) throw new ManifestValidationError(errors, app.outdir);
-  app.synth();
+export function synthValidated(app: App | readonly App[]): void {
+  const apps: readonly App[] = Array.isArray(app) ? app : [app as App];
+  if (apps.length === 0) throw new Error('\'app\' ([]) must be a cdk8s App or a non-empty array of Apps: pass the Apps to synthesize');
+  apps.forEach((a, i) => {
+    if (!a || !Array.isArray((a as App).charts)) {
+      const prop = Array.isArray(app) ? `app[${i}]` : 'app';
+      throw new Error(`'${prop}' (${typeName(a)}) must be a cdk8s App: pass the App whose charts you want validated`);
+    }
+  });
+  const byOutdir = new Map<string, number>();
+  apps.forEach((a, i) => {
+    const key = path.resolve(a.outdir);
+    const first = byOutdir.get(key);
+    if (first !== undefined) {
+      throw new Error(`'app[${i}].outdir' ("${a.outdir}") is also the outdir of app[${first}]: each App overwrites the other's files; give every App its own outdir`);
+    }
+    byOutdir.set(key, i);
+  });
+  const errors = apps.flatMap((a) => validateApp(a).map((e) => apps.length > 1 ? { ...e, object: `${a.outdir}: ${e.object}` } : e));
+  if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
+  for (const a of apps) synthOnceValidated(a);
 }
 
 /** One problem as one line: `<object> <path>: <message>` (the path `/` for the whole object). */
@@ -97,8 +157,13 @@ export class ManifestValidationError extends Error {
   /** Every problem found. */
   public readonly errors: readonly ManifestError[];
 
-  public constructor(errors: readonly ManifestError[], outdir: string) {
-    super(`synth refused: ${errors.length} invalid field(s); ${outdir} was not written\n${errors.map(formatManifestError).join('\n')}`);
+  /**
+   * @param errors every problem found
+   * @param outdir the output directory (or directories) left unwritten
+   */
+  public constructor(errors: readonly ManifestError[], outdir: string | readonly string[]) {
+    const unwritten = typeof outdir === 'string' ? `${outdir} was not written` : `none of ${outdir.join(', ')} was written`;
+    super(`synth refused: ${errors.length} invalid field(s); ${unwritten}\n${errors.map(formatManifestError).join('\n')}`);
     this.name = 'ManifestValidationError';
     this.errors = errors;
   }
@@ -121,7 +186,12 @@ interface SchemaIndex {
 interface Registry {
   readonly dir: string;
   readonly index: SchemaIndex;
-  readonly ajv: Ajv;
+  /** The Kubernetes definitions as read (strict copies are made only to compile). */
+  readonly definitions: { readonly [name: string]: Schema };
+  /** sha1 of the definitions file. */
+  readonly definitionsHash: string;
+  /** Created on the first compile: a run finding every validator in the cache never needs it. */
+  ajv?: Ajv;
   /** `<apiVersion>/<kind>` → definition name. */
   readonly coreKinds: Map<string, string>;
   /** `<group>/<kind>` → CRD versions, read on first use. */
@@ -152,19 +222,92 @@ function loadRegistry(): Registry {
   if (registry) return registry;
   const dir = schemaDir();
   const index: SchemaIndex = readJson(dir, 'index.json');
-  const defs = readJson(dir, index.definitions.file);
+  const text = fs.readFileSync(path.join(dir, index.definitions.file), 'utf8');
+  const definitions: { [name: string]: Schema } = JSON.parse(text).definitions;
   const coreKinds = new Map<string, string>();
-  for (const [name, def] of Object.entries<Schema>(defs.definitions)) {
+  for (const [name, def] of Object.entries<Schema>(definitions)) {
     for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
       coreKinds.set(`${gvk.group ? `${gvk.group}/` : ''}${gvk.version}/${gvk.kind}`, name);
     }
   }
-  // validateFormats off: int32, int64, byte, date-time... are not checked by kubectl either.
-  // verbose puts the offending value into type errors.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true });
-  ajv.addSchema({ $id: K8S_ID, definitions: mapValues(defs.definitions, toStrictSchema) });
-  registry = { dir, index, ajv, coreKinds, crds: new Map(), validators: new Map() };
+  const definitionsHash = createHash('sha1').update(text).digest('hex');
+  registry = { dir, index, definitions, definitionsHash, coreKinds, crds: new Map(), validators: new Map() };
   return registry;
+}
+
+function ajvOf(reg: Registry): Ajv {
+  if (!reg.ajv) {
+    // validateFormats off: int32, int64, byte, date-time... are not checked by kubectl either.
+    // verbose puts the offending value into type errors. code.source keeps the generated code
+    // for the cache; code.optimize off compiles ~2× faster (the checks are the same).
+    reg.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true, code: { source: true, optimize: false } });
+    reg.ajv.addSchema({ $id: K8S_ID, definitions: mapValues(reg.definitions, toStrictSchema) });
+  }
+  return reg.ajv;
+}
+
+/**
+ * Where compiled validators are kept between runs: `CDK8S_LLM_SERVING_CACHE` (a directory, or
+ * `off`), else `node_modules/.cache/cdk8s-llm-serving` of the working directory when it has a
+ * `node_modules` (as `cdk8s synth` in a project does), else nowhere.
+ */
+function cacheDir(): string | undefined {
+  const env = process.env.CDK8S_LLM_SERVING_CACHE;
+  if (env !== undefined && env !== '') return /^(off|false|0)$/i.test(env) ? undefined : path.resolve(env);
+  const modules = path.resolve('node_modules');
+  return fs.existsSync(modules) ? path.join(modules, '.cache', 'cdk8s-llm-serving') : undefined;
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * Compiles the validator of one kind, or loads it from the cache: compiling the Kubernetes
+ * definitions takes ~0.1-0.5 s per kind, loading Ajv's standalone code of a compiled validator
+ * ~10-20 ms (the same function: the same errors). A cached validator is keyed by this file's
+ * code, Ajv's version, the definitions and the kind's schema, so any change compiles anew.
+ * Any cache problem (unwritable, corrupt) falls back to compiling.
+ */
+function compileValidator(reg: Registry, key: string, schema: Schema): ValidateFunction {
+  const dir = cacheDir();
+  if (!dir) return ajvOf(reg).compile(schema);
+  if (fingerprint === undefined) {
+    let ajvVersion = 'unknown';
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      ajvVersion = require('ajv/package.json').version;
+    } catch {
+      // Keyed by this file and the schemas alone.
+    }
+    fingerprint = createHash('sha1').update(fs.readFileSync(__filename)).update(`\0${ajvVersion}\0${reg.definitionsHash}`).digest('hex');
+  }
+  const hash = createHash('sha1').update(`${fingerprint}\0${key}\0`).update(JSON.stringify(schema)).digest('hex');
+  const file = path.join(dir, `validator-${hash}.js`);
+  try {
+    return loadStandalone(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // Not cached yet (or unreadable): compile.
+  }
+  const ajv = ajvOf(reg);
+  const validate = ajv.compile(schema);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    // Write then rename: parallel runs (jest workers) never read half a file.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, standaloneCode(ajv, validate));
+    fs.renameSync(tmp, file);
+  } catch {
+    // An unwritable cache only costs the next run the compile.
+  }
+  return validate;
+}
+
+/** Runs Ajv's standalone (CommonJS) code, resolving its `require`s (Ajv's runtime) from this package. */
+function loadStandalone(code: string): ValidateFunction {
+  const mod: { exports: any } = { exports: {} };
+  new Function('require', 'module', 'exports', code)(require, mod, mod.exports);
+  const validate = mod.exports.default ?? mod.exports;
+  if (typeof validate !== 'function') throw new Error('not a validator');
+  return validate;
 }
 
 /** The versions of a vendored CRD, read from its file the first time its kind is seen. */
@@ -189,7 +332,7 @@ function findValidator(apiVersion: unknown, kind: unknown): Lookup {
   const def = reg.coreKinds.get(key);
   const found = def ? { schema: { $ref: `${K8S_ID}#/definitions/${def}` } } : crdSchema(reg, apiVersion, kind);
   if ('problem' in found) return found;
-  const validate = reg.ajv.compile(found.schema);
+  const validate = compileValidator(reg, key, found.schema);
   reg.validators.set(key, validate);
   return { validate };
 }

@@ -17,7 +17,6 @@ import { ModelGroup } from './model-group';
 import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { HpaMetric } from '../autoscaling/hpa-metric';
-import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { recommendedLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../core/_labels';
 import { baseName, claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
@@ -396,7 +395,7 @@ export class LiteLLMProxy extends Construct {
     this.configMap.addData(CONFIG_KEY, Lazy.any({ produce: () => this.renderConfig() }));
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { name: deploymentName, labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
+      metadata: { name: deploymentName, labels },
       podMetadata: { labels },
       select: false,
       // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.

@@ -6,7 +6,6 @@ import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, a
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
 import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from './model-cache';
-import { ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
@@ -481,7 +480,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const selector = { [LABEL_NAME]: labels[LABEL_NAME], [LABEL_INSTANCE]: name };
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { name, labels, annotations: { [ARGOCD_SYNC_WAVE]: String(SyncWave.WORKLOADS) } },
+      metadata: { name, labels },
       podMetadata: { labels },
       select: false,
       // Unset unless given: cdk8s-plus renders 2, or nothing once an autoscaler owns the Deployment.

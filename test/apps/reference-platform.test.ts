@@ -3,9 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
-import { buildApp } from '../../apps/app';
+import { buildApps } from '../../apps/main';
 import { ReferencePlatform } from '../../apps/reference-platform';
-import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, VLLM_IMAGE } from '../../lib';
+import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, synthValidated, VLLM_IMAGE } from '../../lib';
 import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -54,9 +54,12 @@ describe('dist/', () => {
   test('is what a fresh synth writes (run `npm run synth` and commit dist/ when this fails)', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
     try {
-      buildApp({ outdir }).synth();
-      const fresh = fs.readdirSync(outdir).sort();
-      expect(fs.readdirSync(DIST).sort()).toEqual(fresh);
+      // What apps/main.ts writes: every App (dist/ and dist/environments/<name>/), sync waves derived.
+      synthValidated(buildApps(outdir));
+      const files = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true }) as string[])
+        .filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+      const fresh = files(outdir);
+      expect(files(DIST)).toEqual(fresh);
       for (const f of fresh) {
         expect(fs.readFileSync(path.join(DIST, f), 'utf8')).toBe(fs.readFileSync(path.join(outdir, f), 'utf8'));
       }

@@ -114,6 +114,11 @@ describe('validateManifest(s)', () => {
 });
 
 describe('schemas are read lazily, per kind, from the package', () => {
+  const saved = process.env.CDK8S_LLM_SERVING_CACHE;
+  // The compiled-validator cache is tested below; here every schema is read and compiled.
+  beforeEach(() => { process.env.CDK8S_LLM_SERVING_CACHE = 'off'; });
+  afterEach(() => { if (saved === undefined) delete process.env.CDK8S_LLM_SERVING_CACHE; else process.env.CDK8S_LLM_SERVING_CACHE = saved; });
+
   function filesRead(objs: any[]): string[] {
     let read: string[] = [];
     jest.isolateModules(() => {
@@ -159,5 +164,113 @@ describe('schemas are read lazily, per kind, from the package', () => {
         spy.mockRestore();
       }
     });
+  });
+});
+
+describe('construct validations run once per App', () => {
+  test('validateApp and synthValidated run each validation once, then restore them for later synths', () => {
+    const outdir = tmpOutdir();
+    const app = validApp(outdir);
+    for (const id of ['a', 'b', 'c']) new Chart(app, id);
+    let runs = 0;
+    let ready = true;
+    app.node.findChild('b').node.addValidation({ validate: () => { runs++; return ready ? [] : ['not ready']; } });
+    expect(validateApp(app)).toEqual([]);
+    expect(runs).toBe(1);
+    synthValidated(app);
+    expect(runs).toBe(2);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['a.k8s.yaml', 'b.k8s.yaml', 'c.k8s.yaml', 'web.k8s.yaml']);
+    ready = false;
+    expect(() => app.synth()).toThrow('Validation failed with the following errors:\n  [b] not ready');
+  });
+});
+
+describe('synthValidated with several Apps (one per environment)', () => {
+  test('writes every App to its own outdir, exactly as app.synth() would', () => {
+    const root = tmpOutdir();
+    const dev = validApp(path.join(root, 'environments', 'dev'));
+    const prod = validApp(path.join(root, 'environments', 'prod'));
+    synthValidated([dev, prod]);
+    expect(fs.readdirSync(path.join(root, 'environments')).sort()).toEqual(['dev', 'prod']);
+    for (const env of ['dev', 'prod']) expect(fs.readdirSync(path.join(root, 'environments', env))).toEqual(['web.k8s.yaml']);
+  });
+
+  test('one invalid object in one App writes nothing at all, naming the App of each problem', () => {
+    const root = tmpOutdir();
+    const dev = path.join(root, 'dev');
+    const prod = path.join(root, 'prod');
+    let error: unknown;
+    try {
+      synthValidated([validApp(dev), invalidApp(prod)]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ManifestValidationError);
+    expect((error as Error).message).toBe([
+      `synth refused: 2 invalid field(s); none of ${dev}, ${prod} was written`,
+      `${prod}: v1 ConfigMap web/cm /datta: unknown field "datta"`,
+      `${prod}: v1 Service web/1svc /metadata/name: "1svc" is not a valid DNS-1035 label: at most 63 lower-case alphanumerics or '-', starting with a letter and ending with an alphanumeric`,
+    ].join('\n'));
+    expect(fs.existsSync(dev)).toBe(false);
+    expect(fs.existsSync(prod)).toBe(false);
+  });
+
+  test('two Apps with one outdir, an empty list and what is not an App are refused', () => {
+    const outdir = tmpOutdir();
+    expect(() => synthValidated([validApp(outdir), validApp(outdir)])).toThrow(new Error(`'app[1].outdir' ("${outdir}") is also the outdir of app[0]: each App overwrites the other's files; give every App its own outdir`));
+    expect(() => synthValidated([])).toThrow(new Error('\'app\' ([]) must be a cdk8s App or a non-empty array of Apps: pass the Apps to synthesize'));
+    expect(() => synthValidated([validApp(outdir), {} as App])).toThrow(new Error('\'app[1]\' (Object) must be a cdk8s App: pass the App whose charts you want validated'));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('compiled validators are cached between runs', () => {
+  const saved = process.env.CDK8S_LLM_SERVING_CACHE;
+  afterEach(() => { if (saved === undefined) delete process.env.CDK8S_LLM_SERVING_CACHE; else process.env.CDK8S_LLM_SERVING_CACHE = saved; });
+  const bad = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, datta: { a: 'b' } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 'two', selector: {}, template: { spec: { containers: [{ name: 'c', image: 'nginx:1.27', ports: [{ containerPort: 'http' }] }] } } } },
+    { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'x' }, spec: { groups: [{ name: 'g', rules: [{ alert: 'A', expr: 'up == 0', forr: '5m' }] }] } },
+  ];
+
+  /** A fresh copy of the validator (nothing compiled in memory): its problems and whether it compiled. */
+  function freshRun(): { problems: unknown; compiled: boolean } {
+    let result: { problems: unknown; compiled: boolean } = { problems: undefined, compiled: false };
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const fresh = require('../../lib/delivery/validate');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const compile = jest.spyOn(require('ajv').default.prototype, 'compile');
+      try {
+        result = { problems: fresh.validateManifests(bad), compiled: compile.mock.calls.length > 0 };
+      } finally {
+        compile.mockRestore();
+      }
+    });
+    return result;
+  }
+
+  test('the first run compiles and writes them, the next loads them and finds the same problems', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'validator-cache-'));
+    process.env.CDK8S_LLM_SERVING_CACHE = dir;
+    const first = freshRun();
+    expect(first.compiled).toBe(true);
+    expect(fs.readdirSync(dir).filter((f) => /^validator-[0-9a-f]{40}\.js$/.test(f))).toHaveLength(3);
+    const second = freshRun();
+    expect(second.compiled).toBe(false);
+    expect(second.problems).toEqual(first.problems);
+    expect((first.problems as unknown[]).length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('a corrupt cache file is compiled anew; CDK8S_LLM_SERVING_CACHE=off compiles every run', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'validator-cache-'));
+    process.env.CDK8S_LLM_SERVING_CACHE = dir;
+    const first = freshRun();
+    for (const f of fs.readdirSync(dir)) fs.writeFileSync(path.join(dir, f), 'module.exports = 42;');
+    const again = freshRun();
+    expect(again.compiled).toBe(true);
+    expect(again.problems).toEqual(first.problems);
+    process.env.CDK8S_LLM_SERVING_CACHE = 'off';
+    expect(freshRun().compiled).toBe(true);
   });
 });
