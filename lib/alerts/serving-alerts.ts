@@ -116,6 +116,8 @@ export class ServingAlerts extends Construct {
   private readonly props: ServingAlertsProps;
   private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }>;
   private readonly groups = new Map<AlertGroup, AlertRule[]>();
+  /** Rule expressions already parsed as valid PromQL by `validateRules`. */
+  private readonly validExprs = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
@@ -185,10 +187,16 @@ export class ServingAlerts extends Construct {
 
   private validateRules(): string[] {
     const errors: string[] = [];
+    // Validity depends on the text alone, and cdk8s validates twice per synth (synthYaml, then
+    // each chart's toJson), while rules share expressions: parse each valid expression once per
+    // construct. An invalid one is parsed again for each rule, so each rule keeps its error.
+    const valid = this.validExprs;
     for (const rules of this.rules().values()) {
       for (const r of rules) {
+        if (valid.has(r.expr)) continue;
         try {
           requirePromQL(`${this.node.path}: ${r.alert}.expr`, r.expr);
+          valid.add(r.expr);
         } catch (e) {
           errors.push((e as Error).message);
         }

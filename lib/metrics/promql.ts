@@ -2,7 +2,8 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { MetricType, catalogMetric, removedMetric } from './catalog';
 import { invalid } from '../core/_validation';
 
-type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+type Tree = ReturnType<typeof parser.parse>;
+type SyntaxNode = Tree['topNode'];
 
 /**
  * Parses `expr` with the Prometheus project's own PromQL grammar
@@ -12,8 +13,13 @@ type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
  */
 export function promqlSyntaxError(expr: string): number | undefined {
   if (expr.trim() === '') return 0;
+  return syntaxErrorIn(parser.parse(expr));
+}
+
+/** The offset of the first syntax error in a parsed tree, or undefined when there is none. */
+function syntaxErrorIn(tree: Tree): number | undefined {
   let at: number | undefined;
-  parser.parse(expr).iterate({
+  tree.iterate({
     enter: node => {
       if (at === undefined && node.type.isError) at = node.from;
       return at === undefined;
@@ -28,7 +34,10 @@ export function promqlSyntaxError(expr: string): number | undefined {
  * @internal
  */
 export function requirePromQL(prop: string, expr: string): void {
-  const at = promqlSyntaxError(expr);
+  requireSyntax(prop, expr, promqlSyntaxError(expr));
+}
+
+function requireSyntax(prop: string, expr: string, at: number | undefined): void {
   if (at !== undefined) {
     throw invalid(prop, expr, `is not valid PromQL: syntax error at character ${at + 1} (parsed with @prometheus-io/lezer-promql)`);
   }
@@ -36,8 +45,13 @@ export function requirePromQL(prop: string, expr: string): void {
 
 /** The metric names `expr` selects (vector selectors with a name), in order of appearance. */
 export function promqlMetricNames(expr: string): string[] {
+  return metricNamesIn(parser.parse(expr), expr);
+}
+
+/** The metric names a parsed tree of `expr` selects. */
+function metricNamesIn(tree: Tree, expr: string): string[] {
   const names: string[] = [];
-  parser.parse(expr).iterate({
+  tree.iterate({
     enter: node => {
       if (node.type.name === 'Identifier' && node.node.parent?.type.name === 'VectorSelector') names.push(expr.slice(node.from, node.to));
     },
@@ -66,9 +80,11 @@ const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
  * @internal
  */
 export function requireKedaQuery(prop: string, expr: string): void {
-  requirePromQL(prop, expr);
+  // One parse serves every check (requirePromQL's and promqlMetricNames' trees are the same).
+  if (expr.trim() === '') requireSyntax(prop, expr, 0);
   const tree = parser.parse(expr);
-  for (const name of promqlMetricNames(expr)) {
+  requireSyntax(prop, expr, syntaxErrorIn(tree));
+  for (const name of metricNamesIn(tree, expr)) {
     const hint = removedMetric(name);
     if (hint !== undefined) throw invalid(prop, expr, `reads ${name}, which no longer exists (the query would return nothing): ${hint}`);
   }
