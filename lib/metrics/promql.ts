@@ -37,6 +37,28 @@ export function requirePromQL(prop: string, expr: string): void {
   requireSyntax(prop, expr, promqlSyntaxError(expr));
 }
 
+/**
+ * `requirePromQL` for many expressions of one shape (a construct's alert rules, the same per
+ * pool but for their label values): remembers in `validShapes` the shape of each expression
+ * that parsed, and skips the parse of a later expression of a shape already known valid.
+ *
+ * Sound because the shape only erases what cannot change the parse: the content of
+ * double-quoted strings. Such a string's content (no backslash, newline or quote) is one
+ * StringLiteral token whatever it holds (lezer-promql promql.grammar `StringLiteral`; keywords
+ * are only specialized from Identifier tokens), so two expressions of one shape have the
+ * same tokens and the same tree. An expression holding a backslash, a newline, a comment (`#`)
+ * or another quote character gets no shape and is always parsed; an invalid one is always
+ * parsed too, so its error is the one `requirePromQL` gives.
+ * @param validShapes shapes known valid, owned by the caller (one per construct)
+ * @internal
+ */
+export function requirePromQLOfShape(prop: string, expr: string, validShapes: Set<string>): void {
+  const shape = typeof expr === 'string' && !/[\\'`#\n\r]/.test(expr) ? expr.replace(/"[^"]*"/g, '"s"') : undefined;
+  if (shape !== undefined && validShapes.has(shape)) return;
+  requirePromQL(prop, expr);
+  if (shape !== undefined) validShapes.add(shape);
+}
+
 function requireSyntax(prop: string, expr: string, at: number | undefined): void {
   if (at !== undefined) {
     throw invalid(prop, expr, `is not valid PromQL: syntax error at character ${at + 1} (parsed with @prometheus-io/lezer-promql)`);
