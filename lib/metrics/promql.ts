@@ -53,11 +53,23 @@ export function requirePromQL(prop: string, expr: string): void {
  * @internal
  */
 export function requirePromQLOfShape(prop: string, expr: string, validShapes: Set<string>): void {
-  const shape = typeof expr === 'string' && !/[\\'`#\n\r]/.test(expr) ? expr.replace(/"[^"]*"/g, '"s"') : undefined;
+  const shape = promqlShape(expr);
   if (shape !== undefined && validShapes.has(shape)) return;
   requirePromQL(prop, expr);
   if (shape !== undefined) validShapes.add(shape);
 }
+
+/** `expr` with the content of its double-quoted strings erased, or undefined (see `requirePromQLOfShape`). */
+function promqlShape(expr: string): string | undefined {
+  return typeof expr === 'string' && !/[\\'`#\n\r]/.test(expr) ? expr.replace(/"[^"]*"/g, '"s"') : undefined;
+}
+
+/**
+ * Shapes of the queries `requireKedaQuery` accepted. Its checks read only the tree and the
+ * identifiers (metric, function and grouping label names), never a string's content, so a
+ * query of an accepted shape passes them all. Bounded: a program has a few shapes per signal.
+ */
+const KEDA_QUERY_SHAPES = new Set<string>();
 
 function requireSyntax(prop: string, expr: string, at: number | undefined): void {
   if (at !== undefined) {
@@ -102,6 +114,8 @@ const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
  * @internal
  */
 export function requireKedaQuery(prop: string, expr: string): void {
+  const shape = promqlShape(expr);
+  if (shape !== undefined && KEDA_QUERY_SHAPES.has(shape)) return;
   // One parse serves every check (requirePromQL's and promqlMetricNames' trees are the same).
   if (expr.trim() === '') requireSyntax(prop, expr, 0);
   const tree = parser.parse(expr);
@@ -128,6 +142,7 @@ export function requireKedaQuery(prop: string, expr: string): void {
   if (!singleElement(tree.topNode, expr)) {
     throw invalid(prop, expr, 'is not aggregated to one element: KEDA\'s prometheus scaler fails ("returned multiple elements") as soon as it matches two series, e.g. two pods; wrap it in an aggregation without by/without, e.g. sum(...), avg(...) or max(...)');
   }
+  if (shape !== undefined && KEDA_QUERY_SHAPES.size < 1000) KEDA_QUERY_SHAPES.add(shape);
 }
 
 function functionName(node: SyntaxNode, expr: string): string {
