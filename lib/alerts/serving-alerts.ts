@@ -17,7 +17,7 @@ import { requireDiscoveryLabels } from '../metrics/_discovery-input';
 import { poolName, unmonitoredPool } from '../metrics/_pool-identity';
 import { DcgmMetrics, KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
-import { requirePromQL } from '../metrics/promql';
+import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
@@ -116,6 +116,8 @@ export class ServingAlerts extends Construct {
   private readonly props: ServingAlertsProps;
   private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }>;
   private readonly groups = new Map<AlertGroup, AlertRule[]>();
+  /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
+  private readonly validShapes = new Set<string>();
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
@@ -185,10 +187,13 @@ export class ServingAlerts extends Construct {
 
   private validateRules(): string[] {
     const errors: string[] = [];
+    // cdk8s validates twice per synth (synthYaml, then each chart's toJson) and the rules of
+    // every pool have the same shapes: parse each shape once per construct. An invalid
+    // expression is always parsed, so each rule keeps its error.
     for (const rules of this.rules().values()) {
       for (const r of rules) {
         try {
-          requirePromQL(`${this.node.path}: ${r.alert}.expr`, r.expr);
+          requirePromQLOfShape(`${this.node.path}: ${r.alert}.expr`, r.expr, this.validShapes);
         } catch (e) {
           errors.push((e as Error).message);
         }

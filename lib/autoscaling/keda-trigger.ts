@@ -360,8 +360,12 @@ export function requireEnum(prop: string, value: unknown, values: Record<string,
   }
 }
 
+/** Time zones `requireTimezone` accepted: building an Intl.DateTimeFormat costs milliseconds each time. */
+const VALID_TIMEZONES = new Set<string>();
+
 function requireTimezone(timezone: string): void {
   if (typeof timezone !== 'string') throw invalid('timezone', timezone, 'must be an IANA time zone, e.g. \'Europe/Berlin\' or \'America/New_York\'');
+  if (VALID_TIMEZONES.has(timezone)) return;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });
   } catch {
@@ -370,6 +374,8 @@ function requireTimezone(timezone: string): void {
   if (!timezone.includes('/') && timezone !== 'UTC') {
     throw invalid('timezone', timezone, 'must be an IANA time zone, e.g. \'Europe/Berlin\' or \'America/New_York\'');
   }
+  // Bounded: a program names a handful of zones; the Set stays small even if it names many.
+  if (VALID_TIMEZONES.size < 1000) VALID_TIMEZONES.add(timezone);
 }
 
 function requireCron(prop: string, expr: string, timezone: string): void {

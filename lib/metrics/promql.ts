@@ -2,7 +2,8 @@ import { parser } from '@prometheus-io/lezer-promql';
 import { MetricType, catalogMetric, removedMetric } from './catalog';
 import { invalid } from '../core/_validation';
 
-type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+type Tree = ReturnType<typeof parser.parse>;
+type SyntaxNode = Tree['topNode'];
 
 /**
  * Parses `expr` with the Prometheus project's own PromQL grammar
@@ -12,8 +13,13 @@ type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
  */
 export function promqlSyntaxError(expr: string): number | undefined {
   if (expr.trim() === '') return 0;
+  return syntaxErrorIn(parser.parse(expr));
+}
+
+/** The offset of the first syntax error in a parsed tree, or undefined when there is none. */
+function syntaxErrorIn(tree: Tree): number | undefined {
   let at: number | undefined;
-  parser.parse(expr).iterate({
+  tree.iterate({
     enter: node => {
       if (at === undefined && node.type.isError) at = node.from;
       return at === undefined;
@@ -28,7 +34,46 @@ export function promqlSyntaxError(expr: string): number | undefined {
  * @internal
  */
 export function requirePromQL(prop: string, expr: string): void {
-  const at = promqlSyntaxError(expr);
+  requireSyntax(prop, expr, promqlSyntaxError(expr));
+}
+
+/**
+ * `requirePromQL` for many expressions of one shape (a construct's alert rules, the same per
+ * pool but for their label values): remembers in `validShapes` the shape of each expression
+ * that parsed, and skips the parse of a later expression of a shape already known valid.
+ *
+ * Sound because the shape only erases what cannot change the parse: the content of
+ * double-quoted strings. Such a string's content (no backslash, newline or quote) is one
+ * StringLiteral token whatever it holds (lezer-promql promql.grammar `StringLiteral`; keywords
+ * are only specialized from Identifier tokens), so two expressions of one shape have the
+ * same tokens and the same tree. An expression holding a backslash, a newline, a comment (`#`)
+ * or another quote character gets no shape and is always parsed; an invalid one is always
+ * parsed too, so its error is the one `requirePromQL` gives.
+ * @param validShapes shapes known valid, owned by the caller (one per construct)
+ * @internal
+ */
+export function requirePromQLOfShape(prop: string, expr: string, validShapes: Set<string>): void {
+  const shape = promqlShape(expr);
+  if (shape !== undefined && validShapes.has(shape)) return;
+  requirePromQL(prop, expr);
+  if (shape !== undefined) validShapes.add(shape);
+}
+
+/** `expr` with the content of its double-quoted strings erased, or undefined (see `requirePromQLOfShape`). */
+function promqlShape(expr: string): string | undefined {
+  return typeof expr === 'string' && !/[\\'`#\n\r]/.test(expr) ? expr.replace(/"[^"]*"/g, '"s"') : undefined;
+}
+
+/**
+ * Shapes of the queries `requireKedaQuery` accepted. Its checks read only the tree and the
+ * identifiers (metric, function and grouping label names), never a string's content, so a
+ * query of an accepted shape passes them all. A check that comes to read a string (e.g. a
+ * quoted grouping label, `sum by ("le")`, which `singleElement` does not read today) must
+ * drop this memo. Bounded: a program has a few shapes per signal.
+ */
+const KEDA_QUERY_SHAPES = new Set<string>();
+
+function requireSyntax(prop: string, expr: string, at: number | undefined): void {
   if (at !== undefined) {
     throw invalid(prop, expr, `is not valid PromQL: syntax error at character ${at + 1} (parsed with @prometheus-io/lezer-promql)`);
   }
@@ -36,8 +81,13 @@ export function requirePromQL(prop: string, expr: string): void {
 
 /** The metric names `expr` selects (vector selectors with a name), in order of appearance. */
 export function promqlMetricNames(expr: string): string[] {
+  return metricNamesIn(parser.parse(expr), expr);
+}
+
+/** The metric names a parsed tree of `expr` selects. */
+function metricNamesIn(tree: Tree, expr: string): string[] {
   const names: string[] = [];
-  parser.parse(expr).iterate({
+  tree.iterate({
     enter: node => {
       if (node.type.name === 'Identifier' && node.node.parent?.type.name === 'VectorSelector') names.push(expr.slice(node.from, node.to));
     },
@@ -66,9 +116,13 @@ const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
  * @internal
  */
 export function requireKedaQuery(prop: string, expr: string): void {
-  requirePromQL(prop, expr);
+  const shape = promqlShape(expr);
+  if (shape !== undefined && KEDA_QUERY_SHAPES.has(shape)) return;
+  // One parse serves every check (requirePromQL's and promqlMetricNames' trees are the same).
+  if (expr.trim() === '') requireSyntax(prop, expr, 0);
   const tree = parser.parse(expr);
-  for (const name of promqlMetricNames(expr)) {
+  requireSyntax(prop, expr, syntaxErrorIn(tree));
+  for (const name of metricNamesIn(tree, expr)) {
     const hint = removedMetric(name);
     if (hint !== undefined) throw invalid(prop, expr, `reads ${name}, which no longer exists (the query would return nothing): ${hint}`);
   }
@@ -90,6 +144,7 @@ export function requireKedaQuery(prop: string, expr: string): void {
   if (!singleElement(tree.topNode, expr)) {
     throw invalid(prop, expr, 'is not aggregated to one element: KEDA\'s prometheus scaler fails ("returned multiple elements") as soon as it matches two series, e.g. two pods; wrap it in an aggregation without by/without, e.g. sum(...), avg(...) or max(...)');
   }
+  if (shape !== undefined && KEDA_QUERY_SHAPES.size < 1000) KEDA_QUERY_SHAPES.add(shape);
 }
 
 function functionName(node: SyntaxNode, expr: string): string {

@@ -162,6 +162,20 @@ describe('KedaTrigger.prometheus query guardrails', () => {
       `'query' (${JSON.stringify(query)}) reads ${series}, which no longer exists (the query would return nothing): ${hint}`));
   });
 
+  test('a query of an accepted shape (other label values) is accepted; the checks still refuse what differs in names or structure', () => {
+    const pool = (name: string) => `sum(vllm:num_requests_waiting{namespace="llm",pool="${name}"})`;
+    expect(prometheus({ query: pool('pool-0') }).query).toBe(pool('pool-0'));
+    expect(prometheus({ query: pool('pool-1') }).query).toBe(pool('pool-1'));
+    const byPod = 'sum by (pod) (vllm:num_requests_waiting{namespace="llm",pool="pool-1"})';
+    expect(() => prometheus({ query: byPod })).toThrow(new Error(`'query' (${JSON.stringify(byPod)}) ${AGGREGATE_RULE}`));
+    const removed = 'sum(vllm:gpu_cache_usage_perc{namespace="llm",pool="pool-1"})';
+    expect(() => prometheus({ query: removed })).toThrow(new Error(
+      `'query' (${JSON.stringify(removed)}) reads vllm:gpu_cache_usage_perc, which no longer exists (the query would return nothing): use vllm:kv_cache_usage_perc (a ratio from 0 to 1)`));
+    const broken = 'sum(vllm:num_requests_waiting{namespace="llm",pool="pool-1"}';
+    expect(() => prometheus({ query: broken })).toThrow(new Error(
+      `'query' (${JSON.stringify(broken)}) is not valid PromQL: syntax error at character ${broken.length + 1} (parsed with @prometheus-io/lezer-promql)`));
+  });
+
   test('a trigger built from an LlmSignal-less query names no pool', () => {
     expect(prometheus().pool).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { ALL_METRICS, isCatalogSeries, promqlMetricNames, promqlSyntaxError, removedMetric, REMOVED_METRICS, requirePromQL } from '../../lib';
+import { ALL_METRICS, isCatalogSeries, promqlMetricNames, promqlSyntaxError, removedMetric, REMOVED_METRICS, requirePromQL, requirePromQLOfShape } from '../../lib';
 
 /** The error `requirePromQL` raises for `expr` failing at the 1-based character `at`. */
 function promqlError(prop: string, expr: string, at: number): Error {
@@ -56,6 +56,39 @@ describe('requirePromQL', () => {
   test('the exact message', () => {
     expect(() => requirePromQL('query', 'sum(up')).toThrow(new Error(
       '\'query\' ("sum(up") is not valid PromQL: syntax error at character 7 (parsed with @prometheus-io/lezer-promql)'));
+  });
+});
+
+describe('requirePromQLOfShape', () => {
+  const pool = (name: string) => `sum(rate(vllm:request_success_total{namespace="llm",pool="${name}"}[5m])) > 0`;
+
+  test('remembers the shape of a valid expression: label values erased, the rest kept', () => {
+    const shapes = new Set<string>();
+    requirePromQLOfShape('expr', pool('pool-0'), shapes);
+    requirePromQLOfShape('expr', pool('pool-1'), shapes);
+    expect([...shapes]).toEqual(['sum(rate(vllm:request_success_total{namespace="s",pool="s"}[5m])) > 0']);
+  });
+
+  test('an invalid expression always fails with requirePromQL\'s error, whatever shapes are known', () => {
+    const shapes = new Set<string>();
+    requirePromQLOfShape('expr', pool('pool-0'), shapes);
+    const bad = 'sum(rate(vllm:request_success_total{namespace="llm",pool="pool-1"}[5m]) > 0';
+    expect(() => requirePromQLOfShape('rules[1].expr', bad, shapes)).toThrow(promqlError('rules[1].expr', bad, bad.length + 1));
+    expect(() => requirePromQLOfShape('rules[1].expr', bad, shapes)).toThrow(promqlError('rules[1].expr', bad, bad.length + 1));
+    expect(shapes.size).toBe(1);
+    expect(() => requirePromQLOfShape('expr', '', shapes)).toThrow(promqlError('expr', '', 1));
+  });
+
+  test('an expression with a backslash, another quote, a comment or a newline gets no shape: always parsed', () => {
+    const shapes = new Set<string>();
+    for (const expr of ['up{a=~"x\\.y"}', 'up{a=\'x\'}', 'up{a=`x`}', 'up # c', 'sum(\nup)']) {
+      expect(() => requirePromQLOfShape('expr', expr, shapes)).not.toThrow();
+    }
+    expect(shapes.size).toBe(0);
+    // A quote the shape would pair differently from the parser never reaches the cache.
+    expect(() => requirePromQLOfShape('expr', 'up{a=\'"\'}', shapes)).not.toThrow();
+    expect(() => requirePromQLOfShape('expr', 'up{a="\'"} + up{b="x"}', shapes)).not.toThrow();
+    expect(shapes.size).toBe(0);
   });
 });
 
