@@ -21,6 +21,7 @@ import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
+import { promDuration, sel } from './_rule-text';
 
 /**
  * A spend limit for one model group of the proxy (a service tier such as `premium`), priced
@@ -534,17 +535,7 @@ function poolLabels(pool: VllmPool): Record<string, string> {
   return { namespace: pool.namespace, [METRIC_LABEL_POOL]: poolName(pool), model_name: pool.servedModelName };
 }
 
-function sel(metric: MetricDefinition, matchers: Record<string, string>, regex: Record<string, string> = {}): string {
-  return new ScopedMetric(metric, matchers, regex).selector;
-}
 
-/** A Prometheus duration: `1h`, `10m`, or `1500s`. */
-function promDuration(d: Duration): string {
-  const s = d.toSeconds();
-  if (s % 3600 === 0) return `${s / 3600}h`;
-  if (s % 60 === 0) return `${s / 60}m`;
-  return `${s}s`;
-}
 
 /** A ratio as a percentage without binary noise: 0.07 → 7, not 7.000000000000001. */
 function percent(ratio: number): number {

@@ -10,10 +10,10 @@ import { baseName, claimName } from '../core/_naming';
 import { wholeSeconds } from '../core/_units';
 import { invalid, requireHttpUrl } from '../core/_validation';
 import { requireDiscoveryLabels } from '../metrics/_discovery-input';
-import { KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
+import { KubeStateMetrics } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { requirePromQL } from '../metrics/promql';
-import { ScopedMetric } from '../metrics/scoped-metric';
+import { promDuration, sel } from './_rule-text';
 
 /** An autoscaler `WorkloadAlerts` watches: an HPA, or a KEDA ScaledObject (through the HPA KEDA creates). */
 export type WatchedAutoscaler = HorizontalAutoscaler | KedaScaledObject;
@@ -161,14 +161,4 @@ export class WorkloadAlerts extends Construct {
   }
 }
 
-function sel(metric: MetricDefinition, matchers: Record<string, string>, regex: Record<string, string> = {}): string {
-  return new ScopedMetric(metric, matchers, regex).selector;
-}
 
-/** A Prometheus duration: `1h`, `10m`, or `90s`. */
-function promDuration(d: Duration): string {
-  const s = d.toSeconds();
-  if (s % 3600 === 0) return `${s / 3600}h`;
-  if (s % 60 === 0) return `${s / 60}m`;
-  return `${s}s`;
-}
