@@ -1,9 +1,9 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { REFERENCE_NEURON_VLLM_VERSION } from './reference-neuron';
-import { DISCOVERY, HF_TOKEN, PROMETHEUS, VLLM_API_KEY } from './reference-platform';
+import { DISCOVERY, HF_TOKEN, PROMETHEUS, SEED_GATEWAY, VLLM_API_KEY } from './reference-platform';
 import {
-  Accelerator, KedaScaledObject, LiteLLMProxy, ModelCache, NetworkPeer, ProxyServiceType, RoutingStrategy, VllmPool,
+  Accelerator, KedaScaledObject, LiteLLMProxy, ModelCache, NetworkPeer, ProxyServiceType, VllmPool,
 } from '../lib';
 
 /**
@@ -63,24 +63,9 @@ export class GatewayInferentia extends Chart {
       name: 'litellm',
       serviceType: ProxyServiceType.LOAD_BALANCER,
       port: 80,
-      masterKey: { secretName: 'litellm-secrets', key: 'master-key' },
-      saltKey: { secretName: 'litellm-secrets', key: 'salt-key' },
-      // PostgreSQL (e.g. a CloudNativePG cluster `litellm-postgres`: its app Secret's `uri`).
-      database: { url: { secretName: 'litellm-postgres-app', key: 'uri' } },
-      redis: {
-        host: 'redis-master.redis.svc.cluster.local',
-        port: 6379,
-        password: { secretName: 'litellm-redis', key: 'password' },
-      },
-      cache: { ttl: Duration.hours(1) },
-      router: {
-        routingStrategy: RoutingStrategy.LEAST_BUSY,
-        enablePreCallChecks: true,
-        allowedFails: 3,
-        cooldownTime: Duration.seconds(60),
-        numRetries: 2,
-        timeout: Duration.seconds(120),
-      },
+      // The seeds' gateway: PostgreSQL, Redis cache 1 h, least-busy with pre-call checks, allowed_fails 3,
+      // cooldown 60 s, 2 retries, 120 s timeout (shared with the reference platform).
+      ...SEED_GATEWAY,
       network: { allowFrom: [GATEWAY_CLIENTS] },
     });
 

@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CapacityType, LiteLLMProxy, LlmSignal, ModelCache, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
+  Accelerator, CapacityType, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, ModelCache, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
   RoutingStrategy, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../lib';
 
@@ -20,6 +20,32 @@ export const DISCOVERY: MonitorDiscovery = {
   labels: { release: 'kube-prometheus-stack' },
   scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }),
 };
+/**
+ * The seeds' gateway: secrets by reference, PostgreSQL (a CloudNativePG cluster
+ * `litellm-postgres`: its app Secret's `uri`), Redis for router state and a 1 h response cache,
+ * least-busy routing with pre-call checks, allowed_fails 3, cooldown 60 s, 2 retries, 120 s timeout.
+ * Shared by the reference platform and the Inferentia scenario.
+ */
+export const SEED_GATEWAY: Pick<LiteLLMProxyProps, 'masterKey' | 'saltKey' | 'database' | 'redis' | 'cache' | 'router'> = {
+  masterKey: { secretName: 'litellm-secrets', key: 'master-key' },
+  saltKey: { secretName: 'litellm-secrets', key: 'salt-key' },
+  database: { url: { secretName: 'litellm-postgres-app', key: 'uri' } },
+  redis: {
+    host: 'redis-master.redis.svc.cluster.local',
+    port: 6379,
+    password: { secretName: 'litellm-redis', key: 'password' },
+  },
+  cache: { ttl: Duration.hours(1) },
+  router: {
+    routingStrategy: RoutingStrategy.LEAST_BUSY,
+    enablePreCallChecks: true,
+    allowedFails: 3,
+    cooldownTime: Duration.seconds(60),
+    numRetries: 2,
+    timeout: Duration.seconds(120),
+  },
+};
+
 /** The Hugging Face token for gated models (Llama). */
 export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
 
@@ -55,23 +81,7 @@ export class ReferencePlatform extends Chart {
 
     this.proxy = new LiteLLMProxy(this, 'gateway', {
       slo: { errorRatio: 0.02 },
-      masterKey: { secretName: 'litellm-secrets', key: 'master-key' },
-      saltKey: { secretName: 'litellm-secrets', key: 'salt-key' },
-      database: { url: { secretName: 'litellm-postgres-app', key: 'uri' } },
-      redis: {
-        host: 'redis-master.redis.svc.cluster.local',
-        port: 6379,
-        password: { secretName: 'litellm-redis', key: 'password' },
-      },
-      cache: { ttl: Duration.hours(1) },
-      router: {
-        routingStrategy: RoutingStrategy.LEAST_BUSY,
-        enablePreCallChecks: true,
-        allowedFails: 3,
-        cooldownTime: Duration.seconds(60),
-        numRetries: 2,
-        timeout: Duration.seconds(120),
-      },
+      ...SEED_GATEWAY,
       requestTimeout: Duration.seconds(600),
       // Clients reach the gateway through the ingress controller; nothing else may call it.
       network: { allowFrom: [NetworkPeer.namespace('ingress-nginx')] },

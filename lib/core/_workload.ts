@@ -15,10 +15,10 @@ export function preferSpread(deployment: kplus.Deployment): void {
   ]));
 }
 
-/** A PodDisruptionBudget over a Deployment's pods (`maxUnavailable`). @internal */
-export function podDisruptionBudget(scope: Construct, deployment: kplus.Deployment, labels: Record<string, string>, maxUnavailable: number): kplus.k8s.KubePodDisruptionBudget {
+/** A PodDisruptionBudget `name` over a Deployment's pods (`maxUnavailable`). @internal */
+export function podDisruptionBudget(scope: Construct, name: string, deployment: kplus.Deployment, labels: Record<string, string>, maxUnavailable: number): kplus.k8s.KubePodDisruptionBudget {
   return new kplus.k8s.KubePodDisruptionBudget(scope, 'PodDisruptionBudget', {
-    metadata: { labels },
+    metadata: { name, labels },
     spec: {
       maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
       selector: { matchLabels: deployment.matchLabels },
@@ -37,6 +37,15 @@ export function podDisruptionBudget(scope: Construct, deployment: kplus.Deployme
  */
 export function selectByLabels(workload: kplus.Deployment | kplus.DaemonSet | kplus.Job, labels: Record<string, string>): void {
   workload.select(kplus.LabelSelector.of({ labels }));
+  dropAddressLabel(workload);
+}
+
+/**
+ * Removes cdk8s-plus's path-hashed `cdk8s.io/metadata.addr` label from a workload's pod
+ * template (a Job, which Kubernetes selects itself, needs only this).
+ * @internal
+ */
+export function dropAddressLabel(workload: kplus.Deployment | kplus.DaemonSet | kplus.Job): void {
   ApiObject.of(workload).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${escapePointer(kplus.Pod.ADDRESS_LABEL)}`));
 }
 

@@ -1,10 +1,11 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { litellmWritableDirs, LITELLM_MIGRATION_DIR_ENV, requireSecretRefProp, secondsOf } from './_runtime';
 import { ARGOCD_HOOK, ARGOCD_HOOK_DELETE_POLICY, ARGOCD_SYNC_WAVE, SyncWave } from '../core/_argocd';
 import { claimName, namespaceOf } from '../core/_naming';
 import { hardenedContainer, hardenedPod } from '../core/_security';
+import { dropAddressLabel } from '../core/_workload';
 import { invalid, requireLabelKey, requireLabelValue } from '../core/_validation';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
@@ -108,7 +109,7 @@ export class LiteLLMMigrationsJob extends Construct {
     });
     // cdk8s-plus stamps a label hashed from the construct path on the pod template; the pods
     // carry only the library's labels.
-    ApiObject.of(this.job).addJsonPatch(JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'));
+    dropAddressLabel(this.job);
     const secret = kplus.Secret.fromSecretName(this, 'DatabaseUrl', databaseUrl.secretName);
     const container = this.job.addContainer({
       name: 'migrate',

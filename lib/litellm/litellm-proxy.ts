@@ -21,7 +21,7 @@ import { recommendedLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '
 import { baseName, claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
 import { requireDefined } from '../core/_units';
-import { preferSpread } from '../core/_workload';
+import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
 import { invalid, requireDnsSubdomain, requireHttpUrl, requirePort } from '../core/_validation';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { PodUser, requirePodUser } from '../core/pod-user';
@@ -407,8 +407,7 @@ export class LiteLLMProxy extends Construct {
     });
     // Select by the library's stable labels, never by cdk8s-plus's label hashed from the
     // construct path (an immutable selector would break on any refactor of the construct tree).
-    this.deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.remove(`/spec/template/metadata/labels/${escapePointer(kplus.Pod.ADDRESS_LABEL)}`));
+    selectByLabels(this.deployment, selector);
     this.deployment.podMetadata.addAnnotation(CHECKSUM_ANNOTATION, Lazy.any({ produce: () => sha256(this.renderConfig()) }));
 
     const migratesOnStart = database?.migrations === MigrationsBy.PROXY;
@@ -467,13 +466,7 @@ export class LiteLLMProxy extends Construct {
     }
     this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${this.port}`;
 
-    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { name: pdbName, labels },
-      spec: {
-        maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
-        selector: { matchLabels: selector },
-      },
-    });
+    podDisruptionBudget(this, pdbName, this.deployment, labels, maxUnavailable);
 
     if (database && database.migrations === MigrationsBy.JOB) {
       const jobName = `${this.name}-migrations`;
@@ -1089,6 +1082,3 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}

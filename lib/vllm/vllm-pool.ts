@@ -9,7 +9,7 @@ import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from '
 import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
-import { preferSpread, selectByLabels } from '../core/_workload';
+import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
 import { positiveMillis, requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
 import { PodUser, requirePodUser } from '../core/pod-user';
@@ -588,13 +588,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     }
     this.url = `http://${serviceName}.${namespace}.svc.cluster.local:${servicePort}/v1`;
 
-    new kplus.k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
-      metadata: { name, labels },
-      spec: {
-        maxUnavailable: kplus.k8s.IntOrString.fromNumber(props.maxUnavailable ?? 1),
-        selector: { matchLabels: this.deployment.matchLabels },
-      },
-    });
+    podDisruptionBudget(this, name, this.deployment, labels, props.maxUnavailable ?? 1);
 
     this.networkPolicy = this.renderNetworkPolicy(props.network, name, labels, loadBalancer);
   }
