@@ -74,11 +74,12 @@ export const ENVIRONMENTS: Readonly<Record<'dev' | 'prod', ServingEnvironmentPro
       accelerator: Accelerator.cpu(),
       model: 'Qwen/Qwen3-0.6B',
       // vLLM's CPU release images (FACTS §A: public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo, the
-      // image vLLM's production-stack values use), tagged v<vLLM release> (v0.10.2 ... v0.21.0 in
-      // public manifests, e.g. gateway-api-inference-extension's CPU model server): pin the
-      // release you run and declare the same vllmVersion.
-      image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.26.0',
-      vllmVersion: '0.26.0',
+      // image vLLM's production-stack values use), tagged v<vLLM release>. v0.25.0 is a tag seen
+      // pulled in public code (e.g. `singularity pull docker://public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.25.0`);
+      // no public use of a v0.26.0 CPU tag was found, so the dev pool pins the verified one. Pin
+      // the release you run and declare the same vllmVersion.
+      image: 'public.ecr.aws/q9t5s3a7/vllm-cpu-release-repo:v0.25.0',
+      vllmVersion: '0.25.0',
       replicas: 1,
     },
   },

@@ -29,8 +29,8 @@ describe('environments (apps/environments.ts)', () => {
     expect(pool.spec.replicas).toBe(1);
     const container = containerOf(pool, 'vllm');
     expect(container.image).toBe(ENVIRONMENTS.dev.pool.image);
-    expect(ENVIRONMENTS.dev.pool.vllmVersion).toBe('0.26.0');
-    expect(container.image).toMatch(/:v0\.26\.0$/);
+    expect(ENVIRONMENTS.dev.pool.vllmVersion).toBe('0.25.0');
+    expect(container.image).toMatch(/:v0\.25\.0$/);
     expect(JSON.stringify(container.resources)).not.toMatch(/nvidia|amd|neuron/);
     expect(allOfKind(devServing, 'ScaledObject').concat(allOfKind(devServing, 'HorizontalPodAutoscaler'))).toEqual([]);
     expect(allOfKind(devServing, 'Job')).toEqual([]);
