@@ -55,9 +55,12 @@ export interface PoolModelParams {
    */
   readonly readySeconds: number;
   /**
-   * Running requests per replica; more wait. vLLM `--max-num-seqs`. Default: 256, vLLM's default
-   * on GPUs under 70 GiB and A100 (FACTS.md §A.2; 1024 on larger non-A100 GPUs, 128 × world
-   * size on CPU). Must be a whole number of at least 1.
+   * Running requests per replica; more wait. vLLM `--max-num-seqs`. Default: 256, the API
+   * server's default on GPUs under 70 GiB and on A100 (FACTS.md §A.2; vllm/engine/arg_utils.py
+   * `default_max_num_seqs` @99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b: 1024 on ≥ 70 GiB GPUs that
+   * are not A100, 128 × world size on CPU; the index holds no copy at the pinned v0.26.0, so the
+   * loader should pass the pool's own `--max-num-seqs` when it sets one). Must be a whole
+   * number of at least 1.
    */
   readonly maxConcurrentRequests: number;
   /**
