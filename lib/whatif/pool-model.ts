@@ -526,15 +526,10 @@ export class PoolSimulation {
       const ready = pod.readyAt <= now;
       const deleting = pod.deletedAt !== undefined;
       const running = pod.startedAt <= now;
-      pods.push({
-        name: pod.name,
-        phase: running ? 'Running' : 'Pending',
-        ready,
-        createdAt: pod.createdAt,
-        ...(running ? { startedAt: pod.startedAt } : {}),
-        ...(ready ? { readyAt: pod.readyAt } : {}),
-        deleting,
-      });
+      const state: { -readonly [K in keyof PodState]: PodState[K] } = { name: pod.name, phase: running ? 'Running' : 'Pending', ready, createdAt: pod.createdAt, deleting };
+      if (running) state.startedAt = pod.startedAt;
+      if (ready) state.readyAt = pod.readyAt;
+      pods.push(state);
       if (ready) serving.push(pod);
       if (ready && !deleting) readyReplicas++;
       if (!ready && !deleting) {
