@@ -360,6 +360,10 @@ export class PoolSimulation {
     requireWholeNumber(`${this.prop}.replicas`, replicas, 0, MAX_PODS);
     this.clock = now;
     const active = this.pods.filter(pod => pod.deletedAt === undefined);
+    const total = this.pods.length + Math.max(0, replicas - active.length);
+    if (total > MAX_PODS) {
+      throw invalid(`${this.prop}.replicas`, replicas, `must leave at most ${MAX_PODS} pods in the model, terminating ones included (it would be ${total})`);
+    }
     if (replicas > active.length) {
       for (let i = active.length; i < replicas; i++) {
         this.pods.push(this.newPod(now, now + this.p.pendingSeconds, now + this.p.readySeconds));
@@ -419,9 +423,6 @@ export class PoolSimulation {
 
   private newPod(createdAt: number, startedAt: number, readyAt: number): SimPod {
     this.seq += 1;
-    if (this.pods.length >= MAX_PODS) {
-      throw invalid(`${this.prop}.replicas`, this.pods.length + 1, `must leave at most ${MAX_PODS} pods in the model`);
-    }
     return { seq: this.seq, name: `pod-${this.seq}`, createdAt, startedAt, readyAt };
   }
 
