@@ -12,12 +12,14 @@ import { invalid } from '../core/_validation';
  * to delete as the ReplicaSet controller ranks them (kubernetes/kubernetes
  * pkg/controller/controller_utils.go, `ActivePodsWithRanks.Less`): Pending before Running, not
  * Ready before Ready, Ready for a shorter time before longer, newer before older (node, deletion
- * cost and restart-count ranks do not exist in the model). A deleted pod keeps serving for
+ * cost and restart-count ranks do not exist in the model; where the controller compares times on
+ * a log scale (LogarithmicScaleDown), the model compares them exactly). A deleted pod keeps serving for
  * `terminationSeconds` (its in-flight work; it is out of the Deployment's count at once) and is
  * then gone; requests it still held go back to the backlog (the proxy retries them).
  *
  * **Queue (fluid).** Requests arrive at the trace's rate into one pool-wide backlog `B`
- * (the proxy routes evenly, so per-pod queues are the pool's divided by the Ready pods). Ready
+ * (the proxy routes evenly, so per-pod queues are the pool's divided by the serving pods: Ready
+ * ones and deleted ones still terminating). Ready
  * replicas run up to `maxConcurrentRequests` each: `running = min(B, capacity)`,
  * `waiting = B − running`. Each running request completes at rate `1 / requestSeconds`, so
  * `dB/dt = arrivals − running / requestSeconds`. Between two readiness changes this equation is
