@@ -39,3 +39,5 @@ export * from './network/network-peer';
 export * from './network/workload-network-policy';
 export * from './whatif/replica-proposal';
 export * from './whatif/replica-normalization';
+export * from './whatif/hpa-controller';
+export * from './whatif/keda-controller';
