@@ -674,6 +674,10 @@ function parseTrigger(prop: string, trigger: unknown, index: number, names: Set<
     };
   }
   if (type === 'prometheus') {
+    // prometheus_scaler.go prometheusMetadata: serverAddress, query and threshold are required.
+    for (const key of ['serverAddress', 'query']) {
+      if (md[key] === undefined || md[key] === '') throw invalid(`${mp}.${key}`, md[key], 'must be set: KEDA\'s prometheus scaler requires it');
+    }
     const threshold = parseFloatString(`${mp}.threshold`, md.threshold, 'a number');
     const activationThreshold = md.activationThreshold === undefined ? 0 : parseFloatString(`${mp}.activationThreshold`, md.activationThreshold, 'a number');
     const ignoreNullValues = md.ignoreNullValues === undefined ? true : parseBoolString(`${mp}.ignoreNullValues`, md.ignoreNullValues);

@@ -210,8 +210,10 @@ describe('KedaSimulation: bad input', () => {
     expect(() => new KedaSimulation(scaledObject({ triggers: [prometheus('1', {}, { name: 'q' }), prometheus('2', {}, { name: 'q' })] }), START)).toThrow(
       new Error("'scaledObject.spec.triggers[1].name' (\"q\") must be unique among the triggers: KEDA refuses a trigger name defined multiple times"));
   });
-  test('a prometheus trigger without threshold, and metadata that is not a string', () => {
-    expect(() => new KedaSimulation(scaledObject({ triggers: [{ type: 'prometheus', metadata: { query: 'q' } }] }), START)).toThrow(
+  test('a prometheus trigger without query or threshold, and metadata that is not a string', () => {
+    expect(() => new KedaSimulation(scaledObject({ triggers: [{ type: 'prometheus', metadata: { threshold: '1', serverAddress: 'http://p:9090' } }] }), START)).toThrow(
+      new Error("'scaledObject.spec.triggers[0].metadata.query' (undefined) must be set: KEDA's prometheus scaler requires it"));
+    expect(() => new KedaSimulation(scaledObject({ triggers: [{ type: 'prometheus', metadata: { query: 'q', serverAddress: 'http://p:9090' } }] }), START)).toThrow(
       new Error("'scaledObject.spec.triggers[0].metadata.threshold' (undefined) must be a number as a string (trigger metadata is a map of strings), e.g. '5'"));
     expect(() => new KedaSimulation(scaledObject({ triggers: [{ type: 'prometheus', metadata: { threshold: 5 } }] }), START)).toThrow(
       new Error("'scaledObject.spec.triggers[0].metadata.threshold' (5) must be a string: trigger metadata is a map of strings"));
