@@ -2,7 +2,10 @@
  * KedaSimulation: the ScaledObject loop of KEDA v2.18 (scale_scaledobjects.go RequestScale,
  * scale_handler.go getScaledObjectState) and the HPA KEDA creates (controllers/keda/hpa.go).
  */
-import { KedaSimulation, TriggerReading } from '../../lib';
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { KedaScaledObject, KedaSimulation, KedaTrigger, TriggerReading } from '../../lib';
+import { oneOfKind, synth, testChart } from '../util/synth';
 import { drive, firstAt, pods, prometheus, scaledObject, START } from './keda-helpers';
 
 const value = (v: number): TriggerReading => ({ kind: 'ok', value: v });
@@ -241,5 +244,40 @@ describe('KedaSimulation: bad input', () => {
     keda.step(30, 1, pods(1), () => value(1));
     expect(() => keda.step(15, 1, pods(1), () => value(1))).toThrow(
       new Error("'now' (15) must not be earlier than the previous step (30): steps run in ascending time"));
+  });
+});
+
+describe('a ScaledObject synthesized by this library', () => {
+  test('runs: activation by its prometheus trigger, the cron trigger read internally, modifiers and fallback parsed', () => {
+    // GIVEN
+    const chart = testChart();
+    const deployment = new kplus.Deployment(chart, 'app');
+    deployment.addContainer({ name: 'app', image: 'nginx:1.27', portNumber: 8080 });
+    new KedaScaledObject(chart, 'so', {
+      target: { deployment },
+      minReplicas: 0,
+      maxReplicas: 6,
+      cooldownPeriod: Duration.minutes(2),
+      fallback: { replicas: 3, failureThreshold: 2 },
+      scalingModifiers: { formula: 'max(own, business_hours)', target: 2 },
+      triggers: [
+        KedaTrigger.prometheus({ serverAddress: 'http://prometheus:9090', query: 'sum(app_queue_depth{namespace="llm"})', threshold: 5, name: 'own' }),
+        KedaTrigger.cron({ timezone: 'Europe/Berlin', start: '0 8 * * 1-5', end: '0 18 * * 1-5', desiredReplicas: 2, name: 'business_hours' }),
+      ],
+    });
+    const so = oneOfKind(synth(chart), 'ScaledObject');
+    // WHEN: Monday 07:00 in Berlin, a queue of 8 from 07:10
+    const keda = new KedaSimulation(so, '2026-11-30T07:00:00+01:00');
+    const read = jest.fn<TriggerReading, [number]>(() => value(8));
+    const before = keda.step(0, 0, [], () => value(0));
+    const after = keda.step(600, 0, [], read);
+    // THEN
+    expect(keda.triggers.map(t => t.type)).toEqual(['prometheus', 'cron']);
+    expect((keda.hpaSpec.metrics![0] as any).external.metric.name).toBe('composite-metric');
+    expect(before.desiredReplicas).toBe(0);
+    expect(after.events[0]).toBe('activated: 0 -> 1');
+    // the HPA reads the prometheus trigger (the cron one is read internally): max(8, 0) / 2 = 4
+    expect(after.desiredReplicas).toBe(4);
+    expect(read.mock.calls.every(([i]) => i === 0)).toBe(true);
   });
 });
