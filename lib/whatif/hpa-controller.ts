@@ -99,7 +99,6 @@ export interface HpaSimulationOptions {
   readonly downscaleStabilizationSeconds?: number;
 }
 
-
 /** The controller's defaults (pkg/controller/podautoscaler/config/v1alpha1/defaults.go). */
 const DEFAULT_SYNC_PERIOD_SECONDS = 15;
 const DEFAULT_TOLERANCE = 0.1;

@@ -279,7 +279,7 @@ export class KedaSimulation {
       source: isResource(t) ? { kind: 'resource' as const, trigger: i } : { kind: 'external' as const, trigger: i },
     }));
     entries = entries.map((e, i) => ({ e, i }))
-      .sort((a, b) => (a.e.spec.type as string).localeCompare(b.e.spec.type as string, 'en') || a.i - b.i)
+      .sort((a, b) => byteOrder(a.e.spec.type as string, b.e.spec.type as string) || a.i - b.i)
       .map(x => x.e);
     if (this.modifiers !== undefined) {
       const target = { type: this.modifiers.metricType, [this.modifiers.metricType === 'Value' ? 'value' : 'averageValue']: milliQuantity(this.modifiers.target) };
@@ -547,6 +547,11 @@ export class KedaSimulation {
     if (cron.nextEndMs === undefined || cron.nextEndMs <= t) cron.nextEndMs = nextFire(cron.end, cron.timezone, t);
     return !(cron.nextStartMs < cron.nextEndMs);
   }
+}
+
+/** Go's string `<` (byte order; the metric types are ASCII). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The first fire strictly after `t` (robfig/cron Schedule.Next). */
