@@ -103,6 +103,12 @@ export interface RecordingRule {
   readonly expr: string;
   /** The series it produces. */
   readonly metric: RecordedMetric;
+  /**
+   * Static labels: a pool rule's subject (`namespace`, `pool`), the values its `by` clause
+   * keeps anyway. They tell apart the rules of two pools, which record one name
+   * (`promtool check rules` flags same-named rules without them as duplicates).
+   */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** The group names of the PrometheusRule. */
@@ -369,7 +375,8 @@ export class RecordingRules extends Construct {
     const list = this.groups.get(group) ?? [];
     requirePromQLOfShape(`${this.node.path}: ${m.name}.expr`, expr, this.validShapes);
     const metric = RecordedMetric._create({ ...m, rules: this });
-    list.push({ record: m.name, expr, metric });
+    const pool = m.pool;
+    list.push({ record: m.name, expr, metric, ...(pool ? { labels: { namespace: pool.namespace, [METRIC_LABEL_POOL]: poolName(pool) } } : {}) });
     this.groups.set(group, list);
     return metric;
   }
@@ -416,7 +423,7 @@ export class RecordingRules extends Construct {
   private renderGroups(): monitoring.PrometheusRuleSpecGroups[] {
     return [...this.groups.entries()].map(([name, rules]) => ({
       name,
-      rules: rules.map(r => ({ record: r.record, expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+      rules: rules.map(r => ({ record: r.record, expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr), ...(r.labels ? { labels: { ...r.labels } } : {}) })),
     }));
   }
 }
