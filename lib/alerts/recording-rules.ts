@@ -214,6 +214,11 @@ export class RecordingRules extends Construct {
     this.node.addValidation({ validate: () => this.pools.flatMap((p, i) => unmonitoredPool(`pools[${i}]`, p, `RecordingRules '${this.node.path}'`) ?? []) });
   }
 
+  /** Whether `pool` is one of `pools` (its series are recorded). */
+  public records(pool: VllmPool): boolean {
+    return this.perPool.has(pool);
+  }
+
   /**
    * The recorded series of `pool`.
    * @throws when the pool is not one of `pools`

@@ -1,7 +1,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
   Accelerator, AdapterMetricKind, HorizontalAutoscaler, HpaMetric, KedaMetricType, LiteLLMProxy, LlmSignal, MetricType,
-  PrometheusAdapter, RecordedOperation, RecordingGroup, RecordingRules, RecordingRulesProps, SignalSource, VllmMetrics, VllmPool, defineMetric,
+  PrometheusAdapter, RecordedOperation, RecordingGroup, RecordingRules, RecordingRulesProps, ServingAlerts, SignalSource, VllmMetrics, VllmPool, defineMetric,
   isCatalogSeries, promqlMetricNames, promqlSyntaxError,
 } from '../../lib';
 import { parse } from 'yaml';
@@ -44,6 +44,10 @@ function recording(s: Stack, props: Partial<RecordingRulesProps> = {}, id = 'rec
 
 function synthApp(app: App): Manifest[] {
   return app.charts.flatMap(c => synth(c));
+}
+
+function recordRulesOf(rule: Manifest): PromRule[] {
+  return (rule.spec.groups as Array<{ rules: PromRule[] }>).flatMap(g => g.rules);
 }
 
 function recordRules(manifests: Manifest[]): PromRule[] {
@@ -219,6 +223,31 @@ describe('RecordingRules: consumers', () => {
     const foreign = new RecordingRules(elsewhere, 'recording', { pools: [t.llama], discovery: DISCOVERY });
     t.llama.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4, signals: [LlmSignal.queueDepth(t.llama, 8), LlmSignal.recorded(foreign.pool(t.llama).ttftP99, 2)] });
     expect(() => synthApp(t.app)).toThrow(/'triggers\[\d\]' \("namespace_pool:vllm_time_to_first_token_seconds:p99_5m"\) is recorded by RecordingRules 'monitoring\/recording', which is not rendered in the App of 'models\/llama\/Autoscaler'/);
+  });
+});
+
+describe('RecordingRules: alerts read the recorded quantiles', () => {
+  test('the TTFT and latency SLO alerts of a recorded pool read its recorded p95 / p99; an unrecorded pool keeps the computed quantile', () => {
+    const s = stack();
+    const rules = recording(s, { pools: [s.llama] });
+    new ServingAlerts(s.monitoring, 'alerts', { pools: [s.llama, s.qwen], discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com/llm', recordingRules: rules });
+    const manifests = synthApp(s.app);
+    expectValidManifests(manifests);
+    const alerts = recordRulesOf(oneOfKind(manifests, 'PrometheusRule', 'alerts'));
+    const of = (alert: string, pool: string) => alerts.find(r => r.alert === alert && r.labels?.pool === pool)!.expr;
+    expect(of('LlmTtftSloBreach', 'llama')).toBe(`max by (namespace, model_name) (${rules.pool(s.llama).ttftP95.selector}) > 2`);
+    expect(of('LlmE2eLatencySloBreach', 'llama')).toBe(`max by (namespace, model_name) (${rules.pool(s.llama).e2eP99.selector}) > 60`);
+    expect(of('LlmTtftSloBreach', 'qwen')).toMatch(/^histogram_quantile\(0\.95, sum by \(namespace, model_name, le\) \(rate\(vllm:time_to_first_token_seconds_bucket\{namespace="llm",pool="qwen"/);
+  });
+
+  test('recording rules of another App are refused at synth; a non-construct is refused at once', () => {
+    const s = stack();
+    const foreign = new RecordingRules(new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' }), 'recording', { pools: [s.llama], discovery: DISCOVERY });
+    new ServingAlerts(s.monitoring, 'alerts', { pools: [s.llama], discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com/llm', recordingRules: foreign });
+    expect(() => synthApp(s.app)).toThrow('\'recordingRules\' ("namespace_pool:vllm_time_to_first_token_seconds:p95_5m") is recorded by RecordingRules \'monitoring/recording\', which is not rendered in the App of \'monitoring/alerts\'');
+    const t = stack();
+    expect(() => new ServingAlerts(t.monitoring, 'alerts', { pools: [t.llama], discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com/llm', recordingRules: 'recording' as never }))
+      .toThrow('\'recordingRules\' ("recording") must be a RecordingRules construct');
   });
 });
 

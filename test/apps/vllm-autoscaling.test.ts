@@ -43,11 +43,19 @@ describe('vLLM autoscaling module (scenario 4)', () => {
   describe('multi-signal HPA through prometheus-adapter', () => {
     const hpa = allOfKind(manifests, 'HorizontalPodAutoscaler').find(h => h.spec.scaleTargetRef.name === 'llama-70b-hpa')!;
 
-    test('GPU utilization per pod at 70 (%) and 8 requests waiting per pod, one pod per 3 minutes up', () => {
+    test('GPU utilization per pod at 70 (%), 8 requests waiting per pod and the pool\'s recorded p95 TTFT at 3 s, one pod per 3 minutes up', () => {
       expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
       expect(hpa.spec.metrics).toEqual([
         { type: 'Pods', pods: { metric: { name: 'llama_70b_hpa_gpu_utilization' }, target: { type: 'AverageValue', averageValue: 70 } } },
         { type: 'Pods', pods: { metric: { name: 'llama_70b_hpa_num_requests_waiting' }, target: { type: 'AverageValue', averageValue: 8 } } },
+        {
+          type: 'Object',
+          object: {
+            describedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'llama-70b-hpa' },
+            metric: { name: 'namespace_pool_vllm_time_to_first_token_seconds_p95_5m_llama_70b_hpa' },
+            target: { type: 'Value', value: 3 },
+          },
+        },
       ]);
       expect(hpa.spec.behavior).toEqual(renderBehavior(ScalingBehaviors.GPU_POOL));
     });
