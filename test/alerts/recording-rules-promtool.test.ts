@@ -1,6 +1,6 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  Accelerator, LiteLLMMetrics, LiteLLMProxy, MetricType, RecordedMetric, RecordedOperation, RecordingRule, RecordingRules, VllmMetrics, VllmPool,
+  Accelerator, LiteLLMMetrics, LiteLLMProxy, MetricType, RecordedMetric, RecordedOperation, RecordingRule, RecordingRules, ServingAlerts, VllmMetrics, VllmPool,
   defineMetric,
 } from '../../lib';
 import { PromRuleGroup, checkRules, requirePromtool, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml } from '../util/promtool';
@@ -201,5 +201,43 @@ describe('RecordingRules under promtool', () => {
     expect(expectedQuantile(0.5)).toBe(0.875);
     expect(expectedQuantile(0.95)).toBe(1.875);
     expect(cases.filter(c => c.what.includes(':ratio_rate5m') || c.what.includes(':error_ratio_rate5m')).every(c => c.samples.every(s => s.value >= 0 && s.value <= 1))).toBe(true);
+  });
+});
+
+describe('ServingAlerts on recorded quantiles, under promtool', () => {
+  // The TTFT SLO alert reads the recorded p95: it fires when the recorded series (computed by
+  // the recording rule from the buckets) stays above the SLO for its `for`, and stays silent below.
+  const app = Testing.app();
+  const models = new Chart(app, 'models', { namespace: 'llm' });
+  const monitoring = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+  const llama = new VllmPool(models, 'llama', {
+    model: 'meta-llama/Llama-3.1-8B-Instruct', servedModelName: 'llama-3-1-8b', accelerator: Accelerator.nvidiaGpu(1),
+    slo: { ttftP95: Duration.millis(1500) },
+  });
+  llama.monitor(DISCOVERY);
+  const recordingRules = new RecordingRules(monitoring, 'recording', { pools: [llama], discovery: DISCOVERY });
+  new ServingAlerts(monitoring, 'alerts', { pools: [llama], discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com/llm', recordingRules });
+  const manifests = app.charts.flatMap(c => synth(c));
+  const dir = tempDir('recorded-alerts-');
+  writeRuleFile(dir, ruleGroupsOf(manifests));
+  const labels = { namespace: 'llm', pool: 'llama', model_name: 'llama-3-1-8b', engine: '0', pod: 'llama-7c9d8b6f5-x2k4' };
+  const buckets = (perMinute: ReadonlyArray<[string, number]>): Series[] =>
+    perMinute.map(([le, n]) => counter(`${VllmMetrics.TIME_TO_FIRST_TOKEN.name}_bucket`, { ...labels, le }, n));
+  const alerts = 'ALERTS{alertname="LlmTtftSloBreach",alertstate="firing"}';
+
+  test('fires at a recorded p95 of 1.875 s over the 1.5 s SLO, stays silent at 0.99 s', () => {
+    expectValidManifests(manifests);
+    const firing = '{__name__="ALERTS",alertname="LlmTtftSloBreach",alertstate="firing",model_name="llama-3-1-8b",namespace="llm",pool="llama",severity="warning"}';
+    const testFile = writeYaml(dir, 'tests.yaml', {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: STEP,
+      tests: [
+        { name: 'above the SLO', interval: STEP, input_series: buckets(BUCKETS), promql_expr_test: [{ expr: alerts, eval_time: EVAL_TIME, exp_samples: [{ labels: firing, value: 1 }] }] },
+        { name: 'below the SLO', interval: STEP, input_series: buckets([['0.5', 20], ['1', 96], ['2', 100], ['+Inf', 100]]), promql_expr_test: [{ expr: alerts, eval_time: EVAL_TIME, exp_samples: [] }] },
+      ],
+    });
+    const r = testRules(testFile);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status).toBe(0);
   });
 });
