@@ -113,8 +113,11 @@ export interface RecordingRule {
 
 /** The group names of the PrometheusRule. */
 export enum RecordingGroup {
+  /** Every pool's rules. */
   POOLS = 'llm-pool-recording',
+  /** The proxy's rules, per model group. */
   PROXY = 'llm-proxy-recording',
+  /** Rules added with `addQuantile()` and `addRate()`. */
   CUSTOM = 'llm-custom-recording',
 }
 

@@ -432,10 +432,7 @@ export class PrometheusAdapter extends Construct {
       throw invalid('metric', metric.name, 'is not a pool\'s recorded series: the adapter serves a recorded series per pool, as an Object metric of the pool\'s Deployment; scale on a proxy\'s recorded series with LlmSignal.recorded() (KEDA)');
     }
     if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be { name? }');
-    const deployment = pool.deployment.name;
-    if (poolName(pool) !== deployment) {
-      throw invalid('metric', metric.name, `reads pool '${poolName(pool)}', whose Deployment is named ${JSON.stringify(deployment)}: the adapter maps the '${METRIC_LABEL_POOL}' label to the Deployment by name, so they must agree`);
-    }
+    // The pool's name is its Deployment's name (the naming contract): the `pool` label names the Deployment.
     const name = options.name ?? `${metric.name.replace(/[^A-Za-z0-9_]/g, '_')}_${poolName(pool).replace(/[^A-Za-z0-9_]/g, '_')}`;
     if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
       throw invalid('name', name, 'must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');

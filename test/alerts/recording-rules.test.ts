@@ -1,6 +1,6 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  Accelerator, AdapterMetricKind, HorizontalAutoscaler, HpaMetric, KedaMetricType, LiteLLMProxy, LlmSignal, MetricType,
+  Accelerator, AdapterMetricKind, HorizontalAutoscaler, HpaMetric, KedaMetricType, KedaTrigger, LiteLLMProxy, LlmSignal, MetricType,
   PrometheusAdapter, RecordedOperation, RecordingGroup, RecordingRules, RecordingRulesProps, ServingAlerts, SignalSource, VllmMetrics, VllmPool, defineMetric,
   isCatalogSeries, promqlMetricNames, promqlSyntaxError,
 } from '../../lib';
@@ -287,6 +287,41 @@ describe('RecordingRules: bad input', () => {
       '\'metric\' ("namespace_pool:x:p95_5m") must be a RecordedMetric, as returned by RecordingRules (rules.pool(pool).ttftP95, rules.addQuantile(...))'],
     ['a ratio target above 1 in KEDA', (s, r) => LlmSignal.recorded(r.pool(s.llama).prefixCacheHitRatio, 80),
       '\'target\' (80) must be a ratio greater than 0 and at most 1, not a percentage: namespace_pool:vllm_prefix_cache_hits:ratio_rate5m is a ratio from 0 to 1'],
+    ['props that are not an object', (s) => new RecordingRules(s.monitoring, 'recording2', null as never),
+      '\'props\' (null) must set discovery, and pools or proxy'],
+    ['pools that are not a list', (s) => recording(s, { pools: 'llama' as never }, 'recording2'),
+      '\'pools\' ("llama") must be a list of VllmPool'],
+    ['a pool that is not a VllmPool', (s) => recording(s, { pools: [s.llama, 'qwen' as never] }, 'recording2'),
+      '\'pools[1]\' ("qwen") must be a VllmPool'],
+    ['a proxy that is not a LiteLLMProxy', (s) => recording(s, { proxy: {} as never }, 'recording2'),
+      '\'proxy\' ({}) must be a LiteLLMProxy'],
+    ['declaredMetrics that are not a list', (s) => recording(s, { declaredMetrics: 'x' as never }, 'recording2'),
+      '\'declaredMetrics\' ("x") must be a list of metric definitions (defineMetric())'],
+    ['a declared metric that is not a definition', (s) => recording(s, { declaredMetrics: [{ name: 'x' } as never] }, 'recording2'),
+      '\'declaredMetrics[0]\' ({"name":"x"}) must be a metric definition, as returned by defineMetric()'],
+    ['a metric that is no metric', (_s, r) => r.addRate(null as never),
+      '\'metric\' (null) must be a metric helper\'s value (pool.metricTimeToFirstToken()) or a metric definition (VllmMetrics.TIME_TO_FIRST_TOKEN, defineMetric())'],
+    ['a catalog name with another type', (_s, r) => r.addRate(defineMetric('vllm:num_requests_waiting', MetricType.COUNTER)),
+      '\'metric\' ("vllm:num_requests_waiting") is a gauge in the catalog, not a counter'],
+    ['options that are not an object', (s, r) => r.addRate(s.llama.metricPreemptions(), null as never),
+      '\'options\' (null) must be { name?, by? }'],
+    ['an empty by', (s, r) => r.addRate(s.llama.metricPreemptions(), { by: [] }),
+      '\'by\' ([]) must be a non-empty list of label names (the labels the recorded series keeps)'],
+    ['a model group of another proxy', (_s, r) => r.proxyMetrics().requestRate('premium' as never),
+      '\'group\' ("premium") must be a model group of the rules\' proxy, as returned by proxy.addBackend()'],
+    ['adapter options that are not an object', (s, r) => new PrometheusAdapter(s.monitoring, 'adapter', { configMapName: 'x' }).addRecordedMetric(r.pool(s.llama).ttftP95, null as never),
+      '\'options\' (null) must be { name? }'],
+    ['an adapter name with a colon', (s, r) => new PrometheusAdapter(s.monitoring, 'adapter', { configMapName: 'x' }).addRecordedMetric(r.pool(s.llama).ttftP95, { name: 'a:b' }),
+      '\'name\' ("a:b") must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit'],
+    ['a recorded series served twice by one adapter', (s, r) => {
+      const adapter = new PrometheusAdapter(s.monitoring, 'adapter', { configMapName: 'x' });
+      adapter.addRecordedMetric(r.pool(s.llama).ttftP95);
+      return adapter.addRecordedMetric(r.pool(s.llama).ttftP95);
+    }, '\'name\' ("namespace_pool_vllm_time_to_first_token_seconds_p95_5m_llama") is already served by PrometheusAdapter \'monitoring/adapter\' (rules[0], from "^namespace_pool:vllm_time_to_first_token_seconds:p95_5m$")'],
+    ['a KEDA target of 0', (s, r) => LlmSignal.recorded(r.pool(s.llama).ttftP99, 0),
+      '\'target\' (0) must be greater than 0'],
+    ['a prometheus trigger with a recorded series that is not one', () => KedaTrigger.prometheus({ serverAddress: PROMETHEUS.serverAddress, query: 'max(x)', threshold: 1, recorded: 'x' as never }),
+      '\'recorded\' ("x") must be a RecordedMetric, as returned by RecordingRules'],
   ])('%s is refused', (_what, act, message) => {
     const s = stack();
     const r = recording(s);
