@@ -95,6 +95,16 @@ export interface PoolRecordedMetrics {
   readonly errorRatio: RecordedMetric;
 }
 
+/** The recorded series of the proxy (see `RecordingRules.proxyMetrics()`); without a group, every group's series. */
+export interface ProxyRecordedMetrics {
+  /** Requests per second the proxy receives for `group`. */
+  requestRate(group?: ModelGroup): RecordedMetric;
+  /** Failed over all requests of `group`, 0 to 1 (0 while nothing failed). */
+  errorRatio(group?: ModelGroup): RecordedMetric;
+  /** End-to-end latency of `group` at the proxy, 95th percentile, seconds. */
+  latencyP95(group?: ModelGroup): RecordedMetric;
+}
+
 /** One `record:` rule as rendered. */
 export interface RecordingRule {
   /** The recorded name. */
@@ -240,7 +250,7 @@ export class RecordingRules extends Construct {
    * (end-to-end latency at the proxy, seconds). Without a group: every group's series.
    * @throws when `proxy` is not set
    */
-  public proxyMetrics(): { requestRate(group?: ModelGroup): RecordedMetric; errorRatio(group?: ModelGroup): RecordedMetric; latencyP95(group?: ModelGroup): RecordedMetric } {
+  public proxyMetrics(): ProxyRecordedMetrics {
     const proxy = this.proxy;
     if (!proxy) throw invalid('proxy', undefined, `is not set on RecordingRules '${this.node.path}': nothing records the proxy's series; set 'proxy'`);
     const all = this.perProxy.get('')!;
