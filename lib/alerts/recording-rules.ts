@@ -348,10 +348,12 @@ export class RecordingRules extends Construct {
         name: `${POOL_LEVEL}:${metricPart(hits.definition)}:ratio_rate${w}`, operation: RecordedOperation.RATIO,
         source: hits.definition, labels: POOL_BY, matchers: labels, pool,
       }),
-      // `finished_reason="error"`: a retryable request-level internal error of the engine
-      // (vllm/v1/engine/__init__.py FINISH_REASON_STRINGS "stop", "length", "abort", "error",
-      // "repetition"); aborts are clients going away, not errors of the pool. Releases without
-      // that reason have no such series: `or ... * 0` records 0 then, not nothing.
+      // `finished_reason="error"`: "retryable request-level internal error (e.g. KV load
+      // failure)" of the engine (vllm/v1/engine/__init__.py `FINISH_REASON_STRINGS = ("stop",
+      // "length", "abort", "error", "repetition")` on recent main, read in copies that quote
+      // that file; the release that added "error" is not verified, v0.8-era trees have only
+      // stop / length / abort). Aborts are clients going away, not errors of the pool. A release
+      // without that reason has no such series: `or ... * 0` records 0 then, not nothing.
       errorRatio: this.add(g, `(sum by (${by}) (rate(${finished.with({ finished_reason: 'error' }).selector}[${w}])) or ${finishedRate} * 0) / ${finishedRate}`, {
         name: `${POOL_LEVEL}:${metricPart(finished.definition)}:error_ratio_rate${w}`, operation: RecordedOperation.RATIO,
         source: finished.definition, labels: POOL_BY, matchers: labels, pool,
