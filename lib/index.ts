@@ -39,3 +39,6 @@ export * from './network/network-peer';
 export * from './network/workload-network-policy';
 export * from './whatif/replica-proposal';
 export * from './whatif/replica-normalization';
+export * from './whatif/manifests';
+export * from './whatif/signals';
+export { evaluateQuery, EvaluateOptions } from './whatif/_promql-eval';
