@@ -39,6 +39,8 @@ export * from './network/network-peer';
 export * from './network/workload-network-policy';
 export * from './whatif/replica-proposal';
 export * from './whatif/replica-normalization';
+export * from './whatif/hpa-controller';
+export * from './whatif/keda-controller';
 export * from './whatif/manifests';
 export * from './whatif/signals';
 export { evaluateQuery, EvaluateOptions } from './whatif/_promql-eval';
