@@ -41,6 +41,8 @@ export * from './whatif/replica-proposal';
 export * from './whatif/replica-normalization';
 export * from './whatif/hpa-controller';
 export * from './whatif/keda-controller';
+export * from './whatif/pool-model';
+export * from './whatif/trace';
 export * from './whatif/manifests';
 export * from './whatif/signals';
 export { evaluateQuery, EvaluateOptions } from './whatif/_promql-eval';
