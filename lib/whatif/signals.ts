@@ -1,4 +1,6 @@
-import { MetricReading, PoolSnapshot, TriggerReading } from './_contract';
+import { MetricReading } from './hpa-controller';
+import { TriggerReading } from './keda-controller';
+import { PoolSnapshot } from './pool-model';
 import { EvaluateOptions, MODEL_SERIES_NAMES, VectorSample, checkQuery, evaluateVector, modelPodLabel } from './_promql-eval';
 import { AdapterRule, ReplayTarget } from './manifests';
 import { formatValue, invalid } from '../core/_validation';
