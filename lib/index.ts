@@ -45,4 +45,5 @@ export * from './whatif/pool-model';
 export * from './whatif/trace';
 export * from './whatif/manifests';
 export * from './whatif/signals';
-export { evaluateQuery, EvaluateOptions } from './whatif/_promql-eval';
+export { evaluateQuery } from './whatif/_promql-eval';
+export type { EvaluateOptions } from './whatif/_promql-eval';

@@ -66,7 +66,7 @@ export interface ReplayTarget {
   readonly file: string;
   /** The Deployment its `scaleTargetRef` names. */
   readonly deployment: any;
-  /** The pool derived from the Deployment. */
+  /** The pool derived from the Deployment. @default - always set by resolveTarget (optional for hand-made targets) */
   readonly pool?: ReplayPool;
   /** The pods' resource requests summed over containers, base units (cores, bytes, devices); a resource some container does not request is absent. */
   readonly podRequests: Readonly<Record<string, number>>;
