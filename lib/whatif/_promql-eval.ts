@@ -519,7 +519,14 @@ function scalarOf(v: Value): number {
 function snapshotAt(ctx: Context, ts: number): PoolSnapshot | undefined {
   const { snapshot, history } = ctx;
   if (ts >= snapshot.t) return ts - snapshot.t <= LOOKBACK_SECONDS ? snapshot : undefined;
-  // Binary search: the last history entry with t <= ts.
+  const found = lastAtOrBefore(history, ts);
+  if (found < 0) return undefined;
+  const s = history[found];
+  return ts - s.t <= LOOKBACK_SECONDS ? s : undefined;
+}
+
+/** Binary search: the index of the last history entry with t <= ts, or -1. */
+function lastAtOrBefore(history: ReadonlyArray<PoolSnapshot>, ts: number): number {
   let lo = 0;
   let hi = history.length - 1;
   let found = -1;
@@ -532,9 +539,7 @@ function snapshotAt(ctx: Context, ts: number): PoolSnapshot | undefined {
       hi = mid - 1;
     }
   }
-  if (found < 0) return undefined;
-  const s = history[found];
-  return ts - s.t <= LOOKBACK_SECONDS ? s : undefined;
+  return found;
 }
 
 /** The snapshots with t in (from, to], ascending, the current one included once. */
@@ -708,9 +713,20 @@ function subquery(ctx: Context, node: Extract<Node, { type: 'subquery' }>, ts: n
   const bySeries = new Map<string, Series>();
   if (!(node.step > 0)) throw invalid('query', ctx.query, 'has a subquery step of 0');
   const cache = instantOnly(node.expr) ? snapshotResults(ctx) : undefined;
+  // The steps ascend: walk the history once rather than search it at every step.
+  let index = -1;
   for (let k = Math.floor((ts - node.range) / node.step) + 1; k * node.step <= ts; k++) {
     const at = k * node.step;
-    const snap = cache ? snapshotAt(ctx, at) : undefined;
+    let snap: PoolSnapshot | undefined;
+    if (cache) {
+      if (at >= ctx.snapshot.t) {
+        snap = snapshotAt(ctx, at);
+      } else {
+        if (index < 0) index = lastAtOrBefore(ctx.history, at);
+        else while (index + 1 < ctx.history.length && ctx.history[index + 1].t <= at) index++;
+        snap = index >= 0 && at - ctx.history[index].t <= LOOKBACK_SECONDS ? ctx.history[index] : undefined;
+      }
+    }
     const results = snap ? resultsOf(ctx, snap, cache) : undefined;
     let samples = results?.get(node.expr);
     if (!samples) {
