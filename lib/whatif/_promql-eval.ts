@@ -146,6 +146,9 @@ export interface VectorSample { readonly labels: Readonly<Labels>; readonly valu
  * @param snapshot the model now
  * @param history earlier snapshots, ascending `t` (the current one may be included)
  * @param poolLabels labels of the pool's vLLM series: `namespace`, `pool`, `model_name` (others are added as they are)
+ * @param options how the other series are labelled
+ * Snapshots, `poolLabels` and `options` are treated as immutable: selections are cached per
+ * these objects and per snapshot (a subquery re-reads the same snapshots at every poll).
  * @throws an Error naming the query and its unsupported part; or when it returns more than one element
  */
 export function evaluateQuery(query: string, snapshot: PoolSnapshot, history: ReadonlyArray<PoolSnapshot>, poolLabels: Record<string, string>, options: EvaluateOptions = {}): number | undefined {
@@ -856,37 +859,51 @@ function linearRegression(points: ReadonlyArray<{ t: number; value: number }>, a
 }
 
 function aggregate(ctx: Context, node: Extract<Node, { type: 'agg' }>, samples: Sample[]): Value {
+  const keepsLe = node.by ? node.by.includes('le') : node.without !== undefined && !node.without.includes('le');
   const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
   for (const s of samples) {
-    if (s.hist && (node.by ? !node.by.includes('le') : !node.without || node.without.includes('le'))) {
+    if (s.hist && !keepsLe) {
       throw invalid('query', ctx.query, `aggregates the buckets of ${s.hist.metric} without keeping le: histogram_quantile() needs them, e.g. sum by (le, pod) (rate(...))`);
     }
-    const labels: Labels = {};
+    let labels: Labels = {};
+    let key = '';
     if (node.by) {
-      for (const l of node.by) if (s.labels[l] !== undefined && l !== '__name__') labels[l] = s.labels[l];
+      // The grouping labels in their order: the key needs no sort.
+      for (const l of node.by) {
+        const v = s.labels[l];
+        if (v !== undefined && l !== '__name__') {
+          labels[l] = v;
+          key += `${l}\u0000${v}\u0001`;
+        }
+      }
     } else if (node.without) {
       for (const [l, v] of Object.entries(s.labels)) if (l !== '__name__' && !node.without.includes(l)) labels[l] = v;
+      key = labelKey(labels);
+    } else {
+      labels = {};
     }
-    const key = labelKey(labels);
     let group = groups.get(key);
     if (!group) groups.set(key, group = { labels, samples: [] });
     group.samples.push(s);
   }
   const out: Sample[] = [];
   for (const { labels, samples: group } of groups.values()) {
-    const values = group.map(s => s.value);
-    let value: number;
-    switch (node.op) {
-      case 'sum': value = values.reduce((a, b) => a + b, 0); break;
-      case 'avg': value = values.reduce((a, b) => a + b, 0) / values.length; break;
-      case 'count': value = values.length; break;
-      case 'min': value = values.reduce((a, b) => (Number.isNaN(a) || b < a ? b : a)); break;
-      default: value = values.reduce((a, b) => (Number.isNaN(a) || b > a ? b : a)); break;
+    let value = node.op === 'count' ? group.length : group[0].value;
+    if (node.op === 'sum' || node.op === 'avg') {
+      value = 0;
+      for (const g of group) value += g.value;
+      if (node.op === 'avg') value /= group.length;
+    } else if (node.op === 'min' || node.op === 'max') {
+      // Prometheus: NaN only when every value is NaN.
+      for (const g of group) {
+        if (Number.isNaN(value) || (node.op === 'min' ? g.value < value : g.value > value)) value = g.value;
+      }
     }
-    const hist = node.op === 'sum' ? mergeHist(group) : undefined;
-    if (group.some(s => s.hist) && node.op !== 'sum') {
+    const withHist = group.some(g => g.hist);
+    if (withHist && node.op !== 'sum') {
       throw invalid('query', ctx.query, `aggregates histogram buckets with ${node.op}; sum them by le`);
     }
+    const hist = withHist ? mergeHist(group) : undefined;
     out.push(hist ? { labels, value, hist } : { labels, value });
   }
   return { kind: 'vector', samples: out };
