@@ -359,3 +359,23 @@ describe('errors', () => {
     expect(() => evalNow(query, now)).toThrow('uses the function deriv()');
   });
 });
+
+describe('caching', () => {
+  test('results are per snapshot: the same labels and options over two histories read each its own', () => {
+    const options: EvaluateOptions = { deployment: 'chat' };
+    const predict = `predict_linear(sum(vllm:num_requests_waiting{${SEL}})[600s:30s], 600)`;
+    const rising = timeline(0, 600, 15, t => snap(t, [{ name: 'pod-1', waiting: t / 60 }]));
+    const flat = timeline(0, 600, 15, t => snap(t, [{ name: 'pod-1', waiting: 4 }]));
+    expect(evalNow(predict, rising, options)).toBeCloseTo(20, 9);
+    expect(evalNow(predict, flat, options)).toBe(4);
+    expect(evalNow(predict, rising, options)).toBeCloseTo(20, 9);
+  });
+
+  test('min and max skip NaN unless every value is NaN, as in Prometheus', () => {
+    const h = [snap(0, [{ name: 'pod-1', waiting: 2 }, { name: 'pod-2', waiting: 0 }])];
+    // waiting / waiting: NaN for pod-2 (0 / 0), 1 for pod-1.
+    expect(evalNow(`min(vllm:num_requests_waiting{${SEL}} / vllm:num_requests_waiting{${SEL}})`, h)).toBe(1);
+    expect(evalNow(`max(vllm:num_requests_waiting{${SEL}} / vllm:num_requests_waiting{${SEL}})`, h)).toBe(1);
+    expect(evalNow(`max(vllm:num_requests_waiting{${SEL},pod="pod-2"} / vllm:num_requests_waiting{${SEL},pod="pod-2"})`, h)).toBeNaN();
+  });
+});
