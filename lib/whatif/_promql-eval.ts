@@ -300,7 +300,7 @@ function compileNode(query: string, node: SyntaxNode): Node {
       const spec = FUNCTIONS[fn];
       if (!spec) throw unsupported(query, `the function ${fn}()`);
       const args = children(body).map(c => compileNode(query, c));
-      if (args.length !== spec.args.length) throw invalid('query', query, `calls ${fn}() with ${args.length} arguments; it takes ${spec.args.length}`);
+      if (args.length !== spec.args.length) throw invalid('query', query, `calls ${fn}() with ${plural(args.length, 'argument')}; it takes ${spec.args.length}`);
       args.forEach((a, i) => requireArgType(query, fn, i, a, spec.args[i]));
       return { type: 'call', fn, args };
     }
@@ -311,7 +311,7 @@ function compileNode(query: string, node: SyntaxNode): Node {
       const modifier = parts.find(c => c.type.name === 'AggregateModifier');
       const body = parts.find(c => c.type.name === 'FunctionCallBody')!;
       const args = children(body);
-      if (args.length !== 1) throw invalid('query', query, `calls ${op}() with ${args.length} arguments; it takes 1`);
+      if (args.length !== 1) throw invalid('query', query, `calls ${op}() with ${plural(args.length, 'argument')}; it takes 1`);
       const expr = compileNode(query, args[0]);
       requireArgType(query, op, 0, expr, 'vector');
       if (!modifier) return { type: 'agg', op, expr };
@@ -352,6 +352,10 @@ function compileNode(query: string, node: SyntaxNode): Node {
     default:
       throw unsupported(query, `${text(query, node)} (${node.type.name})`);
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function requireArgType(query: string, fn: string, i: number, node: Node, type: 'vector' | 'matrix' | 'scalar'): void {

@@ -248,6 +248,11 @@ describe('histogram_quantile', () => {
     expect(() => evalNow(q, history)).toThrow(new Error(`'query' (${JSON.stringify(q)}) asks the 0.9 quantile of vllm:time_to_first_token_seconds, which the pool model does not give (it gives 0.5, 0.95, 0.99)`));
   });
 
+  test('buckets aggregated with anything but sum: an error', () => {
+    const q = `histogram_quantile(0.95, avg by (le) (rate(vllm:time_to_first_token_seconds_bucket{${SEL}}[2m])))`;
+    expect(() => evalNow(q, history)).toThrow(new Error(`'query' (${JSON.stringify(q)}) aggregates histogram buckets with avg; sum them by le`));
+  });
+
   test('dropping le, or reading buckets outside histogram_quantile, is an error', () => {
     const dropLe = `histogram_quantile(0.95, sum by (pod) (rate(vllm:time_to_first_token_seconds_bucket{${SEL}}[2m])))`;
     expect(() => evalNow(dropLe, history)).toThrow(new Error(`'query' (${JSON.stringify(dropLe)}) aggregates the buckets of vllm:time_to_first_token_seconds without keeping le: histogram_quantile() needs them, e.g. sum by (le, pod) (rate(...))`));
@@ -337,6 +342,20 @@ describe('errors', () => {
     ['clamp_min(vllm:num_requests_waiting[5m], 0)', 'passes a range vector as argument 1 of clamp_min(); it takes an instant vector'],
     ['rate(vllm:request_success_total)', 'passes an instant vector as argument 1 of rate(); it takes a range vector'],
     ['1 > 2', 'compares two numbers with >; comparisons between scalars need bool'],
+    ['clamp_min(vllm:num_requests_waiting)', 'calls clamp_min() with 1 argument; it takes 2'],
+    ['vllm:num_requests_waiting + bool 1', 'uses bool with +; bool applies to comparisons'],
+    ['sum(vllm:num_requests_waiting[5m])', 'passes a range vector as argument 1 of sum(); it takes an instant vector'],
+    ['rate(vllm:request_success_total[5m:1m])', `uses rate(), irate() or increase() over a subquery, which ${SUPPORTED}`],
+    ['max_over_time(vllm:num_requests_waiting[5m])', `uses the function max_over_time(), which ${SUPPORTED}`],
+    ['sum(vllm:num_requests_waiting{pod=~"("})', 'has the regular expression "(", which does not compile'],
+    ['predict_linear(sum(vllm:num_requests_waiting)[30m:0s], 60)', 'has a subquery step of 0'],
+    ['predict_linear(sum(vllm:num_requests_waiting)[30m:], 60)', `uses the subquery sum(vllm:num_requests_waiting)[30m:] (it needs a range and a step, e.g. [30m:30s]), which ${SUPPORTED}`],
+    ['sum(vllm:num_requests_waiting)[30m:30s]', 'returns a range vector: a single value needs a function over it, e.g. predict_linear(...)'],
+    ['histogram_quantile(0.5, sum(vllm:num_requests_waiting))', 'applies histogram_quantile() to series that are not histogram buckets'],
+    ['predict_linear(vllm:request_success_total[30m], 60)', 'applies predict_linear() to vllm:request_success_total, a counter; predict a gauge or a rate over a subquery'],
+    ['sum(vllm:num_requests_waiting @ 100)', `uses the @ modifier, which ${SUPPORTED}`],
+    ['sum({"vllm:num_requests_waiting"})', `uses the label matcher "vllm:num_requests_waiting", which ${SUPPORTED}`],
+    ['"text"', `uses the string "text", which ${SUPPORTED}`],
   ])('%s', (query, rule) => {
     expect(() => evalNow(query, now)).toThrow(new Error(`${q(query)} ${rule}`));
   });
