@@ -6,6 +6,7 @@ import standaloneCode from 'ajv/dist/standalone';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
 import { stringifyManifest } from './_yaml';
+import { inSynthSession } from '../core/_synth-session';
 
 /** One problem found in a manifest, in the words of the API server. */
 export interface ManifestError {
@@ -192,6 +193,12 @@ function writesFilePerChart(app: App): boolean {
  * @returns the files, and the problems in chart order then construct order (as validateApp)
  */
 function renderFilePerChart(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+  // No user code runs until the files are rendered: constructs may reuse what their validation
+  // computed (see inSynthSession).
+  return inSynthSession(() => renderBuiltApp(app, stringify));
+}
+
+function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
   runConstructValidations(app);
   const all = app.node.findAll();
   const hasDependantCharts = resolveDependencies(all);
