@@ -208,20 +208,22 @@ function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; pro
   for (const chart of app.charts) {
     const name = `${hasDependantCharts ? `${String(index++).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
     const objects = new DependencyGraph(chart.node).topology().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
-    // Problems are reported in construct order, as validateApp reports them.
-    const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
-    const found: Array<{ at: number; problems: ManifestError[] }> = [];
+    const found: Array<{ obj: ApiObject; problems: ManifestError[] }> = [];
     const documents: string[][] = [];
     for (const obj of objects) {
       const json = obj.toJson();
       const objectProblems = validateManifest(json);
       if (objectProblems.length > 0) {
-        found.push({ at: position.get(obj) ?? 0, problems: objectProblems });
+        found.push({ obj, problems: objectProblems });
         stringify = false;
       }
       if (stringify) documents.push(stringifyManifest(json));
     }
-    found.sort((a, b) => a.at - b.at).forEach((f) => problems.push(...f.problems));
+    if (found.length > 0) {
+      // Problems are reported in construct order, as validateApp reports them.
+      const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
+      found.sort((a, b) => position.get(a.obj)! - position.get(b.obj)!).forEach((f) => problems.push(...f.problems));
+    }
     files.push({ name, documents });
   }
   return { files, problems };
