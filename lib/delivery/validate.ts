@@ -117,9 +117,8 @@ function synthOnceValidated(app: App): void {
  * The files are byte for byte those of `app.synth()`. With cdk8s's default output (one file
  * per chart, no construct metadata) each object is rendered once, validated and turned into
  * its YAML document at once, so only the documents' text is held until every object has
- * passed, never the JSON of the whole App (at a few thousand objects, `app.synth()` holds
- * several times more). Other output types are validated with {@link validateApp}, then
- * written by `app.synth()`.
+ * passed, never the JSON of a whole chart nor its file as one string (as `app.synth()` does).
+ * Other output types are validated with {@link validateApp}, then written by `app.synth()`.
  *
  * @example
  * // main.ts of a platform repo, run by `cdk8s synth`
