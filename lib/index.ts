@@ -45,3 +45,4 @@ export * from './whatif/pool-model';
 export * from './whatif/trace';
 export * from './whatif/hpa-controller';
 export * from './whatif/keda-controller';
+export * from './dashboards/serving-dashboards';

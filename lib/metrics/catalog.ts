@@ -90,6 +90,11 @@ export const LiteLLMMetrics = {
   DEPLOYMENT_SUCCESSFUL_FALLBACKS: metric('litellm_deployment_successful_fallbacks_total', MetricType.COUNTER, ['requested_model', 'fallback_model'], 'successful fallbacks'),
   /** Tokens processed (counter). */
   TOTAL_TOKENS: metric('litellm_total_tokens_metric_total', MetricType.COUNTER, ['model'], 'input plus output tokens'),
+  /**
+   * Spend, USD (counter; FACTS §B.8 "Tokens and spend: ... litellm_spend_metric"; like the
+   * token metrics it carries the v1 `model` label).
+   */
+  SPEND: metric('litellm_spend_metric_total', MetricType.COUNTER, ['model'], 'spend, USD'),
 } as const;
 
 const VLLM_LABELS = ['model_name', 'engine'] as const;
@@ -164,6 +169,8 @@ export const DcgmMetrics = {
   FB_USED: metric('DCGM_FI_DEV_FB_USED', MetricType.GAUGE, DCGM_LABELS, 'framebuffer used, MiB'),
   /** Framebuffer memory free, MiB (gauge). */
   FB_FREE: metric('DCGM_FI_DEV_FB_FREE', MetricType.GAUGE, DCGM_LABELS, 'framebuffer free, MiB'),
+  /** GPU temperature, degrees Celsius (gauge; in dcgm-exporter's default-counters.csv, FACTS §E). */
+  GPU_TEMP: metric('DCGM_FI_DEV_GPU_TEMP', MetricType.GAUGE, DCGM_LABELS, 'GPU temperature, C'),
 } as const;
 
 /** Labels of every kube-state-metrics v2 HPA series (FACTS §C.1). */
