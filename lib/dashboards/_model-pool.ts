@@ -42,7 +42,7 @@ export function modelPoolDashboard(uid: string, pools: readonly VllmPool[], rule
     const owner = replicaOwner(p.deployment);
     return owner instanceof KedaScaledObject ? [owner.hpaName] : owner instanceof HorizontalAutoscaler ? [owner.name] : [];
   });
-  const deployment = `{namespace=~"$namespace",deployment=~"$pool"}`;
+  const deployment = '{namespace=~"$namespace",deployment=~"$pool"}';
   const replicas: DashboardPanel = {
     row: 'Replicas', title: 'Replicas: available, desired, max', unit: 'short',
     description: 'Does the pool have the replicas its autoscaler asks for, and how close is it to its maximum (kube-state-metrics)?',
