@@ -28,7 +28,7 @@ export function autoscalingDashboard(uid: string, autoscalers: readonly (Horizon
     const row = keda ? `ScaledObject ${a.namespace}/${a.name}` : `HPA ${a.namespace}/${a.name}`;
     const hpaSel = `{namespace=~"$namespace",horizontalpodautoscaler=${JSON.stringify(hpa)}}`;
     panels.push({
-      row, title: `${a.name}: replicas desired, current, min, max`, unit: 'short',
+      row, title: `${a.namespace}/${a.name}: replicas desired, current, min, max`, unit: 'short',
       description: 'Does the autoscaler get the replicas it wants, and is it pinned at its maximum (or minimum)?',
       queries: [
         { expr: `max(${KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS.name}${hpaSel})`, legend: 'desired' },
@@ -38,7 +38,7 @@ export function autoscalingDashboard(uid: string, autoscalers: readonly (Horizon
       ],
     });
     panels.push({
-      row, title: `${a.name}: conditions`, unit: 'short',
+      row, title: `${a.namespace}/${a.name}: conditions`, unit: 'short',
       description: 'Is the HPA able to scale, is its metric readable (ScalingActive), is it limited by min/max (ScalingLimited)?',
       queries: [{ expr: `max by (condition) (${KubeStateMetrics.HPA_STATUS_CONDITION.name}{namespace=~"$namespace",horizontalpodautoscaler=${JSON.stringify(hpa)},status="true"})`, legend: '{{condition}}' }],
     });
@@ -60,12 +60,12 @@ export function autoscalingDashboard(uid: string, autoscalers: readonly (Horizon
       }];
     });
     panels.push({
-      row, title: `${a.name}: scaler value vs threshold`, unit: 'short',
+      row, title: `${a.namespace}/${a.name}: scaler value vs threshold`, unit: 'short',
       description: 'What does each trigger read, and how far is it from scaling out (above the line) or in?',
       queries: [value, ...thresholds],
     });
     panels.push({
-      row, title: `${a.name}: scaler errors per second`, unit: 'short',
+      row, title: `${a.namespace}/${a.name}: scaler errors per second`, unit: 'short',
       description: 'Do the triggers fail to read their source (bad query, source down, auth)?',
       queries: [
         { expr: `sum by (triggerIndex, scaler) (rate(${KedaMetrics.SCALER_DETAIL_ERRORS.name}{${so}}${RATE}))`, legend: '{{scaler}} {{triggerIndex}}' },
@@ -73,7 +73,7 @@ export function autoscalingDashboard(uid: string, autoscalers: readonly (Horizon
       ],
     });
     panels.push({
-      row, title: `${a.name}: scalers failing (fallback condition)`, unit: 'short',
+      row, title: `${a.namespace}/${a.name}: scalers failing (fallback condition)`, unit: 'short',
       description: keda.hasFallback
         ? 'Are the scalers failing now? After failureThreshold consecutive failures KEDA holds the fallback replicas (a target at zero stays at zero).'
         : 'Are the scalers failing now? This ScaledObject has no fallback: the HPA keeps its last replicas while they fail.',

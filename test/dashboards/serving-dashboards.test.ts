@@ -183,20 +183,20 @@ describe('ServingDashboards', () => {
   test('Autoscaling: a row per HPA and ScaledObject, KEDA value vs threshold, errors, failing scalers', () => {
     const a = dashboardOf(manifests, 'llm-dashboards-autoscaling');
     expect(rowsOf(a)).toEqual(expect.arrayContaining(['ScaledObject llm/llama', 'HPA llm/qwen']));
-    expect(panel(a, 'llama: replicas desired, current, min, max').exprs).toEqual([
+    expect(panel(a, 'llm/llama: replicas desired, current, min, max').exprs).toEqual([
       'max(kube_horizontalpodautoscaler_status_desired_replicas{namespace=~"$namespace",horizontalpodautoscaler="keda-hpa-llama"})',
       'max(kube_horizontalpodautoscaler_status_current_replicas{namespace=~"$namespace",horizontalpodautoscaler="keda-hpa-llama"})',
       'max(kube_horizontalpodautoscaler_spec_min_replicas{namespace=~"$namespace",horizontalpodautoscaler="keda-hpa-llama"})',
       'max(kube_horizontalpodautoscaler_spec_max_replicas{namespace=~"$namespace",horizontalpodautoscaler="keda-hpa-llama"})',
     ]);
-    const value = panel(a, 'llama: scaler value vs threshold').exprs;
+    const value = panel(a, 'llm/llama: scaler value vs threshold').exprs;
     expect(value[0]).toBe('max by (triggerIndex, metric) (keda_scaler_metrics_value{namespace=~"$namespace",scaledObject="llama",type="scaledobject"})');
     expect(value.length).toBeGreaterThan(1);
     expect(value.slice(1).every(e => /^\d+(\.\d+)? \* max\(kube_horizontalpodautoscaler_status_current_replicas\{/.test(e) || /^vector\(/.test(e))).toBe(true);
-    expect(panel(a, 'llama: scaler errors per second').exprs[0]).toContain('keda_scaler_detail_errors_total{namespace=~"$namespace",scaledObject="llama"}');
-    expect(panel(a, 'llama: scalers failing (fallback condition)').exprs).toEqual(['max(increase(keda_scaler_detail_errors_total{namespace=~"$namespace",scaledObject="llama"}[2m]) > bool 0)']);
-    expect(panel(a, 'qwen: replicas desired, current, min, max').exprs[0]).toContain('horizontalpodautoscaler="qwen"');
-    expect(panelsOf(a).some(p => p.title === 'qwen: scaler value vs threshold')).toBe(false);
+    expect(panel(a, 'llm/llama: scaler errors per second').exprs[0]).toContain('keda_scaler_detail_errors_total{namespace=~"$namespace",scaledObject="llama"}');
+    expect(panel(a, 'llm/llama: scalers failing (fallback condition)').exprs).toEqual(['max(increase(keda_scaler_detail_errors_total{namespace=~"$namespace",scaledObject="llama"}[2m]) > bool 0)']);
+    expect(panel(a, 'llm/qwen: replicas desired, current, min, max').exprs[0]).toContain('horizontalpodautoscaler="qwen"');
+    expect(panelsOf(a).some(p => p.title === 'llm/qwen: scaler value vs threshold')).toBe(false);
   });
 
   test('Accelerators: engine activity (MIG-aware), utilization on whole GPUs, framebuffer, temperature per pool', () => {
