@@ -51,7 +51,7 @@ export const GRAFANA_SIDECAR_LABEL = 'grafana_dashboard';
  */
 export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
 /**
- * Argo CD's per-resource sync option (argo-cd docs, user-guide/sync-options.md, "Server-Side
+ * Argo CD's per-resource sync option (argoproj/argo-cd docs/user-guide/sync-options.md @03070f7a, "Server-Side
  * Apply"): a dashboard ConfigMap over `SERVER_SIDE_APPLY_BYTES` carries it, because a
  * client-side apply stores the whole object in the `last-applied-configuration` annotation,
  * which may not exceed 262144 bytes.

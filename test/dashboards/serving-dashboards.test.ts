@@ -244,6 +244,20 @@ describe('ServingDashboards', () => {
   });
 });
 
+test('a dashboard over 200 kB asks Argo CD for a server-side apply; the others do not', () => {
+  const s = stack();
+  const x = dashboards(s);
+  for (let i = 0; i < 400; i++) {
+    x.addPanel(ServingDashboard.GATEWAY, { row: 'Many', title: `In flight ${i}`, queries: [{ expr: 'sum(litellm_in_flight_requests{namespace=~"$namespace"})', legend: 'in flight' }] });
+  }
+  const m = synth(s.monitoring);
+  expectValidManifests(m);
+  const big = oneOfKind(m.filter(o => o.metadata.name === 'llm-dashboards-gateway'), 'ConfigMap');
+  expect(big.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('ServerSideApply=true');
+  const small = oneOfKind(m.filter(o => o.metadata.name === 'llm-dashboards-model-pool'), 'ConfigMap');
+  expect(small.metadata.annotations['argocd.argoproj.io/sync-options']).toBeUndefined();
+});
+
 describe('ServingDashboards: bad input', () => {
   test('a variable no query uses', () => {
     const s = stack();
