@@ -18,7 +18,7 @@ export function gatewayDashboard(uid: string, proxy: LiteLLMProxy, rules?: Recor
   const requests = proxy.metricRequests();
   const failed = proxy.metricFailedRequests();
   const latency = proxy.metricRequestLatency();
-  const recorded = rules && hasProxy(rules) ? rules.proxyMetrics() : undefined;
+  const recorded = rules && recordsProxy(rules, proxy) ? rules.proxyMetrics() : undefined;
   const p95 = recorded
     ? `sum by (requested_model) (${templated(recorded.latencyP95(), NS)})`
     : `histogram_quantile(0.95, sum by (requested_model, le) (rate(${templated(latency, NS, '_bucket')}${RATE})))`;
@@ -88,10 +88,10 @@ export function gatewayDashboard(uid: string, proxy: LiteLLMProxy, rules?: Recor
   };
 }
 
-function hasProxy(rules: RecordingRules): boolean {
+/** Whether `rules` record this proxy (`proxyMetrics()` throws when they record none). */
+function recordsProxy(rules: RecordingRules, proxy: LiteLLMProxy): boolean {
   try {
-    rules.proxyMetrics();
-    return true;
+    return rules.proxyMetrics().requestRate().proxy === proxy;
   } catch {
     return false;
   }

@@ -258,6 +258,18 @@ test('a dashboard over 200 kB asks Argo CD for a server-side apply; the others d
   expect(small.metadata.annotations['argocd.argoproj.io/sync-options']).toBeUndefined();
 });
 
+test('MIG pools only: engine activity, no GPU utilization panel; rules without the proxy: quantiles from buckets', () => {
+  const s = stack();
+  const rules = new RecordingRules(s.monitoring, 'pool-rules', { pools: [s.qwen], discovery: DISCOVERY });
+  new ServingDashboards(s.monitoring, 'mig', { proxy: s.proxy, pools: [s.qwen], recordingRules: rules });
+  const m = synth(s.monitoring);
+  const x = dashboardOf(m, 'mig-accelerators');
+  expect(panelsOf(x).map(p => p.title)).toEqual(['Graphics engine active (whole GPUs and MIG)', 'Framebuffer used', 'Framebuffer used ratio', 'GPU temperature (max)']);
+  expect(x.templating.list.map((v: any) => [v.name, v.query])).toEqual([['datasource', 'prometheus'], ['namespace', 'llm'], ['pool', 'qwen']]);
+  expect(panel(dashboardOf(m, 'mig-gateway'), 'End-to-end latency p95 by model group').exprs[0]).toMatch(/^histogram_quantile\(0\.95, sum by \(requested_model, le\) \(rate\(litellm_request_total_latency_metric_bucket\{namespace=~"\$namespace"\}/);
+  expect(panel(dashboardOf(m, 'mig-model-pool'), 'Queue time p95').exprs[0]).toContain('namespace_pool:vllm_request_queue_time_seconds:p95_5m');
+});
+
 describe('ServingDashboards: bad input', () => {
   test('a variable no query uses', () => {
     const s = stack();
@@ -300,6 +312,13 @@ describe('ServingDashboards: bad input', () => {
     expect(() => synth(s.monitoring)).toThrow('[monitoring/d] \'pools[1]\' ("models/qwen") has no PodMonitor, but ServingDashboards \'monitoring/d\' reads its series by the \'pool\' label, which only the pool\'s PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on \'models/qwen\'');
   });
 
+  test('recording rules of another App', () => {
+    const s = stack();
+    const other = stack();
+    new ServingDashboards(s.monitoring, 'd', { pools: [s.llama], recordingRules: other.rules });
+    expect(() => synth(s.monitoring)).toThrow('[monitoring/d] \'recordingRules\' ("monitoring/recording") is not in the App of ServingDashboards \'monitoring/d\': nothing would record the series its panels read; create the RecordingRules in the same App');
+  });
+
   test('malformed props, panels and variables', () => {
     const s = stack();
     const m = s.monitoring;
@@ -307,6 +326,9 @@ describe('ServingDashboards: bad input', () => {
     expect(() => new ServingDashboards(m, 'b', { pools: [s.llama, s.llama] })).toThrow('\'pools[1]\' ("models/llama") is listed twice (also pools[0]): list each pool once');
     expect(() => new ServingDashboards(m, 'c', { proxy: {} as any })).toThrow('\'proxy\' ({}) must be a LiteLLMProxy');
     expect(() => new ServingDashboards(m, 'e', { folder: 'a/b' })).toThrow('\'folder\' ("a/b") must be a non-empty Grafana folder name without \'/\' or \'\\\'');
+    expect(() => new ServingDashboards(m, 'h', { folderAnnotation: 'not an annotation' })).toThrow('\'folderAnnotation\' ("not an annotation") must be a Kubernetes annotation name, e.g. grafana_folder');
+    expect(() => new ServingDashboards(m, 'i', { declaredMetrics: [{ name: 'x' } as any] })).toThrow('\'declaredMetrics[0]\' ({"name":"x"}) must be a metric definition, as returned by defineMetric()');
+    expect(() => new ServingDashboards(m, 'j', { recordingRules: {} as any })).toThrow('\'recordingRules\' ({}) must be a RecordingRules');
     expect(() => new ServingDashboards(m, 'f', { sidecarLabels: {} })).toThrow('\'sidecarLabels\' ({}) must be a non-empty map of label name to string value, e.g. { grafana_dashboard: \'1\' }');
     const x = new ServingDashboards(m, 'g', { proxy: s.proxy });
     expect(() => x.addPanel(ServingDashboard.GATEWAY, { row: 'r', title: 't', queries: [] })).toThrow('\'panel.queries\' ([]) must be a non-empty list of { expr, legend? }');
