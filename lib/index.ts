@@ -45,4 +45,5 @@ export * from './whatif/pool-model';
 export * from './whatif/trace';
 export * from './whatif/hpa-controller';
 export * from './whatif/keda-controller';
+export * from './dashboards/dashboard-panel';
 export * from './dashboards/serving-dashboards';

@@ -1,4 +1,5 @@
-import { DashboardPanel, DashboardSpec, templated } from './_model';
+import { DashboardSpec, templated } from './_model';
+import { DashboardPanel } from './dashboard-panel';
 import { poolName } from '../metrics/_pool-identity';
 import { DcgmMetrics } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';

@@ -1,4 +1,5 @@
-import { DashboardPanel, DashboardSpec } from './_model';
+import { DashboardSpec } from './_model';
+import { DashboardPanel } from './dashboard-panel';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { KedaMetricType } from '../autoscaling/keda-trigger';

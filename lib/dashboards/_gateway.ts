@@ -1,4 +1,5 @@
-import { DashboardSpec, PanelKind, templated } from './_model';
+import { DashboardSpec, templated } from './_model';
+import { PanelKind } from './dashboard-panel';
 import { RecordingRules } from '../alerts/recording-rules';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { LiteLLMMetrics } from '../metrics/catalog';

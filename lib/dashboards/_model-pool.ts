@@ -1,4 +1,5 @@
-import { DashboardPanel, DashboardSpec, PanelKind, templated } from './_model';
+import { DashboardSpec, templated } from './_model';
+import { DashboardPanel, PanelKind } from './dashboard-panel';
 import { RecordingRules } from '../alerts/recording-rules';
 import { replicaOwner } from '../autoscaling/_ownership';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';

@@ -4,10 +4,9 @@ import { Construct, IConstruct } from 'constructs';
 import { acceleratorsDashboard } from './_accelerators';
 import { autoscalingDashboard } from './_autoscaling';
 import { gatewayDashboard } from './_gateway';
-import {
-  DashboardPanel, DashboardSpec, DashboardVariable, checkDashboard, renderDashboard, requirePanel, requireVariable,
-} from './_model';
+import { DashboardSpec, checkDashboard, renderDashboard, requirePanel, requireVariable } from './_model';
 import { modelPoolDashboard } from './_model-pool';
+import { DashboardPanel, DashboardVariable } from './dashboard-panel';
 import { RecordingRules } from '../alerts/recording-rules';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
@@ -20,8 +19,6 @@ import { unmonitoredPool } from '../metrics/_pool-identity';
 import { MetricDefinition, MetricType } from '../metrics/catalog';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
-
-export { DashboardPanel, DashboardQuery, DashboardVariable, PanelKind } from './_model';
 
 /** The dashboards `ServingDashboards` renders. */
 export enum ServingDashboard {
