@@ -55,6 +55,13 @@ export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
  */
 const ARGOCD_SYNC_OPTIONS = 'argocd.argoproj.io/sync-options';
 const SERVER_SIDE_APPLY_BYTES = 200_000;
+/** The construct id of each dashboard's ConfigMap (a contract: it names nothing, but moving it would replace the object). */
+const CONSTRUCT_IDS: Record<ServingDashboard, string> = {
+  [ServingDashboard.GATEWAY]: 'Gateway',
+  [ServingDashboard.MODEL_POOL]: 'ModelPool',
+  [ServingDashboard.AUTOSCALING]: 'Autoscaling',
+  [ServingDashboard.ACCELERATORS]: 'Accelerators',
+};
 
 /** Props of `ServingDashboards`. */
 export interface ServingDashboardsProps {
@@ -178,7 +185,7 @@ export class ServingDashboards extends Construct {
     const maps = new Map<ServingDashboard, kplus.ConfigMap>();
     for (const kind of kinds) {
       const name = claimName(this, 'ConfigMap', `${this.baseName}-${kind}`, this.namespace);
-      const cm = new kplus.ConfigMap(this, `${kind}-dashboard`, {
+      const cm = new kplus.ConfigMap(this, CONSTRUCT_IDS[kind], {
         metadata: {
           name,
           labels: { ...recommendedLabels('grafana-dashboard', this.baseName, 'dashboards'), ...sidecarLabels },
