@@ -91,10 +91,12 @@ export const LiteLLMMetrics = {
   /** Tokens processed (counter). */
   TOTAL_TOKENS: metric('litellm_total_tokens_metric_total', MetricType.COUNTER, ['model'], 'input plus output tokens'),
   /**
-   * Spend, USD (counter; FACTS §B.8 "Tokens and spend: ... litellm_spend_metric"; like the
-   * token metrics it carries the v1 `model` label).
+   * Spend, USD (counter; FACTS §B.8 "Tokens and spend"). Labels verified in BerriAI/litellm
+   * litellm/integrations/prometheus.py (`Counter("litellm_spend_metric", "Total spend on LLM
+   * requests", labelnames=["end_user", "hashed_api_key", "api_key_alias", "model", "team",
+   * "team_alias", "user"])`), and its `spend_metrics` label group in the docs' metric config.
    */
-  SPEND: metric('litellm_spend_metric_total', MetricType.COUNTER, ['model'], 'spend, USD'),
+  SPEND: metric('litellm_spend_metric_total', MetricType.COUNTER, ['end_user', 'hashed_api_key', 'api_key_alias', 'model', 'team', 'team_alias', 'user'], 'spend, USD'),
 } as const;
 
 const VLLM_LABELS = ['model_name', 'engine'] as const;
