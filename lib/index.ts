@@ -49,3 +49,5 @@ export * from './whatif/manifests';
 export * from './whatif/signals';
 export { evaluateQuery } from './whatif/_promql-eval';
 export type { EvaluateOptions } from './whatif/_promql-eval';
+export * from './dashboards/dashboard-panel';
+export * from './dashboards/serving-dashboards';
