@@ -14,7 +14,9 @@ import type { ReplayResult } from './replay';
  * JSON data block is escaped so it cannot close its `<script>` element.
  *
  * After drawing, a script in the page counts the non-transparent pixels of each chart canvas
- * and writes the counts to `data-chart-pixels` on `<body>` (and `data-chart-status="drawn"`),
+ * and, among them, the coloured ones (the series lines; axes, grid and text are grey), and
+ * writes the counts to `data-chart-pixels` and `data-chart-colored-pixels` on `<body>` (and
+ * `data-chart-status="drawn"`),
  * so a headless browser can check that the charts really drew
  * (`chromium --headless --dump-dom --virtual-time-budget=...`).
  *
@@ -165,16 +167,23 @@ const PAGE_SCRIPT = `(function () {
     sync.sub(queue);
     // uPlot commits its first draw in a microtask; count after it.
     setTimeout(function () {
-      var counts = [];
+      var counts = [], colored = [];
       var canvases = document.querySelectorAll('.chart canvas');
       for (var c = 0; c < canvases.length; c++) {
         var cv = canvases[c];
         var px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
-        var n = 0;
-        for (var p = 3; p < px.length; p += 4) if (px[p] !== 0) n++;
+        var n = 0, k = 0;
+        for (var p = 0; p < px.length; p += 4) {
+          if (px[p + 3] === 0) continue;
+          n++;
+          // Axes, grid, text and the traffic area are grey; the replica and queue lines are not.
+          if (Math.max(px[p], px[p + 1], px[p + 2]) - Math.min(px[p], px[p + 1], px[p + 2]) > 60) k++;
+        }
         counts.push(n);
+        colored.push(k);
       }
       body.setAttribute('data-chart-pixels', counts.join(','));
+      body.setAttribute('data-chart-colored-pixels', colored.join(','));
       body.setAttribute('data-chart-status', 'drawn');
     }, 50);
   } catch (e) {
