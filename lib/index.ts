@@ -41,3 +41,5 @@ export * from './whatif/replica-proposal';
 export * from './whatif/replica-normalization';
 export * from './whatif/hpa-controller';
 export * from './whatif/keda-controller';
+export * from './whatif/pool-model';
+export * from './whatif/trace';
