@@ -43,3 +43,5 @@ export * from './whatif/hpa-controller';
 export * from './whatif/keda-controller';
 export * from './whatif/pool-model';
 export * from './whatif/trace';
+export * from './whatif/replay';
+export * from './whatif/report';
