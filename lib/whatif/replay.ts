@@ -6,7 +6,7 @@ import { requireGreaterThanZero, requireNonNegative, requireObject, requireWhole
 import { HpaSimulation, HpaSpec, MetricReading } from './hpa-controller';
 import { KedaSimulation, TriggerReading } from './keda-controller';
 import { loadManifestsFromApp, loadManifestsFromDir, ReplayTarget, resolveTarget } from './manifests';
-import { defaultPoolModelParams, PodState, PoolModelParams, PoolSimulation, PoolSnapshot } from './pool-model';
+import { PodState, PoolModelParams, PoolSimulation, PoolSnapshot, withPoolModelDefaults } from './pool-model';
 import { ReplicaProposalPod } from './replica-proposal';
 import { hpaSignalReader, kedaSignalReader, SignalReader } from './signals';
 import { BuiltinTraceName, builtinTrace, parseTraceCsv, parseTraceJson, Trace } from './trace';
@@ -193,8 +193,8 @@ export function replay(options: ReplayOptions): ReplayResult {
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw invalid('onProgress', options.onProgress, 'must be a function (fraction: number) => void');
   }
-  const params: PoolModelParams = { ...defaultPoolModelParams(), ...(target.pool?.params ?? {}), ...(checkPoolOverrides(options.pool)) };
-  const requests = podRequests(target.deployment);
+  const params: PoolModelParams = withPoolModelDefaults({ ...(target.pool?.params ?? {}), ...checkPoolOverrides(options.pool) });
+  const requests: Record<string, number> = { ...target.podRequests };
 
   // The autoscaler.
   let keda: KedaSimulation | undefined;
@@ -524,36 +524,6 @@ function proposalPods(pods: ReadonlyArray<PodState>, now: number, requests: Reco
     };
   }
   return out;
-}
-
-/** cpu (cores) and memory (bytes) requests summed over the Deployment's containers. */
-function podRequests(deployment: any): Record<string, number> {
-  const out: Record<string, number> = {};
-  const containers = deployment?.spec?.template?.spec?.containers;
-  if (!Array.isArray(containers)) return out;
-  for (const c of containers) {
-    const req = c?.resources?.requests ?? {};
-    for (const key of ['cpu', 'memory']) {
-      const q = parseQuantity(req[key]);
-      if (q !== undefined) out[key] = (out[key] ?? 0) + q;
-    }
-  }
-  return out;
-}
-
-const QUANTITY_SUFFIX: Record<string, number> = {
-  'n': 1e-9, 'u': 1e-6, 'm': 1e-3, '': 1, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15, 'E': 1e18,
-  'Ki': 2 ** 10, 'Mi': 2 ** 20, 'Gi': 2 ** 30, 'Ti': 2 ** 40, 'Pi': 2 ** 50, 'Ei': 2 ** 60,
-};
-
-/** A Kubernetes Quantity in base units (k8s.io/apimachinery resource.Quantity suffixes); undefined if unreadable. */
-function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)([a-zA-Z]*)$/.exec(value.trim());
-  if (!m || !(m[2] in QUANTITY_SUFFIX)) return undefined;
-  const n = Number(m[1]) * QUANTITY_SUFFIX[m[2]];
-  return Number.isFinite(n) ? n : undefined;
 }
 
 function numberOr(value: unknown, fallback: number): number {
