@@ -45,3 +45,6 @@ export * from './whatif/pool-model';
 export * from './whatif/trace';
 export * from './whatif/replay';
 export * from './whatif/report';
+export * from './whatif/manifests';
+export * from './whatif/signals';
+export { evaluateQuery, EvaluateOptions } from './whatif/_promql-eval';
