@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { App } from 'cdk8s';
 import { invalid } from '../core/_validation';
+import { VllmPool } from '../vllm/vllm-pool';
 import { requireGreaterThanZero, requireNonNegative, requireObject, requireWholeNumber, MAX_INT32 } from './_input';
 import { HpaSimulation, HpaSpec, MetricReading } from './hpa-controller';
 import { KedaSimulation, TriggerReading } from './keda-controller';
@@ -454,11 +455,22 @@ function resolveSlo(options: ReplayOptions, target: ReplayTarget, manifests: Rea
   if (given.ttftSeconds !== undefined) requireGreaterThanZero('slo.ttftSeconds', given.ttftSeconds);
   if (given.queuePerReplica !== undefined) requireGreaterThanZero('slo.queuePerReplica', given.queuePerReplica);
   const poolName = target.pool?.name ?? target.deployment?.metadata?.name;
+  const fromApp = options.app && poolName ? sloFromApp(options.app, target.namespace, poolName) : {};
   const fromAlerts = poolName ? sloFromAlerts(manifests, target.namespace, poolName) : {};
   return {
-    ttftSeconds: given.ttftSeconds ?? fromAlerts.ttftSeconds ?? DEFAULT_TTFT_SECONDS,
-    queuePerReplica: given.queuePerReplica ?? fromAlerts.queuePerReplica ?? DEFAULT_QUEUE_PER_REPLICA,
+    ttftSeconds: given.ttftSeconds ?? fromApp.ttftSeconds ?? fromAlerts.ttftSeconds ?? DEFAULT_TTFT_SECONDS,
+    queuePerReplica: given.queuePerReplica ?? fromApp.queuePerReplica ?? fromAlerts.queuePerReplica ?? DEFAULT_QUEUE_PER_REPLICA,
   };
+}
+
+/** The SLO of the App's VllmPool of that name and namespace. */
+function sloFromApp(app: App, namespace: string, pool: string): ReplaySlo {
+  for (const c of app.node.findAll()) {
+    if (c instanceof VllmPool && c.name === pool && c.namespace === namespace) {
+      return { ttftSeconds: c.slo.ttftP95.toMilliseconds() / 1000, queuePerReplica: c.slo.queuePerReplica };
+    }
+  }
+  return {};
 }
 
 /**
