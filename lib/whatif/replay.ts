@@ -10,10 +10,8 @@ import { loadManifestsFromApp, loadManifestsFromDir, ReplayTarget, resolveTarget
 import { PodState, PoolModelParams, PoolSimulation, PoolSnapshot, withPoolModelDefaults } from './pool-model';
 import { ReplicaProposalPod } from './replica-proposal';
 import { hpaSignalReader, kedaSignalReader, SignalReader } from './signals';
-import { BuiltinTraceName, builtinTrace, parseTraceCsv, parseTraceJson, Trace } from './trace';
+import { BUILTIN_TRACE_NAMES, BuiltinTraceName, builtinTrace, parseTraceCsv, parseTraceJson, Trace } from './trace';
 
-/** The built-in trace shapes, by name. */
-const BUILTIN_TRACES: readonly BuiltinTraceName[] = ['surge', 'diurnal', 'spike', 'ramp'];
 
 /** A manifest with the file it came from (for error messages). */
 export interface ReplayManifest {
@@ -83,7 +81,10 @@ export interface ReplayOptions {
   readonly onProgress?: (fraction: number) => void;
 }
 
-/** The time series of a replay, index-aligned with `t`. */
+/**
+ * The time series of a replay, one value per trace point (index-aligned with `t`), sampled at
+ * the point's time. The summary integrates over every internal tick.
+ */
 export interface ReplaySeries {
   /** Seconds since the trace start, one per trace step. */
   readonly t: number[];
@@ -159,6 +160,8 @@ export interface ReplayResult {
 /** Flapping: this many direction changes of the desired replicas within `FLAP_WINDOW_SECONDS` or more. */
 const FLAP_MIN_CHANGES = 4;
 const FLAP_WINDOW_SECONDS = 600;
+/** The longest internal tick: the HPA's sync period and the usual KEDA pollingInterval. */
+const TICK_SECONDS = 15;
 /** VllmPool's default SLO (lib/vllm/vllm-pool.ts). */
 const DEFAULT_TTFT_SECONDS = 2;
 const DEFAULT_QUEUE_PER_REPLICA = 10;
@@ -167,8 +170,9 @@ const DEFAULT_QUEUE_PER_REPLICA = 10;
  * Replays a traffic trace through one autoscaler exactly as synthesized (an autoscaling/v2
  * HPA or a KEDA ScaledObject) and a model of the pool it scales.
  *
- * Each tick is one trace step. At every tick the pool model advances to the tick's time with
- * its arrival rate; then the autoscaler acts: an HPA syncs every 15 s (the controller's
+ * Time advances in ticks: each trace step, split evenly into ticks of at most 15 s (a 15 s
+ * trace has one tick per point; a 60 s trace four). At every tick the pool model advances to
+ * the tick's time with the step's arrival rate; then the autoscaler acts: an HPA syncs every 15 s (the controller's
  * default `--horizontal-pod-autoscaler-sync-period`), a ScaledObject is stepped every tick and
  * polls per its `pollingInterval` (its HPA syncs every 15 s in between). Every metric is read
  * from the pool model through the manifests' own queries (prometheus-adapter rules, KEDA
@@ -215,6 +219,7 @@ export function replay(options: ReplayOptions): ReplayResult {
     ? numberOr(target.object?.spec?.minReplicaCount, 0)
     : numberOr(spec.minReplicas, 1);
   const maxReplicas = spec.maxReplicas;
+  const metricCount = Array.isArray(spec.metrics) ? spec.metrics.length : 0;
   let initial = minReplicas;
   if (options.initialReplicas !== undefined) {
     requireWholeNumber('initialReplicas', options.initialReplicas, 0, MAX_INT32);
@@ -237,6 +242,8 @@ export function replay(options: ReplayOptions): ReplayResult {
   };
   const events: Array<{ t: number; message: string }> = [];
   const history: PoolSnapshot[] = [];
+  const outages = [...trace.outages].sort((a, b) => a.from - b.from);
+  const end = trace.durationSeconds ?? trace.points[n - 1].t + trace.stepSeconds;
 
   let desired = initial;
   let nextHpaSync = 0;
@@ -248,99 +255,106 @@ export function replay(options: ReplayOptions): ReplayResult {
   let scaleUps = 0;
   let scaleDowns = 0;
   let gpuSeconds = 0;
-  let breachTicks = 0;
-  let atMaxTicks = 0;
+  let breachSeconds = 0;
+  let atMaxSeconds = 0;
   let maxWaiting = 0;
   let peak = initial;
   const directionChanges: number[] = [];
   let lastDirection = 0;
   const progressEvery = Math.max(1, Math.floor(n / 50));
-  const outages = [...trace.outages].sort((a, b) => a.from - b.from);
+  const errorReading = { kind: 'error', reason: 'Prometheus is down' } as const;
 
   for (let i = 0; i < n; i++) {
     const point = trace.points[i];
-    const t = point.t;
+    const stepEnd = i + 1 < n ? trace.points[i + 1].t : Math.max(end, point.t + 1e-9);
     const tokens = point.promptTokens !== undefined || point.outputTokens !== undefined
       ? { prompt: point.promptTokens, output: point.outputTokens }
       : undefined;
-    const snapshot = pool.advance(t, point.requestsPerSecond, tokens);
-    history.push(snapshot);
+    // Internal ticks of at most TICK_SECONDS, evenly over the step: the controllers act at
+    // their own periods (15 s) whatever the trace's resolution. The series take the first.
+    const ticks = Math.max(1, Math.ceil((stepEnd - point.t) / TICK_SECONDS - 1e-9));
+    const dt = (stepEnd - point.t) / ticks;
+    for (let k = 0; k < ticks; k++) {
+      const t = k === 0 ? point.t : point.t + k * dt;
+      const snapshot = pool.advance(t, point.requestsPerSecond, tokens);
+      history.push(snapshot);
 
-    // Prometheus outages: [from, to).
-    while (outageIndex < outages.length && outages[outageIndex].to <= t) outageIndex++;
-    const down = outageIndex < outages.length && outages[outageIndex].from <= t && t < outages[outageIndex].to;
-    if (down !== inOutage) {
-      events.push({ t, message: down ? 'Prometheus down: every query fails' : 'Prometheus back' });
-      inOutage = down;
-    }
-
-    // The autoscaler.
-    const before = desired;
-    let reason: string | undefined;
-    if (keda) {
-      const result = keda.step(t, desired, proposalPods(snapshot.pods, t, requests), index =>
-        down ? { kind: 'error', reason: 'Prometheus is down' } : reader.read(index, snapshot, history) as TriggerReading);
-      desired = result.desiredReplicas;
-      fallbackActive = result.fallbackActive;
-      for (const e of result.events) events.push({ t, message: `KEDA: ${e}` });
-    } else if (hpa && t >= nextHpaSync) {
-      const readings: MetricReading[] = [];
-      const count = Array.isArray(spec.metrics) ? spec.metrics.length : 0;
-      for (let m = 0; m < count; m++) {
-        readings.push(down ? { kind: 'error', reason: 'Prometheus is down' } : reader.read(m, snapshot, history) as MetricReading);
+      // Prometheus outages: [from, to).
+      while (outageIndex < outages.length && outages[outageIndex].to <= t) outageIndex++;
+      const down = outageIndex < outages.length && outages[outageIndex].from <= t;
+      if (down !== inOutage) {
+        events.push({ t, message: down ? 'Prometheus down: every query fails' : 'Prometheus back' });
+        inOutage = down;
       }
-      const result = hpa.sync({ now: t, currentReplicas: desired, pods: proposalPods(snapshot.pods, t, requests), readings });
-      desired = result.desiredReplicas;
-      reason = result.reason;
-      while (nextHpaSync <= t) nextHpaSync += hpa.syncPeriodSeconds;
-    }
-    if (desired !== before) {
-      const direction = desired > before ? 1 : -1;
-      if (direction > 0) scaleUps++; else scaleDowns++;
-      if (lastDirection !== 0 && direction !== lastDirection) directionChanges.push(t);
-      lastDirection = direction;
-      events.push({ t, message: `scale ${direction > 0 ? 'up' : 'down'}: ${before} -> ${desired}${reason ? ` (${reason})` : ''}` });
-      if (before === 0 && wakeAt === undefined && snapshot.readyReplicas === 0) wakeAt = t;
-      pool.scaleTo(t, desired);
-    }
-    if (wakeAt !== undefined && firstReadyAfterWake === undefined && snapshot.readyReplicas > 0 && t > wakeAt) {
-      firstReadyAfterWake = t - wakeAt;
-      events.push({ t, message: `first replica ready ${t - wakeAt} s after the wake` });
-    }
 
-    const ready = snapshot.readyReplicas;
-    const breach = snapshot.ttftP95 > slo.ttftSeconds
-      || (ready === 0 ? snapshot.waiting > 0 : snapshot.waiting / ready > slo.queuePerReplica);
-    series.t[i] = t;
-    series.traffic[i] = point.requestsPerSecond;
-    series.desired[i] = desired;
-    series.ready[i] = ready;
-    series.waiting[i] = snapshot.waiting;
-    series.estimatedWaitSeconds[i] = snapshot.estimatedWaitSeconds;
-    series.ttftP95[i] = snapshot.ttftP95;
-    series.sloBreach[i] = breach;
-    series.fallbackActive[i] = fallbackActive;
+      // The autoscaler.
+      const before = desired;
+      let reason: string | undefined;
+      if (keda) {
+        const result = keda.step(t, desired, proposalPods(snapshot.pods, t, requests), index =>
+          down ? errorReading : reader.read(index, snapshot, history) as TriggerReading);
+        desired = result.desiredReplicas;
+        fallbackActive = result.fallbackActive;
+        for (const e of result.events) events.push({ t, message: `KEDA: ${e}` });
+      } else if (hpa && t >= nextHpaSync) {
+        const readings: MetricReading[] = new Array(metricCount);
+        for (let m = 0; m < metricCount; m++) {
+          readings[m] = down ? errorReading : reader.read(m, snapshot, history) as MetricReading;
+        }
+        const result = hpa.sync({ now: t, currentReplicas: desired, pods: proposalPods(snapshot.pods, t, requests), readings });
+        desired = result.desiredReplicas;
+        reason = result.reason;
+        while (nextHpaSync <= t) nextHpaSync += hpa.syncPeriodSeconds;
+      }
+      if (desired !== before) {
+        const direction = desired > before ? 1 : -1;
+        if (direction > 0) scaleUps++; else scaleDowns++;
+        if (lastDirection !== 0 && direction !== lastDirection) directionChanges.push(t);
+        lastDirection = direction;
+        events.push({ t, message: `scale ${direction > 0 ? 'up' : 'down'}: ${before} -> ${desired}${reason ? ` (${reason})` : ''}` });
+        if (before === 0 && wakeAt === undefined && snapshot.readyReplicas === 0) wakeAt = t;
+        pool.scaleTo(t, desired);
+      }
+      const ready = snapshot.readyReplicas;
+      if (wakeAt !== undefined && firstReadyAfterWake === undefined && ready > 0 && t > wakeAt) {
+        firstReadyAfterWake = t - wakeAt;
+        events.push({ t, message: `first replica ready ${firstReadyAfterWake} s after the wake` });
+      }
 
-    // Per-step accounting: this step's state holds until the next point.
-    const dt = i + 1 < n ? trace.points[i + 1].t - t : trace.stepSeconds;
-    const pods = Math.max(snapshot.pods.length, desired);
-    gpuSeconds += pods * gpusPerReplica * dt;
-    if (breach) breachTicks += dt;
-    if (desired >= maxReplicas) atMaxTicks += dt;
-    if (snapshot.waiting > maxWaiting) maxWaiting = snapshot.waiting;
-    if (desired > peak) peak = desired;
+      const breach = snapshot.ttftP95 > slo.ttftSeconds
+        || (ready === 0 ? snapshot.waiting > 0 : snapshot.waiting / ready > slo.queuePerReplica);
+      if (k === 0) {
+        series.t[i] = t;
+        series.traffic[i] = point.requestsPerSecond;
+        series.desired[i] = desired;
+        series.ready[i] = ready;
+        series.waiting[i] = snapshot.waiting;
+        series.estimatedWaitSeconds[i] = snapshot.estimatedWaitSeconds;
+        series.ttftP95[i] = snapshot.ttftP95;
+        series.sloBreach[i] = breach;
+        series.fallbackActive[i] = fallbackActive;
+      }
 
+      // This tick's state holds until the next one. Every pod that exists holds its
+      // accelerators (a scale-up's pods from now on; a deleted pod until it is gone).
+      const pods = Math.max(snapshot.pods.length, desired);
+      gpuSeconds += pods * gpusPerReplica * dt;
+      if (breach) breachSeconds += dt;
+      if (desired >= maxReplicas) atMaxSeconds += dt;
+      if (snapshot.waiting > maxWaiting) maxWaiting = snapshot.waiting;
+      if (desired > peak) peak = desired;
+    }
     if (options.onProgress && (i % progressEvery === 0 || i === n - 1)) options.onProgress((i + 1) / n);
   }
 
   const flaps = maxInWindow(directionChanges, FLAP_WINDOW_SECONDS);
-  const minutesAtMax = atMaxTicks / 60;
+  const minutesAtMax = atMaxSeconds / 60;
   if (minutesAtMax > 0) warnings.unshift(`at max replicas for ${Math.round(minutesAtMax)} min`);
   if (flaps >= FLAP_MIN_CHANGES) warnings.push(`flapping: ${flaps} direction changes in ${FLAP_WINDOW_SECONDS / 60} min`);
 
   const gpuHours = gpuSeconds / 3600;
   const summary: ReplaySummary = {
-    sloBreachMinutes: breachTicks / 60,
+    sloBreachMinutes: breachSeconds / 60,
     maxWaiting,
     scaleUps,
     scaleDowns,
@@ -382,10 +396,10 @@ function loadInput(options: ReplayOptions): ReadonlyArray<ReplayManifest> {
 /** A Trace, a built-in name, or a CSV/JSON file. */
 function loadTrace(trace: ReplayOptions['trace']): Trace {
   if (typeof trace === 'string') {
-    if ((BUILTIN_TRACES as readonly string[]).includes(trace)) return builtinTrace(trace as BuiltinTraceName);
+    if ((BUILTIN_TRACE_NAMES as readonly string[]).includes(trace)) return builtinTrace(trace as BuiltinTraceName);
     const ext = path.extname(trace).toLowerCase();
     if (ext !== '.csv' && ext !== '.json') {
-      throw invalid('trace', trace, `must be ${BUILTIN_TRACES.map(b => `'${b}'`).join(', ')} or the path of a .csv or .json trace`);
+      throw invalid('trace', trace, `must be ${BUILTIN_TRACE_NAMES.map(b => `'${b}'`).join(', ')} or the path of a .csv or .json trace`);
     }
     let text: string;
     try {

@@ -40,11 +40,11 @@ describe('whatif on the reference dist/', () => {
 
     // THEN
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^What-if replay of litellm\/llama-3-3-70b from \S+, 24\.0 h at \d+ s steps\n/);
+    expect(r.stdout).toMatch(/^What-if replay of litellm\/llama-3-3-70b from \S+, 12\.0 h at \d+ s steps\n/);
     expect(r.stdout).toMatch(/\n {2}GPU-hours {16}\d+\.\d\d\n/);
     expect(r.stdout).toMatch(/\n {2}cost {21}\d+\.\d\d USD\n/);
     expect(r.stdout).toContain(`report: ${path.relative(process.cwd(), out)}\n`);
-    expect(r.stderr).toMatch(/^replayed litellm\/llama-3-3-70b: \d+ steps \(24\.0 h of trace\) in \d+\.\d\d s\n$/);
+    expect(r.stderr).toMatch(/^replayed litellm\/llama-3-3-70b: \d+ steps \(12\.0 h of trace\) in \d+\.\d\d s\n$/);
     const html = fs.readFileSync(out, 'utf8');
     expect(html).toContain('<title>What-if replay: litellm/llama-3-3-70b</title>');
     expect(html).toContain('/*! https://github.com/leeoniya/uPlot (v1.6.32) */');
