@@ -1,4 +1,35 @@
+import { parser } from '@prometheus-io/lezer-promql';
 import { PoolSnapshot } from './_contract';
+import { invalid } from '../core/_validation';
+import { DcgmMetrics, LiteLLMMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { promqlSyntaxError } from '../metrics/promql';
+
+/**
+ * A tiny PromQL evaluator over the what-if pool model: enough for the queries the library
+ * emits (KEDA prometheus triggers, prometheus-adapter metricsQuery templates once filled),
+ * nothing more, and a clear error on anything else.
+ *
+ * The model's series (names from lib/metrics/catalog.ts):
+ * - vLLM, per ready pod (and per pod still draining after it was ready), labelled
+ *   `namespace`, `pool`, `model_name` (and any other `poolLabels`), `pod`, `engine="0"`:
+ *   `vllm:num_requests_running` / `_waiting`, `vllm:kv_cache_usage_perc` (gauges);
+ *   `vllm:request_success_total`, `vllm:prompt_tokens_total`, `vllm:generation_tokens_total`
+ *   (counters: the model gives their per-second rate); the buckets of
+ *   `vllm:time_to_first_token_seconds` (quantiles 0.5, 0.95, 0.99) and
+ *   `vllm:e2e_request_latency_seconds` (0.95), the pool's quantiles seen by every serving pod.
+ * - DCGM, per running pod (loading ones too) and per GPU (`gpu="0"`…), labelled `namespace`, `pod`, `gpu`:
+ *   `DCGM_FI_DEV_GPU_UTIL` (0–100), `DCGM_FI_PROF_GR_ENGINE_ACTIVE` (0–1).
+ * - LiteLLM (only with `options.proxy`), per model group routed to the pool, labelled
+ *   `namespace` (the proxy's) and `requested_model`: `litellm_proxy_total_requests_metric_total`
+ *   (the arrivals, split evenly over the groups), `litellm_in_flight_requests` (waiting + running),
+ *   buckets of `litellm_request_total_latency_metric` (0.95: the pool's end-to-end p95).
+ *
+ * Time: `t` of the snapshots (seconds since the trace start). An instant selector reads the
+ * latest snapshot at or before the evaluation time within Prometheus' 5-minute lookback;
+ * `rate()`/`irate()`/`increase()` read the snapshots in the window `(t - range, t]` and need
+ * two of them (Prometheus needs two samples); subqueries step at multiples of their step
+ * (Prometheus aligns them to the epoch, the model to the trace start).
+ */
 
 /** Options of `evaluateQuery`: how the model's series are labelled beyond `poolLabels`. */
 export interface EvaluateOptions {
@@ -10,11 +41,788 @@ export interface EvaluateOptions {
   readonly proxy?: { readonly namespace: string; readonly modelGroups: readonly string[] };
 }
 
+type Labels = Record<string, string>;
+type PerPod = PoolSnapshot['perPod'][string];
+
+/** A histogram's buckets over a window: quantiles known to the model, weighted by the rate of requests. */
+interface Hist { readonly metric: string; readonly quantiles: Readonly<Record<string, number>> }
+interface Sample { readonly labels: Labels; readonly value: number; readonly hist?: Hist }
+interface Series { readonly labels: Labels; readonly points: Array<{ t: number; value: number; hist?: Hist }> }
+
+type Value =
+  | { readonly kind: 'scalar'; readonly value: number }
+  | { readonly kind: 'vector'; readonly samples: Sample[] }
+  | { readonly kind: 'matrix'; readonly series: Series[]; readonly range: number };
+
+interface Matcher { readonly label: string; readonly op: '=' | '!=' | '=~' | '!~'; readonly value: string; readonly re?: RegExp }
+type Node =
+  | { readonly type: 'number'; readonly value: number }
+  | { readonly type: 'selector'; readonly name: string; readonly matchers: Matcher[] }
+  | { readonly type: 'matrix'; readonly selector: Extract<Node, { type: 'selector' }>; readonly range: number }
+  | { readonly type: 'subquery'; readonly expr: Node; readonly range: number; readonly step: number }
+  | { readonly type: 'call'; readonly fn: string; readonly args: Node[] }
+  | { readonly type: 'agg'; readonly op: string; readonly by?: string[]; readonly without?: string[]; readonly expr: Node }
+  | { readonly type: 'binary'; readonly op: string; readonly bool: boolean; readonly lhs: Node; readonly rhs: Node }
+  | { readonly type: 'unary'; readonly op: string; readonly expr: Node };
+
+type Family = 'vllm' | 'dcgm' | 'litellm';
+/** How the model produces one series name. */
+interface ModelSeries {
+  readonly family: Family;
+  readonly kind: 'gauge' | 'counter' | 'bucket';
+  /** Per pod (vllm, dcgm) or pool-wide (litellm): the gauge value or the counter's rate. */
+  readonly perPod?: (p: PerPod) => number;
+  readonly pool?: (s: PoolSnapshot) => number;
+  /** Bucket series: the quantiles the model gives. */
+  readonly quantiles?: (s: PoolSnapshot) => Record<string, number>;
+}
+
+const bucket = (m: MetricDefinition): string => `${m.name}_bucket`;
+
+/** Every series the model produces, keyed by name as scraped. */
+const MODEL_SERIES: ReadonlyMap<string, ModelSeries> = new Map<string, ModelSeries>([
+  [VllmMetrics.NUM_REQUESTS_RUNNING.name, { family: 'vllm', kind: 'gauge', perPod: p => p.running }],
+  [VllmMetrics.NUM_REQUESTS_WAITING.name, { family: 'vllm', kind: 'gauge', perPod: p => p.waiting }],
+  [VllmMetrics.KV_CACHE_USAGE.name, { family: 'vllm', kind: 'gauge', perPod: p => p.kvCacheUsage }],
+  [VllmMetrics.REQUEST_SUCCESS.name, { family: 'vllm', kind: 'counter', perPod: p => p.completedPerSecond }],
+  [VllmMetrics.PROMPT_TOKENS.name, { family: 'vllm', kind: 'counter', perPod: p => p.promptTokensPerSecond }],
+  [VllmMetrics.GENERATION_TOKENS.name, { family: 'vllm', kind: 'counter', perPod: p => p.generationTokensPerSecond }],
+  [bucket(VllmMetrics.TIME_TO_FIRST_TOKEN), {
+    family: 'vllm', kind: 'bucket', perPod: p => p.completedPerSecond,
+    quantiles: s => ({ '0.5': s.ttftP50, '0.95': s.ttftP95, '0.99': s.ttftP99 }),
+  }],
+  [bucket(VllmMetrics.E2E_REQUEST_LATENCY), { family: 'vllm', kind: 'bucket', perPod: p => p.completedPerSecond, quantiles: s => ({ '0.95': s.e2eP95 }) }],
+  [DcgmMetrics.GPU_UTIL.name, { family: 'dcgm', kind: 'gauge', perPod: p => p.gpuUtilization }],
+  [DcgmMetrics.GR_ENGINE_ACTIVE.name, { family: 'dcgm', kind: 'gauge', perPod: p => p.gpuUtilization / 100 }],
+  [LiteLLMMetrics.PROXY_TOTAL_REQUESTS.name, { family: 'litellm', kind: 'counter', pool: s => s.arrivalsPerSecond }],
+  [LiteLLMMetrics.IN_FLIGHT_REQUESTS.name, { family: 'litellm', kind: 'gauge', pool: s => s.waiting + s.running }],
+  [bucket(LiteLLMMetrics.REQUEST_TOTAL_LATENCY), { family: 'litellm', kind: 'bucket', pool: s => s.completedPerSecond, quantiles: s => ({ '0.95': s.e2eP95 }) }],
+]);
+
+/** The series names the model produces (for messages and tests). @internal */
+export const MODEL_SERIES_NAMES: readonly string[] = [...MODEL_SERIES.keys()];
+
+const SUPPORTED = 'the what-if evaluator supports the PromQL the library emits: selectors of the model\'s series, sum/avg/min/max/count (by/without), rate/irate/increase, histogram_quantile, clamp_min/clamp_max/clamp, predict_linear over a subquery, scalar/vector, arithmetic and comparisons';
+
+/** Prometheus' default lookback delta (--query.lookback-delta, 5m). */
+const LOOKBACK_SECONDS = 300;
+/** A stand-in pod-template-hash for pod labels of the form `<deployment>-<hash>-<suffix>`. */
+const POD_TEMPLATE_HASH = '5c9d7f8b6';
+
 /**
- * A tiny evaluator for the PromQL the library emits (parsed with @prometheus-io/lezer-promql).
- * Returns undefined for an empty result.
+ * The `pod` label of a model pod: its name when it already reads `<deployment>-<hash>-<suffix>`
+ * (or no Deployment is given), else `<deployment>-5c9d7f8b6-<name, lower-case alphanumerics>`,
+ * a ReplicaSet pod name (the library's DCGM selectors match `<deployment>-[a-z0-9]+-[a-z0-9]+`).
+ * @internal
+ */
+export function modelPodLabel(name: string, deployment: string | undefined): string {
+  if (deployment === undefined) return name;
+  const prefix = `${deployment}-`;
+  if (name.startsWith(prefix) && /^[a-z0-9]+-[a-z0-9]+$/.test(name.slice(prefix.length))) return name;
+  const suffix = name.toLowerCase().replace(/[^a-z0-9]/g, '') || 'pod';
+  return `${prefix}${POD_TEMPLATE_HASH}-${suffix}`;
+}
+
+/** One sample of an evaluated instant vector: its labels and value. @internal */
+export interface VectorSample { readonly labels: Readonly<Labels>; readonly value: number }
+
+/**
+ * Evaluates `query` over the pool model at `snapshot.t` and returns its single value, or
+ * undefined for an empty result.
+ * @param query PromQL of the shapes the library emits
+ * @param snapshot the model now
+ * @param history earlier snapshots, ascending `t` (the current one may be included)
+ * @param poolLabels labels of the pool's vLLM series: `namespace`, `pool`, `model_name` (others are added as they are)
+ * @throws an Error naming the query and its unsupported part; or when it returns more than one element
  */
 export function evaluateQuery(query: string, snapshot: PoolSnapshot, history: ReadonlyArray<PoolSnapshot>, poolLabels: Record<string, string>, options: EvaluateOptions = {}): number | undefined {
-  void query; void snapshot; void history; void poolLabels; void options;
-  throw new Error('not implemented yet');
+  const value = evaluate(query, snapshot, history, poolLabels, options);
+  if (value.kind === 'scalar') return value.value;
+  if (value.samples.length === 0) return undefined;
+  if (value.samples.length > 1) {
+    throw invalid('query', query, `returned ${value.samples.length} elements (${value.samples.map(s => labelText(s.labels)).join(', ')}); one value needs an aggregation without by/without, e.g. sum(...) (KEDA's prometheus scaler fails with "returned multiple elements")`);
+  }
+  return value.samples[0].value;
+}
+
+/**
+ * Evaluates `query` to an instant vector (a scalar becomes one sample without labels).
+ * @internal
+ */
+export function evaluateVector(query: string, snapshot: PoolSnapshot, history: ReadonlyArray<PoolSnapshot>, poolLabels: Record<string, string>, options: EvaluateOptions = {}): VectorSample[] {
+  const value = evaluate(query, snapshot, history, poolLabels, options);
+  return value.kind === 'scalar' ? [{ labels: {}, value: value.value }] : value.samples;
+}
+
+/**
+ * Checks that `query` parses and uses only what the evaluator supports, without evaluating it.
+ * @throws the error `evaluateQuery` would throw for it
+ * @internal
+ */
+export function checkQuery(query: string): void {
+  compile(query);
+}
+
+function evaluate(query: string, snapshot: PoolSnapshot, history: ReadonlyArray<PoolSnapshot>, poolLabels: Record<string, string>, options: EvaluateOptions): Extract<Value, { kind: 'scalar' | 'vector' }> {
+  const node = compile(query);
+  if (snapshot === null || typeof snapshot !== 'object' || typeof snapshot.t !== 'number' || !Number.isFinite(snapshot.t)) {
+    throw invalid('snapshot', snapshot === null || typeof snapshot !== 'object' ? snapshot : snapshot.t, 'must be a PoolSnapshot with a finite t');
+  }
+  if (!Array.isArray(history)) throw invalid('history', history, 'must be an array of PoolSnapshot, ascending t');
+  if (poolLabels === null || typeof poolLabels !== 'object') throw invalid('poolLabels', poolLabels, 'must be the pool\'s labels { namespace, pool, model_name }');
+  const ctx: Context = { query, snapshot, history, poolLabels, options, gpus: options.gpusPerPod ?? 1 };
+  const value = evalNode(ctx, node, snapshot.t);
+  if (value.kind === 'matrix') throw invalid('query', query, 'returns a range vector: a single value needs a function over it, e.g. rate(...)');
+  if (value.kind === 'vector') {
+    const hist = value.samples.find(s => s.hist);
+    if (hist) throw invalid('query', query, `reads the buckets of ${hist.hist!.metric} outside histogram_quantile()`);
+  }
+  return value;
+}
+
+interface Context {
+  readonly query: string;
+  readonly snapshot: PoolSnapshot;
+  readonly history: ReadonlyArray<PoolSnapshot>;
+  readonly poolLabels: Record<string, string>;
+  readonly options: EvaluateOptions;
+  readonly gpus: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compilation: lezer tree → a small AST, checked for support. Cached per query text.
+
+type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
+const COMPILED = new Map<string, Node | Error>();
+
+function compile(query: string): Node {
+  if (typeof query !== 'string') throw invalid('query', query, 'must be a PromQL string');
+  let cached = COMPILED.get(query);
+  if (cached === undefined) {
+    try {
+      cached = compileUncached(query);
+    } catch (e) {
+      cached = e as Error;
+    }
+    // Bounded: adapter queries name the pods, so they change with every scaling.
+    if (COMPILED.size >= 2000) COMPILED.clear();
+    COMPILED.set(query, cached);
+  }
+  if (cached instanceof Error) throw new Error(cached.message);
+  return cached;
+}
+
+function compileUncached(query: string): Node {
+  const at = promqlSyntaxError(query);
+  if (at !== undefined) throw invalid('query', query, `is not valid PromQL: syntax error at character ${at + 1} (parsed with @prometheus-io/lezer-promql)`);
+  const top = parser.parse(query).topNode;
+  const expr = top.firstChild;
+  if (!expr) throw invalid('query', query, 'is empty');
+  const node = compileNode(query, expr);
+  checkPlacement(query, node, 'top');
+  return node;
+}
+
+function children(node: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = node.firstChild; c; c = c.nextSibling) out.push(c);
+  return out;
+}
+
+function text(query: string, node: SyntaxNode): string {
+  return query.slice(node.from, node.to);
+}
+
+function unsupported(query: string, part: string): Error {
+  return invalid('query', query, `uses ${part}, which ${SUPPORTED}`);
+}
+
+const BINARY_OPS: Record<string, string> = {
+  Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^',
+  Eql: '==', Neq: '!=', Gtr: '>', Lss: '<', Gte: '>=', Lte: '<=',
+};
+const AGGREGATIONS = new Set(['sum', 'avg', 'min', 'max', 'count']);
+const FUNCTIONS: Record<string, { args: Array<'vector' | 'matrix' | 'scalar'> }> = {
+  rate: { args: ['matrix'] },
+  irate: { args: ['matrix'] },
+  increase: { args: ['matrix'] },
+  histogram_quantile: { args: ['scalar', 'vector'] },
+  clamp_min: { args: ['vector', 'scalar'] },
+  clamp_max: { args: ['vector', 'scalar'] },
+  clamp: { args: ['vector', 'scalar', 'scalar'] },
+  predict_linear: { args: ['matrix', 'scalar'] },
+  scalar: { args: ['vector'] },
+  vector: { args: ['scalar'] },
+};
+
+function compileNode(query: string, node: SyntaxNode): Node {
+  switch (node.type.name) {
+    case 'ParenExpr': {
+      const inner = children(node).find(c => !c.type.isError);
+      if (!inner) throw invalid('query', query, 'has an empty parenthesis');
+      return compileNode(query, inner);
+    }
+    case 'NumberDurationLiteral':
+      return { type: 'number', value: parseNumber(query, text(query, node)) };
+    case 'VectorSelector':
+      return compileSelector(query, node);
+    case 'MatrixSelector': {
+      const [sel, dur] = children(node);
+      if (sel?.type.name !== 'VectorSelector') throw unsupported(query, `the range selector ${text(query, node)}`);
+      return { type: 'matrix', selector: compileSelector(query, sel), range: durationOf(query, dur) };
+    }
+    case 'SubqueryExpr': {
+      const parts = children(node);
+      const durations = parts.filter(c => c.type.name === 'DurationExpr');
+      const expr = parts.find(c => c.type.name !== 'DurationExpr');
+      if (!expr || durations.length !== 2) throw unsupported(query, `the subquery ${text(query, node)} (it needs a range and a step, e.g. [30m:30s])`);
+      return { type: 'subquery', expr: compileNode(query, expr), range: durationOf(query, durations[0]), step: durationOf(query, durations[1]) };
+    }
+    case 'FunctionCall': {
+      const [id, body] = children(node);
+      const fn = text(query, id);
+      const spec = FUNCTIONS[fn];
+      if (!spec) throw unsupported(query, `the function ${fn}()`);
+      const args = children(body).map(c => compileNode(query, c));
+      if (args.length !== spec.args.length) throw invalid('query', query, `calls ${fn}() with ${args.length} arguments; it takes ${spec.args.length}`);
+      args.forEach((a, i) => requireArgType(query, fn, i, a, spec.args[i]));
+      return { type: 'call', fn, args };
+    }
+    case 'AggregateExpr': {
+      const parts = children(node);
+      const op = text(query, parts.find(c => c.type.name === 'AggregateOp')!);
+      if (!AGGREGATIONS.has(op)) throw unsupported(query, `the aggregation ${op}`);
+      const modifier = parts.find(c => c.type.name === 'AggregateModifier');
+      const body = parts.find(c => c.type.name === 'FunctionCallBody')!;
+      const args = children(body);
+      if (args.length !== 1) throw invalid('query', query, `calls ${op}() with ${args.length} arguments; it takes 1`);
+      const expr = compileNode(query, args[0]);
+      requireArgType(query, op, 0, expr, 'vector');
+      if (!modifier) return { type: 'agg', op, expr };
+      const mparts = children(modifier);
+      const labels = children(mparts.find(c => c.type.name === 'GroupingLabels')!).map(c => {
+        if (c.type.name !== 'LabelName') throw unsupported(query, `the grouping label ${text(query, c)}`);
+        return text(query, c);
+      });
+      return mparts[0].type.name === 'Without' ? { type: 'agg', op, without: labels, expr } : { type: 'agg', op, by: labels, expr };
+    }
+    case 'BinaryExpr': {
+      const parts = children(node);
+      if (parts.some(c => c.type.name === 'MatchingModifierClause')) throw unsupported(query, 'on()/ignoring()/group_left()/group_right() vector matching');
+      const opNode = parts[1];
+      const op = BINARY_OPS[opNode.type.name];
+      if (!op) throw unsupported(query, `the operator ${text(query, opNode)}`);
+      const bool = parts.some(c => c.type.name === 'BoolModifier');
+      const lhs = compileNode(query, parts[0]);
+      const rhs = compileNode(query, parts[parts.length - 1]);
+      for (const side of [lhs, rhs]) {
+        if (side.type === 'matrix' || side.type === 'subquery') throw invalid('query', query, `applies ${op} to a range vector; apply a function first, e.g. rate(...)`);
+      }
+      if (bool && !['==', '!=', '>', '<', '>=', '<='].includes(op)) throw invalid('query', query, `uses bool with ${op}; bool applies to comparisons`);
+      return { type: 'binary', op, bool, lhs, rhs };
+    }
+    case 'UnaryExpr': {
+      const [opNode, expr] = children(node);
+      const inner = compileNode(query, expr);
+      if (inner.type === 'matrix' || inner.type === 'subquery') throw invalid('query', query, 'negates a range vector');
+      return { type: 'unary', op: text(query, opNode), expr: inner };
+    }
+    case 'OffsetExpr':
+      throw unsupported(query, 'offset');
+    case 'StepInvariantExpr':
+      throw unsupported(query, 'the @ modifier');
+    case 'StringLiteral':
+      throw unsupported(query, `the string ${text(query, node)}`);
+    default:
+      throw unsupported(query, `${text(query, node)} (${node.type.name})`);
+  }
+}
+
+function requireArgType(query: string, fn: string, i: number, node: Node, type: 'vector' | 'matrix' | 'scalar'): void {
+  const actual = node.type === 'matrix' || node.type === 'subquery' ? 'matrix' : isScalar(node) ? 'scalar' : 'vector';
+  if (actual !== type && !(type === 'vector' && actual === 'scalar' && fn === 'scalar')) {
+    const names = { vector: 'an instant vector', matrix: 'a range vector', scalar: 'a number' };
+    throw invalid('query', query, `passes ${names[actual]} as argument ${i + 1} of ${fn}(); it takes ${names[type]}`);
+  }
+}
+
+function isScalar(node: Node): boolean {
+  switch (node.type) {
+    case 'number': return true;
+    case 'unary': return isScalar(node.expr);
+    case 'binary': return isScalar(node.lhs) && isScalar(node.rhs);
+    case 'call': return node.fn === 'scalar';
+    default: return false;
+  }
+}
+
+function parseNumber(query: string, raw: string): number {
+  const s = raw.toLowerCase();
+  if (s === 'inf' || s === '+inf') return Infinity;
+  if (s === '-inf') return -Infinity;
+  if (s === 'nan') return NaN;
+  const n = /^0x[0-9a-f]+$/.test(s) ? parseInt(s, 16) : Number(s);
+  if (!Number.isFinite(n)) throw unsupported(query, `the number ${raw}`);
+  return n;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
+
+function durationOf(query: string, node: SyntaxNode | undefined): number {
+  const raw = node ? text(query, node).trim() : '';
+  if (/^\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  const parts = raw.match(/\d+(ms|s|m|h|d|w|y)/g);
+  if (!parts || parts.join('') !== raw) throw unsupported(query, `the duration ${raw}`);
+  return parts.reduce((sum, p) => {
+    const m = /^(\d+)(ms|s|m|h|d|w|y)$/.exec(p)!;
+    return sum + Number(m[1]) * DURATION_UNITS[m[2]];
+  }, 0);
+}
+
+function compileSelector(query: string, node: SyntaxNode): Extract<Node, { type: 'selector' }> {
+  let name: string | undefined;
+  const matchers: Matcher[] = [];
+  for (const c of children(node)) {
+    if (c.type.name === 'Identifier') {
+      name = text(query, c);
+    } else if (c.type.name === 'LabelMatchers') {
+      for (const m of children(c)) {
+        if (m.type.name !== 'UnquotedLabelMatcher') throw unsupported(query, `the label matcher ${text(query, m)}`);
+        const [label, opNode, value] = children(m);
+        const op = text(query, opNode) as Matcher['op'];
+        const str = JSON.parse(text(query, value).replace(/^'(.*)'$/s, (_, s: string) => JSON.stringify(s))) as string;
+        const matcher: Matcher = { label: text(query, label), op, value: str, re: op === '=~' || op === '!~' ? anchored(query, str) : undefined };
+        if (matcher.label === '__name__' && op === '=' && name === undefined) name = str;
+        else matchers.push(matcher);
+      }
+    } else {
+      throw unsupported(query, `the selector part ${text(query, c)}`);
+    }
+  }
+  if (name === undefined) throw unsupported(query, `the selector ${text(query, node)} without a metric name`);
+  if (!MODEL_SERIES.has(name)) {
+    throw invalid('query', query, `reads ${name}, a series the pool model does not produce (it produces ${MODEL_SERIES_NAMES.join(', ')})`);
+  }
+  return { type: 'selector', name, matchers };
+}
+
+function anchored(query: string, re: string): RegExp {
+  try {
+    return new RegExp(`^(?:${re})$`);
+  } catch {
+    throw invalid('query', query, `has the regular expression ${JSON.stringify(re)}, which does not compile`);
+  }
+}
+
+/**
+ * Counters only under rate()/irate()/increase(), buckets only under those and then
+ * histogram_quantile(), range vectors only as the argument of a function taking them.
+ */
+function checkPlacement(query: string, node: Node, parent: 'top' | 'counter-fn' | 'predict' | 'other'): void {
+  switch (node.type) {
+    case 'selector': {
+      const series = MODEL_SERIES.get(node.name)!;
+      if (series.kind === 'counter') throw invalid('query', query, `reads the counter ${node.name} as it is; read its rate with rate(), irate() or increase()`);
+      if (series.kind === 'bucket') throw invalid('query', query, `reads the histogram buckets ${node.name} outside histogram_quantile(q, sum by (le) (rate(...)))`);
+      return;
+    }
+    case 'matrix': {
+      const series = MODEL_SERIES.get(node.selector.name)!;
+      if (parent === 'top' || parent === 'other') throw invalid('query', query, 'returns a range vector: a single value needs a function over it, e.g. rate(...)');
+      if (parent === 'counter-fn' && series.kind === 'gauge') {
+        throw invalid('query', query, `applies a counter function to ${node.selector.name}, a gauge: rate(), irate() and increase() are for counters`);
+      }
+      if (parent === 'predict' && series.kind !== 'gauge') {
+        throw invalid('query', query, `applies predict_linear() to ${node.selector.name}, a ${series.kind === 'counter' ? 'counter' : 'histogram bucket'}; predict a gauge or a rate over a subquery`);
+      }
+      return;
+    }
+    case 'subquery':
+      if (parent === 'top' || parent === 'other') throw invalid('query', query, 'returns a range vector: a single value needs a function over it, e.g. predict_linear(...)');
+      if (parent === 'counter-fn') throw unsupported(query, 'rate(), irate() or increase() over a subquery');
+      checkPlacement(query, node.expr, 'other');
+      return;
+    case 'call': {
+      const inner = ['rate', 'irate', 'increase'].includes(node.fn) ? 'counter-fn' : node.fn === 'predict_linear' ? 'predict' : 'other';
+      node.args.forEach((a, i) => checkPlacement(query, a, i === 0 ? inner : 'other'));
+      return;
+    }
+    case 'agg':
+      checkPlacement(query, node.expr, 'other');
+      return;
+    case 'binary':
+      checkPlacement(query, node.lhs, 'other');
+      checkPlacement(query, node.rhs, 'other');
+      return;
+    case 'unary':
+      checkPlacement(query, node.expr, 'other');
+      return;
+    default:
+      return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation.
+
+function evalNode(ctx: Context, node: Node, ts: number): Value {
+  switch (node.type) {
+    case 'number':
+      return { kind: 'scalar', value: node.value };
+    case 'selector': {
+      const snap = snapshotAt(ctx, ts);
+      return { kind: 'vector', samples: snap ? select(ctx, node, snap) : [] };
+    }
+    case 'matrix':
+      return { kind: 'matrix', series: rangeSelect(ctx, node, ts), range: node.range };
+    case 'subquery':
+      return { kind: 'matrix', series: subquery(ctx, node, ts), range: node.range };
+    case 'call':
+      return call(ctx, node, ts);
+    case 'agg':
+      return aggregate(ctx, node, vectorOf(evalNode(ctx, node.expr, ts)));
+    case 'binary':
+      return binary(ctx, node, evalNode(ctx, node.lhs, ts), evalNode(ctx, node.rhs, ts));
+    case 'unary': {
+      const v = evalNode(ctx, node.expr, ts);
+      const sign = node.op === '-' ? -1 : 1;
+      if (v.kind === 'scalar') return { kind: 'scalar', value: sign * v.value };
+      return { kind: 'vector', samples: vectorOf(v).map(s => ({ labels: dropName(s.labels), value: sign * s.value })) };
+    }
+  }
+}
+
+function vectorOf(v: Value): Sample[] {
+  if (v.kind !== 'vector') throw new Error(`internal: expected a vector, got ${v.kind}`);
+  return v.samples;
+}
+
+function scalarOf(v: Value): number {
+  if (v.kind !== 'scalar') throw new Error(`internal: expected a scalar, got ${v.kind}`);
+  return v.value;
+}
+
+/** The latest snapshot at or before `ts` within the lookback. */
+function snapshotAt(ctx: Context, ts: number): PoolSnapshot | undefined {
+  const { snapshot, history } = ctx;
+  if (ts >= snapshot.t) return ts - snapshot.t <= LOOKBACK_SECONDS ? snapshot : undefined;
+  // Binary search: the last history entry with t <= ts.
+  let lo = 0;
+  let hi = history.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (history[mid].t <= ts) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (found < 0) return undefined;
+  const s = history[found];
+  return ts - s.t <= LOOKBACK_SECONDS ? s : undefined;
+}
+
+/** The snapshots with t in (from, to], ascending, the current one included once. */
+function snapshotsIn(ctx: Context, from: number, to: number): PoolSnapshot[] {
+  const { snapshot, history } = ctx;
+  let lo = 0;
+  let hi = history.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (history[mid].t <= from) lo = mid + 1; else hi = mid;
+  }
+  const out: PoolSnapshot[] = [];
+  for (let i = lo; i < history.length && history[i].t <= to && history[i].t < snapshot.t; i++) out.push(history[i]);
+  if (snapshot.t > from && snapshot.t <= to) out.push(snapshot);
+  return out;
+}
+
+/** The samples of one selector in one snapshot (counters: their rate; buckets: rate and quantiles). */
+function select(ctx: Context, node: Extract<Node, { type: 'selector' }>, snap: PoolSnapshot): Sample[] {
+  const series = MODEL_SERIES.get(node.name)!;
+  const out: Sample[] = [];
+  const push = (labels: Labels, value: number): void => {
+    const full: Labels = { __name__: node.name, ...labels };
+    if (!node.matchers.every(m => matches(m, full[m.label] ?? ''))) return;
+    out.push(series.quantiles ? { labels: full, value, hist: { metric: node.name.replace(/_bucket$/, ''), quantiles: series.quantiles(snap) } } : { labels: full, value });
+  };
+  if (series.family === 'litellm') {
+    const proxy = ctx.options.proxy;
+    if (!proxy || proxy.modelGroups.length === 0) return out;
+    const value = series.pool!(snap);
+    const share = series.kind === 'gauge' ? value : value / proxy.modelGroups.length;
+    for (const group of proxy.modelGroups) push({ namespace: proxy.namespace, requested_model: group }, share);
+    return out;
+  }
+  const podsByName = new Map(snap.pods.map(p => [p.name, p]));
+  for (const [name, stats] of Object.entries(snap.perPod)) {
+    const pod = podsByName.get(name);
+    if (!pod || pod.phase !== 'Running') continue;
+    const podLabel = modelPodLabel(name, ctx.options.deployment);
+    const value = series.perPod!(stats);
+    if (series.family === 'dcgm') {
+      for (let gpu = 0; gpu < ctx.gpus; gpu++) push({ namespace: ctx.poolLabels.namespace ?? '', pod: podLabel, gpu: String(gpu) }, value);
+    } else if (pod.ready || (pod.deleting && pod.readyAt !== undefined)) {
+      // vLLM serves /metrics once its engine is up: a pod still loading has no series.
+      push({ ...ctx.poolLabels, pod: podLabel, engine: '0' }, value);
+    }
+  }
+  return out;
+}
+
+function matches(m: Matcher, value: string): boolean {
+  switch (m.op) {
+    case '=': return value === m.value;
+    case '!=': return value !== m.value;
+    case '=~': return m.re!.test(value);
+    case '!~': return !m.re!.test(value);
+  }
+}
+
+function labelKey(labels: Labels): string {
+  return Object.keys(labels).sort().map(k => `${k}\u0000${labels[k]}`).join('\u0001');
+}
+
+function labelText(labels: Labels): string {
+  return `{${Object.keys(labels).sort().map(k => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
+}
+
+function dropName(labels: Labels): Labels {
+  if (!('__name__' in labels)) return labels;
+  const rest = { ...labels };
+  delete rest.__name__;
+  return rest;
+}
+
+function rangeSelect(ctx: Context, node: Extract<Node, { type: 'matrix' }>, ts: number): Series[] {
+  const bySeries = new Map<string, Series>();
+  for (const snap of snapshotsIn(ctx, ts - node.range, ts)) {
+    for (const s of select(ctx, node.selector, snap)) {
+      const key = labelKey(s.labels);
+      let series = bySeries.get(key);
+      if (!series) bySeries.set(key, series = { labels: s.labels, points: [] });
+      series.points.push({ t: snap.t, value: s.value, hist: s.hist });
+    }
+  }
+  return [...bySeries.values()];
+}
+
+/** Prometheus subquery steps: multiples of `step` in (ts - range, ts]. */
+function subquery(ctx: Context, node: Extract<Node, { type: 'subquery' }>, ts: number): Series[] {
+  const bySeries = new Map<string, Series>();
+  if (!(node.step > 0)) throw invalid('query', ctx.query, 'has a subquery step of 0');
+  for (let k = Math.floor((ts - node.range) / node.step) + 1; k * node.step <= ts; k++) {
+    const at = k * node.step;
+    const v = evalNode(ctx, node.expr, at);
+    const samples = v.kind === 'scalar' ? [{ labels: {}, value: v.value }] : vectorOf(v);
+    for (const s of samples) {
+      const key = labelKey(s.labels);
+      let series = bySeries.get(key);
+      if (!series) bySeries.set(key, series = { labels: s.labels, points: [] });
+      series.points.push({ t: at, value: s.value });
+    }
+  }
+  return [...bySeries.values()];
+}
+
+function call(ctx: Context, node: Extract<Node, { type: 'call' }>, ts: number): Value {
+  const args = node.args.map(a => evalNode(ctx, a, ts));
+  switch (node.fn) {
+    case 'rate':
+    case 'irate':
+    case 'increase': {
+      const m = args[0] as Extract<Value, { kind: 'matrix' }>;
+      const out: Sample[] = [];
+      for (const series of m.series) {
+        // Prometheus needs two samples in the window for a rate.
+        if (series.points.length < 2) continue;
+        const points = node.fn === 'irate' ? series.points.slice(-1) : series.points;
+        const weight = points.reduce((sum, p) => sum + p.value, 0);
+        const rate = weight / points.length;
+        const value = node.fn === 'increase' ? rate * m.range : rate;
+        out.push({ labels: dropName(series.labels), value, hist: mergeHist(points) });
+      }
+      return { kind: 'vector', samples: out };
+    }
+    case 'histogram_quantile': {
+      const q = scalarOf(args[0]);
+      return {
+        kind: 'vector',
+        samples: vectorOf(args[1]).map(s => {
+          if (!s.hist) throw invalid('query', ctx.query, 'applies histogram_quantile() to series that are not histogram buckets');
+          const known = s.hist.quantiles[String(q)];
+          if (known === undefined) {
+            throw invalid('query', ctx.query, `asks the ${q} quantile of ${s.hist.metric}, which the pool model does not give (it gives ${Object.keys(s.hist.quantiles).join(', ')})`);
+          }
+          // Prometheus: NaN when the buckets counted nothing in the window.
+          return { labels: dropName(s.labels), value: s.value > 0 ? known : NaN };
+        }),
+      };
+    }
+    case 'clamp_min':
+    case 'clamp_max':
+    case 'clamp': {
+      const lo = node.fn === 'clamp_max' ? -Infinity : scalarOf(args[1]);
+      const hi = node.fn === 'clamp_min' ? Infinity : scalarOf(args[node.fn === 'clamp' ? 2 : 1]);
+      // Prometheus: clamp with min > max returns an empty vector.
+      if (lo > hi) return { kind: 'vector', samples: [] };
+      return { kind: 'vector', samples: vectorOf(args[0]).map(s => ({ labels: dropName(s.labels), value: Math.min(Math.max(s.value, lo), hi) })) };
+    }
+    case 'predict_linear': {
+      const m = args[0] as Extract<Value, { kind: 'matrix' }>;
+      const duration = scalarOf(args[1]);
+      const out: Sample[] = [];
+      for (const series of m.series) {
+        // Prometheus funcPredictLinear: nothing without at least two points.
+        if (series.points.length < 2) continue;
+        const { slope, intercept } = linearRegression(series.points, ts);
+        out.push({ labels: dropName(series.labels), value: slope * duration + intercept });
+      }
+      return { kind: 'vector', samples: out };
+    }
+    case 'scalar': {
+      if (args[0].kind === 'scalar') return args[0];
+      const v = vectorOf(args[0]);
+      return { kind: 'scalar', value: v.length === 1 ? v[0].value : NaN };
+    }
+    case 'vector':
+      return { kind: 'vector', samples: [{ labels: {}, value: scalarOf(args[0]) }] };
+    default:
+      throw unsupported(ctx.query, `the function ${node.fn}()`);
+  }
+}
+
+/** The quantiles of a window: the average of the points' quantiles weighted by their request rate. */
+function mergeHist(points: ReadonlyArray<{ value: number; hist?: Hist }>): Hist | undefined {
+  const first = points.find(p => p.hist)?.hist;
+  if (!first) return undefined;
+  const quantiles: Record<string, number> = {};
+  for (const q of Object.keys(first.quantiles)) {
+    let sum = 0;
+    let weight = 0;
+    for (const p of points) {
+      const v = p.hist?.quantiles[q];
+      if (v === undefined || !(p.value > 0)) continue;
+      sum += v * p.value;
+      weight += p.value;
+    }
+    quantiles[q] = weight > 0 ? sum / weight : NaN;
+  }
+  return { metric: first.metric, quantiles };
+}
+
+/** Least squares over (t, value) with the intercept at `at` (Prometheus promql/functions.go linearRegression). */
+function linearRegression(points: ReadonlyArray<{ t: number; value: number }>, at: number): { slope: number; intercept: number } {
+  const first = points[0].value;
+  if (points.every(p => p.value === first)) {
+    return Number.isFinite(first) ? { slope: 0, intercept: first } : { slope: NaN, intercept: NaN };
+  }
+  let n = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let sumXY = 0;
+  let sumX2 = 0;
+  for (const p of points) {
+    const x = p.t - at;
+    n += 1;
+    sumX += x;
+    sumY += p.value;
+    sumXY += x * p.value;
+    sumX2 += x * x;
+  }
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  const slope = covXY / varX;
+  return { slope, intercept: sumY / n - (slope * sumX) / n };
+}
+
+function aggregate(ctx: Context, node: Extract<Node, { type: 'agg' }>, samples: Sample[]): Value {
+  const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
+  for (const s of samples) {
+    if (s.hist && (node.by ? !node.by.includes('le') : !node.without || node.without.includes('le'))) {
+      throw invalid('query', ctx.query, `aggregates the buckets of ${s.hist.metric} without keeping le: histogram_quantile() needs them, e.g. sum by (le, pod) (rate(...))`);
+    }
+    const labels: Labels = {};
+    if (node.by) {
+      for (const l of node.by) if (s.labels[l] !== undefined && l !== '__name__') labels[l] = s.labels[l];
+    } else if (node.without) {
+      for (const [l, v] of Object.entries(s.labels)) if (l !== '__name__' && !node.without.includes(l)) labels[l] = v;
+    }
+    const key = labelKey(labels);
+    let group = groups.get(key);
+    if (!group) groups.set(key, group = { labels, samples: [] });
+    group.samples.push(s);
+  }
+  const out: Sample[] = [];
+  for (const { labels, samples: group } of groups.values()) {
+    const values = group.map(s => s.value);
+    let value: number;
+    switch (node.op) {
+      case 'sum': value = values.reduce((a, b) => a + b, 0); break;
+      case 'avg': value = values.reduce((a, b) => a + b, 0) / values.length; break;
+      case 'count': value = values.length; break;
+      case 'min': value = values.reduce((a, b) => (Number.isNaN(a) || b < a ? b : a)); break;
+      default: value = values.reduce((a, b) => (Number.isNaN(a) || b > a ? b : a)); break;
+    }
+    const hist = node.op === 'sum' ? mergeHist(group) : undefined;
+    if (group.some(s => s.hist) && node.op !== 'sum') {
+      throw invalid('query', ctx.query, `aggregates histogram buckets with ${node.op}; sum them by le`);
+    }
+    out.push(hist ? { labels, value, hist } : { labels, value });
+  }
+  return { kind: 'vector', samples: out };
+}
+
+function arith(op: string, a: number, b: number): number {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+    case '%': return a % b;
+    default: return a ** b;
+  }
+}
+
+function compare(op: string, a: number, b: number): boolean {
+  switch (op) {
+    case '==': return a === b;
+    case '!=': return a !== b;
+    case '>': return a > b;
+    case '<': return a < b;
+    case '>=': return a >= b;
+    default: return a <= b;
+  }
+}
+
+function binary(ctx: Context, node: Extract<Node, { type: 'binary' }>, lhs: Value, rhs: Value): Value {
+  const comparison = ['==', '!=', '>', '<', '>=', '<='].includes(node.op);
+  if (lhs.kind === 'scalar' && rhs.kind === 'scalar') {
+    if (comparison && !node.bool) throw invalid('query', ctx.query, `compares two numbers with ${node.op}; comparisons between scalars need bool`);
+    return { kind: 'scalar', value: comparison ? Number(compare(node.op, lhs.value, rhs.value)) : arith(node.op, lhs.value, rhs.value) };
+  }
+  const apply = (labels: Labels, a: number, b: number, keep: number): Sample | undefined => {
+    if (!comparison) return { labels: dropName(labels), value: arith(node.op, a, b) };
+    const ok = compare(node.op, a, b);
+    if (node.bool) return { labels: dropName(labels), value: Number(ok) };
+    return ok ? { labels, value: keep } : undefined;
+  };
+  const out: Sample[] = [];
+  if (lhs.kind === 'vector' && rhs.kind === 'scalar') {
+    for (const s of lhs.samples) { const r = apply(s.labels, s.value, rhs.value, s.value); if (r) out.push(r); }
+  } else if (lhs.kind === 'scalar' && rhs.kind === 'vector') {
+    for (const s of rhs.samples) { const r = apply(s.labels, lhs.value, s.value, s.value); if (r) out.push(r); }
+  } else {
+    // One-to-one matching on every label but the name.
+    const right = new Map(vectorOf(rhs).map(s => [labelKey(dropName(s.labels)), s]));
+    for (const s of vectorOf(lhs)) {
+      const match = right.get(labelKey(dropName(s.labels)));
+      if (!match) continue;
+      const r = apply(s.labels, s.value, match.value, s.value);
+      if (r) out.push(r);
+    }
+  }
+  return { kind: 'vector', samples: out };
 }
