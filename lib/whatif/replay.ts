@@ -515,23 +515,24 @@ function sloFromAlerts(manifests: ReadonlyArray<ReplayManifest>, namespace: stri
  * "fallback never triggers" when a prometheus trigger has `ignoreNullValues` true: KEDA's
  * prometheus scaler then reads an empty result as 0 instead of failing, so no failure is
  * counted towards `fallback.failureThreshold` when the series disappear (only when Prometheus
- * itself cannot be reached). KEDA's default for `ignoreNullValues` is true.
+ * itself cannot be reached). KEDA's default for `ignoreNullValues` is true (FACTS.md §C, prometheus scaler).
  * @see https://github.com/kedacore/keda/blob/v2.18.0/pkg/scalers/prometheus_scaler.go
  */
 function fallbackWarnings(scaledObject: any): string[] {
   const spec = scaledObject?.spec ?? {};
   if (spec.fallback === undefined || !Array.isArray(spec.triggers)) return [];
-  const out: string[] = [];
+  const names: string[] = [];
+  let defaulted = false;
   spec.triggers.forEach((trigger: any, i: number) => {
     if (trigger?.type !== 'prometheus') return;
     const raw = trigger?.metadata?.ignoreNullValues;
-    const ignore = raw === undefined ? true : String(raw).toLowerCase() === 'true';
-    if (ignore) {
-      const name = trigger.name ? ` '${trigger.name}'` : '';
-      out.push(`fallback never triggers: ignoreNullValues is ${raw === undefined ? 'true (KEDA\'s default)' : 'true'} on trigger ${i}${name}, so a query that returns no series reads 0 instead of failing`);
-    }
+    if (raw !== undefined && String(raw).toLowerCase() !== 'true') return;
+    defaulted ||= raw === undefined;
+    names.push(typeof trigger.name === 'string' && trigger.name !== '' ? `'${trigger.name}'` : `#${i}`);
   });
-  return out;
+  if (names.length === 0) return [];
+  return [`fallback never triggers: ignoreNullValues is true on trigger${names.length > 1 ? 's' : ''} ${names.join(', ')}`
+    + `${defaulted ? ' (KEDA\'s default where unset)' : ''}: a query that returns no series reads 0 instead of failing, so only an unreachable Prometheus counts towards fallback.failureThreshold`];
 }
 
 /** The pods as the HPA's replica calculator sees them. */

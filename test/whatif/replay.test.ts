@@ -99,8 +99,9 @@ function cpuHpa(hpaSpec: Record<string, unknown>): ReplayManifest[] {
 
 describe('the reference stack: the 70B pool (KEDA, three prometheus triggers)', () => {
   const surgeAt = 9 * 3600;
-  // Quiet until 09:00 Berlin, then 30 requests/s for four hours (a replica serves 25.6/s).
-  const surge = trace(15, [...hold(2, surgeAt, 15), ...hold(30, 4 * 3600, 15), ...hold(2, 3 * 3600, 15)]);
+  // Quiet until 09:00 Berlin, then 250 requests/s for four hours: a replica serves 102.4/s
+  // (--max-num-seqs 1024, vLLM's default on an 80 GB H100, over 10 s per request).
+  const surge = trace(15, [...hold(2, surgeAt, 15), ...hold(250, 4 * 3600, 15), ...hold(2, 3 * 3600, 15)]);
   let result: ReplayResult;
   beforeAll(() => {
     result = replay({ manifests: reference, target: SEVENTY_B, trace: surge, prices: { perAcceleratorHour: 2.5, currency: 'USD' } });
@@ -135,8 +136,8 @@ describe('the reference stack: the 70B pool (KEDA, three prometheus triggers)', 
   test('new replicas are Ready only after the model load (the pool\'s 40-minute budget)', () => {
     const up = firstIndex(result, i => result.series.desired[i] > 1);
     const ready = firstIndex(result, i => result.series.ready[i] > 1);
-    expect(result.series.t[ready] - result.series.t[up]).toBeGreaterThanOrEqual(20 * 60);
-    expect(result.series.t[ready] - result.series.t[up]).toBeLessThanOrEqual(40 * 60 + 15);
+    // readySeconds: VLLM_ENGINE_READY_TIMEOUT_S, the pool's maxModelLoadTime (40 min).
+    expect(result.series.t[ready] - result.series.t[up]).toBe(40 * 60);
   });
 
   test('the queue builds while the new pods load and breaches the pool\'s SLO from its alerts', () => {
@@ -232,10 +233,8 @@ describe('scale to zero and wake (an App)', () => {
     expect(wake).toBeGreaterThan(0);
     // Woken within two polls of the first request.
     expect(result.series.t[wake] - wakeTraffic).toBeLessThanOrEqual(30);
-    // readySeconds from maxModelLoadTime 5 min (the loader's derivation may take the whole budget or less).
-    expect(result.summary.firstReadyAfterWakeSeconds).toBeDefined();
-    expect(result.summary.firstReadyAfterWakeSeconds!).toBeGreaterThan(0);
-    expect(result.summary.firstReadyAfterWakeSeconds!).toBeLessThanOrEqual(5 * 60 + 15);
+    // readySeconds: VLLM_ENGINE_READY_TIMEOUT_S, the pool's maxModelLoadTime (5 min).
+    expect(result.summary.firstReadyAfterWakeSeconds).toBe(300);
     expect(result.events).toContainEqual({
       t: result.series.t[wake] + result.summary.firstReadyAfterWakeSeconds!,
       message: `first replica ready ${result.summary.firstReadyAfterWakeSeconds} s after the wake`,
@@ -248,16 +247,17 @@ describe('scale to zero and wake (an App)', () => {
     expect(result.series.sloBreach[wakeTraffic + 2]).toBe(true);
   });
 
-  test('GPU-hours: nothing while at zero', () => {
-    const zero = firstIndex(result, i => result.series.desired[i] === 0);
-    const wake = firstIndex(result, i => result.series.desired[i] > 0, zero);
-    const podTime = (zero + (result.series.t.length - wake)) * step;
-    // One 1-GPU pod while it exists; the terminating pod is gone at once (terminationSeconds 0).
-    expect(result.summary.gpuHours).toBeCloseTo(podTime / 3600, 1);
+  test('GPU-hours: nothing while at zero (an hour more of idle costs nothing)', () => {
+    const longer = [...hold(3, 600, step), ...hold(0, 3 * 3600, step), ...hold(1, 3600, step)];
+    const r = replay({ app: scaleToZeroApp(), target: 'llm/small', trace: trace(step, longer), initialReplicas: 1 });
+    expect(r.summary.gpuHours).toBeCloseTo(result.summary.gpuHours, 9);
+    expect(result.summary.gpuHours).toBeGreaterThan(0);
   });
 
   test('min 0 turns ignoreNullValues on: the fallback cannot trigger on an empty result, a warning says so', () => {
-    expect(result.warnings.filter(w => w.startsWith('fallback never triggers: ignoreNullValues is true'))).not.toEqual([]);
+    expect(result.warnings).toContain('fallback never triggers: ignoreNullValues is true on triggers \'queue_depth\', \'kv_cache\', '
+      + '\'proxy_request_rate\' (KEDA\'s default where unset): a query that returns no series reads 0 instead of failing, so only an '
+      + 'unreachable Prometheus counts towards fallback.failureThreshold');
   });
 });
 
