@@ -4,6 +4,7 @@ import * as path from 'path';
 import { invalid } from '../core/_validation';
 import { replay, ReplayResult } from './replay';
 import { renderReport } from './report';
+import { BUILTIN_TRACE_NAMES, BuiltinTraceName, builtinTrace, Trace } from './trace';
 
 /**
  * The package's command line (`bin`): `npx cdk8s-llm-serving whatif ...`.
@@ -24,6 +25,11 @@ Options:
   --target <namespace>/<name>   the HorizontalPodAutoscaler or ScaledObject to replay
   --trace <shape|file>          built-in shape (surge, diurnal, spike, ramp) or a .csv/.json trace
   --out <file.html>             write the HTML report there (self-contained, opens offline)
+  --start <iso time>            built-in shape: wall-clock start with offset (e.g. 2026-11-30T00:00:00+01:00)
+  --hours <n>                   built-in shape: length in hours
+  --step-seconds <n>            built-in shape: resolution of its points
+  --peak-rps <n>                built-in shape: requests per second at the peak
+  --base-rps <n>                built-in shape: the quiet rate
   --price-per-gpu-hour <n>      price of one accelerator-hour, for the cost
   --currency <code>             currency of that price (shown with the cost)
   --initial-replicas <n>        replicas at the trace start (default: the autoscaler's minimum)
@@ -49,7 +55,7 @@ export interface CliIo {
 class UsageError extends Error {}
 
 const VALUE_OPTIONS = [
-  'manifests', 'target', 'trace', 'out', 'price-per-gpu-hour', 'currency', 'initial-replicas',
+  'manifests', 'target', 'trace', 'out', 'start', 'hours', 'step-seconds', 'peak-rps', 'base-rps', 'price-per-gpu-hour', 'currency', 'initial-replicas',
   'ready-seconds', 'max-concurrent-requests', 'request-seconds', 'slo-ttft-seconds', 'slo-queue-per-replica',
 ] as const;
 type OptionName = typeof VALUE_OPTIONS[number];
@@ -116,6 +122,10 @@ function numberOption(options: Map<OptionName, string>, name: OptionName): numbe
   return value;
 }
 
+function optionalNumber(key: string, value: number | undefined): Record<string, number> {
+  return value === undefined ? {} : { [key]: value };
+}
+
 function whatif(options: Map<OptionName, string>, io: CliIo): void {
   const manifests = options.get('manifests')!;
   const target = options.get('target')!;
@@ -143,12 +153,28 @@ function whatif(options: Map<OptionName, string>, io: CliIo): void {
     if (fs.existsSync(outFile) && fs.statSync(outFile).isDirectory()) throw invalid('--out', out, 'is a directory: give a file name such as report.html');
   }
 
+  const traceArg = options.get('trace')!;
+  const shapeOptions = {
+    ...(options.has('start') ? { startTime: options.get('start')! } : {}),
+    ...optionalNumber('hours', numberOption(options, 'hours')),
+    ...optionalNumber('stepSeconds', numberOption(options, 'step-seconds')),
+    ...optionalNumber('peakRequestsPerSecond', numberOption(options, 'peak-rps')),
+    ...optionalNumber('baseRequestsPerSecond', numberOption(options, 'base-rps')),
+  };
+  let trace: Trace | string = traceArg;
+  if (Object.keys(shapeOptions).length > 0) {
+    if (!(BUILTIN_TRACE_NAMES as readonly string[]).includes(traceArg)) {
+      throw new UsageError(`options '--start', '--hours', '--step-seconds', '--peak-rps' and '--base-rps' shape a built-in trace (${BUILTIN_TRACE_NAMES.join(', ')}), not '${traceArg}'`);
+    }
+    trace = builtinTrace(traceArg as BuiltinTraceName, shapeOptions);
+  }
+
   const started = process.hrtime.bigint();
   let lastPercent = -1;
   const result = replay({
     manifests,
     target,
-    trace: options.get('trace')!,
+    trace,
     ...(Object.keys(pool).length > 0 ? { pool } : {}),
     ...(price !== undefined ? { prices: { perAcceleratorHour: price, ...(currency !== undefined ? { currency } : {}) } } : {}),
     ...(ttft !== undefined || queue !== undefined ? { slo: { ...(ttft !== undefined ? { ttftSeconds: ttft } : {}), ...(queue !== undefined ? { queuePerReplica: queue } : {}) } } : {}),

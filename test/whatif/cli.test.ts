@@ -41,8 +41,8 @@ describe('whatif on the reference dist/', () => {
     // THEN
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^What-if replay of litellm\/llama-3-3-70b from \S+, 12\.0 h at \d+ s steps\n/);
-    expect(r.stdout).toMatch(/\n {2}GPU-hours {16}\d+\.\d\d\n/);
-    expect(r.stdout).toMatch(/\n {2}cost {21}\d+\.\d\d USD\n/);
+    expect(r.stdout).toMatch(/\n {2}GPU-hours {17}\d+\.\d\d\n/);
+    expect(r.stdout).toMatch(/\n {2}cost {22}\d+\.\d\d USD\n/);
     expect(r.stdout).toContain(`report: ${path.relative(process.cwd(), out)}\n`);
     expect(r.stderr).toMatch(/^replayed litellm\/llama-3-3-70b: \d+ steps \(12\.0 h of trace\) in \d+\.\d\d s\n$/);
     const html = fs.readFileSync(out, 'utf8');
@@ -62,10 +62,20 @@ describe('whatif on the reference dist/', () => {
     expect(r.stdout).not.toContain('report:');
   });
 
+  test('shape options give the built-in trace its start, length, resolution and rates', () => {
+    const r = run('whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'surge', '--start', '2026-11-30T00:00:00+01:00',
+      '--hours', '24', '--step-seconds', '15', '--peak-rps', '250', '--base-rps', '2');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^What-if replay of litellm\/llama-3-3-70b from 2026-11-30T00:00:00\+01:00, 24\.0 h at 15 s steps\n/);
+    // 250 requests/s need three replicas of 102.4/s: the 70B pool reaches its maximum.
+    expect(r.stdout).toMatch(/\n {2}peak replicas {13}3\n/);
+    expect(r.stdout).toMatch(/\n {2}- at max replicas for \d+ min\n/);
+  });
+
   test('without a price the cost says so', () => {
     const r = run('whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'surge');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\n {2}cost {21}- \(no --price-per-gpu-hour\)\n/);
+    expect(r.stdout).toMatch(/\n {2}cost {22}- \(no --price-per-gpu-hour\)\n/);
   });
 });
 
@@ -140,6 +150,16 @@ describe('bad arguments: one line on stderr, exit 2, nothing written', () => {
   test('a trace that is neither a shape nor a .csv/.json file', () => {
     expectRefused(run('whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'weekly'),
       '\'trace\' ("weekly") must be \'surge\', \'diurnal\', \'spike\', \'ramp\' or the path of a .csv or .json trace');
+  });
+
+  test('shape options on a trace file', () => {
+    expectRefused(run('whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'monday.csv', '--hours', '24'),
+      'options \'--start\', \'--hours\', \'--step-seconds\', \'--peak-rps\' and \'--base-rps\' shape a built-in trace (surge, diurnal, spike, ramp), not \'monday.csv\'');
+  });
+
+  test('a shape option that is not a number', () => {
+    expectRefused(run('whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'surge', '--peak-rps', 'high'),
+      '\'--peak-rps\' ("high") must be a number greater than or equal to 0');
   });
 
   test('--help prints the usage and exits 0', () => {
