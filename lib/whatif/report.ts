@@ -138,6 +138,24 @@ const PAGE_SCRIPT = `(function () {
         ctx.restore();
       };
     };
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    // x values are the trace's wall clock as if UTC: read them with the UTC getters.
+    var timeLabels = function (u, splits) {
+      return splits.map(function (v) {
+        var t = new Date(v * 1e3);
+        var hm = pad(t.getUTCHours()) + ':' + pad(t.getUTCMinutes());
+        return hm === '00:00' ? hm + '\\n' + t.getUTCFullYear() + '-' + pad(t.getUTCMonth() + 1) + '-' + pad(t.getUTCDate()) : hm;
+      });
+    };
+    var compact = function (u, splits) {
+      return splits.map(function (v) {
+        var a = Math.abs(v);
+        if (a >= 1e6) return +(v / 1e6).toFixed(1) + 'M';
+        if (a >= 1e4) return +(v / 1e3).toFixed(1) + 'k';
+        return String(+v.toFixed(2));
+      });
+    };
+    var xAxis = { values: timeLabels };
     var sync = uPlot.sync('replay');
     var common = { width: width, height: 260, tzDate: utc, cursor: { sync: { key: sync.key } } };
     var replicas = new uPlot(Object.assign({}, common, {
@@ -149,7 +167,7 @@ const PAGE_SCRIPT = `(function () {
         { label: 'desired replicas', scale: 'replicas', stroke: '#1f6feb', width: 2, paths: uPlot.paths.stepped({ align: 1 }) },
         { label: 'ready replicas', scale: 'replicas', stroke: '#1a7f37', width: 2, paths: uPlot.paths.stepped({ align: 1 }) }
       ],
-      axes: [{}, { scale: 'rps', label: 'req/s' }, { scale: 'replicas', side: 1, label: 'replicas', grid: { show: false } }],
+      axes: [xAxis, { scale: 'rps', label: 'req/s', values: compact, size: 60 }, { scale: 'replicas', side: 1, label: 'replicas', size: 60, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], grid: { show: false } }],
       hooks: { drawClear: [bands(d.fallback, 'rgba(120,120,120,0.18)'), bands(d.breach, 'rgba(207,34,46,0.12)')] }
     }), [d.x, d.traffic, d.desired, d.ready], document.getElementById('chart-replicas'));
     var queue = new uPlot(Object.assign({}, common, {
@@ -160,7 +178,7 @@ const PAGE_SCRIPT = `(function () {
         { label: 'requests waiting', scale: 'q', stroke: '#bf3989', width: 2, fill: 'rgba(191,57,137,0.10)' },
         { label: 'estimated wait (s)', scale: 's', stroke: '#9a6700', width: 1 }
       ],
-      axes: [{}, { scale: 'q', label: 'waiting' }, { scale: 's', side: 1, label: 'seconds', grid: { show: false } }],
+      axes: [xAxis, { scale: 'q', label: 'waiting', values: compact, size: 60 }, { scale: 's', side: 1, label: 'seconds', values: compact, size: 60, grid: { show: false } }],
       hooks: { drawClear: [bands(d.fallback, 'rgba(120,120,120,0.18)'), bands(d.breach, 'rgba(207,34,46,0.12)')] }
     }), [d.x, d.waiting, d.wait], document.getElementById('chart-queue'));
     sync.sub(replicas);
