@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { PoolSnapshot } from './_contract';
+import { PoolSnapshot } from './pool-model';
 import { invalid } from '../core/_validation';
 import { DcgmMetrics, LiteLLMMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { promqlSyntaxError } from '../metrics/promql';
@@ -556,17 +556,19 @@ function select(ctx: Context, node: Extract<Node, { type: 'selector' }>, snap: P
     for (const group of proxy.modelGroups) push({ namespace: proxy.namespace, requested_model: group }, share);
     return out;
   }
-  const podsByName = new Map(snap.pods.map(p => [p.name, p]));
-  for (const [name, stats] of Object.entries(snap.perPod)) {
-    const pod = podsByName.get(name);
-    if (!pod || pod.phase !== 'Running') continue;
-    const podLabel = modelPodLabel(name, ctx.options.deployment);
-    const value = series.perPod!(stats);
+  for (const pod of snap.pods) {
+    if (pod.phase !== 'Running') continue;
+    const stats = snap.perPod[pod.name];
+    const podLabel = modelPodLabel(pod.name, ctx.options.deployment);
     if (series.family === 'dcgm') {
+      // dcgm-exporter reports the GPUs of every running pod: one still loading its model reads
+      // its (idle) GPUs, which pulls an average down while the pool scales up.
+      const value = stats ? series.perPod!(stats) : 0;
       for (let gpu = 0; gpu < ctx.gpus; gpu++) push({ namespace: ctx.poolLabels.namespace ?? '', pod: podLabel, gpu: String(gpu) }, value);
-    } else if (pod.ready || (pod.deleting && pod.readyAt !== undefined)) {
-      // vLLM serves /metrics once its engine is up: a pod still loading has no series.
-      push({ ...ctx.poolLabels, pod: podLabel, engine: '0' }, value);
+    } else if (stats) {
+      // vLLM serves /metrics once its engine is up: the model lists Ready pods in perPod, and
+      // a pod still loading has no series.
+      push({ ...ctx.poolLabels, pod: podLabel, engine: '0' }, series.perPod!(stats));
     }
   }
   return out;

@@ -108,6 +108,8 @@ const DEFAULT_INITIAL_READINESS_DELAY_SECONDS = 30;
 const DEFAULT_DOWNSCALE_STABILIZATION_SECONDS = 300;
 /** pkg/apis/autoscaling/v2/defaults.go: the default scale-up and scale-down policies both use 15 s periods. */
 const DEFAULT_POLICY_PERIOD_SECONDS = 15;
+/** pkg/apis/autoscaling/validation: MaxPeriodSeconds = 1800; older events count in no policy period. */
+const MAX_POLICY_PERIOD_SECONDS = 1800;
 
 /** One metric of the spec, ready for `proposeReplicas`. */
 interface MetricSpecEntry {
@@ -140,6 +142,8 @@ export class HpaSimulation {
   private readonly maxReplicas: number;
   private readonly metrics: MetricSpecEntry[];
   private readonly behavior: Behavior | undefined;
+  /** The longer of the behavior's two stabilization windows. */
+  private readonly behaviorWindow: number;
   private readonly tolerance: number;
   private readonly cpuInitializationPeriodSeconds: number;
   private readonly delayOfInitialReadinessStatusSeconds: number;
@@ -186,6 +190,8 @@ export class HpaSimulation {
       ? [{ source: 'Resource', resource: 'cpu', name: 'resource cpu', target: { type: 'Utilization', averageUtilization: 80 } }]
       : metrics.map((m, i) => parseMetricSpec(`${prop}.metrics[${i}]`, m));
     this.behavior = spec.behavior === undefined || spec.behavior === null ? undefined : this.checkBehavior(spec.behavior);
+    this.behaviorWindow = this.behavior === undefined ? 0
+      : Math.max(this.behavior.scaleUp.stabilizationWindowSeconds ?? 0, this.behavior.scaleDown.stabilizationWindowSeconds ?? 0);
   }
 
   /** One sync at `input.now` (called in ascending time); `readings` index-aligned with `spec.metrics`. */
@@ -268,9 +274,10 @@ export class HpaSimulation {
         // normalizeReplicas applies the default 300 s window; pass only the samples within the
         // configured one (a sample exactly at the cutoff counts, as in stabilizeRecommendation).
         ? history.filter(r => now - r.t <= this.downscaleStabilizationSeconds).map(r => ({ secondsAgo: 0, replicas: r.replicas }))
-        : history.map(r => ({ secondsAgo: now - r.t, replicas: r.replicas })),
-      scaleUpEvents: this.scaleUpEvents.map(e => ({ secondsAgo: now - e.t, change: e.change })),
-      scaleDownEvents: this.scaleDownEvents.map(e => ({ secondsAgo: now - e.t, change: e.change })),
+        // (samples outside both windows change nothing: left out to keep the sync cheap)
+        : history.filter(r => now - r.t < this.behaviorWindow).map(r => ({ secondsAgo: now - r.t, replicas: r.replicas })),
+      scaleUpEvents: this.scaleUpEvents.filter(e => now - e.t < MAX_POLICY_PERIOD_SECONDS).map(e => ({ secondsAgo: now - e.t, change: e.change })),
+      scaleDownEvents: this.scaleDownEvents.filter(e => now - e.t < MAX_POLICY_PERIOD_SECONDS).map(e => ({ secondsAgo: now - e.t, change: e.change })),
     });
     this.recordRecommendation(now, proposed);
     if (desired !== currentReplicas) this.storeScaleEvent(now, currentReplicas, desired);

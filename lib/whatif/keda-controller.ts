@@ -46,7 +46,11 @@ export interface KedaStepResult {
   readonly active: boolean;
   /** The fallback replaces the metrics of the HPA. */
   readonly fallbackActive: boolean;
-  /** Per trigger (cron: its metric value), undefined when failed/empty. */
+  /**
+   * Per trigger, the last value KEDA or the HPA read (cron: its metric value, 0 outside the
+   * window; cpu/memory: the mean of the pods' samples; an empty prometheus result with
+   * ignoreNullValues: 0), undefined when that read failed or was empty and counted as an error.
+   */
   readonly triggerValues: Array<number | undefined>;
   /** What happened, e.g. 'activated: 0 -> 1', 'cooldown ended: 1 -> 0', 'fallback: 3 failed polls'. */
   readonly events: string[];
@@ -56,7 +60,7 @@ export interface KedaStepResult {
 export interface KedaTriggerInfo {
   /** Index in `spec.triggers`. */
   readonly index: number;
-  /** The trigger's `name`, else `<type>-<index>`. */
+  /** The trigger's `name` ('' when unnamed: the formula of `scalingModifiers` cannot read it). */
   readonly name: string;
   /** The trigger's `type` ('prometheus', 'cron', 'cpu' ...). */
   readonly type: string;
@@ -670,6 +674,10 @@ function parseTrigger(prop: string, trigger: unknown, index: number, names: Set<
     };
   }
   if (type === 'prometheus') {
+    // prometheus_scaler.go prometheusMetadata: serverAddress, query and threshold are required.
+    for (const key of ['serverAddress', 'query']) {
+      if (md[key] === undefined || md[key] === '') throw invalid(`${mp}.${key}`, md[key], 'must be set: KEDA\'s prometheus scaler requires it');
+    }
     const threshold = parseFloatString(`${mp}.threshold`, md.threshold, 'a number');
     const activationThreshold = md.activationThreshold === undefined ? 0 : parseFloatString(`${mp}.activationThreshold`, md.activationThreshold, 'a number');
     const ignoreNullValues = md.ignoreNullValues === undefined ? true : parseBoolString(`${mp}.ignoreNullValues`, md.ignoreNullValues);

@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
-import { PoolModelParams } from './_contract';
+import { parseQuantity } from './hpa-controller';
+import { PoolModelParams } from './pool-model';
 import { formatValue, invalid } from '../core/_validation';
 
 /** One Kubernetes object read from a manifest file (or synthesized from an App). */
@@ -300,7 +301,7 @@ export function derivePool(deployment: any): ReplayPool {
   const name = typeof labels['app.kubernetes.io/instance'] === 'string' ? labels['app.kubernetes.io/instance'] : String(deployment?.metadata?.name);
   const container = mainContainer(deployment) ?? {};
   const vllm = labels['app.kubernetes.io/name'] === 'vllm' || (typeof container.image === 'string' && /vllm/i.test(container.image));
-  const params: Partial<PoolModelParams> = {};
+  const params: { -readonly [K in keyof PoolModelParams]?: PoolModelParams[K] } = {};
   const sources: Record<string, string> = {};
   const args: string[] = [...(Array.isArray(container.command) ? container.command : []), ...(Array.isArray(container.args) ? container.args : [])].map(String);
 
@@ -309,7 +310,7 @@ export function derivePool(deployment: any): ReplayPool {
   for (const c of deployment?.spec?.template?.spec?.containers ?? []) {
     const res = { ...(c?.resources?.limits ?? {}), ...(c?.resources?.requests ?? {}) };
     for (const [key, value] of Object.entries(res)) {
-      if (ACCELERATOR_RESOURCE.test(key)) gpus += parseQuantity(value) ?? 0;
+      if (ACCELERATOR_RESOURCE.test(key)) gpus += quantity(value) ?? 0;
     }
   }
   params.gpusPerReplica = gpus;
@@ -381,7 +382,7 @@ function podRequestsOf(deployment: any): { requests: Record<string, number>; par
   const counts: Record<string, number> = {};
   for (const c of containers) {
     for (const [key, value] of Object.entries(c?.resources?.requests ?? {})) {
-      const q = parseQuantity(value);
+      const q = quantity(value);
       if (q === undefined) continue;
       sums[key] = (sums[key] ?? 0) + q;
       counts[key] = (counts[key] ?? 0) + 1;
@@ -400,23 +401,13 @@ function podRequestsOf(deployment: any): { requests: Record<string, number>; par
   return { requests, partial };
 }
 
-const DECIMAL_SUFFIX: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-const BINARY_SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-
-/**
- * A Kubernetes quantity (`500m`, `16`, `131072Mi`, `1e3`) in base units, or undefined when it
- * is not one (k8s.io/apimachinery pkg/api/resource/quantity.go suffixes).
- * @internal
- */
-export function parseQuantity(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(value.trim());
-  if (!m) return undefined;
-  const base = Number(m[1]);
-  if (m[2]) return base * 10 ** Number(m[2].slice(1));
-  const suffix = m[3] ?? '';
-  return base * (BINARY_SUFFIX[suffix] ?? DECIMAL_SUFFIX[suffix]);
+/** A Kubernetes quantity in base units (hpa-controller.ts `parseQuantity`), or undefined when it is not one. */
+function quantity(value: unknown): number | undefined {
+  try {
+    return parseQuantity('quantity', value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every prometheus-adapter rule of the manifests' ConfigMaps (any data key whose YAML has `rules` or `externalRules` of discovery rules). */

@@ -12,12 +12,14 @@ import { invalid } from '../core/_validation';
  * to delete as the ReplicaSet controller ranks them (kubernetes/kubernetes
  * pkg/controller/controller_utils.go, `ActivePodsWithRanks.Less`): Pending before Running, not
  * Ready before Ready, Ready for a shorter time before longer, newer before older (node, deletion
- * cost and restart-count ranks do not exist in the model). A deleted pod keeps serving for
+ * cost and restart-count ranks do not exist in the model; where the controller compares times on
+ * a log scale (LogarithmicScaleDown), the model compares them exactly). A deleted pod keeps serving for
  * `terminationSeconds` (its in-flight work; it is out of the Deployment's count at once) and is
  * then gone; requests it still held go back to the backlog (the proxy retries them).
  *
  * **Queue (fluid).** Requests arrive at the trace's rate into one pool-wide backlog `B`
- * (the proxy routes evenly, so per-pod queues are the pool's divided by the Ready pods). Ready
+ * (the proxy routes evenly, so per-pod queues are the pool's divided by the serving pods: Ready
+ * ones and deleted ones still terminating). Ready
  * replicas run up to `maxConcurrentRequests` each: `running = min(B, capacity)`,
  * `waiting = B − running`. Each running request completes at rate `1 / requestSeconds`, so
  * `dB/dt = arrivals − running / requestSeconds`. Between two readiness changes this equation is
@@ -55,9 +57,12 @@ export interface PoolModelParams {
    */
   readonly readySeconds: number;
   /**
-   * Running requests per replica; more wait. vLLM `--max-num-seqs`. Default: 256, vLLM's default
-   * on GPUs under 70 GiB and A100 (FACTS.md §A.2; 1024 on larger non-A100 GPUs, 128 × world
-   * size on CPU). Must be a whole number of at least 1.
+   * Running requests per replica; more wait. vLLM `--max-num-seqs`. Default: 256, the API
+   * server's default on GPUs under 70 GiB and on A100 (FACTS.md §A.2; vllm/engine/arg_utils.py
+   * `default_max_num_seqs` @99d7eb5d6a512cfcc5a2b104f24ebf2d6cda772b: 1024 on ≥ 70 GiB GPUs that
+   * are not A100, 128 × world size on CPU; the index holds no copy at the pinned v0.26.0, so the
+   * loader should pass the pool's own `--max-num-seqs` when it sets one). Must be a whole
+   * number of at least 1.
    */
   readonly maxConcurrentRequests: number;
   /**
@@ -357,6 +362,10 @@ export class PoolSimulation {
     requireWholeNumber(`${this.prop}.replicas`, replicas, 0, MAX_PODS);
     this.clock = now;
     const active = this.pods.filter(pod => pod.deletedAt === undefined);
+    const total = this.pods.length + Math.max(0, replicas - active.length);
+    if (total > MAX_PODS) {
+      throw invalid(`${this.prop}.replicas`, replicas, `must leave at most ${MAX_PODS} pods in the model, terminating ones included (it would be ${total})`);
+    }
     if (replicas > active.length) {
       for (let i = active.length; i < replicas; i++) {
         this.pods.push(this.newPod(now, now + this.p.pendingSeconds, now + this.p.readySeconds));
@@ -416,9 +425,6 @@ export class PoolSimulation {
 
   private newPod(createdAt: number, startedAt: number, readyAt: number): SimPod {
     this.seq += 1;
-    if (this.pods.length >= MAX_PODS) {
-      throw invalid(`${this.prop}.replicas`, this.pods.length + 1, `must leave at most ${MAX_PODS} pods in the model`);
-    }
     return { seq: this.seq, name: `pod-${this.seq}`, createdAt, startedAt, readyAt };
   }
 
@@ -523,15 +529,10 @@ export class PoolSimulation {
       const ready = pod.readyAt <= now;
       const deleting = pod.deletedAt !== undefined;
       const running = pod.startedAt <= now;
-      pods.push({
-        name: pod.name,
-        phase: running ? 'Running' : 'Pending',
-        ready,
-        createdAt: pod.createdAt,
-        ...(running ? { startedAt: pod.startedAt } : {}),
-        ...(ready ? { readyAt: pod.readyAt } : {}),
-        deleting,
-      });
+      const state: { -readonly [K in keyof PodState]: PodState[K] } = { name: pod.name, phase: running ? 'Running' : 'Pending', ready, createdAt: pod.createdAt, deleting };
+      if (running) state.startedAt = pod.startedAt;
+      if (ready) state.readyAt = pod.readyAt;
+      pods.push(state);
       if (ready) serving.push(pod);
       if (ready && !deleting) readyReplicas++;
       if (!ready && !deleting) {

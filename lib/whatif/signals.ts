@@ -1,4 +1,6 @@
-import { MetricReading, PoolSnapshot, TriggerReading } from './_contract';
+import { MetricReading } from './hpa-controller';
+import { TriggerReading } from './keda-controller';
+import { PoolSnapshot } from './pool-model';
 import { EvaluateOptions, MODEL_SERIES_NAMES, VectorSample, checkQuery, evaluateVector, modelPodLabel } from './_promql-eval';
 import { AdapterRule, ReplayTarget } from './manifests';
 import { formatValue, invalid } from '../core/_validation';
@@ -149,7 +151,7 @@ function unsupportedSignal(index: number, source: string, why: string): Signal {
  */
 function resourceUsage(target: ReplayTarget, resource: unknown, fraction: number, needsRequest: boolean, what: string): { read: (s: PoolSnapshot) => Record<string, number>; why?: string; note?: string } {
   if (resource !== 'cpu' && resource !== 'memory') {
-    return { read: () => ({}), why: `${what} reads the resource ${formatValue(resource)}; the model gives cpu and memory only` };
+    return { read: () => ({}), why: `${what} is not modelled: the model gives cpu and memory usage only` };
   }
   const partial = target.partialRequests[resource];
   if (needsRequest && partial !== undefined) {
@@ -342,7 +344,7 @@ function findRule(target: ReplayTarget, list: AdapterRule['list'], name: unknown
   }
   if (matching.length === 0) {
     const served = unique(rules.flatMap(r => seriesNames(r).map(s => servedName(r, s)).filter((s): s is string => s !== undefined)));
-    return { why: `no prometheus-adapter ${list} rule in the manifests serves the ${api} metric ${name} (${served.length > 0 ? `served: ${served.join(', ')}` : `the manifests hold no ${list}`})` };
+    return { why: `no prometheus-adapter rule (${list}) in the manifests serves the ${api} metric ${name} (${served.length > 0 ? `served: ${served.join(', ')}` : `the manifests hold no ${list}`})` };
   }
   const chosen = matching.find(m => m.rule.file === target.file) ?? matching[0];
   const overrides = (chosen.rule.rule.resources as any)?.overrides;

@@ -107,7 +107,15 @@ type Column = typeof COLUMNS[number];
 const REQUIRED: readonly Column[] = ['time', 'requests_per_second'];
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|([+-])(\d{2}):(\d{2}))$/;
-const ISO_RULE = 'an ISO 8601 timestamp with an offset, e.g. 2026-11-30T06:00:00+01:00';
+const ISO_RULE = 'an ISO 8601 timestamp with an offset (e.g. 2026-11-30T06:00:00+01:00)';
+const ISO_WITHOUT_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+const OFFSET_RULE = 'must have an offset (Z or ±hh:mm): without one the time depends on the machine\'s time zone';
+
+/** The rule for a time that is neither seconds nor an ISO timestamp with an offset. */
+function timeRule(value: unknown): string {
+  if (typeof value === 'string' && ISO_WITHOUT_OFFSET.test(value)) return OFFSET_RULE;
+  return `must be seconds from the trace start (a number ≥ 0) or ${ISO_RULE}`;
+}
 /** At most this many points (a year at one-minute resolution is about half of it). */
 const MAX_POINTS = 1000000;
 
@@ -130,7 +138,9 @@ function parseIso(text: string): { ms: number; offsetMinutes: number } | undefin
 
 function requireIso(prop: string, value: unknown): { ms: number; offsetMinutes: number } {
   const parsed = typeof value === 'string' ? parseIso(value) : undefined;
-  if (!parsed) throw invalid(prop, value, `must be ${ISO_RULE}`);
+  if (!parsed) {
+    throw invalid(prop, value, typeof value === 'string' && ISO_WITHOUT_OFFSET.test(value) ? OFFSET_RULE : `must be ${ISO_RULE}`);
+  }
   return parsed;
 }
 
@@ -242,14 +252,14 @@ export function parseTraceCsv(text: string, file: string): Trace {
     if (isoMode === undefined) isoMode = parsedIso !== undefined;
     if (isoMode) {
       if (!parsedIso) {
-        const rule = isNumber ? `must be ${ISO_RULE} like the first row's` : `must be ${ISO_RULE}`;
+        const rule = isNumber ? `must be ${ISO_RULE} like the first row's` : timeRule(timeText);
         throw invalid(at(lineIndex, 'time'), timeText, rule);
       }
       iso ??= { ms: parsedIso.ms, text: timeText };
       t = (parsedIso.ms - iso.ms) / 1000;
     } else {
       if (!isNumber || Number(timeText) < 0) {
-        const rule = parsedIso ? 'must be seconds from the trace start like the first row\'s' : `must be seconds from the trace start (a number ≥ 0) or ${ISO_RULE}`;
+        const rule = parsedIso && times.length > 0 ? 'must be seconds from the trace start like the first row\'s' : timeRule(timeText);
         throw invalid(at(lineIndex, 'time'), timeText, rule);
       }
       t = Number(timeText);
@@ -295,10 +305,10 @@ export function parseTraceCsv(text: string, file: string): Trace {
 
 const JSON_FIELDS = ['name', 'startTime', 'stepSeconds', 'points', 'outages'];
 
-function requireKnownKeys(prop: string, value: Record<string, unknown>, known: readonly string[]): void {
+function requireKnownKeys(prop: (key: string) => string, value: Record<string, unknown>, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      throw invalid(`${prop}.${key}`, value[key], `is not a trace field: the fields are ${known.join(', ')}`);
+      throw invalid(prop(key), value[key], `is not a trace field: the fields are ${known.join(', ')}`);
     }
   }
 }
@@ -312,15 +322,18 @@ function requireKnownKeys(prop: string, value: Record<string, unknown>, known: r
 export function parseTraceJson(text: string, file: string): Trace {
   if (typeof file !== 'string') throw invalid('file', file, 'must be a string');
   if (typeof text !== 'string') throw invalid(file, text, 'must be the text of a JSON file');
-  let doc: unknown;
+  let parsed: unknown;
   try {
-    doc = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new Error(`'${file}' (not JSON) must be a JSON object with a 'points' array`);
   }
-  requireObject(file, doc);
-  requireKnownKeys(file, doc, JSON_FIELDS);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid(file, parsed, 'must be a JSON object with a \'points\' array');
+  }
+  const doc = parsed as Record<string, unknown>;
   const prop = (p: string) => `${file} ${p}`;
+  requireKnownKeys(prop, doc, JSON_FIELDS);
   requireArray(prop('points'), doc.points);
   if (doc.points.length < 2) {
     throw invalid(prop('points'), doc.points.length, 'must have at least two points: a trace needs two to have a step');
@@ -336,20 +349,21 @@ export function parseTraceJson(text: string, file: string): Trace {
   for (const [i, raw] of doc.points.entries()) {
     const p = (f: string) => prop(`points[${i}]${f}`);
     requireObject(p(''), raw);
-    requireKnownKeys(p(''), raw, COLUMNS);
+    requireKnownKeys(key => p(`.${key}`), raw, COLUMNS);
     const time = raw.time;
-    isoMode ??= typeof time === 'string';
+    const parsedIso = typeof time === 'string' ? parseIso(time) : undefined;
+    const isSeconds = typeof time === 'number' && Number.isFinite(time) && time >= 0;
+    isoMode ??= parsedIso !== undefined;
     let t: number;
-    if (isoMode) {
-      if (typeof time !== 'string' || !parseIso(time)) throw invalid(p('.time'), time, `must be ${ISO_RULE} like the first point's`);
-      const ms = parseIso(time)!.ms;
-      first ??= { ms, text: time };
-      t = (ms - first.ms) / 1000;
-    } else {
-      if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) {
-        throw invalid(p('.time'), time, `must be seconds from the trace start (a number ≥ 0) like the first point's, or ${ISO_RULE} in every point`);
-      }
+    if (isoMode && parsedIso) {
+      first ??= { ms: parsedIso.ms, text: time as string };
+      t = (parsedIso.ms - first.ms) / 1000;
+    } else if (!isoMode && isSeconds) {
       t = time;
+    } else if (i > 0 && (parsedIso || isSeconds)) {
+      throw invalid(p('.time'), time, isoMode ? `must be ${ISO_RULE} like the first point's` : 'must be seconds from the trace start like the first point\'s');
+    } else {
+      throw invalid(p('.time'), time, timeRule(time));
     }
     if (times.length > 0 && t <= times[times.length - 1]) {
       throw invalid(p('.time'), time, `must be later than the previous point's (${formatValue(previousTime)}): points must be sorted by time without duplicates`);

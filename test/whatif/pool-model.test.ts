@@ -365,6 +365,15 @@ describe('errors', () => {
     expect(() => pool.scaleTo(0, 1.5)).toThrow(new Error('\'pool.replicas\' (1.5) must be a whole number from 0 to 100000'));
   });
 
+  test('replicas that would leave more than 100000 pods, terminating ones included; nothing changes', () => {
+    const pool = new PoolSimulation({ ...SMALL, terminationSeconds: 60 }, 2);
+    pool.scaleTo(0, 0);
+    expect(() => pool.scaleTo(0, 99999)).toThrow(new Error('\'pool.replicas\' (99999) must leave at most 100000 pods in the model, terminating ones included (it would be 100001)'));
+    const s = pool.advance(0, 0);
+    expect(s.desiredReplicas).toBe(0);
+    expect(s.pods.map(p => [p.name, p.deleting])).toEqual([['pod-1', true], ['pod-2', true]]);
+  });
+
   test('time going backwards or not a number', () => {
     const pool = new PoolSimulation(SMALL, 1);
     pool.advance(30, 0);
