@@ -10,7 +10,7 @@ import { loadManifestsFromApp, loadManifestsFromDir, ReplayTarget, resolveTarget
 import { PodState, PoolModelParams, PoolSimulation, PoolSnapshot, withPoolModelDefaults } from './pool-model';
 import { ReplicaProposalPod } from './replica-proposal';
 import { hpaSignalReader, kedaSignalReader, SignalReader } from './signals';
-import { BUILTIN_TRACE_NAMES, BuiltinTraceName, builtinTrace, parseTraceCsv, parseTraceJson, Trace } from './trace';
+import { BUILTIN_TRACE_NAMES, BuiltinTraceName, builtinTrace, checkTrace, parseTraceCsv, parseTraceJson, Trace } from './trace';
 
 
 /** A manifest with the file it came from (for error messages). */
@@ -264,19 +264,23 @@ export function replay(options: ReplayOptions): ReplayResult {
   const progressEvery = Math.max(1, Math.floor(n / 50));
   const errorReading = { kind: 'error', reason: 'Prometheus is down' } as const;
 
+  let rate = trace.points[0].requestsPerSecond;
+  let rateTokens = tokensOf(trace.points[0]);
   for (let i = 0; i < n; i++) {
     const point = trace.points[i];
     const stepEnd = i + 1 < n ? trace.points[i + 1].t : Math.max(end, point.t + 1e-9);
-    const tokens = point.promptTokens !== undefined || point.outputTokens !== undefined
-      ? { prompt: point.promptTokens, output: point.outputTokens }
-      : undefined;
+    const tokens = tokensOf(point);
     // Internal ticks of at most TICK_SECONDS, evenly over the step: the controllers act at
     // their own periods (15 s) whatever the trace's resolution. The series take the first.
     const ticks = Math.max(1, Math.ceil((stepEnd - point.t) / TICK_SECONDS - 1e-9));
     const dt = (stepEnd - point.t) / ticks;
     for (let k = 0; k < ticks; k++) {
       const t = k === 0 ? point.t : point.t + k * dt;
-      const snapshot = pool.advance(t, point.requestsPerSecond, tokens);
+      // advance() integrates the interval that ends at t: at the rate that held over it, the
+      // previous point's at a point boundary.
+      const snapshot = pool.advance(t, rate, rateTokens);
+      rate = point.requestsPerSecond;
+      rateTokens = tokens;
       history.push(snapshot);
 
       // Prometheus outages: [from, to).
@@ -409,37 +413,7 @@ function loadTrace(trace: ReplayOptions['trace']): Trace {
     }
     return ext === '.csv' ? parseTraceCsv(text, trace) : parseTraceJson(text, trace);
   }
-  checkTrace(trace);
-  return trace;
-}
-
-/** A Trace object given in code: the same rules as the parsers. */
-function checkTrace(trace: unknown): asserts trace is Trace {
-  requireObject('trace', trace);
-  const tr = trace as Record<string, any>;
-  if (typeof tr.startTime !== 'string' || Number.isNaN(Date.parse(tr.startTime))) {
-    throw invalid('trace.startTime', tr.startTime, 'must be an ISO date-time with offset, e.g. \'2026-11-30T06:00:00+01:00\'');
-  }
-  requireGreaterThanZero('trace.stepSeconds', tr.stepSeconds);
-  if (!Array.isArray(tr.points) || tr.points.length === 0) throw invalid('trace.points', tr.points, 'must be a non-empty array of { t, requestsPerSecond }');
-  let last = -Infinity;
-  tr.points.forEach((p: any, i: number) => {
-    requireObject(`trace.points[${i}]`, p);
-    requireNonNegative(`trace.points[${i}].t`, p.t);
-    if (p.t <= last) throw invalid(`trace.points[${i}].t`, p.t, `must be greater than the previous point's t (${last}): points must be sorted by time`);
-    last = p.t;
-    requireNonNegative(`trace.points[${i}].requestsPerSecond`, p.requestsPerSecond);
-    if (p.promptTokens !== undefined) requireNonNegative(`trace.points[${i}].promptTokens`, p.promptTokens);
-    if (p.outputTokens !== undefined) requireNonNegative(`trace.points[${i}].outputTokens`, p.outputTokens);
-  });
-  if (tr.outages === undefined) tr.outages = [];
-  if (!Array.isArray(tr.outages)) throw invalid('trace.outages', tr.outages, 'must be an array of { from, to }');
-  tr.outages.forEach((o: any, i: number) => {
-    requireObject(`trace.outages[${i}]`, o);
-    requireNonNegative(`trace.outages[${i}].from`, o.from);
-    requireNonNegative(`trace.outages[${i}].to`, o.to);
-    if (o.to <= o.from) throw invalid(`trace.outages[${i}].to`, o.to, `must be greater than 'from' (${o.from})`);
-  });
+  return checkTrace(trace, 'trace');
 }
 
 function checkPrices(prices: ReplayOptions['prices']): ReplayOptions['prices'] {
@@ -551,6 +525,13 @@ function proposalPods(pods: ReadonlyArray<PodState>, now: number, requests: Reco
     };
   }
   return out;
+}
+
+/** The token sizes of a trace point, for the pool model. */
+function tokensOf(point: Trace['points'][number]): { prompt?: number; output?: number } | undefined {
+  return point.promptTokens !== undefined || point.outputTokens !== undefined
+    ? { prompt: point.promptTokens, output: point.outputTokens }
+    : undefined;
 }
 
 function numberOr(value: unknown, fallback: number): number {

@@ -390,7 +390,7 @@ describe('bad input: an error naming the prop, file or line', () => {
     test('unsorted points', () => {
       const t = { ...ok, points: [{ t: 0, requestsPerSecond: 1 }, { t: 30, requestsPerSecond: 1 }, { t: 15, requestsPerSecond: 1 }] };
       expect(() => replay({ manifests: reference, target: SEVENTY_B, trace: t })).toThrow(new Error(
-        '\'trace.points[2].t\' (15) must be greater than the previous point\'s t (30): points must be sorted by time'));
+        '\'trace.points[2].t\' (15) must be greater than the previous point\'s (30): points must be sorted by t without duplicates'));
     });
 
     test('a negative or non-numeric rate', () => {
@@ -404,17 +404,17 @@ describe('bad input: an error naming the prop, file or line', () => {
 
     test('no points', () => {
       expect(() => replay({ manifests: reference, target: SEVENTY_B, trace: { ...ok, points: [] } })).toThrow(new Error(
-        '\'trace.points\' ([]) must be a non-empty array of { t, requestsPerSecond }'));
+        '\'trace.points\' ([]) must have at least one point'));
     });
 
     test('a bad start time', () => {
       expect(() => replay({ manifests: reference, target: SEVENTY_B, trace: { ...ok, startTime: 'monday' } })).toThrow(new Error(
-        '\'trace.startTime\' ("monday") must be an ISO date-time with offset, e.g. \'2026-11-30T06:00:00+01:00\''));
+        '\'trace.startTime\' ("monday") must be an ISO 8601 timestamp with an offset (e.g. 2026-11-30T06:00:00+01:00)'));
     });
 
     test('an outage that ends before it starts', () => {
       expect(() => replay({ manifests: reference, target: SEVENTY_B, trace: { ...ok, outages: [{ from: 60, to: 30 }] } })).toThrow(new Error(
-        '\'trace.outages[0].to\' (30) must be greater than \'from\' (60)'));
+        '\'trace.outages[0].to\' (30) must be greater than \'trace.outages[0].from\' (60)'));
     });
   });
 
