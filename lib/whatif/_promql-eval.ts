@@ -117,6 +117,19 @@ const POD_TEMPLATE_HASH = '5c9d7f8b6';
  */
 export function modelPodLabel(name: string, deployment: string | undefined): string {
   if (deployment === undefined) return name;
+  let cache = POD_LABELS.get(deployment);
+  if (!cache) POD_LABELS.set(deployment, cache = new Map());
+  let label = cache.get(name);
+  if (label === undefined) {
+    if (cache.size > 10000) cache.clear();
+    cache.set(name, label = podLabelOf(name, deployment));
+  }
+  return label;
+}
+
+const POD_LABELS = new Map<string, Map<string, string>>();
+
+function podLabelOf(name: string, deployment: string): string {
   const prefix = `${deployment}-`;
   if (name.startsWith(prefix) && /^[a-z0-9]+-[a-z0-9]+$/.test(name.slice(prefix.length))) return name;
   const suffix = name.toLowerCase().replace(/[^a-z0-9]/g, '') || 'pod';
@@ -539,38 +552,115 @@ function snapshotsIn(ctx: Context, from: number, to: number): PoolSnapshot[] {
   return out;
 }
 
+/**
+ * Results already computed, per labels and options objects (a signal reader passes the same
+ * ones at every read), per snapshot and per node: selections, and the inner expression of a
+ * subquery at each step (a subquery re-reads the same snapshots at every poll). Snapshots are
+ * immutable.
+ */
+const RESULTS = new WeakMap<object, WeakMap<object, Map<PoolSnapshot, Map<Node, Sample[]>>>>();
+/**
+ * Snapshots remembered per labels and options: the span of the longest subquery at the finest
+ * step a replay uses (30 min at 1 s) and more. A plain Map, oldest evicted first: a WeakMap
+ * keyed by thousands of snapshots costs the garbage collector more than it saves.
+ */
+const MAX_CACHED_SNAPSHOTS = 4096;
+
+function snapshotResults(ctx: Context): Map<PoolSnapshot, Map<Node, Sample[]>> {
+  let byOptions = RESULTS.get(ctx.poolLabels);
+  if (!byOptions) RESULTS.set(ctx.poolLabels, byOptions = new WeakMap());
+  let bySnapshot = byOptions.get(ctx.options);
+  if (!bySnapshot) byOptions.set(ctx.options, bySnapshot = new Map());
+  return bySnapshot;
+}
+
+function resultsOf(ctx: Context, snap: PoolSnapshot, bySnapshot = snapshotResults(ctx)): Map<Node, Sample[]> {
+  let byNode = bySnapshot.get(snap);
+  if (!byNode) {
+    if (bySnapshot.size >= MAX_CACHED_SNAPSHOTS) bySnapshot.delete(bySnapshot.keys().next().value!);
+    bySnapshot.set(snap, byNode = new Map());
+  }
+  return byNode;
+}
+
 /** The samples of one selector in one snapshot (counters: their rate; buckets: rate and quantiles). */
 function select(ctx: Context, node: Extract<Node, { type: 'selector' }>, snap: PoolSnapshot): Sample[] {
+  const results = resultsOf(ctx, snap);
+  let samples = results.get(node);
+  if (!samples) results.set(node, samples = selectUncached(ctx, node, snap));
+  return samples;
+}
+
+/** Whether a node's value at a time depends only on the snapshot at that time (no range, no subquery). */
+function instantOnly(node: Node): boolean {
+  switch (node.type) {
+    case 'number':
+    case 'selector':
+      return true;
+    case 'agg':
+    case 'unary':
+      return instantOnly(node.expr);
+    case 'binary':
+      return instantOnly(node.lhs) && instantOnly(node.rhs);
+    case 'call':
+      return node.args.every(a => a.type !== 'matrix' && a.type !== 'subquery' && instantOnly(a));
+    default:
+      return false;
+  }
+}
+
+function selectUncached(ctx: Context, node: Extract<Node, { type: 'selector' }>, snap: PoolSnapshot): Sample[] {
   const series = MODEL_SERIES.get(node.name)!;
   const out: Sample[] = [];
-  const push = (labels: Labels, value: number): void => {
-    const full: Labels = { __name__: node.name, ...labels };
-    if (!node.matchers.every(m => matches(m, full[m.label] ?? ''))) return;
-    out.push(series.quantiles ? { labels: full, value, hist: { metric: node.name.replace(/_bucket$/, ''), quantiles: series.quantiles(snap) } } : { labels: full, value });
+  const hist = series.quantiles ? { metric: node.name.slice(0, -'_bucket'.length), quantiles: series.quantiles(snap) } : undefined;
+  // The labels every series of the family shares, checked once; then the per-series ones.
+  const emit = (fixed: Labels, varying: readonly string[], values: (labels: Labels) => void): void => {
+    const own = node.matchers.filter(m => !varying.includes(m.label));
+    if (!own.every(m => matches(m, fixed[m.label] ?? ''))) return;
+    values(fixed);
+  };
+  const push = (labels: Labels, value: number, perSeries: readonly Matcher[]): void => {
+    for (const m of perSeries) if (!matches(m, labels[m.label] ?? '')) return;
+    out.push(hist ? { labels, value, hist } : { labels, value });
   };
   if (series.family === 'litellm') {
     const proxy = ctx.options.proxy;
     if (!proxy || proxy.modelGroups.length === 0) return out;
     const value = series.pool!(snap);
     const share = series.kind === 'gauge' ? value : value / proxy.modelGroups.length;
-    for (const group of proxy.modelGroups) push({ namespace: proxy.namespace, requested_model: group }, share);
+    const perSeries = node.matchers.filter(m => m.label === 'requested_model');
+    emit({ __name__: node.name, namespace: proxy.namespace }, ['requested_model'], fixed => {
+      for (const group of proxy.modelGroups) push({ ...fixed, requested_model: group }, share, perSeries);
+    });
     return out;
   }
-  for (const pod of snap.pods) {
-    if (pod.phase !== 'Running') continue;
-    const stats = snap.perPod[pod.name];
-    const podLabel = modelPodLabel(pod.name, ctx.options.deployment);
-    if (series.family === 'dcgm') {
-      // dcgm-exporter reports the GPUs of every running pod: one still loading its model reads
-      // its (idle) GPUs, which pulls an average down while the pool scales up.
-      const value = stats ? series.perPod!(stats) : 0;
-      for (let gpu = 0; gpu < ctx.gpus; gpu++) push({ namespace: ctx.poolLabels.namespace ?? '', pod: podLabel, gpu: String(gpu) }, value);
-    } else if (stats) {
-      // vLLM serves /metrics once its engine is up: the model lists Ready pods in perPod, and
-      // a pod still loading has no series.
-      push({ ...ctx.poolLabels, pod: podLabel, engine: '0' }, series.perPod!(stats));
+  const dcgm = series.family === 'dcgm';
+  const podMatchers = node.matchers.filter(m => m.label === 'pod');
+  const gpuMatchers = node.matchers.filter(m => m.label === 'gpu');
+  const namespace = ctx.poolLabels.namespace ?? '';
+  const fixedLabels: Labels = dcgm ? { __name__: node.name, namespace } : { __name__: node.name, ...ctx.poolLabels, engine: '0' };
+  emit(fixedLabels, dcgm ? ['pod', 'gpu'] : ['pod'], fixed => {
+    for (const pod of snap.pods) {
+      if (pod.phase !== 'Running') continue;
+      const stats = snap.perPod[pod.name];
+      if (!dcgm && !stats) continue;
+      const podLabel = modelPodLabel(pod.name, ctx.options.deployment);
+      if (!podMatchers.every(m => matches(m, podLabel))) continue;
+      if (dcgm) {
+        // dcgm-exporter reports the GPUs of every running pod: one still loading its model reads
+        // its (idle) GPUs, which pulls an average down while the pool scales up.
+        const value = stats ? series.perPod!(stats) : 0;
+        for (let gpu = 0; gpu < ctx.gpus; gpu++) {
+          const g = String(gpu);
+          if (gpuMatchers.every(m => matches(m, g))) out.push({ labels: { __name__: node.name, namespace, pod: podLabel, gpu: g }, value });
+        }
+      } else {
+        // vLLM serves /metrics once its engine is up: the model lists Ready pods in perPod, and
+        // a pod still loading has no series.
+        push({ ...fixed, pod: podLabel }, series.perPod!(stats), []);
+      }
     }
-  }
+  });
   return out;
 }
 
@@ -584,7 +674,9 @@ function matches(m: Matcher, value: string): boolean {
 }
 
 function labelKey(labels: Labels): string {
-  return Object.keys(labels).sort().map(k => `${k}\u0000${labels[k]}`).join('\u0001');
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  return keys.sort().map(k => `${k}\u0000${labels[k]}`).join('\u0001');
 }
 
 function labelText(labels: Labels): string {
@@ -615,10 +707,17 @@ function rangeSelect(ctx: Context, node: Extract<Node, { type: 'matrix' }>, ts: 
 function subquery(ctx: Context, node: Extract<Node, { type: 'subquery' }>, ts: number): Series[] {
   const bySeries = new Map<string, Series>();
   if (!(node.step > 0)) throw invalid('query', ctx.query, 'has a subquery step of 0');
+  const cache = instantOnly(node.expr) ? snapshotResults(ctx) : undefined;
   for (let k = Math.floor((ts - node.range) / node.step) + 1; k * node.step <= ts; k++) {
     const at = k * node.step;
-    const v = evalNode(ctx, node.expr, at);
-    const samples = v.kind === 'scalar' ? [{ labels: {}, value: v.value }] : vectorOf(v);
+    const snap = cache ? snapshotAt(ctx, at) : undefined;
+    const results = snap ? resultsOf(ctx, snap, cache) : undefined;
+    let samples = results?.get(node.expr);
+    if (!samples) {
+      const v = evalNode(ctx, node.expr, at);
+      samples = v.kind === 'scalar' ? [{ labels: {}, value: v.value }] : vectorOf(v);
+      results?.set(node.expr, samples);
+    }
     for (const s of samples) {
       const key = labelKey(s.labels);
       let series = bySeries.get(key);

@@ -279,7 +279,7 @@ export class KedaSimulation {
       source: isResource(t) ? { kind: 'resource' as const, trigger: i } : { kind: 'external' as const, trigger: i },
     }));
     entries = entries.map((e, i) => ({ e, i }))
-      .sort((a, b) => (a.e.spec.type as string).localeCompare(b.e.spec.type as string, 'en') || a.i - b.i)
+      .sort((a, b) => byteOrder(a.e.spec.type as string, b.e.spec.type as string) || a.i - b.i)
       .map(x => x.e);
     if (this.modifiers !== undefined) {
       const target = { type: this.modifiers.metricType, [this.modifiers.metricType === 'Value' ? 'value' : 'averageValue']: milliQuantity(this.modifiers.target) };
@@ -549,9 +549,40 @@ export class KedaSimulation {
   }
 }
 
-/** The first fire strictly after `t` (robfig/cron Schedule.Next). */
+/** Go's string `<` (byte order; the metric types are ASCII). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The first fire strictly after `t` (robfig/cron Schedule.Next, which KEDA's cron scaler uses).
+ *
+ * Day matching: robfig/cron v3.0.1 (spec.go dayMatches) ANDs day-of-month and day-of-week when
+ * either field carries its star bit, and ORs them otherwise. parser.go getRange sets the star bit
+ * for a '*' or '?' range whose step is absent or 1 ('*', '*\/1', a list such as '*,5'; not
+ * '*\/2'). cron-parser agrees except for a starred field other than a plain '*' or '?' next to a
+ * restricted one ('*\/1', '*,5'): that case is computed here, the days the day-of-month field
+ * allows filtered by the day of the week in the time zone.
+ */
 function nextFire(expression: string, timezone: string, t: number): number {
-  return CronExpressionParser.parse(expression, { currentDate: new Date(t), tz: timezone }).next().getTime();
+  const fields = expression.trim().split(/\s+/);
+  const [dom, dow] = [fields[2], fields[4]];
+  const plain = (f: string) => f === '*' || f === '?';
+  const starred = (f: string) => f.split(',').some(part => {
+    const [range, step] = part.split('/');
+    return (range === '*' || range === '?') && (step === undefined || Number(step) === 1);
+  });
+  if (!((starred(dom) || starred(dow)) && !plain(dom) && !plain(dow))) {
+    return CronExpressionParser.parse(expression, { currentDate: new Date(t), tz: timezone }).next().getTime();
+  }
+  const days = CronExpressionParser.parse([fields[0], fields[1], dom, fields[3], '*'].join(' '), { currentDate: new Date(t), tz: timezone });
+  const weekdays = CronExpressionParser.parse(`* * * * ${dow}`, { tz: timezone });
+  // At most about 8 years of candidate days (a schedule such as Feb 29 on a Monday is rare, not endless).
+  for (let i = 0; i < 3000; i++) {
+    const candidate = days.next();
+    if (weekdays.includesDate(candidate)) return candidate.getTime();
+  }
+  return Infinity;
 }
 
 /** GenerateMetricInMili: the value as an int64 milli-quantity, truncated. */

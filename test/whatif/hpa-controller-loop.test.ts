@@ -69,6 +69,15 @@ describe('HpaSimulation: one sync', () => {
     expect(r.desiredReplicas).toBe(4);
   });
 
+  test('ContainerResource utilization reads the named container\'s request', () => {
+    const hpa = new HpaSimulation({
+      maxReplicas: 10,
+      metrics: [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'vllm', target: { type: 'Utilization', averageUtilization: 50 } } }],
+    });
+    const r = hpa.sync({ now: 0, currentReplicas: 2, pods: pods(2, { cpu: 2 }), readings: [{ kind: 'ok', podMetrics: { 'p-0': 2, 'p-1': 2 } }] });
+    expect(r.proposals).toEqual([4]);
+  });
+
   test('Pods AverageValue and Object Value metrics', () => {
     const hpa = new HpaSimulation({
       maxReplicas: 10,

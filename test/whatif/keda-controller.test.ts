@@ -161,6 +161,39 @@ describe('activation and cooldown (scale_scaledobjects.go)', () => {
   });
 });
 
+describe('other trigger types', () => {
+  test('cpu with containerName is a ContainerResource metric, memory AverageValue a quantity', () => {
+    const keda = new KedaSimulation(scaledObject({
+      minReplicaCount: 1,
+      triggers: [
+        { type: 'cpu', metricType: 'Utilization', metadata: { value: '70', containerName: 'vllm' } },
+        { type: 'memory', metricType: 'AverageValue', metadata: { value: '512Mi' } },
+      ],
+    }), START);
+    expect(keda.hpaSpec.metrics).toEqual([
+      { type: 'ContainerResource', containerResource: { name: 'cpu', container: 'vllm', target: { type: 'Utilization', averageUtilization: 70 } } },
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '512Mi' } } },
+    ]);
+    // memory: 2 pods at 1 GiB each over 512 MiB per pod: 4 replicas
+    const gib = 2 ** 30;
+    const r = keda.step(0, 2, pods(2), i => (i === 0 ? { kind: 'error', reason: 'no cpu samples' } : { kind: 'pods', podMetrics: { 'p-0': gib, 'p-1': gib } }));
+    expect(r.desiredReplicas).toBe(4);
+  });
+
+  test('a trigger type the simulation does not model reads through the caller, with its threshold and activationThreshold', () => {
+    const keda = new KedaSimulation(scaledObject({
+      minReplicaCount: 0,
+      triggers: [{ type: 'redis', metadata: { address: 'redis:6379', listName: 'jobs', threshold: '10', activationThreshold: '3' } }],
+    }), START);
+    expect((keda.hpaSpec.metrics![0] as any).external.metric.name).toBe('s0-redis');
+    expect(keda.step(0, 0, [], () => value(3)).active).toBe(false);
+    const r = keda.step(30, 0, [], () => value(25));
+    // the HPA sync due at 15 runs at this step, after the poll: ceil(25 / 10)
+    expect(r.events).toEqual(['activated: 0 -> 1', 'hpa: 1 -> 3']);
+    expect(r.desiredReplicas).toBe(3);
+  });
+});
+
 describe('ignoreNullValues (prometheus_scaler.go)', () => {
   test('default true: an empty result reads 0, no error (the target can go to zero)', () => {
     const keda = new KedaSimulation(scaledObject({ minReplicaCount: 0, cooldownPeriod: 0, triggers: [prometheus('5')] }), START);

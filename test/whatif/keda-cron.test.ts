@@ -106,3 +106,30 @@ describe('cron: bad input', () => {
       new Error("'scaledObject.spec.triggers[0].metadata.desiredReplicas' (\"0\") must be a whole number other than 0, as a string (KEDA: \"no desiredReplicas specified\")"));
   });
 });
+
+describe('cron day matching as robfig/cron does it', () => {
+  const start = '2026-11-28T00:00:00Z'; // a Saturday
+  const fires = (expression: string): number[] => {
+    // a one-minute window from `expression` to one minute later: the value is non-zero only inside
+    const [m, ...rest] = expression.split(' ');
+    const keda = new KedaSimulation(cron({ timezone: 'UTC', start: expression, end: [String(Number(m) + 1), ...rest].join(' '), desiredReplicas: '1' }), start);
+    const days: number[] = [];
+    for (let day = 0; day < 14; day++) {
+      const t = day * 86400 + 8 * 3600 + 30; // 08:00:30
+      if (keda.step(t, 0, [], never).triggerValues[0] === 1) days.push(new Date(Date.parse(start) + t * 1000).getUTCDate());
+    }
+    return days;
+  };
+  test('day-of-month and day-of-week both restricted: either matches', () => {
+    expect(fires('0 8 1 * 1')).toEqual([30, 1, 7]);
+  });
+  test('a star with a step above 1 is no star (robfig/cron v3.0.1 getRange): either matches', () => {
+    // odd days of the month or Mondays
+    expect(fires('0 8 */2 * 1')).toEqual([29, 30, 1, 3, 5, 7, 9, 11]);
+  });
+  test('a star with step 1 keeps the star bit: both must match', () => {
+    // every day of the month and Mondays: the Mondays
+    expect(fires('0 8 */1 * 1')).toEqual([30, 7]);
+    expect(fires('0 8 1 * */1')).toEqual([1]);
+  });
+});

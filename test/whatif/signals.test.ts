@@ -87,7 +87,7 @@ describe('KEDA: the reference 70B pool (dist/, llm-autoscaling/llama-70b-keda)',
   });
 
   test('over the pool model itself: its pod names match the DCGM pod regex, every query reads', () => {
-    const pool = new PoolSimulation(withPoolModelDefaults({ ...target.pool!.params, readySeconds: 60, pendingSeconds: 10 } as never), 2);
+    const pool = new PoolSimulation(withPoolModelDefaults({ ...target.pool!.params, readySeconds: 60, pendingSeconds: 10 }), 2);
     const snapshots: PoolSnapshot[] = [];
     for (let t = 0; t <= 900; t += 15) snapshots.push(pool.advance(t, 30));
     const now = last(snapshots);
