@@ -3,7 +3,8 @@
  *
  * Replays a 24-hour trace at 15-second steps (5760 ticks) through one target of the reference
  * stack's `dist/` (the manifests are loaded once, outside the timing) and prints, per target,
- * the median wall time of the replays, the time per simulated hour and the goal of issue 12
+ * the first (cold) run, the median wall time of the next runs, the time per simulated hour and
+ * the goal of issue 12
  * (a 24 h trace at 15 s for one target in under 2 s). Exits 1 when a median misses the goal.
  *
  * Targets: the KEDA ScaledObject of the 70B pool (three prometheus triggers, one a
@@ -30,12 +31,14 @@ function main(): number {
   const trace = builtinTrace('diurnal', { hours: 24, stepSeconds: 15 });
   const hours = trace.points.length * trace.stepSeconds / 3600;
   console.log(`trace: ${trace.name}, ${trace.points.length} points at ${trace.stepSeconds} s (${hours} h); ${runs} runs per target, median`);
-  console.log('| target | ticks | median ms | ms per simulated hour | goal (< 2000 ms) |');
-  console.log('|---|---|---|---|---|');
+  console.log('| target | trace points | first run ms | median ms | ms per simulated hour | goal (< 2000 ms) |');
+  console.log('|---|---|---|---|---|---|');
   let ok = true;
   for (const target of TARGETS) {
-    // One warm-up run (JIT, PromQL parse caches), then the timed ones.
+    // The first run (cold: JIT, PromQL parse caches) is shown apart; the median is of the next ones.
+    const coldStart = process.hrtime.bigint();
     replay({ manifests, target, trace });
+    const cold = Number(process.hrtime.bigint() - coldStart) / 1e6;
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const start = process.hrtime.bigint();
@@ -46,7 +49,7 @@ function main(): number {
     const median = times[Math.floor(times.length / 2)];
     const met = median < GOAL_MS;
     ok &&= met;
-    console.log(`| ${target} | ${trace.points.length} | ${median.toFixed(0)} | ${(median / hours).toFixed(1)} | ${met ? 'met' : 'MISSED'} |`);
+    console.log(`| ${target} | ${trace.points.length} | ${cold.toFixed(0)} | ${median.toFixed(0)} | ${(median / hours).toFixed(1)} | ${met ? 'met' : 'MISSED'} |`);
   }
   return ok ? 0 : 1;
 }

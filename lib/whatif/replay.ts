@@ -162,6 +162,8 @@ const FLAP_MIN_CHANGES = 4;
 const FLAP_WINDOW_SECONDS = 600;
 /** The longest internal tick: the HPA's sync period and the usual KEDA pollingInterval. */
 const TICK_SECONDS = 15;
+/** Snapshots kept for the queries' look-back (range vectors, subqueries): 17 h at 15 s. */
+const HISTORY_KEEP = 4096;
 /** VllmPool's default SLO (lib/vllm/vllm-pool.ts). */
 const DEFAULT_TTFT_SECONDS = 2;
 const DEFAULT_QUEUE_PER_REPLICA = 10;
@@ -282,6 +284,8 @@ export function replay(options: ReplayOptions): ReplayResult {
       rate = point.requestsPerSecond;
       rateTokens = tokens;
       history.push(snapshot);
+      // Queries look back hours at most: keep at least HISTORY_KEEP snapshots, not the whole trace.
+      if (history.length >= 2 * HISTORY_KEEP) history.splice(0, HISTORY_KEEP);
 
       // Prometheus outages: [from, to).
       while (outageIndex < outages.length && outages[outageIndex].to <= t) outageIndex++;
