@@ -164,6 +164,7 @@ const FLAP_WINDOW_SECONDS = 600;
 const TICK_SECONDS = 15;
 /** Snapshots kept for the queries' look-back (range vectors, subqueries): 17 h at 15 s. */
 const HISTORY_KEEP = 4096;
+const KEDA_HPA_EVENT = /^hpa: \d+ -> \d+$/;
 /** VllmPool's default SLO (lib/vllm/vllm-pool.ts). */
 const DEFAULT_TTFT_SECONDS = 2;
 const DEFAULT_QUEUE_PER_REPLICA = 10;
@@ -303,7 +304,8 @@ export function replay(options: ReplayOptions): ReplayResult {
           down ? errorReading : reader.read(index, snapshot, history) as TriggerReading);
         desired = result.desiredReplicas;
         fallbackActive = result.fallbackActive;
-        for (const e of result.events) events.push({ t, message: `KEDA: ${e}` });
+        // 'hpa: a -> b' is the scale event below; the rest (activation, cooldown, fallback) are KEDA's own.
+        for (const e of result.events) if (!KEDA_HPA_EVENT.test(e)) events.push({ t, message: `KEDA: ${e}` });
       } else if (hpa && t >= nextHpaSync) {
         const readings: MetricReading[] = new Array(metricCount);
         for (let m = 0; m < metricCount; m++) {

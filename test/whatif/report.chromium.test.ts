@@ -2,8 +2,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { replay, ReplayResult } from '../../lib/whatif/replay';
 import { renderReport } from '../../lib/whatif/report';
-import type { ReplayResult } from '../../lib/whatif/replay';
 
 /*
  * The HTML report in a real browser: Debian's `chromium`, headless (installed by .ci/run, or
@@ -97,6 +97,14 @@ describe('the HTML report in headless chromium', () => {
     // Axes and labels alone draw a few thousand grey pixels; the lines add coloured ones.
     for (const n of pixels) expect(n).toBeGreaterThan(5000);
     for (const n of colored) expect(n).toBeGreaterThan(1000);
+  });
+
+  test('a real replay (the reference 70B pool, built-in spike trace) draws', () => {
+    const file = path.join(dir, 'spike.html');
+    fs.writeFileSync(file, renderReport(replay({ manifests: path.join(__dirname, '..', '..', 'dist'), target: 'litellm/llama-3-3-70b', trace: 'spike' })));
+    const body = bodyAfterLoad(file);
+    expect(attr(body, 'data-chart-status')).toBe('drawn');
+    for (const n of attr(body, 'data-chart-colored-pixels')!.split(',').map(Number)) expect(n).toBeGreaterThan(1000);
   });
 
   test('hostile text stays text: no script from the input runs', () => {
