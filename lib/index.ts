@@ -47,4 +47,5 @@ export * from './whatif/replay';
 export * from './whatif/report';
 export * from './whatif/manifests';
 export * from './whatif/signals';
-export { evaluateQuery, EvaluateOptions } from './whatif/_promql-eval';
+export { evaluateQuery } from './whatif/_promql-eval';
+export type { EvaluateOptions } from './whatif/_promql-eval';

@@ -142,8 +142,10 @@ const FIVE_FIELD_CRON = 'must be a 5-field cron expression (minute hour day-of-m
  * KEDA polls at t = 0, pollingInterval, ...; the HPA syncs at t = 0, 15, ...; at a tick where
  * both run, KEDA's poll acts first and the HPA syncs on its result. Fallback counts the failed
  * reads of the HPA (KEDA's metrics server updates the health on each HPA request), so a target
- * at zero, whose HPA reads nothing, is never woken by fallback. Not modelled: `useCachedMetrics`,
- * the pause annotations, `restoreToOriginalReplicaCount`, push scalers, scaler latency.
+ * at zero, whose HPA reads nothing, is never woken by fallback. The annotations
+ * `autoscaling.keda.sh/paused`, `paused-replicas`, `paused-scale-in`, `paused-scale-out` and
+ * `force-activation` are honoured. Not modelled: `useCachedMetrics`,
+ * `restoreToOriginalReplicaCount`, push scalers, scaler latency.
  *
  * @example
  * const keda = new KedaSimulation(scaledObject, '2026-11-30T06:00:00+01:00');
@@ -175,6 +177,7 @@ export class KedaSimulation {
   private lastNow: number | undefined;
   private lastActiveTime: number | undefined;
   private active = false;
+  private readonly annotations: Annotations;
 
   /**
    * @param scaledObject the whole ScaledObject or its spec, as JSON
@@ -190,6 +193,7 @@ export class KedaSimulation {
     const metadata = whole && typeof scaledObject.metadata === 'object' && scaledObject.metadata !== null
       ? scaledObject.metadata as Record<string, unknown> : {};
     const name = typeof metadata.name === 'string' ? metadata.name : undefined;
+    this.annotations = parseAnnotations(`${prop}.metadata.annotations`, metadata.annotations);
 
     if (typeof startTime !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(startTime) || Number.isNaN(Date.parse(startTime))) {
       throw invalid('startTime', startTime, 'must be an ISO 8601 date-time with an offset, e.g. \'2026-11-30T06:00:00+01:00\'');
@@ -289,6 +293,16 @@ export class KedaSimulation {
       ];
     }
     this.hpaSources = entries.map(e => e.source);
+    // hpa.go newHPAForScaledObject: the pause-scale-in/out annotations disable that direction.
+    if (this.annotations.pauseScaleIn || this.annotations.pauseScaleOut) {
+      const b = (typeof behavior === 'object' && behavior !== null ? behavior : {}) as Record<string, unknown>;
+      const direction = (rules: unknown) => (typeof rules === 'object' && rules !== null ? rules : {});
+      behavior = {
+        ...b,
+        ...(this.annotations.pauseScaleIn ? { scaleDown: { ...direction(b.scaleDown), selectPolicy: 'Disabled' } } : {}),
+        ...(this.annotations.pauseScaleOut ? { scaleUp: { ...direction(b.scaleUp), selectPolicy: 'Disabled' } } : {}),
+      };
+    }
     this.hpaSpec = {
       minReplicas: hpaMin,
       maxReplicas: maxReplicaCount,
@@ -322,6 +336,13 @@ export class KedaSimulation {
     const events: string[] = [];
     let replicas = currentReplicas;
 
+    // scaledobject_controller.go: `paused` or `paused-replicas` stop the scale loop and delete the
+    // HPA; RequestScale holds the target at paused-replicas.
+    if (this.annotations.pausedReplicas !== undefined || this.annotations.paused) {
+      const to = this.annotations.pausedReplicas ?? currentReplicas;
+      if (to !== currentReplicas) events.push(`paused: ${currentReplicas} -> ${to}`);
+      return { desiredReplicas: to, active: false, fallbackActive: false, triggerValues: [...this.lastValues], events };
+    }
     if (now >= this.nextPoll) {
       replicas = this.poll(now, replicas, readOnce, events);
       this.nextPoll += this.pollingIntervalSeconds;
@@ -378,9 +399,10 @@ export class KedaSimulation {
     // scale_scaledobjects.go RequestScale
     const min = this.minReplicaCount ?? 0;
     const idle = this.idleReplicaCount;
-    if (isActive) {
+    if (isActive || this.annotations.forceActivation) {
       if ((idle !== undefined && current < min) || current === 0) {
-        // scaleFromZeroOrIdle: to minReplicaCount when > 0, else 1.
+        // scaleFromZeroOrIdle (not with paused-scale-out): to minReplicaCount when > 0, else 1.
+        if (this.annotations.pauseScaleOut) return current;
         const to = min > 0 ? min : 1;
         events.push(`activated: ${current} -> ${to}`);
         this.lastActiveTime = now;
@@ -394,7 +416,8 @@ export class KedaSimulation {
     if (isError && this.fallback === undefined) return current;
     if ((idle !== undefined && current > idle) || (current > 0 && min === 0)) {
       // scaleToZeroOrIdle: after initialCooldownPeriod from creation when never active, else after
-      // cooldownPeriod from the last active time (strictly after: time.Before).
+      // cooldownPeriod from the last active time (strictly after: time.Before); not with paused-scale-in.
+      if (this.annotations.pauseScaleIn) return current;
       const cooled = this.lastActiveTime === undefined
         ? this.initialCooldownPeriodSeconds < now
         : this.lastActiveTime + this.cooldownPeriodSeconds < now;
@@ -547,6 +570,41 @@ export class KedaSimulation {
     if (cron.nextEndMs === undefined || cron.nextEndMs <= t) cron.nextEndMs = nextFire(cron.end, cron.timezone, t);
     return !(cron.nextStartMs < cron.nextEndMs);
   }
+}
+
+/** The annotations KEDA reads on a ScaledObject (scaledobject_types.go). */
+interface Annotations {
+  readonly paused: boolean;
+  readonly pausedReplicas: number | undefined;
+  readonly pauseScaleIn: boolean;
+  readonly pauseScaleOut: boolean;
+  readonly forceActivation: boolean;
+}
+
+function parseAnnotations(prop: string, annotations: unknown): Annotations {
+  const a = (typeof annotations === 'object' && annotations !== null ? annotations : {}) as Record<string, unknown>;
+  // getBoolAnnotation: absent -> false; not a boolean (strconv.ParseBool) -> true.
+  const flag = (key: string): boolean => {
+    if (a[key] === undefined) return false;
+    const v = a[key];
+    return !(typeof v === 'string' && ['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v));
+  };
+  let pausedReplicas: number | undefined;
+  const raw = a['autoscaling.keda.sh/paused-replicas'];
+  if (raw !== undefined) {
+    // GetPausedReplicaCount: strconv.ParseInt(value, 10, 32)
+    if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw) || Number(raw) < 0 || Number(raw) > MAX_INT32) {
+      throw invalid(`${prop}.autoscaling.keda.sh/paused-replicas`, raw, 'must be a whole number of replicas as a string, e.g. \'0\'');
+    }
+    pausedReplicas = Number(raw);
+  }
+  return {
+    paused: flag('autoscaling.keda.sh/paused'),
+    pausedReplicas,
+    pauseScaleIn: flag('autoscaling.keda.sh/paused-scale-in'),
+    pauseScaleOut: flag('autoscaling.keda.sh/paused-scale-out'),
+    forceActivation: flag('autoscaling.keda.sh/force-activation'),
+  };
 }
 
 /** Go's string `<` (byte order; the metric types are ASCII). */

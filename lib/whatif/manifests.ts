@@ -66,7 +66,7 @@ export interface ReplayTarget {
   readonly file: string;
   /** The Deployment its `scaleTargetRef` names. */
   readonly deployment: any;
-  /** The pool derived from the Deployment. */
+  /** The pool derived from the Deployment. @default - always set by resolveTarget (optional for hand-made targets) */
   readonly pool?: ReplayPool;
   /** The pods' resource requests summed over containers, base units (cores, bytes, devices); a resource some container does not request is absent. */
   readonly podRequests: Readonly<Record<string, number>>;
@@ -285,12 +285,14 @@ function positiveInteger(value: string | undefined): number | undefined {
 
 /**
  * vLLM's `--max-num-seqs` default for the OpenAI API server: 1024 on GPUs with at least
- * 70 GiB that are not an A100, else 256; on CPU 128 × world size
- * (vllm-project/vllm vllm/engine/arg_utils.py `EngineArgs.get_batch_defaults`, read at
- * 99d7eb5d (FACTS §A.2) and unchanged in later releases seen through v0.30 (the CPU branch
- * quoted at v0.30.0); the v0.26.0 file itself is not in the searchable index). The device
- * memory is only known at run time: a GPU product of the pods' node affinity
- * (`nvidia.com/gpu.product`) naming an H100, H200, GH200 or B200 part reads as ≥ 70 GiB.
+ * 70 GiB that are not an A100, else 256; on CPU 128 × world size (pipeline × tensor
+ * parallel); never more than `--max-num-batched-tokens` when that is set
+ * (vllm-project/vllm vllm/engine/arg_utils.py `EngineArgs._set_default_args` @99d7eb5d,
+ * ~v0.11, FACTS §A.2). The file at the pinned v0.26.0 could not be read (not in the
+ * searchable index, and the repository exceeds the fetch limit): unverified there. The
+ * device memory is only known at run time: a GPU product of the pods' node affinity
+ * (`nvidia.com/gpu.product`) naming an H100, H200, GH200, B100, B200 or GB200 part reads as
+ * ≥ 70 GiB; any other GPU as the 256 branch.
  */
 const VLLM_MAX_NUM_SEQS = { large: 1024, other: 256, cpuPerRank: 128 };
 const LARGE_GPU_PRODUCT = /(^|[^A-Z0-9])(GH200|H100|H200|B100|B200|GB200)/i;
@@ -335,25 +337,46 @@ export function derivePool(deployment: any): ReplayPool {
     const tp = positiveInteger(flagValue(args, '--tensor-parallel-size', '-tp')) ?? 1;
     const pp = positiveInteger(flagValue(args, '--pipeline-parallel-size', '-pp')) ?? 1;
     const seqs = positiveInteger(flagValue(args, '--max-num-seqs'));
+    const batchedTokens = humanReadableInt(flagValue(args, '--max-num-batched-tokens'));
     if (seqs !== undefined) {
       params.maxConcurrentRequests = seqs;
       sources.maxConcurrentRequests = '--max-num-seqs';
-    } else if (gpus === 0) {
-      params.maxConcurrentRequests = VLLM_MAX_NUM_SEQS.cpuPerRank * tp * pp;
-      sources.maxConcurrentRequests = `vLLM's default --max-num-seqs on CPU: 128 × world size (${tp * pp})`;
     } else {
-      const product = gpuProduct(deployment);
-      const large = product !== undefined && LARGE_GPU_PRODUCT.test(product);
-      params.maxConcurrentRequests = large ? VLLM_MAX_NUM_SEQS.large : VLLM_MAX_NUM_SEQS.other;
-      sources.maxConcurrentRequests = large
-        ? `vLLM's default --max-num-seqs on a GPU of at least 70 GiB (${product}): 1024`
-        : `vLLM's default --max-num-seqs: 256${product ? ` (${product})` : ' (GPU product unknown)'}`;
+      let value: number;
+      let source: string;
+      if (gpus === 0) {
+        value = VLLM_MAX_NUM_SEQS.cpuPerRank * tp * pp;
+        source = `vLLM's default --max-num-seqs on CPU: 128 × world size (${tp * pp})`;
+      } else {
+        const product = gpuProduct(deployment);
+        const large = product !== undefined && LARGE_GPU_PRODUCT.test(product);
+        value = large ? VLLM_MAX_NUM_SEQS.large : VLLM_MAX_NUM_SEQS.other;
+        source = large
+          ? `vLLM's default --max-num-seqs on a GPU of at least 70 GiB (${product}): 1024`
+          : `vLLM's default --max-num-seqs: 256${product ? ` (${product})` : ' (GPU product unknown)'}`;
+      }
+      if (batchedTokens !== undefined && batchedTokens < value) {
+        value = batchedTokens;
+        source += `, capped at --max-num-batched-tokens ${batchedTokens}`;
+      }
+      params.maxConcurrentRequests = value;
+      sources.maxConcurrentRequests = source;
     }
     sources.tensorParallelSize = `--tensor-parallel-size ${tp}`;
     const served = flagValue(args, '--served-model-name');
     modelName = served ?? modelArgument(args);
   }
   return { name, params, vllm, modelName, sources };
+}
+
+/** vLLM's human_readable_int (arg_utils.py @99d7eb5d): `2048`, `8k` (10^3), `8K` (2^10), `1m`, `1M`, `1g`, `1G`. */
+function humanReadableInt(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)([kKmMgG])?$/.exec(value.trim());
+  if (!m) return undefined;
+  const mult: Record<string, number> = { k: 1e3, m: 1e6, g: 1e9, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 };
+  const n = Math.floor(Number(m[1]) * (m[2] ? mult[m[2]] : 1));
+  return n > 0 ? n : undefined;
 }
 
 /** The model argument: the first positional argument (after `serve` when the command is `vllm serve`). */

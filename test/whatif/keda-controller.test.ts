@@ -314,3 +314,47 @@ describe('a ScaledObject synthesized by this library', () => {
     expect(read.mock.calls.every(([i]) => i === 0)).toBe(true);
   });
 });
+
+describe('KEDA annotations', () => {
+  const annotated = (annotations: Record<string, string>, spec: Record<string, unknown> = {}) => {
+    const so = scaledObject({ minReplicaCount: 0, cooldownPeriod: 30, triggers: [prometheus('5')], ...spec });
+    return { ...so, metadata: { ...so.metadata, annotations } };
+  };
+
+  test('paused-replicas holds the target there and reads nothing', () => {
+    const keda = new KedaSimulation(annotated({ 'autoscaling.keda.sh/paused-replicas': '0' }), START);
+    const read = jest.fn(() => value(50));
+    expect(keda.step(0, 3, pods(3), read)).toMatchObject({ desiredReplicas: 0, events: ['paused: 3 -> 0'] });
+    expect(read).not.toHaveBeenCalled();
+  });
+
+  test('paused keeps the current replicas', () => {
+    const keda = new KedaSimulation(annotated({ 'autoscaling.keda.sh/paused': 'true' }), START);
+    expect(drive(keda, { to: 600, start: 2, reading: () => value(50) }).every(k => k.replicas === 2)).toBe(true);
+  });
+
+  test('paused-scale-in: the HPA\'s scale-down is Disabled and the operator does not scale to zero', () => {
+    const keda = new KedaSimulation(annotated({ 'autoscaling.keda.sh/paused-scale-in': 'true' }, {
+      advanced: { horizontalPodAutoscalerConfig: { behavior: { scaleDown: { stabilizationWindowSeconds: 60 } } } },
+    }), START);
+    expect(keda.hpaSpec.behavior).toEqual({ scaleDown: { stabilizationWindowSeconds: 60, selectPolicy: 'Disabled' } });
+    expect(drive(keda, { to: 900, start: 4, reading: () => value(0) }).every(k => k.replicas === 4)).toBe(true);
+  });
+
+  test('paused-scale-out: no wake from zero, and the HPA\'s scale-up is Disabled', () => {
+    const keda = new KedaSimulation(annotated({ 'autoscaling.keda.sh/paused-scale-out': 'yes' }), START);
+    expect(keda.hpaSpec.behavior).toEqual({ scaleUp: { selectPolicy: 'Disabled' } });
+    expect(drive(keda, { to: 300, start: 0, reading: () => value(50) }).every(k => k.replicas === 0)).toBe(true);
+    expect(new KedaSimulation(annotated({ 'autoscaling.keda.sh/paused-scale-out': 'yes' }), START).step(0, 2, pods(2), () => value(50)).desiredReplicas).toBe(2);
+  });
+
+  test('force-activation wakes an idle target', () => {
+    const keda = new KedaSimulation(annotated({ 'autoscaling.keda.sh/force-activation': 'true' }), START);
+    expect(keda.step(0, 0, [], () => value(0)).events[0]).toBe('activated: 0 -> 1');
+  });
+
+  test('a paused-replicas that is not a number', () => {
+    expect(() => new KedaSimulation(annotated({ 'autoscaling.keda.sh/paused-replicas': 'none' }), START)).toThrow(
+      new Error("'scaledObject.metadata.annotations.autoscaling.keda.sh/paused-replicas' (\"none\") must be a whole number of replicas as a string, e.g. '0'"));
+  });
+});

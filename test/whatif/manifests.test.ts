@@ -201,6 +201,15 @@ describe('resolveTarget: what the pool derivation reads', () => {
     expect(b.pool?.params.maxConcurrentRequests).toBe(64);
   });
 
+  test('the default --max-num-seqs is never more than --max-num-batched-tokens (vLLM takes the min)', () => {
+    const gpu = { resources: { requests: { 'nvidia.com/gpu': '1' } } };
+    const target = resolveTarget([m(vllm(['m', '--max-num-batched-tokens', '128'], gpu)), m(hpa('pool', 'pool'))], 'llm/pool');
+    expect(target.pool?.params.maxConcurrentRequests).toBe(128);
+    expect(target.pool?.sources.maxConcurrentRequests).toBe('vLLM\'s default --max-num-seqs: 256 (GPU product unknown), capped at --max-num-batched-tokens 128');
+    const large = resolveTarget([m(vllm(['m', '--max-num-batched-tokens=8k'], gpu)), m(hpa('pool', 'pool'))], 'llm/pool');
+    expect(large.pool?.params.maxConcurrentRequests).toBe(256);
+  });
+
   test('requests summed over containers; a resource some container does not request is partial', () => {
     const d = deployment('web', 'llm', { resources: { requests: { cpu: '250m', memory: '1Gi' } } });
     d.spec.template.spec.containers.push({ name: 'sidecar', image: 's:1', resources: { requests: { cpu: '0.25' } } });

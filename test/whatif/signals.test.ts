@@ -321,3 +321,33 @@ describe('HPA metrics on synthetic adapter rules', () => {
     expect(reader.describe).toEqual([{ index: 0, source: 'Resource cpu', supported: true, why: 'spec.metrics is omitted: the API server defaults it to CPU at 80 % utilization' }]);
   });
 });
+
+describe('every autoscaler in dist/, over the pool model', () => {
+  const autoscalers = dist.filter(x => ['HorizontalPodAutoscaler', 'ScaledObject'].includes(x.object.kind))
+    .map(x => `${x.object.metadata.namespace}/${x.object.metadata.name}`);
+
+  test('each signal reads (ok or empty), except the queue worker\'s own metrics and cron triggers', () => {
+    expect(autoscalers.length).toBeGreaterThanOrEqual(20);
+    const notModelled: string[] = [];
+    for (const name of autoscalers) {
+      const target = resolveTarget(dist, name);
+      const reader = target.kind === 'ScaledObject' ? kedaSignalReader(target) : hpaSignalReader(target);
+      const pool = new PoolSimulation(withPoolModelDefaults({ ...target.pool!.params, readySeconds: 60, pendingSeconds: 10 }), 2);
+      const h: PoolSnapshot[] = [];
+      for (let t = 0; t <= 1200; t += 15) h.push(pool.advance(t, 5));
+      for (const d of reader.describe) {
+        const reading = reader.read(d.index, last(h), h);
+        if (!d.supported) {
+          notModelled.push(`${name}[${d.index}]`);
+          expect(reading).toEqual({ kind: 'error', reason: d.why });
+        } else if (d.source.startsWith('cron ')) {
+          expect(reading.kind).toBe('error');
+        } else {
+          expect({ name, index: d.index, kind: reading.kind === 'empty' ? 'ok' : reading.kind }).toEqual({ name, index: d.index, kind: 'ok' });
+        }
+      }
+    }
+    // The queue worker scales on a Redis list, its own jobs gauge and its own latency histogram.
+    expect(notModelled).toEqual(['queue-worker/summarizer-worker[0]', 'queue-worker/summarizer-worker[1]', 'queue-worker/search-api[1]']);
+  });
+});
