@@ -23,8 +23,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadManifestsFromDir } from '../lib/whatif/manifests';
-import { replay, ReplayManifest, ReplayResult } from '../lib/whatif/replay';
+import { LoadedManifest, loadManifestsFromDir } from '../lib/whatif/manifests';
+import { replay, ReplayResult } from '../lib/whatif/replay';
 import { renderReport } from '../lib/whatif/report';
 import { builtinTrace } from '../lib/whatif/trace';
 
@@ -33,15 +33,15 @@ const TARGET = 'litellm/llama-3-3-70b';
 const PRICE_PER_GPU_HOUR = 2.5;
 const PREWARM_REPLICAS = 2;
 
-function scaledObject(manifests: ReplayManifest[], name: string): any {
+function scaledObject(manifests: LoadedManifest[], name: string): any {
   const found = manifests.find(m => m.object?.kind === 'ScaledObject' && m.object.metadata?.namespace === 'litellm' && m.object.metadata?.name === name);
   if (!found) throw new Error(`no ScaledObject litellm/${name} in dist/: run npm run synth`);
   return found.object;
 }
 
 /** The manifests with the 70B ScaledObject given the 8B pool's pre-warm trigger. */
-function withPrewarm(manifests: ReplayManifest[]): ReplayManifest[] {
-  const copy: ReplayManifest[] = structuredClone(manifests);
+function withPrewarm(manifests: LoadedManifest[]): LoadedManifest[] {
+  const copy: LoadedManifest[] = structuredClone(manifests);
   const prewarm = scaledObject(copy, 'llama-3-1-8b').spec.triggers.find((t: any) => t.type === 'cron');
   if (!prewarm) throw new Error('the 8B pool of the reference stack has no cron pre-warm trigger any more');
   const trigger = structuredClone(prewarm);
@@ -75,7 +75,7 @@ function main(): void {
   const png = !process.argv.includes('--no-png');
   const manifests = loadManifestsFromDir(path.join(ROOT, 'dist'));
   const trace = builtinTrace('surge', { startTime: '2026-11-30T00:00:00+01:00', hours: 24, stepSeconds: 15, baseRequestsPerSecond: 2, peakRequestsPerSecond: 180 });
-  const runs: Array<[string, string, ReplayManifest[]]> = [
+  const runs: Array<[string, string, LoadedManifest[]]> = [
     ['without pre-warm', 'without', manifests],
     ['with pre-warm (2 replicas from 07:30)', 'with', withPrewarm(manifests)],
   ];

@@ -6,20 +6,12 @@ import { VllmPool } from '../vllm/vllm-pool';
 import { requireGreaterThanZero, requireNonNegative, requireObject, requireWholeNumber, MAX_INT32 } from './_input';
 import { HpaSimulation, HpaSpec, MetricReading } from './hpa-controller';
 import { KedaSimulation, TriggerReading } from './keda-controller';
-import { loadManifestsFromApp, loadManifestsFromDir, ReplayTarget, resolveTarget } from './manifests';
+import { LoadedManifest, loadManifestsFromApp, loadManifestsFromDir, ReplayTarget, resolveTarget } from './manifests';
 import { PodState, PoolModelParams, PoolSimulation, PoolSnapshot, withPoolModelDefaults } from './pool-model';
 import { ReplicaProposalPod } from './replica-proposal';
 import { hpaSignalReader, kedaSignalReader, SignalReader } from './signals';
 import { BUILTIN_TRACE_NAMES, BuiltinTraceName, builtinTrace, checkTrace, parseTraceCsv, parseTraceJson, Trace } from './trace';
 
-
-/** A manifest with the file it came from (for error messages). */
-export interface ReplayManifest {
-  /** The Kubernetes object as JSON. */
-  readonly object: any;
-  /** Where it came from: a path, or `<chart>.k8s.yaml` for an App. */
-  readonly file: string;
-}
 
 /** The pool's service-level objectives the replay counts breaches of. */
 export interface ReplaySlo {
@@ -49,7 +41,7 @@ export interface ReplayOptions {
    * A directory of YAML manifests (read recursively, `*.yaml`/`*.yml`), or parsed manifests.
    * @default - give `app` instead; exactly one of `app` and `manifests`
    */
-  readonly manifests?: string | ReadonlyArray<ReplayManifest>;
+  readonly manifests?: string | ReadonlyArray<LoadedManifest>;
   /** `namespace/name` of a HorizontalPodAutoscaler or KEDA ScaledObject. */
   readonly target: string;
   /** A Trace, a built-in shape (`surge`, `diurnal`, `spike`, `ramp`), or the path of a `.csv` or `.json` trace. */
@@ -379,7 +371,7 @@ export function replay(options: ReplayOptions): ReplayResult {
 }
 
 /** The manifests of `app` or `manifests`, exactly one of them. */
-function loadInput(options: ReplayOptions): ReadonlyArray<ReplayManifest> {
+function loadInput(options: ReplayOptions): ReadonlyArray<LoadedManifest> {
   if ((options.app === undefined) === (options.manifests === undefined)) {
     throw invalid('manifests', options.manifests === undefined ? undefined : '...', 'give exactly one of \'app\' and \'manifests\'');
   }
@@ -443,7 +435,7 @@ function checkPoolOverrides(pool: ReplayOptions['pool']): Partial<PoolModelParam
 }
 
 /** The SLO: the option, else the pool's own (App VllmPool, or its alerts in the manifests), else VllmPool's defaults. */
-function resolveSlo(options: ReplayOptions, target: ReplayTarget, manifests: ReadonlyArray<ReplayManifest>): Required<ReplaySlo> {
+function resolveSlo(options: ReplayOptions, target: ReplayTarget, manifests: ReadonlyArray<LoadedManifest>): Required<ReplaySlo> {
   if (options.slo !== undefined) requireObject('slo', options.slo);
   const given = options.slo ?? {};
   if (given.ttftSeconds !== undefined) requireGreaterThanZero('slo.ttftSeconds', given.ttftSeconds);
@@ -472,7 +464,7 @@ function sloFromApp(app: App, namespace: string, pool: string): ReplaySlo {
  * after the last `>` of `LlmTtftSloBreach` and `LlmQueueBuildup`, matched by their `namespace`
  * and `pool` labels.
  */
-function sloFromAlerts(manifests: ReadonlyArray<ReplayManifest>, namespace: string, pool: string): ReplaySlo {
+function sloFromAlerts(manifests: ReadonlyArray<LoadedManifest>, namespace: string, pool: string): ReplaySlo {
   const out: { ttftSeconds?: number; queuePerReplica?: number } = {};
   for (const { object } of manifests) {
     if (object?.kind !== 'PrometheusRule' || !Array.isArray(object?.spec?.groups)) continue;

@@ -5,8 +5,8 @@ import { App, Chart, Duration } from 'cdk8s';
 import {
   Accelerator, LiteLLMProxy, LlmSignal, MonitorDiscovery, NetworkPeer, ServingAlerts, VllmPool,
 } from '../../lib';
-import { loadManifestsFromDir } from '../../lib/whatif/manifests';
-import { replay, ReplayManifest, ReplayResult } from '../../lib/whatif/replay';
+import { LoadedManifest, loadManifestsFromDir } from '../../lib/whatif/manifests';
+import { replay, ReplayResult } from '../../lib/whatif/replay';
 import { builtinTrace, Trace } from '../../lib/whatif/trace';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -18,7 +18,7 @@ const DISCOVERY: MonitorDiscovery = {
 };
 const PROMETHEUS = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
 
-let reference: ReplayManifest[];
+let reference: LoadedManifest[];
 beforeAll(() => {
   reference = loadManifestsFromDir(DIST);
 });
@@ -68,7 +68,7 @@ function scaleToZeroApp(): App {
 }
 
 /** A plain Deployment under an HPA on CPU, as hand-written manifests. */
-function cpuHpa(hpaSpec: Record<string, unknown>): ReplayManifest[] {
+function cpuHpa(hpaSpec: Record<string, unknown>): LoadedManifest[] {
   return [
     {
       file: 'web.yaml',
