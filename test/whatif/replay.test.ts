@@ -149,6 +149,15 @@ describe('the reference stack: the 70B pool (KEDA, three prometheus triggers)', 
     expect(result.series.sloBreach.slice(0, surgeAt / 15).some(b => b)).toBe(false);
   });
 
+  test('the SLO is the pool\'s own, read from its alerts in the manifests: TTFT p95 3 s, 16 waiting per replica', () => {
+    const s = result.series;
+    const expected = s.t.map((_, i) => s.ttftP95[i] > 3 || (s.ready[i] === 0 ? s.waiting[i] > 0 : s.waiting[i] / s.ready[i] > 16));
+    expect(s.sloBreach).toEqual(expected);
+    // An SLO given explicitly wins: below the model's 0.5 s TTFT with an empty queue, all 16 hours breach.
+    const strict = replay({ manifests: reference, target: SEVENTY_B, trace: surge, slo: { ttftSeconds: 0.4 } });
+    expect(strict.summary.sloBreachMinutes).toBeCloseTo(16 * 60, 9);
+  });
+
   test('GPU-hours count every pod that exists × 4 GPUs; cost = GPU-hours × price', () => {
     // At least one 4-GPU replica for 16 hours, at most three.
     expect(result.summary.gpuHours).toBeGreaterThan(4 * 16);
@@ -252,6 +261,22 @@ describe('scale to zero and wake (an App)', () => {
     const r = replay({ app: scaleToZeroApp(), target: 'llm/small', trace: trace(step, longer), initialReplicas: 1 });
     expect(r.summary.gpuHours).toBeCloseTo(result.summary.gpuHours, 9);
     expect(result.summary.gpuHours).toBeGreaterThan(0);
+  });
+
+  test('the SLO of the App\'s VllmPool applies', () => {
+    // GIVEN the same App with a pool whose SLO no wait can breach
+    const app = scaleToZeroApp();
+    const pool = app.node.findAll().find(c => c instanceof VllmPool) as VllmPool;
+    (pool.slo as { ttftP95: Duration; queuePerReplica: number }).ttftP95 = Duration.hours(10);
+    (pool.slo as { ttftP95: Duration; queuePerReplica: number }).queuePerReplica = 1e9;
+
+    // WHEN
+    const r = replay({ app, target: 'llm/small', trace: trace(step, rates), initialReplicas: 1 });
+
+    // THEN only the ticks with requests waiting and no Ready replica breach
+    const s = r.series;
+    expect(s.sloBreach).toEqual(s.t.map((_, i) => s.ready[i] === 0 && s.waiting[i] > 0));
+    expect(r.summary.sloBreachMinutes).toBeLessThan(result.summary.sloBreachMinutes);
   });
 
   test('min 0 turns ignoreNullValues on: the fallback cannot trigger on an empty result, a warning says so', () => {
