@@ -167,8 +167,9 @@ const DEFAULT_QUEUE_PER_REPLICA = 10;
  *
  * Time advances in ticks: each trace step, split evenly into ticks of at most 15 s (a 15 s
  * trace has one tick per point; a 60 s trace four). At every tick the pool model advances to
- * the tick's time with the step's arrival rate; then the autoscaler acts: an HPA syncs every 15 s (the controller's
- * default `--horizontal-pod-autoscaler-sync-period`), a ScaledObject is stepped every tick and
+ * the tick's time (at the rate that held since the last tick); then the autoscaler acts: an HPA
+ * syncs every 15 s (the controller's default `--horizontal-pod-autoscaler-sync-period`), a
+ * ScaledObject is stepped every tick and
  * polls per its `pollingInterval` (its HPA syncs every 15 s in between). Every metric is read
  * from the pool model through the manifests' own queries (prometheus-adapter rules, KEDA
  * trigger queries); during a Prometheus outage of the trace every reading is an error. The
@@ -196,18 +197,19 @@ export function replay(options: ReplayOptions): ReplayResult {
   const params: PoolModelParams = withPoolModelDefaults({ ...(target.pool?.params ?? {}), ...checkPoolOverrides(options.pool) });
   const requests: Record<string, number> = { ...target.podRequests };
 
-  // The autoscaler.
+  // The autoscaler; its errors name the file and the object ('dist/x.k8s.yaml ScaledObject ns/name.spec...').
+  const where = `${target.file} ${target.kind} ${target.namespace}/${target.name}`;
   let keda: KedaSimulation | undefined;
   let hpa: HpaSimulation | undefined;
   let reader: SignalReader;
   let spec: HpaSpec;
   if (target.kind === 'ScaledObject') {
-    keda = new KedaSimulation(target.object, trace.startTime, `ScaledObject ${options.target}`);
+    keda = new KedaSimulation(target.object, trace.startTime, where);
     spec = keda.hpaSpec;
     reader = kedaSignalReader(target);
   } else {
     spec = (target.object?.spec ?? {}) as HpaSpec;
-    hpa = new HpaSimulation(spec, undefined, `HorizontalPodAutoscaler ${options.target}`);
+    hpa = new HpaSimulation(spec, undefined, `${where}.spec`);
     reader = hpaSignalReader(target);
   }
   const minReplicas = keda

@@ -443,6 +443,16 @@ describe('bad input: an error naming the prop, file or line', () => {
     });
   });
 
+  test('an invalid autoscaler spec names the file, the object and the field', () => {
+    expect(() => replay({ manifests: cpuHpa({ maxReplicas: 'many' }), target: 'demo/web', trace: ok })).toThrow(new Error(
+      '\'web.yaml HorizontalPodAutoscaler demo/web.spec.maxReplicas\' ("many") must be a whole number from 1 to 2147483647'));
+    const manifests = structuredClone(reference);
+    const so = manifests.find(m => m.object.kind === 'ScaledObject' && m.object.metadata.name === 'llama-3-3-70b')!;
+    so.object.spec.maxReplicaCount = -1;
+    expect(() => replay({ manifests, target: SEVENTY_B, trace: ok })).toThrow(new Error(
+      `'${so.file} ScaledObject litellm/llama-3-3-70b.spec.maxReplicaCount' (-1) must be a whole number from 1 to 2147483647`));
+  });
+
   test('prices, SLO, initial replicas and pool overrides', () => {
     expect(() => replay({ manifests: reference, target: SEVENTY_B, trace: ok, prices: { perAcceleratorHour: -1 } })).toThrow(new Error(
       '\'prices.perAcceleratorHour\' (-1) must be a finite number greater than or equal to 0'));
