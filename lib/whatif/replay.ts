@@ -16,7 +16,8 @@ import { BUILTIN_TRACE_NAMES, BuiltinTraceName, builtinTrace, checkTrace, parseT
 /** The pool's service-level objectives the replay counts breaches of. */
 export interface ReplaySlo {
   /**
-   * Time to first token, p95, in seconds: a tick whose modelled TTFT p95 is above it breaches.
+   * Time to first token, p95, in seconds: a tick whose modelled TTFT p95 is above it breaches
+   * (only while requests arrive or wait: an idle pool breaches nothing).
    * @default - the pool's `slo.ttftP95` (from the App's VllmPool, or the threshold of its
    * `LlmTtftSloBreach` alert in the manifests), else 2 (VllmPool's default)
    */
@@ -325,8 +326,10 @@ export function replay(options: ReplayOptions): ReplayResult {
         events.push({ t, message: `first replica ready ${firstReadyAfterWake} s after the wake` });
       }
 
-      const breach = snapshot.ttftP95 > slo.ttftSeconds
-        || (ready === 0 ? snapshot.waiting > 0 : snapshot.waiting / ready > slo.queuePerReplica);
+      // Only requests can breach: an idle pool (nothing arriving, nothing waiting) does not,
+      // whatever a request arriving now would wait.
+      const breach = (snapshot.arrivalsPerSecond > 0 || snapshot.waiting > 0)
+        && (snapshot.ttftP95 > slo.ttftSeconds || (ready === 0 ? snapshot.waiting > 0 : snapshot.waiting / ready > slo.queuePerReplica));
       if (k === 0) {
         series.t[i] = t;
         series.traffic[i] = point.requestsPerSecond;

@@ -14,7 +14,8 @@ import type { ReplayResult } from './replay';
  * JSON data block is escaped so it cannot close its `<script>` element.
  *
  * After drawing, a script in the page counts the non-transparent pixels of each chart canvas
- * and, among them, the coloured ones (the series lines; axes, grid and text are grey), and
+ * and, among them, the opaque coloured ones (the series lines; axes, grid and text are grey, the
+ * shaded bands translucent), and
  * writes the counts to `data-chart-pixels` and `data-chart-colored-pixels` on `<body>` (and
  * `data-chart-status="drawn"`),
  * so a headless browser can check that the charts really drew
@@ -88,7 +89,7 @@ th, td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid #ee
 </head>
 <body data-chart-status="pending">
 <h1>What-if replay: ${escapeHtml(result.target)}</h1>
-<p class="sub">From ${escapeHtml(result.startTime)}; times on the charts are the trace's local times. Shaded red: over the SLO; shaded grey: KEDA fallback active.</p>
+<p class="sub">From ${escapeHtml(result.startTime)}; times on the charts are the trace's local times. Shaded red: over the SLO; shaded amber: KEDA fallback active.</p>
 <div id="chart-replicas" class="chart"></div>
 <div id="chart-queue" class="chart"></div>
 <h2>Summary</h2>
@@ -168,7 +169,7 @@ const PAGE_SCRIPT = `(function () {
         { label: 'ready replicas', scale: 'replicas', stroke: '#1a7f37', width: 2, paths: uPlot.paths.stepped({ align: 1 }) }
       ],
       axes: [xAxis, { scale: 'rps', label: 'req/s', values: compact, size: 60 }, { scale: 'replicas', side: 1, label: 'replicas', size: 60, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], grid: { show: false } }],
-      hooks: { drawClear: [bands(d.fallback, 'rgba(120,120,120,0.18)'), bands(d.breach, 'rgba(207,34,46,0.12)')] }
+      hooks: { drawClear: [bands(d.fallback, 'rgba(255,160,0,0.22)'), bands(d.breach, 'rgba(207,34,46,0.12)')] }
     }), [d.x, d.traffic, d.desired, d.ready], document.getElementById('chart-replicas'));
     var queue = new uPlot(Object.assign({}, common, {
       title: 'Queue and SLO',
@@ -179,7 +180,7 @@ const PAGE_SCRIPT = `(function () {
         { label: 'estimated wait (s)', scale: 's', stroke: '#9a6700', width: 1 }
       ],
       axes: [xAxis, { scale: 'q', label: 'waiting', values: compact, size: 60 }, { scale: 's', side: 1, label: 'seconds', values: compact, size: 60, grid: { show: false } }],
-      hooks: { drawClear: [bands(d.fallback, 'rgba(120,120,120,0.18)'), bands(d.breach, 'rgba(207,34,46,0.12)')] }
+      hooks: { drawClear: [bands(d.fallback, 'rgba(255,160,0,0.22)'), bands(d.breach, 'rgba(207,34,46,0.12)')] }
     }), [d.x, d.waiting, d.wait], document.getElementById('chart-queue'));
     sync.sub(replicas);
     sync.sub(queue);
@@ -194,8 +195,9 @@ const PAGE_SCRIPT = `(function () {
         for (var p = 0; p < px.length; p += 4) {
           if (px[p + 3] === 0) continue;
           n++;
-          // Axes, grid, text and the traffic area are grey; the replica and queue lines are not.
-          if (Math.max(px[p], px[p + 1], px[p + 2]) - Math.min(px[p], px[p + 1], px[p + 2]) > 60) k++;
+          // Axes, grid, text and the traffic area are grey and the shaded bands translucent; the
+          // replica and queue lines are opaque colours.
+          if (px[p + 3] > 200 && Math.max(px[p], px[p + 1], px[p + 2]) - Math.min(px[p], px[p + 1], px[p + 2]) > 60) k++;
         }
         counts.push(n);
         colored.push(k);

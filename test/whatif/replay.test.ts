@@ -151,6 +151,7 @@ describe('the reference stack: the 70B pool (KEDA, three prometheus triggers)', 
 
   test('the SLO is the pool\'s own, read from its alerts in the manifests: TTFT p95 3 s, 16 waiting per replica', () => {
     const s = result.series;
+    // Requests arrive all day (2/s at least), so every tick counts.
     const expected = s.t.map((_, i) => s.ttftP95[i] > 3 || (s.ready[i] === 0 ? s.waiting[i] > 0 : s.waiting[i] / s.ready[i] > 16));
     expect(s.sloBreach).toEqual(expected);
     // An SLO given explicitly wins: below the model's 0.5 s TTFT with an empty queue, all 16 hours breach.
@@ -254,6 +255,14 @@ describe('scale to zero and wake (an App)', () => {
     const wakeTraffic = (600 + 2 * 3600) / step;
     expect(result.series.waiting[wakeTraffic + 2]).toBeGreaterThan(0);
     expect(result.series.sloBreach[wakeTraffic + 2]).toBe(true);
+  });
+
+  test('idle at zero breaches nothing, although a request arriving then would wait for a load', () => {
+    const idle = result.series.t.map((_, i) => result.series.traffic[i] === 0 && result.series.waiting[i] === 0);
+    expect(idle.some(b => b)).toBe(true);
+    expect(result.series.sloBreach.filter((b, i) => b && idle[i])).toEqual([]);
+    const atZero = result.series.desired.findIndex(d => d === 0);
+    expect(result.series.ttftP95[atZero + 4]).toBeGreaterThan(60);
   });
 
   test('GPU-hours: nothing while at zero (an hour more of idle costs nothing)', () => {
