@@ -146,6 +146,9 @@ export interface VectorSample { readonly labels: Readonly<Labels>; readonly valu
  * @param snapshot the model now
  * @param history earlier snapshots, ascending `t` (the current one may be included)
  * @param poolLabels labels of the pool's vLLM series: `namespace`, `pool`, `model_name` (others are added as they are)
+ * @param options how the other series are labelled
+ * Snapshots, `poolLabels` and `options` are treated as immutable: selections are cached per
+ * these objects and per snapshot (a subquery re-reads the same snapshots at every poll).
  * @throws an Error naming the query and its unsupported part; or when it returns more than one element
  */
 export function evaluateQuery(query: string, snapshot: PoolSnapshot, history: ReadonlyArray<PoolSnapshot>, poolLabels: Record<string, string>, options: EvaluateOptions = {}): number | undefined {
@@ -297,7 +300,7 @@ function compileNode(query: string, node: SyntaxNode): Node {
       const spec = FUNCTIONS[fn];
       if (!spec) throw unsupported(query, `the function ${fn}()`);
       const args = children(body).map(c => compileNode(query, c));
-      if (args.length !== spec.args.length) throw invalid('query', query, `calls ${fn}() with ${args.length} arguments; it takes ${spec.args.length}`);
+      if (args.length !== spec.args.length) throw invalid('query', query, `calls ${fn}() with ${plural(args.length, 'argument')}; it takes ${spec.args.length}`);
       args.forEach((a, i) => requireArgType(query, fn, i, a, spec.args[i]));
       return { type: 'call', fn, args };
     }
@@ -308,7 +311,7 @@ function compileNode(query: string, node: SyntaxNode): Node {
       const modifier = parts.find(c => c.type.name === 'AggregateModifier');
       const body = parts.find(c => c.type.name === 'FunctionCallBody')!;
       const args = children(body);
-      if (args.length !== 1) throw invalid('query', query, `calls ${op}() with ${args.length} arguments; it takes 1`);
+      if (args.length !== 1) throw invalid('query', query, `calls ${op}() with ${plural(args.length, 'argument')}; it takes 1`);
       const expr = compileNode(query, args[0]);
       requireArgType(query, op, 0, expr, 'vector');
       if (!modifier) return { type: 'agg', op, expr };
@@ -349,6 +352,10 @@ function compileNode(query: string, node: SyntaxNode): Node {
     default:
       throw unsupported(query, `${text(query, node)} (${node.type.name})`);
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 function requireArgType(query: string, fn: string, i: number, node: Node, type: 'vector' | 'matrix' | 'scalar'): void {
@@ -519,7 +526,14 @@ function scalarOf(v: Value): number {
 function snapshotAt(ctx: Context, ts: number): PoolSnapshot | undefined {
   const { snapshot, history } = ctx;
   if (ts >= snapshot.t) return ts - snapshot.t <= LOOKBACK_SECONDS ? snapshot : undefined;
-  // Binary search: the last history entry with t <= ts.
+  const found = lastAtOrBefore(history, ts);
+  if (found < 0) return undefined;
+  const s = history[found];
+  return ts - s.t <= LOOKBACK_SECONDS ? s : undefined;
+}
+
+/** Binary search: the index of the last history entry with t <= ts, or -1. */
+function lastAtOrBefore(history: ReadonlyArray<PoolSnapshot>, ts: number): number {
   let lo = 0;
   let hi = history.length - 1;
   let found = -1;
@@ -532,9 +546,7 @@ function snapshotAt(ctx: Context, ts: number): PoolSnapshot | undefined {
       hi = mid - 1;
     }
   }
-  if (found < 0) return undefined;
-  const s = history[found];
-  return ts - s.t <= LOOKBACK_SECONDS ? s : undefined;
+  return found;
 }
 
 /** The snapshots with t in (from, to], ascending, the current one included once. */
@@ -708,9 +720,20 @@ function subquery(ctx: Context, node: Extract<Node, { type: 'subquery' }>, ts: n
   const bySeries = new Map<string, Series>();
   if (!(node.step > 0)) throw invalid('query', ctx.query, 'has a subquery step of 0');
   const cache = instantOnly(node.expr) ? snapshotResults(ctx) : undefined;
+  // The steps ascend: walk the history once rather than search it at every step.
+  let index = -1;
   for (let k = Math.floor((ts - node.range) / node.step) + 1; k * node.step <= ts; k++) {
     const at = k * node.step;
-    const snap = cache ? snapshotAt(ctx, at) : undefined;
+    let snap: PoolSnapshot | undefined;
+    if (cache) {
+      if (at >= ctx.snapshot.t) {
+        snap = snapshotAt(ctx, at);
+      } else {
+        if (index < 0) index = lastAtOrBefore(ctx.history, at);
+        else while (index + 1 < ctx.history.length && ctx.history[index + 1].t <= at) index++;
+        snap = index >= 0 && at - ctx.history[index].t <= LOOKBACK_SECONDS ? ctx.history[index] : undefined;
+      }
+    }
     const results = snap ? resultsOf(ctx, snap, cache) : undefined;
     let samples = results?.get(node.expr);
     if (!samples) {
@@ -840,37 +863,51 @@ function linearRegression(points: ReadonlyArray<{ t: number; value: number }>, a
 }
 
 function aggregate(ctx: Context, node: Extract<Node, { type: 'agg' }>, samples: Sample[]): Value {
+  const keepsLe = node.by ? node.by.includes('le') : node.without !== undefined && !node.without.includes('le');
   const groups = new Map<string, { labels: Labels; samples: Sample[] }>();
   for (const s of samples) {
-    if (s.hist && (node.by ? !node.by.includes('le') : !node.without || node.without.includes('le'))) {
+    if (s.hist && !keepsLe) {
       throw invalid('query', ctx.query, `aggregates the buckets of ${s.hist.metric} without keeping le: histogram_quantile() needs them, e.g. sum by (le, pod) (rate(...))`);
     }
-    const labels: Labels = {};
+    let labels: Labels = {};
+    let key = '';
     if (node.by) {
-      for (const l of node.by) if (s.labels[l] !== undefined && l !== '__name__') labels[l] = s.labels[l];
+      // The grouping labels in their order: the key needs no sort.
+      for (const l of node.by) {
+        const v = s.labels[l];
+        if (v !== undefined && l !== '__name__') {
+          labels[l] = v;
+          key += `${l}\u0000${v}\u0001`;
+        }
+      }
     } else if (node.without) {
       for (const [l, v] of Object.entries(s.labels)) if (l !== '__name__' && !node.without.includes(l)) labels[l] = v;
+      key = labelKey(labels);
+    } else {
+      labels = {};
     }
-    const key = labelKey(labels);
     let group = groups.get(key);
     if (!group) groups.set(key, group = { labels, samples: [] });
     group.samples.push(s);
   }
   const out: Sample[] = [];
   for (const { labels, samples: group } of groups.values()) {
-    const values = group.map(s => s.value);
-    let value: number;
-    switch (node.op) {
-      case 'sum': value = values.reduce((a, b) => a + b, 0); break;
-      case 'avg': value = values.reduce((a, b) => a + b, 0) / values.length; break;
-      case 'count': value = values.length; break;
-      case 'min': value = values.reduce((a, b) => (Number.isNaN(a) || b < a ? b : a)); break;
-      default: value = values.reduce((a, b) => (Number.isNaN(a) || b > a ? b : a)); break;
+    let value = node.op === 'count' ? group.length : group[0].value;
+    if (node.op === 'sum' || node.op === 'avg') {
+      value = 0;
+      for (const g of group) value += g.value;
+      if (node.op === 'avg') value /= group.length;
+    } else if (node.op === 'min' || node.op === 'max') {
+      // Prometheus: NaN only when every value is NaN.
+      for (const g of group) {
+        if (Number.isNaN(value) || (node.op === 'min' ? g.value < value : g.value > value)) value = g.value;
+      }
     }
-    const hist = node.op === 'sum' ? mergeHist(group) : undefined;
-    if (group.some(s => s.hist) && node.op !== 'sum') {
+    const withHist = group.some(g => g.hist);
+    if (withHist && node.op !== 'sum') {
       throw invalid('query', ctx.query, `aggregates histogram buckets with ${node.op}; sum them by le`);
     }
+    const hist = withHist ? mergeHist(group) : undefined;
     out.push(hist ? { labels, value, hist } : { labels, value });
   }
   return { kind: 'vector', samples: out };

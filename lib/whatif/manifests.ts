@@ -134,8 +134,9 @@ export function parseManifests(text: string, file: string): LoadedManifest[] {
   return out;
 }
 
+/** The first line of a yaml parser message (its code frame follows), without the colon that introduces the frame. */
 function firstLine(message: string): string {
-  return message.split('\n')[0].trim();
+  return message.split('\n')[0].trim().replace(/:$/, '');
 }
 
 /**

@@ -370,7 +370,7 @@ function findRule(target: ReplayTarget, list: AdapterRule['list'], name: unknown
   try {
     checkQuery(fillTemplate(String(chosen.rule.rule.metricsQuery), chosen.series, `${namespaceLabel}="x"`, resourceLabel || 'namespace'));
   } catch (e) {
-    return { why: (e as Error).message };
+    return { why: `${ruleText(chosen.rule)} cannot be evaluated over the model: ${(e as Error).message}` };
   }
   return { rule: chosen.rule, series: chosen.series, resourceLabel, namespaceLabel };
 }

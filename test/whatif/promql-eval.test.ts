@@ -248,6 +248,11 @@ describe('histogram_quantile', () => {
     expect(() => evalNow(q, history)).toThrow(new Error(`'query' (${JSON.stringify(q)}) asks the 0.9 quantile of vllm:time_to_first_token_seconds, which the pool model does not give (it gives 0.5, 0.95, 0.99)`));
   });
 
+  test('buckets aggregated with anything but sum: an error', () => {
+    const q = `histogram_quantile(0.95, avg by (le) (rate(vllm:time_to_first_token_seconds_bucket{${SEL}}[2m])))`;
+    expect(() => evalNow(q, history)).toThrow(new Error(`'query' (${JSON.stringify(q)}) aggregates histogram buckets with avg; sum them by le`));
+  });
+
   test('dropping le, or reading buckets outside histogram_quantile, is an error', () => {
     const dropLe = `histogram_quantile(0.95, sum by (pod) (rate(vllm:time_to_first_token_seconds_bucket{${SEL}}[2m])))`;
     expect(() => evalNow(dropLe, history)).toThrow(new Error(`'query' (${JSON.stringify(dropLe)}) aggregates the buckets of vllm:time_to_first_token_seconds without keeping le: histogram_quantile() needs them, e.g. sum by (le, pod) (rate(...))`));
@@ -337,6 +342,20 @@ describe('errors', () => {
     ['clamp_min(vllm:num_requests_waiting[5m], 0)', 'passes a range vector as argument 1 of clamp_min(); it takes an instant vector'],
     ['rate(vllm:request_success_total)', 'passes an instant vector as argument 1 of rate(); it takes a range vector'],
     ['1 > 2', 'compares two numbers with >; comparisons between scalars need bool'],
+    ['clamp_min(vllm:num_requests_waiting)', 'calls clamp_min() with 1 argument; it takes 2'],
+    ['vllm:num_requests_waiting + bool 1', 'uses bool with +; bool applies to comparisons'],
+    ['sum(vllm:num_requests_waiting[5m])', 'passes a range vector as argument 1 of sum(); it takes an instant vector'],
+    ['rate(vllm:request_success_total[5m:1m])', `uses rate(), irate() or increase() over a subquery, which ${SUPPORTED}`],
+    ['max_over_time(vllm:num_requests_waiting[5m])', `uses the function max_over_time(), which ${SUPPORTED}`],
+    ['sum(vllm:num_requests_waiting{pod=~"("})', 'has the regular expression "(", which does not compile'],
+    ['predict_linear(sum(vllm:num_requests_waiting)[30m:0s], 60)', 'has a subquery step of 0'],
+    ['predict_linear(sum(vllm:num_requests_waiting)[30m:], 60)', `uses the subquery sum(vllm:num_requests_waiting)[30m:] (it needs a range and a step, e.g. [30m:30s]), which ${SUPPORTED}`],
+    ['sum(vllm:num_requests_waiting)[30m:30s]', 'returns a range vector: a single value needs a function over it, e.g. predict_linear(...)'],
+    ['histogram_quantile(0.5, sum(vllm:num_requests_waiting))', 'applies histogram_quantile() to series that are not histogram buckets'],
+    ['predict_linear(vllm:request_success_total[30m], 60)', 'applies predict_linear() to vllm:request_success_total, a counter; predict a gauge or a rate over a subquery'],
+    ['sum(vllm:num_requests_waiting @ 100)', `uses the @ modifier, which ${SUPPORTED}`],
+    ['sum({"vllm:num_requests_waiting"})', `uses the label matcher "vllm:num_requests_waiting", which ${SUPPORTED}`],
+    ['"text"', `uses the string "text", which ${SUPPORTED}`],
   ])('%s', (query, rule) => {
     expect(() => evalNow(query, now)).toThrow(new Error(`${q(query)} ${rule}`));
   });
@@ -357,5 +376,25 @@ describe('errors', () => {
     const query = 'deriv(vllm:num_requests_waiting[5m])';
     expect(() => evalNow(query, now)).toThrow('uses the function deriv()');
     expect(() => evalNow(query, now)).toThrow('uses the function deriv()');
+  });
+});
+
+describe('caching', () => {
+  test('results are per snapshot: the same labels and options over two histories read each its own', () => {
+    const options: EvaluateOptions = { deployment: 'chat' };
+    const predict = `predict_linear(sum(vllm:num_requests_waiting{${SEL}})[600s:30s], 600)`;
+    const rising = timeline(0, 600, 15, t => snap(t, [{ name: 'pod-1', waiting: t / 60 }]));
+    const flat = timeline(0, 600, 15, t => snap(t, [{ name: 'pod-1', waiting: 4 }]));
+    expect(evalNow(predict, rising, options)).toBeCloseTo(20, 9);
+    expect(evalNow(predict, flat, options)).toBe(4);
+    expect(evalNow(predict, rising, options)).toBeCloseTo(20, 9);
+  });
+
+  test('min and max skip NaN unless every value is NaN, as in Prometheus', () => {
+    const h = [snap(0, [{ name: 'pod-1', waiting: 2 }, { name: 'pod-2', waiting: 0 }])];
+    // waiting / waiting: NaN for pod-2 (0 / 0), 1 for pod-1.
+    expect(evalNow(`min(vllm:num_requests_waiting{${SEL}} / vllm:num_requests_waiting{${SEL}})`, h)).toBe(1);
+    expect(evalNow(`max(vllm:num_requests_waiting{${SEL}} / vllm:num_requests_waiting{${SEL}})`, h)).toBe(1);
+    expect(evalNow(`max(vllm:num_requests_waiting{${SEL},pod="pod-2"} / vllm:num_requests_waiting{${SEL},pod="pod-2"})`, h)).toBeNaN();
   });
 });

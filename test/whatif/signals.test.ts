@@ -351,3 +351,65 @@ describe('every autoscaler in dist/, over the pool model', () => {
     expect(notModelled).toEqual(['queue-worker/summarizer-worker[0]', 'queue-worker/summarizer-worker[1]', 'queue-worker/search-api[1]']);
   });
 });
+
+describe('why a signal is not modelled, and bad input', () => {
+  const base = {
+    seriesQuery: '{__name__="vllm:num_requests_waiting"}',
+    resources: { overrides: { namespace: { resource: 'namespace' }, pod: { resource: 'pod' } } },
+    metricsQuery: 'sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)',
+  };
+  const rules = [
+    { ...base, name: { as: 'templ' }, resources: { template: '<<.Resource>>' } },
+    { ...base, name: { as: 'nons' }, resources: { overrides: { pod: { resource: 'pod' } } } },
+    { ...base, name: { as: 'nopod' }, resources: { overrides: { namespace: { resource: 'namespace' } } } },
+    { ...base, name: { as: 'badq' }, metricsQuery: 'deriv(<<.Series>>{<<.LabelMatchers>>}[5m])' },
+    { ...base, name: { as: 'good' } },
+  ];
+  const adapter = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'adapter', namespace: 'monitoring' }, data: { 'config.yaml': JSON.stringify({ rules }) } };
+  const pods = (name: string, selector?: any) => ({ type: 'Pods', pods: { metric: { name, selector }, target: { type: 'AverageValue', averageValue: '1' } } });
+  const rule = (i: number) => `prometheus-adapter rules[${i}] of ConfigMap monitoring/adapter (app.yaml): ${rules[i].metricsQuery}`;
+
+  test('each reason, exactly', () => {
+    const target = targetWith(hpaOf([
+      pods(''), pods('templ'), pods('nons'), pods('nopod'), pods('badq'),
+      pods('good', { matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1'] }] }),
+      { type: 'Bogus' },
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '1Gi' } } },
+    ]), [adapter], { resources: {} });
+    expect(hpaSignalReader(target).describe.map(d => d.why)).toEqual([
+      'the metric has no name ("")',
+      `${rule(0)} maps resources with a template; the replay reads overrides only`,
+      `${rule(1)} maps no label to the namespace resource`,
+      `${rule(2)} maps no label to the pod resource`,
+      `${rule(3)} cannot be evaluated over the model: 'query' ("deriv(vllm:num_requests_waiting{namespace=\\"x\\"}[5m])") uses the function deriv(), which the what-if evaluator supports the PromQL the library emits: selectors of the model's series, sum/avg/min/max/count (by/without), rate/irate/increase, histogram_quantile, clamp_min/clamp_max/clamp, predict_linear over a subquery, scalar/vector, arithmetic and comparisons`,
+      'the metric selector\'s operator "Gt" is not In, NotIn, Exists or DoesNotExist',
+      'metric type "Bogus" is not one of Resource, ContainerResource, Pods, Object, External',
+      'memory usage is modelled as a fraction of the memory request, and the pods request no memory',
+    ]);
+  });
+
+  test('a Utilization target on a resource one container does not request', () => {
+    const target = targetWith(hpaOf([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }]));
+    const sidecar = { ...target, partialRequests: { cpu: 'side' } };
+    expect(hpaSignalReader(sidecar).describe[0].why).toBe('missing request for cpu in container side: the HPA controller computes no utilization without it');
+  });
+
+  test('the metric selector joins the query as prometheus-adapter writes it (In, NotIn, Exists, DoesNotExist)', () => {
+    const h = [snap(0, [{ name: 'pod-1', waiting: 3 }])];
+    const read = (selector: any) => hpaSignalReader(targetWith(hpaOf([pods('good', selector)]), [adapter])).read(0, h[0], h);
+    expect(read({ matchExpressions: [{ key: 'model_name', operator: 'In', values: ['llama', 'other'] }] })).toEqual({ kind: 'ok', podMetrics: { 'pod-1': 3 } });
+    expect(read({ matchExpressions: [{ key: 'model_name', operator: 'NotIn', values: ['llama'] }] })).toEqual({ kind: 'error', reason: 'no metrics returned from custom metrics API' });
+    expect(read({ matchExpressions: [{ key: 'engine', operator: 'Exists' }] })).toEqual({ kind: 'ok', podMetrics: { 'pod-1': 3 } });
+    expect(read({ matchExpressions: [{ key: 'engine', operator: 'DoesNotExist' }] })).toEqual({ kind: 'error', reason: 'no metrics returned from custom metrics API' });
+  });
+
+  test('malformed spec.metrics / spec.triggers, a bad options object', () => {
+    const hpa = targetWith(hpaOf([]));
+    expect(() => hpaSignalReader({ ...hpa, object: { ...hpa.object, spec: { ...hpa.object.spec, metrics: 'x' } } })).toThrow(new Error(
+      '\'spec.metrics\' ("x") of HorizontalPodAutoscaler llm/chat must be a list of metric specs'));
+    expect(() => hpaSignalReader(hpa, null as never)).toThrow(new Error('\'options\' (null) must be SignalOptions'));
+    const so = targetWith(keda([]));
+    expect(() => kedaSignalReader({ ...so, object: { spec: { triggers: {} } } })).toThrow(new Error(
+      '\'spec.triggers\' ({}) of ScaledObject llm/chat must be a list of triggers'));
+  });
+});
