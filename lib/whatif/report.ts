@@ -1,5 +1,7 @@
 import * as fs from 'fs';
+import { requireArray, requireFinite, requireObject } from './_input';
 import type { ReplayResult } from './replay';
+import { invalid } from '../core/_validation';
 
 /**
  * The HTML report of a replay: one self-contained file that opens offline in a browser.
@@ -26,6 +28,7 @@ import type { ReplayResult } from './replay';
  * @see https://github.com/leeoniya/uPlot
  */
 export function renderReport(result: ReplayResult): string {
+  checkResult(result);
   const js = fs.readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8');
   const css = fs.readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
   const s = result.summary;
@@ -113,6 +116,28 @@ ${PAGE_SCRIPT}
 }
 
 const MAX_EVENTS = 500;
+const SERIES = ['t', 'traffic', 'desired', 'ready', 'waiting', 'estimatedWaitSeconds', 'ttftP95', 'sloBreach', 'fallbackActive'] as const;
+const SUMMARY_NUMBERS = ['sloBreachMinutes', 'maxWaiting', 'scaleUps', 'scaleDowns', 'gpuHours', 'peakReplicas', 'minutesAtMax'] as const;
+
+/** What `replay()` returns, checked for calls from plain JavaScript. */
+function checkResult(result: unknown): asserts result is ReplayResult {
+  requireObject('result', result);
+  const r = result as Record<string, any>;
+  for (const key of ['target', 'startTime'] as const) {
+    if (typeof r[key] !== 'string') throw invalid(`result.${key}`, r[key], 'must be a string (pass what replay() returned)');
+  }
+  requireFinite('result.stepSeconds', r.stepSeconds);
+  requireObject('result.series', r.series);
+  const n = Array.isArray(r.series.t) ? r.series.t.length : 0;
+  for (const key of SERIES) {
+    requireArray(`result.series.${key}`, r.series[key]);
+    if (r.series[key].length !== n) throw invalid(`result.series.${key}`, `${r.series[key].length} values`, `must have one value per point of 'result.series.t' (${n})`);
+  }
+  requireObject('result.summary', r.summary);
+  for (const key of SUMMARY_NUMBERS) requireFinite(`result.summary.${key}`, r.summary[key]);
+  requireArray('result.events', r.events);
+  requireArray('result.warnings', r.warnings);
+}
 
 /** Draws the charts and writes the pixel counts; plain ES2017, runs in the page. */
 const PAGE_SCRIPT = `(function () {

@@ -125,3 +125,26 @@ describe('the HTML report in headless chromium', () => {
     expect(attr(body, 'data-pwned')).toBeUndefined();
   });
 });
+
+describe('renderReport refuses what replay() does not return', () => {
+  test('not an object', () => {
+    expect(() => renderReport(undefined as any)).toThrow(new Error('\'result\' (undefined) must be an object'));
+  });
+
+  test('series of different lengths', () => {
+    const r = result();
+    expect(() => renderReport({ ...r, series: { ...r.series, ready: [1] } })).toThrow(new Error(
+      '\'result.series.ready\' ("1 values") must have one value per point of \'result.series.t\' (1440)'));
+  });
+
+  test('a missing summary number', () => {
+    const r = result();
+    expect(() => renderReport({ ...r, summary: { ...r.summary, gpuHours: undefined as any } })).toThrow(new Error(
+      '\'result.summary.gpuHours\' (undefined) must be a finite number'));
+  });
+
+  test('a target that is not a string', () => {
+    expect(() => renderReport({ ...result(), target: 7 as any })).toThrow(new Error(
+      '\'result.target\' (7) must be a string (pass what replay() returned)'));
+  });
+});
