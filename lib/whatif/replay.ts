@@ -173,7 +173,9 @@ const DEFAULT_QUEUE_PER_REPLICA = 10;
  * ScaledObject is stepped every tick and
  * polls per its `pollingInterval` (its HPA syncs every 15 s in between). Every metric is read
  * from the pool model through the manifests' own queries (prometheus-adapter rules, KEDA
- * trigger queries); during a Prometheus outage of the trace every reading is an error. The
+ * trigger queries); during a Prometheus outage of the trace every reading through Prometheus is
+ * an error (the resource metrics API of metrics-server, which HPA Resource metrics and KEDA
+ * cpu / memory triggers read, is assumed up). The
  * desired replicas are applied to the pool model at once (new pods become Ready after
  * `readySeconds`).
  *
@@ -223,6 +225,13 @@ export function replay(options: ReplayOptions): ReplayResult {
     requireWholeNumber('initialReplicas', options.initialReplicas, 0, MAX_INT32);
     initial = options.initialReplicas;
   }
+
+  // What a Prometheus outage breaks: everything read through Prometheus (prometheus-adapter
+  // metrics, KEDA prometheus triggers), not the resource metrics API (metrics-server: HPA
+  // Resource / ContainerResource metrics, KEDA cpu / memory triggers), nor KEDA's cron.
+  const viaPrometheus: boolean[] = keda
+    ? keda.triggers.map(tr => !['cpu', 'memory', 'cron'].includes(tr.type))
+    : (Array.isArray(spec.metrics) ? spec.metrics : []).map((m: any) => m?.type !== 'Resource' && m?.type !== 'ContainerResource');
 
   const pool = new PoolSimulation(params, initial, 'pool');
   const gpusPerReplica = params.gpusPerReplica;
@@ -296,7 +305,7 @@ export function replay(options: ReplayOptions): ReplayResult {
       let reason: string | undefined;
       if (keda) {
         const result = keda.step(t, desired, proposalPods(snapshot.pods, t, requests), index =>
-          down ? errorReading : reader.read(index, snapshot, history) as TriggerReading);
+          down && viaPrometheus[index] ? errorReading : reader.read(index, snapshot, history) as TriggerReading);
         desired = result.desiredReplicas;
         fallbackActive = result.fallbackActive;
         // 'hpa: a -> b' is the scale event below; the rest (activation, cooldown, fallback) are KEDA's own.
@@ -304,7 +313,7 @@ export function replay(options: ReplayOptions): ReplayResult {
       } else if (hpa && t >= nextHpaSync) {
         const readings: MetricReading[] = new Array(metricCount);
         for (let m = 0; m < metricCount; m++) {
-          readings[m] = down ? errorReading : reader.read(m, snapshot, history) as MetricReading;
+          readings[m] = down && viaPrometheus[m] ? errorReading : reader.read(m, snapshot, history) as MetricReading;
         }
         const result = hpa.sync({ now: t, currentReplicas: desired, pods: proposalPods(snapshot.pods, t, requests), readings });
         desired = result.desiredReplicas;

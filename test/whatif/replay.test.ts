@@ -308,6 +308,19 @@ describe('an HPA on CPU (hand-written manifests)', () => {
     expect(r.summary.minutesAtMax).toBe(120);
   });
 
+  test('a Prometheus outage does not blind an HPA on CPU: the resource metrics API is metrics-server', () => {
+    // GIVEN load that needs more replicas, all of it during a Prometheus outage
+    const spec = { minReplicas: 1, maxReplicas: 4 };
+    const loaded = trace(15, [...hold(0, 300, 15), ...hold(200, 1200, 15)], [{ from: 0, to: 3600 }]);
+    const r = replay({
+      manifests: cpuHpa(spec), target: 'demo/web', trace: loaded,
+      pool: { readySeconds: 15, pendingSeconds: 0, requestSeconds: 1, maxConcurrentRequests: 64 } as any,
+    });
+    // THEN the HPA still scales up on CPU
+    expect(r.summary.peakReplicas).toBeGreaterThan(1);
+    expect(r.events[0]).toEqual({ t: 0, message: 'Prometheus down: every query fails' });
+  });
+
   test('no price, no cost', () => {
     const r = replay({ manifests: cpuHpa({ minReplicas: 1, maxReplicas: 3 }), target: 'demo/web', trace: trace(60, hold(0, 600, 60)) });
     expect(r.summary.cost).toBeUndefined();
