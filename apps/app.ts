@@ -7,7 +7,7 @@ import { OpenShiftScenario } from './openshift';
 import { QueueWorkerScenario } from './queue-worker';
 import { SingleModelGpu } from './single-model-gpu';
 import { VllmAutoscaling } from './vllm-autoscaling';
-import { ServingAlerts } from '../lib';
+import { RecordingRules, ServingAlerts } from '../lib';
 
 /**
  * The Neuron image of the reference stack: a placeholder for the vLLM Neuron image you
@@ -27,13 +27,17 @@ export function buildApp(props: AppProps = {}): App {
   const neuron = new ReferenceNeuronPools(app, 'reference-neuron', {
     proxy: platform.proxy, neuronImage: REFERENCE_NEURON_IMAGE, adapter: monitoring.adapter,
   });
+  const pools = [platform.llama8b, platform.qwen8b, platform.llama70b, platform.qwenSmall, neuron.llama8b, neuron.qwen8b];
   new ServingAlerts(monitoring, 'llm-serving-alerts', {
     proxy: platform.proxy,
-    pools: [platform.llama8b, platform.qwen8b, platform.llama70b, platform.qwenSmall, neuron.llama8b, neuron.qwen8b],
+    pools,
     discovery: DISCOVERY,
     runbookBaseUrl: REFERENCE_RUNBOOKS,
     acceleratorBudget: 24,
   });
+  // Latency quantiles, throughput and ratios per pool and per model group, as plain series
+  // for dashboards, autoscalers and alerts.
+  new RecordingRules(monitoring, 'llm-recording-rules', { proxy: platform.proxy, pools, discovery: DISCOVERY });
   new OpenShiftScenario(app, 'openshift');
   new QueueWorkerScenario(app, 'queue-worker');
   // Scenario stacks (issue 11 §1): each its own chart file in dist/; the cluster's one

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { DISCOVERY, HF_TOKEN, PROMETHEUS, VLLM_API_KEY } from './reference-platform';
 import {
   Accelerator, AdapterMetric, HorizontalAutoscaler, HpaMetric, KedaScaledObject, LiteLLMProxy, LlmSignal, ModelCache, ModelGroup, ModelInfo,
-  NetworkPeer, PoolPlacement, PrometheusAdapter, ScalingBehaviors, ServingAlerts, VllmPool,
+  NetworkPeer, PoolPlacement, PrometheusAdapter, RecordingRules, ScalingBehaviors, ServingAlerts, VllmPool,
 } from '../lib';
 
 /**
@@ -46,6 +46,11 @@ export interface VllmAutoscalingProps extends ChartProps {
  *   out fewer replicas), on KEDA with the default signals.
  * - **batch**: Qwen2.5 1.5B on a 1g.10gb MIG slice, scaled to zero when idle and woken by the
  *   proxy's requests for the batch tier.
+ * - Recording rules: per pool TTFT / end-to-end / queue / inter-token quantiles, tokens per
+ *   second, prefix-cache hit rate and error ratio, per tier request rate, error ratio and p95.
+ *   The premium HPA also scales on its pool's recorded p95 TTFT (through the adapter, an
+ *   Object metric of the pool's Deployment, served as it is), the standard pool's KEDA on its
+ *   recorded p99 TTFT.
  * - Alerts: rapid scaling, failures (unable to scale, scaler errors, no ready replica, stuck
  *   at zero), capacity exhaustion (at max replicas, pods pending, accelerator budget) and cost
  *   per tier (tokens × the tier's prices, against a budget per hour).
@@ -85,6 +90,10 @@ export class VllmAutoscaling extends Chart {
   public readonly requestsWaiting: AdapterMetric;
   /** The alert rules. */
   public readonly alerts: ServingAlerts;
+  /** The recording rules of every pool and tier. */
+  public readonly recordingRules: RecordingRules;
+  /** The recorded p95 TTFT of `premiumHpa`, from the adapter (an Object metric of its Deployment). */
+  public readonly ttftP95: AdapterMetric;
 
   public constructor(scope: Construct, id: string, props: VllmAutoscalingProps) {
     super(scope, id, { namespace: 'llm-autoscaling', ...props });
@@ -144,16 +153,31 @@ export class VllmAutoscaling extends Chart {
     for (const pool of [this.premiumHpa, this.premiumKeda, this.standard, this.batch]) pool.monitor(DISCOVERY);
     this.proxy.autoscale();
 
+    // Recorded quantiles, throughput and ratios of every pool and tier: the premium HPA scales
+    // on the recorded p95 TTFT of its pool, the standard pool's KEDA on the recorded p99.
+    this.recordingRules = new RecordingRules(this, 'llm-autoscaling-recording', {
+      pools: [this.premiumHpa, this.premiumKeda, this.standard, this.batch],
+      proxy: this.proxy,
+      discovery: DISCOVERY,
+    });
+
     // Multi-signal HPA through prometheus-adapter. GPU utilization is DCGM's percent, averaged
     // over each pod's four GPUs by the adapter (summed, a busy pod would read 400 %): the
     // target 70 is 70 %. The HPA takes the larger of the two replica counts.
     this.gpuUtilization = props.adapter.addPodsMetric(this.premiumHpa.metricGpuUtilization(), { name: 'llama_70b_hpa_gpu_utilization' });
     this.requestsWaiting = props.adapter.addPodsMetric(this.premiumHpa.metricRequestsWaiting(), { name: 'llama_70b_hpa_num_requests_waiting' });
+    // The pool's p95 TTFT, recorded, served as it is for the pool's Deployment (an Object metric).
+    this.ttftP95 = props.adapter.addRecordedMetric(this.recordingRules.pool(this.premiumHpa).ttftP95);
     this.hpa = new HorizontalAutoscaler(this, 'llama-70b-hpa-autoscaler', {
       target: this.premiumHpa,
       minReplicas: 1,
       maxReplicas: 3,
-      metrics: [HpaMetric.adapterPods(this.gpuUtilization, 70), HpaMetric.adapterPods(this.requestsWaiting, 8)],
+      metrics: [
+        HpaMetric.adapterPods(this.gpuUtilization, 70),
+        HpaMetric.adapterPods(this.requestsWaiting, 8),
+        // The pool's TTFT SLO (p95 3 s) as a scaling target.
+        HpaMetric.adapterObject(this.ttftP95, { apiVersion: 'apps/v1', kind: 'Deployment', name: this.premiumHpa.deployment.name }, { value: 3 }),
+      ],
       behavior: ScalingBehaviors.GPU_POOL,
     });
 
@@ -171,7 +195,13 @@ export class VllmAutoscaling extends Chart {
         ],
         preWarm: [{ timezone: 'Europe/Berlin', start: '30 7 * * 1-5', end: '0 19 * * 1-5', replicas: 2 }],
       }),
-      standard: this.standard.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 8 }),
+      // The default signals, plus the recorded p99 TTFT against 2 s.
+      standard: this.standard.autoscale({
+        prometheus: PROMETHEUS,
+        minReplicas: 1,
+        maxReplicas: 8,
+        signals: [LlmSignal.queueDepth(this.standard, 5), LlmSignal.kvCacheUsage(this.standard, 0.8), LlmSignal.recorded(this.recordingRules.pool(this.standard).ttftP99, 2)],
+      }),
       // Idle at zero; the proxy's requests for the batch tier wake it.
       batch: this.batch.autoscale({
         prometheus: PROMETHEUS,

@@ -2,6 +2,7 @@ import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AlertRule, Severity } from './alert-rule';
+import { PoolRecordedMetrics, RecordingRules } from './recording-rules';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { replicaOwner } from '../autoscaling/_ownership';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
@@ -77,6 +78,15 @@ export interface ServingAlertsProps {
    * @default - no cost alert
    */
   readonly costBudgets?: CostBudget[];
+  /**
+   * Recording rules of (some of) `pools`: the TTFT and end-to-end latency SLO alerts of a pool
+   * they record read its recorded p95 TTFT and p99 latency (`rules.pool(pool).ttftP95`,
+   * `.e2eP99`) instead of computing the quantile again, so the alert and the dashboards see one
+   * series. The rules must be rendered in the same App (checked at synth). Pools they do not
+   * record keep the computed quantile.
+   * @default - every quantile computed in the alert
+   */
+  readonly recordingRules?: RecordingRules;
 }
 
 /** The group names of the PrometheusRule. */
@@ -142,6 +152,9 @@ export class ServingAlerts extends Construct {
     if (!(typeof underused === 'number' && underused > 0 && underused < 1)) {
       throw invalid('gpuUnderusedRatio', underused, `must be a ratio greater than 0 and less than 1, not a percentage${typeof underused === 'number' && underused > 1 && underused < 100 ? ` (${underused} % is ${underused / 100})` : ''}`);
     }
+    if (props.recordingRules !== undefined && !(props.recordingRules instanceof RecordingRules)) {
+      throw invalid('recordingRules', props.recordingRules, 'must be a RecordingRules construct');
+    }
     this.props = props;
     this.costs = validateCostBudgets(props);
     const name = baseName(this, 'name', props.name);
@@ -154,7 +167,7 @@ export class ServingAlerts extends Construct {
       // Rules are gathered at synth: autoscalers may be added after this construct.
       spec: { groups: Lazy.any({ produce: () => this.renderGroups() }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
     });
-    this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.validateRules()] });
+    this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unrenderedRecordings(), ...this.validateRules()] });
   }
 
   /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
@@ -184,6 +197,18 @@ export class ServingAlerts extends Construct {
   /** Pools without a PodMonitor: nothing would put the `pool` label on the series the alerts read. */
   private unmonitoredPools(): string[] {
     return this.props.pools.flatMap((p, i) => unmonitoredPool(`pools[${i}]`, p, `ServingAlerts '${this.node.path}'`) ?? []);
+  }
+
+  /** Recorded series read by the alerts, whose rules are not rendered in this App. */
+  private unrenderedRecordings(): string[] {
+    const recorded = this.props.pools.map(p => this.recordedOf(p)).find(r => r !== undefined);
+    return recorded ? [recorded.ttftP95._unrenderedError('recordingRules', this) ?? []].flat() : [];
+  }
+
+  /** The recorded series of `pool`, when `recordingRules` records it. */
+  private recordedOf(pool: VllmPool): PoolRecordedMetrics | undefined {
+    const rules = this.props.recordingRules;
+    return rules?.records(pool) ? rules.pool(pool) : undefined;
   }
 
   private validateRules(): string[] {
@@ -231,16 +256,21 @@ export class ServingAlerts extends Construct {
       summary: `Requests are queueing on ${subject}`,
       description: `More than ${slo.queuePerReplica} requests wait per replica of ${subject} (now {{ $value }}). The pool is short of capacity: check its autoscaler (at max replicas? pods pending?) and raise maxReplicas or the accelerator budget.`,
     });
+    const recorded = this.recordedOf(pool);
     this.add(AlertGroup.SERVING, {
       alert: 'LlmTtftSloBreach',
-      expr: `histogram_quantile(0.95, sum by (namespace, model_name, le) (rate(${pool.metricTimeToFirstToken().bucketSelector}[5m]))) > ${seconds(slo.ttftP95)}`,
+      expr: recorded
+        ? `max ${by} (${recorded.ttftP95.selector}) > ${seconds(slo.ttftP95)}`
+        : `histogram_quantile(0.95, sum by (namespace, model_name, le) (rate(${pool.metricTimeToFirstToken().bucketSelector}[5m]))) > ${seconds(slo.ttftP95)}`,
       for: Duration.minutes(10), severity: Severity.WARNING, labels,
       summary: `TTFT p95 of ${subject} is above its ${seconds(slo.ttftP95)} s SLO`,
       description: `Time to first token (p95) of ${subject} is {{ $value }} s, above the SLO of ${seconds(slo.ttftP95)} s. Usually queueing (see LlmQueueBuildup) or long prompts; check the queue, KV cache and prefix-cache hit rate.`,
     });
     this.add(AlertGroup.SERVING, {
       alert: 'LlmE2eLatencySloBreach',
-      expr: `histogram_quantile(0.99, sum by (namespace, model_name, le) (rate(${pool.metricE2eRequestLatency().bucketSelector}[5m]))) > ${seconds(slo.e2eLatencyP99)}`,
+      expr: recorded
+        ? `max ${by} (${recorded.e2eP99.selector}) > ${seconds(slo.e2eLatencyP99)}`
+        : `histogram_quantile(0.99, sum by (namespace, model_name, le) (rate(${pool.metricE2eRequestLatency().bucketSelector}[5m]))) > ${seconds(slo.e2eLatencyP99)}`,
       for: Duration.minutes(10), severity: Severity.WARNING, labels,
       summary: `End-to-end latency p99 of ${subject} is above its ${seconds(slo.e2eLatencyP99)} s SLO`,
       description: `Request latency (p99) of ${subject} is {{ $value }} s, above the SLO of ${seconds(slo.e2eLatencyP99)} s. Check queueing, preemptions and output lengths (max_tokens).`,

@@ -245,6 +245,7 @@ export class KedaScaledObject extends Construct {
     this.node.addValidation({
       validate: () => [
         ...props.triggers.flatMap((t, i) => t.pool ? unmonitoredPool(`triggers[${i}]`, t.pool, `KedaScaledObject '${this.node.path}'`) ?? [] : []),
+        ...props.triggers.flatMap((t, i) => t.recorded?._unrenderedError(`triggers[${i}]`, this) ?? []),
         // Containers added after the autoscaler need the requests too.
         ...resourceTriggers.flatMap(({ resource, prop }) => missingRequest(deployment, resource, prop) ?? []),
       ],

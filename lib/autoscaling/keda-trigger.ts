@@ -5,6 +5,7 @@ import { invalid, requireDnsLabel, requireHttpUrl, requirePositiveInteger } from
 import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { CaBundle, CaBundleSource, requireCaBundle } from '../metrics/ca-bundle';
 import { requireKedaQuery } from '../metrics/promql';
+import { RecordedMetric, requireRecordedMetric } from '../metrics/recorded-metric';
 import type { VllmPool } from '../vllm/vllm-pool';
 
 /** How the HPA KEDA creates reads a trigger's value. */
@@ -117,6 +118,12 @@ export interface PrometheusTriggerOptions {
    * @default - the query reads no pool's series
    */
   readonly pool?: VllmPool;
+  /**
+   * The recorded series the query reads (`LlmSignal.recorded()` sets it): the ScaledObject
+   * then requires its `RecordingRules` in the same App at synth.
+   * @default - the query reads no recorded series
+   */
+  readonly recorded?: RecordedMetric;
 }
 
 /** Options of `KedaTrigger.redisList()`. */
@@ -218,7 +225,8 @@ export class KedaTrigger {
       }
     }
     if (options.name !== undefined) requireTriggerName(options.name);
-    return new KedaTrigger('prometheus', metadata, metricType, source, secrets, options.name, options.pool, configMaps);
+    if (options.recorded !== undefined) requireRecordedMetric('recorded', options.recorded);
+    return new KedaTrigger('prometheus', metadata, metricType, source, secrets, options.name, options.pool, configMaps, undefined, options.recorded);
   }
 
   /**
@@ -319,6 +327,8 @@ export class KedaTrigger {
     public readonly configMaps: readonly TriggerConfigMap[] = [],
     /** The container resource of a `cpu` or `memory` trigger; undefined for the others. */
     public readonly resourceName?: 'cpu' | 'memory',
+    /** The recorded series a `prometheus` trigger reads, if any (its rules must be in the App). */
+    public readonly recorded?: RecordedMetric,
   ) {}
 
   /** The PromQL query of a `prometheus` trigger. */
@@ -329,7 +339,7 @@ export class KedaTrigger {
   /** A copy with a name (for `scalingModifiers` formulas). */
   public named(name: string): KedaTrigger {
     requireTriggerName(name);
-    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name, this.pool, this.configMaps, this.resourceName);
+    return new KedaTrigger(this.type, this.metadata, this.metricType, this.source, this.secrets, name, this.pool, this.configMaps, this.resourceName, this.recorded);
   }
 }
 

@@ -5,6 +5,7 @@ import { invalid, requirePositive } from '../core/_validation';
 import type { LiteLLMProxy } from '../litellm/litellm-proxy';
 import type { ModelGroup } from '../litellm/model-group';
 import { DcgmMetrics, MetricType } from '../metrics/catalog';
+import { RecordedMetric, RecordedOperation, requireRecordedMetric } from '../metrics/recorded-metric';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import type { VllmPool } from '../vllm/vllm-pool';
@@ -156,6 +157,29 @@ export class LlmSignal {
   }
 
   /**
+   * A series recorded by `RecordingRules` (`rules.pool(pool).ttftP99`,
+   * `rules.proxyMetrics().requestRate(group)`), read as it is: `max(<recorded>{<its labels>})`,
+   * one element, no `rate()` (the rule already applied it). A quantile or a ratio is compared
+   * with `target` as it is (`Value`: e.g. 2 for a p99 TTFT of 2 s); a rate is divided by the
+   * replicas (`AverageValue`: per replica per second). A pool's series needs its PodMonitor,
+   * and the rules must be rendered in the App of the ScaledObject (both checked at synth); a
+   * pool's series disappears at zero replicas (it cannot wake the pool), a proxy's does not.
+   * @param metric the recorded series
+   * @param target greater than 0, in the series' unit (seconds, a ratio from 0 to 1, per second per replica)
+   */
+  public static recorded(metric: RecordedMetric, target: number): LlmSignal {
+    requireRecordedMetric('metric', metric);
+    requirePositive('target', target);
+    if (metric.operation === RecordedOperation.RATIO && target > 1) {
+      throw invalid('target', target, `must be a ratio greater than 0 and at most 1, not a percentage: ${metric.name} is a ratio from 0 to 1`);
+    }
+    const perReplica = metric.operation === RecordedOperation.RATE;
+    return new LlmSignal(`recorded_${recordedKind(metric)}`, `max(${metric.selector})`, target,
+      perReplica ? KedaMetricType.AVERAGE_VALUE : KedaMetricType.VALUE, metric.pool ? SignalSource.OWN_PODS : SignalSource.EXTERNAL,
+      undefined, metric.pool, metric.proxy, undefined, metric);
+  }
+
+  /**
    * Scale ahead of the trend: the signal's value `horizon` from now, extrapolated linearly
    * over `lookback` (`predict_linear` on a subquery), never below 0. Only for gauge signals
    * (queue depth, running requests, KV cache).
@@ -201,6 +225,8 @@ export class LlmSignal {
     public readonly proxy?: LiteLLMProxy,
     /** The model group whose requests a `proxyRequestRate` signal counts. */
     public readonly modelGroup?: ModelGroup,
+    /** The recorded series a `recorded` signal reads (its rules must be in the App). */
+    public readonly recordedMetric?: RecordedMetric,
   ) {}
 
   /**
@@ -223,8 +249,15 @@ export class LlmSignal {
       source: this.source,
       name: this.kind,
       pool: this.pool,
+      recorded: this.recordedMetric,
     });
   }
+}
+
+/** A trigger name from a recorded name: `namespace_pool:vllm_time_to_first_token_seconds:p99_5m` → `vllm_time_to_first_token_seconds_p99_5m`. */
+function recordedKind(metric: RecordedMetric): string {
+  const [, name, op] = metric.name.split(':');
+  return `${name}_${op}`.toLowerCase().slice(0, 54).replace(/_+$/, '');
 }
 
 function requirePool(pool: VllmPool): void {

@@ -121,6 +121,30 @@ export const VllmMetrics = {
   GENERATION_TOKENS: metric('vllm:generation_tokens_total', MetricType.COUNTER, VLLM_LABELS, 'generated tokens'),
   /** Finished requests by reason (counter). */
   REQUEST_SUCCESS: metric('vllm:request_success_total', MetricType.COUNTER, [...VLLM_LABELS, 'finished_reason'], 'finished requests'),
+  // Prefix cache and LoRA (FACTS §A.4), verified upstream: the counters `vllm:prefix_cache_queries`
+  // and `vllm:prefix_cache_hits` ("in terms of number of queried / cached tokens") and the KV
+  // connector's `vllm:external_prefix_cache_queries` / `_hits`, labelled model_name and engine,
+  // and the gauge `vllm:lora_requests_info` labelled max_lora, waiting_lora_adapters and
+  // running_lora_adapters only (vllm/v1/metrics/loggers.py `PrometheusStatLogger.__init__`,
+  // v0.12 era); `vllm:prefix_cache_queries` / `_hits` are in EXPECTED_METRICS_V1 of
+  // vllm-project/vllm tests/entrypoints/instrumentator/test_metrics.py @20ef9d82 and in the
+  // metric tables of docs.vllm.ai v0.12.0 (design/metrics) and v0.32.0 (usage/metrics), so every
+  // release the pool supports (0.11.0 and newer, pinned v0.26.0) exports them. prometheus_client
+  // appends `_total` to counters.
+  /** Prefix-cache lookups, in prompt tokens queried (counter). Hit rate = rate(hits) / rate(queries). */
+  PREFIX_CACHE_QUERIES: metric('vllm:prefix_cache_queries_total', MetricType.COUNTER, VLLM_LABELS, 'prefix-cache queries, tokens'),
+  /** Prefix-cache hits, in prompt tokens found cached (counter). */
+  PREFIX_CACHE_HITS: metric('vllm:prefix_cache_hits_total', MetricType.COUNTER, VLLM_LABELS, 'prefix-cache hits, tokens'),
+  /** Lookups in a KV connector's cross-instance cache, in tokens (counter; only with a KV connector). */
+  EXTERNAL_PREFIX_CACHE_QUERIES: metric('vllm:external_prefix_cache_queries_total', MetricType.COUNTER, VLLM_LABELS, 'external (KV connector) prefix-cache queries, tokens'),
+  /** Hits in a KV connector's cross-instance cache, in tokens (counter; only with a KV connector). */
+  EXTERNAL_PREFIX_CACHE_HITS: metric('vllm:external_prefix_cache_hits_total', MetricType.COUNTER, VLLM_LABELS, 'external (KV connector) prefix-cache hits, tokens'),
+  /**
+   * LoRA adapters (gauge, only with `--enable-lora`): its value is the time of the last update
+   * (`set_to_current_time`), its labels carry the state: `max_lora`, and the adapters waiting and
+   * running (comma-separated names). It has **no** `model_name` or `engine` label.
+   */
+  LORA_REQUESTS_INFO: metric('vllm:lora_requests_info', MetricType.GAUGE, ['max_lora', 'waiting_lora_adapters', 'running_lora_adapters'], 'LoRA adapters waiting and running (labels); value: last update, unix seconds'),
 } as const;
 
 /** Series labels of dcgm-exporter, with Kubernetes pod mapping on (FACTS §E). */

@@ -7,6 +7,7 @@ import { CaBundle, CaBundleSource, requireCaBundle } from './ca-bundle';
 import { poolName, unmonitoredPool } from './_pool-identity';
 import { DcgmMetrics, MetricDefinition, MetricType, VllmMetrics } from './catalog';
 import { requirePromQL } from './promql';
+import { RecordedMetric, requireRecordedMetric } from './recorded-metric';
 import { ScopedMetric } from './scoped-metric';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { LABEL_INSTANCE, LABEL_NAME as K8S_LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
@@ -225,6 +226,8 @@ export class PrometheusAdapter extends Construct {
   private readonly served: AdapterMetric[] = [];
   /** The pool each rule reads (by its `pool` label), for the synth-time monitor check. */
   private readonly poolRules: Array<{ readonly at: string; readonly pool: VllmPool }> = [];
+  /** The recorded series each rule reads, for the synth-time check that their rules are in the App. */
+  private readonly recorded: Array<{ readonly at: string; readonly metric: RecordedMetric }> = [];
   private customApi?: Construct;
   private externalApi?: Construct;
 
@@ -411,6 +414,54 @@ export class PrometheusAdapter extends Construct {
     return this.addRule(AdapterMetricKind.EXTERNAL, metric, options, { namespace: { resource: 'namespace' } });
   }
 
+  /**
+   * Serves a pool's recorded series (`rules.pool(pool).ttftP95`, from `RecordingRules`) on
+   * `custom.metrics.k8s.io` as an `Object` metric describing the pool's Deployment, for an HPA
+   * on a quantile over the whole pool:
+   * `HpaMetric.adapterObject(metric, { apiVersion: 'apps/v1', kind: 'Deployment', name: pool.deployment.name }, { value: 1.5 })`.
+   * The recorded value is served as it is (a quantile or a ratio is no counter: no `rate()`),
+   * read by its `namespace` and `pool` labels (the pool's name is its Deployment's name). The
+   * pool's PodMonitor, and the rules rendered in the same App, are checked at synth.
+   * @param metric a pool's recorded series
+   * @param options `name` (default: the recorded name with `:` as `_`, then the pool's name)
+   */
+  public addRecordedMetric(metric: RecordedMetric, options: { readonly name?: string } = {}): AdapterMetric {
+    requireRecordedMetric('metric', metric);
+    const pool = metric.pool;
+    if (!pool) {
+      throw invalid('metric', metric.name, 'is not a pool\'s recorded series: the adapter serves a recorded series per pool, as an Object metric of the pool\'s Deployment; scale on a proxy\'s recorded series with LlmSignal.recorded() (KEDA)');
+    }
+    if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be { name? }');
+    // The pool's name is its Deployment's name (the naming contract): the `pool` label names the Deployment.
+    const name = options.name ?? `${metric.name.replace(/[^A-Za-z0-9_]/g, '_')}_${poolName(pool).replace(/[^A-Za-z0-9_]/g, '_')}`;
+    if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
+      throw invalid('name', name, 'must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');
+    }
+    const clash = this.rules.findIndex(r => r.name.as === name);
+    if (clash >= 0) {
+      throw invalid('name', name, `is already served by PrometheusAdapter '${this.node.path}' (rules[${clash}], from ${JSON.stringify(this.rules[clash].name.matches)}): two rules with one name make the adapter's answer ambiguous; add each metric once and reuse its AdapterMetric`);
+    }
+    const extra = Object.entries(metric.matchers).filter(([k]) => k !== 'namespace' && k !== METRIC_LABEL_POOL).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    const seriesQuery = `{${[`__name__=${JSON.stringify(metric.name)}`, `namespace=${JSON.stringify(pool.namespace)}`, `${METRIC_LABEL_POOL}=${JSON.stringify(poolName(pool))}`, ...extra].join(',')}}`;
+    // One series per pool: max() serves it as it is (a sum of duplicates would not be a quantile).
+    const metricsQuery = `max(<<.Series>>{${['<<.LabelMatchers>>', ...extra].join(',')}}) by (<<.GroupBy>>)`;
+    const at = `rules[${this.rules.length}]`;
+    requirePromQL(`${at}.seriesQuery`, seriesQuery);
+    requirePromQL(`${at}.metricsQuery`, metricsQuery.replace(/<<\.Series>>/g, metric.name).replace(/<<\.LabelMatchers>>/g, `namespace="llm",${METRIC_LABEL_POOL}="pool-0"`).replace(/<<\.GroupBy>>/g, METRIC_LABEL_POOL));
+    this.rules.push({
+      seriesQuery,
+      resources: { overrides: { namespace: { resource: 'namespace' }, [METRIC_LABEL_POOL]: { group: 'apps', resource: 'deployment' } } },
+      name: { matches: `^${escapeRegex(metric.name)}$`, as: name },
+      metricsQuery,
+    });
+    this.poolRules.push({ at: `${at} (${name})`, pool });
+    this.recorded.push({ at: `${at} (${name})`, metric });
+    const served = AdapterMetric._create({ name, kind: AdapterMetricKind.OBJECT, definition: metric.definition, adapterPath: this.node.path, describedResource: 'deployment' });
+    this.served.push(served);
+    if (this.installed) this.renderApiService(false);
+    return served;
+  }
+
   private addRule(
     kind: AdapterMetricKind, metric: ScopedMetric | MetricDefinition, options: AdapterMetricOptions,
     overrides: DiscoveryRule['resources']['overrides'], describedResource?: string, quantile?: number,
@@ -578,6 +629,10 @@ export class PrometheusAdapter extends Construct {
     }
     for (const { at, pool } of this.poolRules) {
       const e = unmonitoredPool(at, pool, `PrometheusAdapter '${this.node.path}'`);
+      if (e) errors.push(e);
+    }
+    for (const { at, metric } of this.recorded) {
+      const e = metric._unrenderedError(at, this);
       if (e) errors.push(e);
     }
     if (this.externalRules.length > 0) {

@@ -61,15 +61,17 @@ export function requirePromQLOfShape(prop: string, expr: string, validShapes: Se
 
 /** `expr` with the content of its double-quoted strings erased, or undefined (see `requirePromQLOfShape`). */
 function promqlShape(expr: string): string | undefined {
-  return typeof expr === 'string' && !/[\\'`#\n\r]/.test(expr) ? expr.replace(/"[^"]*"/g, '"s"') : undefined;
+  // A quoted grouping label (`by ("pod")`) is read by the checks: such queries are not memoized.
+  if (typeof expr !== 'string' || /[\\'`#\n\r]/.test(expr) || /\b(by|without)\s*\([^)]*"/.test(expr)) return undefined;
+  return expr.replace(/"[^"]*"/g, '"s"');
 }
 
 /**
  * Shapes of the queries `requireKedaQuery` accepted. Its checks read only the tree and the
  * identifiers (metric, function and grouping label names), never a string's content, so a
- * query of an accepted shape passes them all. A check that comes to read a string (e.g. a
- * quoted grouping label, `sum by ("le")`, which `singleElement` does not read today) must
- * drop this memo. Bounded: a program has a few shapes per signal.
+ * query of an accepted shape passes them all. The one string they read, a quoted grouping
+ * label (`sum by ("pod")`), keeps a query out of the memo (`promqlShape` answers undefined).
+ * Bounded: a program has a few shapes per signal.
  */
 const KEDA_QUERY_SHAPES = new Set<string>();
 
@@ -186,7 +188,11 @@ function singleElement(node: SyntaxNode, expr: string, ignoreLe = false): boolea
       const modifier = node.getChild('AggregateModifier');
       if (!modifier) return true;
       if (modifier.getChild('Without')) return false;
-      const labels = modifier.getChild('GroupingLabels')?.getChildren('LabelName').map(l => expr.slice(l.from, l.to)) ?? [];
+      // Grouping labels may be quoted (`by ("pod")`, Prometheus 3 UTF-8 names): both forms count.
+      const grouping = modifier.getChild('GroupingLabels');
+      const labels = grouping
+        ? [...grouping.getChildren('LabelName'), ...grouping.getChildren('QuotedLabelName')].map(l => expr.slice(l.from, l.to).replace(/^"(.*)"$/, '$1'))
+        : [];
       return labels.length === 0 || (ignoreLe && labels.length === 1 && labels[0] === 'le');
     }
     case 'FunctionCall': {

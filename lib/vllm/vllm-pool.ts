@@ -846,6 +846,16 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     return this.scoped(VllmMetrics.REQUEST_SUCCESS);
   }
 
+  /** Prefix-cache lookups, in prompt tokens (counter). */
+  public metricPrefixCacheQueries(): ScopedMetric {
+    return this.scoped(VllmMetrics.PREFIX_CACHE_QUERIES);
+  }
+
+  /** Prefix-cache hits, in prompt tokens (counter): the hit rate is their rate over the queries' rate. */
+  public metricPrefixCacheHits(): ScopedMetric {
+    return this.scoped(VllmMetrics.PREFIX_CACHE_HITS);
+  }
+
   /**
    * A vLLM metric of this pool: scoped by namespace, the pool's identity (the `pool` label
    * its PodMonitor adds) and the served model name.

@@ -43,11 +43,19 @@ describe('vLLM autoscaling module (scenario 4)', () => {
   describe('multi-signal HPA through prometheus-adapter', () => {
     const hpa = allOfKind(manifests, 'HorizontalPodAutoscaler').find(h => h.spec.scaleTargetRef.name === 'llama-70b-hpa')!;
 
-    test('GPU utilization per pod at 70 (%) and 8 requests waiting per pod, one pod per 3 minutes up', () => {
+    test('GPU utilization per pod at 70 (%), 8 requests waiting per pod and the pool\'s recorded p95 TTFT at 3 s, one pod per 3 minutes up', () => {
       expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
       expect(hpa.spec.metrics).toEqual([
         { type: 'Pods', pods: { metric: { name: 'llama_70b_hpa_gpu_utilization' }, target: { type: 'AverageValue', averageValue: 70 } } },
         { type: 'Pods', pods: { metric: { name: 'llama_70b_hpa_num_requests_waiting' }, target: { type: 'AverageValue', averageValue: 8 } } },
+        {
+          type: 'Object',
+          object: {
+            describedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'llama-70b-hpa' },
+            metric: { name: 'namespace_pool_vllm_time_to_first_token_seconds_p95_5m_llama_70b_hpa' },
+            target: { type: 'Value', value: 3 },
+          },
+        },
       ]);
       expect(hpa.spec.behavior).toEqual(renderBehavior(ScalingBehaviors.GPU_POOL));
     });
@@ -125,6 +133,23 @@ describe('vLLM autoscaling module (scenario 4)', () => {
     }
     expect(liteLLMConfig(manifests).router_settings.fallbacks).toEqual([{ premium: ['standard'] }]);
     expect(stack.tiers.premium.name).toBe('premium');
+  });
+
+  describe('recording rules', () => {
+    test('every pool and tier recorded; the standard pool\'s KEDA reads its recorded p99 TTFT as it is', () => {
+      const records = rules.filter(r => r.record !== undefined);
+      expect(records.filter(r => r.record === 'namespace_pool:vllm_time_to_first_token_seconds:p95_5m').map(r => r.labels!.pool))
+        .toEqual(['llama-70b-hpa', 'llama-70b-keda', 'llama-8b', 'qwen-1-5b-mig']);
+      expect(records.filter(r => r.record!.startsWith('namespace_requested_model:'))).toHaveLength(3);
+      const recorded = scaledObject('llama-8b').spec.triggers.find((t: Manifest) => t.name === 'recorded_vllm_time_to_first_token_seconds_p99_5m');
+      expect(recorded).toMatchObject({
+        metricType: 'Value',
+        metadata: { query: 'max(namespace_pool:vllm_time_to_first_token_seconds:p99_5m{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"})', threshold: '2' },
+      });
+      const ttft = adapterRules.find(r => r.name.as === 'namespace_pool_vllm_time_to_first_token_seconds_p95_5m_llama_70b_hpa')!;
+      expect(ttft.metricsQuery).toBe('max(<<.Series>>{<<.LabelMatchers>>,model_name="llama-3-3-70b"}) by (<<.GroupBy>>)');
+      expect(ttft.resources.overrides.pool).toEqual({ group: 'apps', resource: 'deployment' });
+    });
   });
 
   describe('alerts', () => {

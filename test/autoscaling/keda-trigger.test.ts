@@ -124,6 +124,8 @@ describe('KedaTrigger.prometheus query guardrails', () => {
   test.each([
     ['a bare selector', 'vllm:num_requests_waiting{namespace="llm"}'],
     ['an aggregation by pod', 'sum by (pod) (vllm:num_requests_waiting{namespace="llm"})'],
+    ['an aggregation by a quoted label', 'sum by ("pod") (vllm:num_requests_waiting{namespace="llm"})'],
+    ['histogram_quantile over buckets summed by le and a quoted pod', 'histogram_quantile(0.95, sum by ("le", "pod") (rate(vllm:e2e_request_latency_seconds_bucket[2m])))'],
     ['an aggregation without a label', 'max without (engine) (vllm:kv_cache_usage_perc)'],
     ['topk', 'topk(1, vllm:num_requests_waiting)'],
     ['a ratio of an aggregate and a raw selector', 'sum(vllm:num_requests_waiting) / vllm:num_requests_running'],
@@ -140,6 +142,7 @@ describe('KedaTrigger.prometheus query guardrails', () => {
     ['predict_linear over a subquery of a sum', 'clamp_min(predict_linear(sum(vllm:num_requests_waiting)[900s:30s], 600), 0)'],
     ['scalar()', 'scalar(sum(up))'],
     ['an empty grouping', 'sum by () (vllm:num_requests_waiting)'],
+    ['histogram_quantile over sum by a quoted le', 'histogram_quantile(0.95, sum by ("le") (rate(vllm:time_to_first_token_seconds_bucket[2m])))'],
   ])('accepts %s', (_what, query) => {
     expect(prometheus({ query }).query).toBe(query);
   });
@@ -168,6 +171,10 @@ describe('KedaTrigger.prometheus query guardrails', () => {
     expect(prometheus({ query: pool('pool-1') }).query).toBe(pool('pool-1'));
     const byPod = 'sum by (pod) (vllm:num_requests_waiting{namespace="llm",pool="pool-1"})';
     expect(() => prometheus({ query: byPod })).toThrow(new Error(`'query' (${JSON.stringify(byPod)}) ${AGGREGATE_RULE}`));
+    const quotedLe = 'histogram_quantile(0.9, sum by ("le") (rate(vllm:e2e_request_latency_seconds_bucket{pool="a"}[2m])))';
+    expect(prometheus({ query: quotedLe }).query).toBe(quotedLe);
+    const quotedPod = 'histogram_quantile(0.9, sum by ("pod") (rate(vllm:e2e_request_latency_seconds_bucket{pool="a"}[2m])))';
+    expect(() => prometheus({ query: quotedPod })).toThrow(new Error(`'query' (${JSON.stringify(quotedPod)}) ${AGGREGATE_RULE}`));
     const removed = 'sum(vllm:gpu_cache_usage_perc{namespace="llm",pool="pool-1"})';
     expect(() => prometheus({ query: removed })).toThrow(new Error(
       `'query' (${JSON.stringify(removed)}) reads vllm:gpu_cache_usage_perc, which no longer exists (the query would return nothing): use vllm:kv_cache_usage_perc (a ratio from 0 to 1)`));
