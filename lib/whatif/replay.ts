@@ -241,6 +241,9 @@ export function replay(options: ReplayOptions): ReplayResult {
     if (!d.supported) warnings.push(`signal not modelled: ${keda ? 'trigger' : 'metric'} ${d.index} (${d.source}) reads as an error${d.why ? `: ${d.why}` : ''}`);
   }
   if (keda) warnings.push(...fallbackWarnings(target.object));
+  if (target.pool?.vllm !== true && options.pool === undefined) {
+    warnings.push(`not a vLLM pool: the pool model's defaults (${params.maxConcurrentRequests} concurrent requests per replica, ${params.requestSeconds} s each) describe a model server; pass 'pool' to describe this workload`);
+  }
 
   const n = trace.points.length;
   const series: ReplaySeries = {

@@ -321,11 +321,15 @@ describe('an HPA on CPU (hand-written manifests)', () => {
     expect(r.events[0]).toEqual({ t: 0, message: 'Prometheus down: every query fails' });
   });
 
-  test('no price, no cost', () => {
+  test('no price, no cost; a workload that is not vLLM is described by the model\'s defaults, and a warning says so', () => {
     const r = replay({ manifests: cpuHpa({ minReplicas: 1, maxReplicas: 3 }), target: 'demo/web', trace: trace(60, hold(0, 600, 60)) });
     expect(r.summary.cost).toBeUndefined();
     expect(r.summary.scaleUps).toBe(0);
-    expect(r.warnings).toEqual([]);
+    expect(r.warnings).toEqual([
+      'not a vLLM pool: the pool model\'s defaults (256 concurrent requests per replica, 10 s each) describe a model server; pass \'pool\' to describe this workload',
+    ]);
+    const described = replay({ manifests: cpuHpa({ minReplicas: 1, maxReplicas: 3 }), target: 'demo/web', trace: trace(60, hold(0, 600, 60)), pool: { requestSeconds: 0.2 } });
+    expect(described.warnings).toEqual([]);
   });
 
   test('an HPA without stabilization on an on/off load flaps, and a warning counts the direction changes', () => {
