@@ -368,7 +368,7 @@ export function replay(options: ReplayOptions): ReplayResult {
 
   const flaps = maxInWindow(directionChanges, FLAP_WINDOW_SECONDS);
   const minutesAtMax = atMaxSeconds / 60;
-  if (minutesAtMax > 0) warnings.unshift(`at max replicas for ${Math.round(minutesAtMax)} min`);
+  if (Math.round(minutesAtMax) >= 1) warnings.unshift(`at max replicas for ${Math.round(minutesAtMax)} min`);
   if (flaps >= FLAP_MIN_CHANGES) warnings.push(`flapping: ${flaps} direction changes in ${FLAP_WINDOW_SECONDS / 60} min`);
 
   const gpuHours = gpuSeconds / 3600;
