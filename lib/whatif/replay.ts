@@ -235,6 +235,7 @@ export function replay(options: ReplayOptions): ReplayResult {
 
   const pool = new PoolSimulation(params, initial, 'pool');
   const gpusPerReplica = params.gpusPerReplica;
+  const terminationSeconds = params.terminationSeconds ?? 0;
 
   const warnings: string[] = [];
   for (const d of reader.describe) {
@@ -355,8 +356,11 @@ export function replay(options: ReplayOptions): ReplayResult {
       }
 
       // This tick's state holds until the next one. Every pod that exists holds its
-      // accelerators (a scale-up's pods from now on; a deleted pod until it is gone).
-      const pods = Math.max(snapshot.pods.length, desired);
+      // accelerators: the Deployment's pods after this tick's scale (a scale-up's from now on)
+      // and the terminating ones until they are gone.
+      let terminating = desired < before && terminationSeconds > 0 ? before - desired : 0;
+      for (const p of snapshot.pods) if (p.deleting) terminating++;
+      const pods = desired + terminating;
       gpuSeconds += pods * gpusPerReplica * dt;
       if (breach) breachSeconds += dt;
       if (desired >= maxReplicas) atMaxSeconds += dt;
