@@ -219,7 +219,8 @@ export function replay(options: ReplayOptions): ReplayResult {
     ? numberOr(target.object?.spec?.minReplicaCount, 0)
     : numberOr(spec.minReplicas, 1);
   const maxReplicas = spec.maxReplicas;
-  const metricCount = Array.isArray(spec.metrics) ? spec.metrics.length : 0;
+  // An HPA without metrics scales on CPU at 80 % (the API server's default): the reader describes it.
+  const metricCount = reader.describe.length;
   let initial = minReplicas;
   if (options.initialReplicas !== undefined) {
     requireWholeNumber('initialReplicas', options.initialReplicas, 0, MAX_INT32);
@@ -231,7 +232,10 @@ export function replay(options: ReplayOptions): ReplayResult {
   // Resource / ContainerResource metrics, KEDA cpu / memory triggers), nor KEDA's cron.
   const viaPrometheus: boolean[] = keda
     ? keda.triggers.map(tr => !['cpu', 'memory', 'cron'].includes(tr.type))
-    : (Array.isArray(spec.metrics) ? spec.metrics : []).map((m: any) => m?.type !== 'Resource' && m?.type !== 'ContainerResource');
+    : reader.describe.map((_, i) => {
+      const m: any = Array.isArray(spec.metrics) ? spec.metrics[i] : undefined;
+      return m !== undefined && m?.type !== 'Resource' && m?.type !== 'ContainerResource';
+    });
 
   const pool = new PoolSimulation(params, initial, 'pool');
   const gpusPerReplica = params.gpusPerReplica;

@@ -308,6 +308,16 @@ describe('an HPA on CPU (hand-written manifests)', () => {
     expect(r.summary.minutesAtMax).toBe(120);
   });
 
+  test('an HPA without metrics scales on CPU at 80 % (the API server\'s default)', () => {
+    const manifests = cpuHpa({ minReplicas: 1, maxReplicas: 4 });
+    delete manifests[1].object.spec.metrics;
+    const r = replay({
+      manifests, target: 'demo/web', trace: trace(15, [...hold(0, 300, 15), ...hold(200, 1200, 15)]),
+      pool: { readySeconds: 15, pendingSeconds: 0, requestSeconds: 1, maxConcurrentRequests: 64 } as any,
+    });
+    expect(r.summary.peakReplicas).toBeGreaterThan(1);
+  });
+
   test('a Prometheus outage does not blind an HPA on CPU: the resource metrics API is metrics-server', () => {
     // GIVEN load that needs more replicas, all of it during a Prometheus outage
     const spec = { minReplicas: 1, maxReplicas: 4 };
