@@ -186,7 +186,8 @@ function whatif(options: Map<OptionName, string>, io: CliIo): void {
     },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  io.stderr(`${io.stderrIsTty ? '\r' : ''}replayed ${result.target}: ${result.series.t.length} steps (${hours(result).toFixed(1)} h of trace) in ${seconds.toFixed(2)} s\n`);
+  // On a terminal: back to the start of the progress line and clear it.
+  io.stderr(`${io.stderrIsTty ? '\r\x1b[K' : ''}replayed ${result.target}: ${result.series.t.length} steps (${hours(result).toFixed(1)} h of trace) in ${seconds.toFixed(2)} s\n`);
 
   if (outFile !== undefined) {
     const html = renderReport(result);
