@@ -52,6 +52,15 @@ describe('whatif on the reference dist/', () => {
     expect(fs.readdirSync(dir)).toEqual(['report.html']);
   });
 
+  test('on a terminal the progress line is redrawn in place, then replaced by the result line', () => {
+    let stderr = '';
+    const io: CliIo = { stdout: () => undefined, stderr: t => { stderr += t; }, stderrIsTty: true };
+    expect(main(['whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'spike'], io)).toBe(0);
+    expect(stderr).toMatch(/^\rreplaying litellm\/llama-3-3-70b: 0%\r/);
+    expect(stderr).toContain('\rreplaying litellm/llama-3-3-70b: 100%');
+    expect(stderr).toMatch(/\r\x1b\[Kreplayed litellm\/llama-3-3-70b: 120 steps \(2\.0 h of trace\) in \d+\.\d\d s\n$/);
+  });
+
   test('the cost is GPU-hours × the price (same numbers as printed)', () => {
     const r = run('whatif', '--manifests', DIST, '--target', 'litellm/llama-3-3-70b', '--trace', 'surge', '--price-per-gpu-hour', '3');
     expect(r.code).toBe(0);
