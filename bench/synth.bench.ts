@@ -6,27 +6,35 @@
  * with the alert rules of every pool in one PrometheusRule.
  *
  * For each N it prints:
- * - library: building the fleet with the library's constructs and synthesizing it
- *   (`app.synthYaml()`), in ms (median of the runs);
+ * - library: what a platform repo runs (apps/main.ts does the same): building the fleet with
+ *   the library's constructs, then `synthValidated(app)`, which runs the construct
+ *   validations, checks every object strictly against the Kubernetes and CRD schemas and
+ *   writes the chart's file (byte for byte what `app.synth()` writes); in ms, median of the
+ *   runs;
  * - floor: the framework alone for the same output: the objects the library rendered,
- *   re-emitted through plain `ApiObject`s in a fresh App and synthesized;
+ *   re-emitted through plain `ApiObject`s in a fresh App and written by cdk8s's `app.synth()`
+ *   (no validation);
  * - the ratio library / floor, and the library's time per pool (flat when linear);
- * then the peak RSS of a fresh process that synthesizes the largest fleet.
+ * then the peak RSS of a fresh process that synthesizes the largest fleet: the library
+ * (`synthValidated`), the library through cdk8s's own `app.synth()` (unvalidated, for
+ * comparison), and the floor.
  * Goals (issue 11 §4): ≤ 1.5× the floor at 400 pools, peak RSS ≤ 300 MB at 1000 pools.
  * Asserts nothing: timings are machine-dependent. Keep it out of `npm test`.
  *
- * Usage: npm run bench [-- <runs per size, default 3>]
- *        node --expose-gc -r ./scripts/register-ts.js bench/synth.bench.ts --rss <pools> [objects.json]
- *        (one peak-RSS measurement, JSON: the library, or the floor re-emitting objects.json)
+ * Usage: npm run bench [-- <runs per size, default 3>]   (BENCH_SIZES=100,400 for other sizes)
+ *        node --expose-gc -r ./scripts/register-ts.js bench/synth.bench.ts --rss <pools> [synth | objects.json]
+ *        (one peak-RSS measurement, JSON: the library with synthValidated, with app.synth(), or
+ *        the floor re-emitting objects.json)
  */
 import { spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import { Accelerator, LiteLLMProxy, LlmSignal, MonitorDiscovery, NetworkPeer, ServingAlerts, VllmPool } from '../lib';
+import { Accelerator, LiteLLMProxy, LlmSignal, MonitorDiscovery, NetworkPeer, ServingAlerts, synthValidated, VllmPool } from '../lib';
 
-const SIZES = [100, 400, 1000];
+const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [100, 400, 1000];
 /** Sizes above this get one run (each costs tens of seconds). */
 const MEDIAN_UP_TO = 400;
 const OUTDIR = path.join(os.tmpdir(), 'cdk8s-llm-serving-bench');
@@ -37,9 +45,9 @@ const discovery: MonitorDiscovery = {
 };
 const prometheus = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
 
-/** The fleet of `pools` pools in a fresh App. */
-function fleet(pools: number): App {
-  const app = new App({ outdir: OUTDIR });
+/** The fleet of `pools` pools in a fresh App writing to `outdir`. */
+function fleet(pools: number, outdir = path.join(OUTDIR, 'library')): App {
+  const app = new App({ outdir });
   const chart = new Chart(app, 'fleet', { namespace: 'llm' });
   const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
   proxy.autoscale();
@@ -56,27 +64,37 @@ function fleet(pools: number): App {
   return app;
 }
 
-/** The library: build the fleet and synthesize it. */
+/** The file both paths write (the chart `fleet`). */
+const written = (dir: string) => path.join(OUTDIR, dir, 'fleet.k8s.yaml');
+
+/** The library: build the fleet and synthesize it as a platform repo does (validated, written). */
 function library(pools: number): Timed {
   global.gc?.();
   const start = clock();
-  const yaml = fleet(pools).synthYaml();
-  return { ...start.stop(), yaml };
+  synthValidated(fleet(pools));
+  return start.stop();
 }
 
-/** The floor: the same objects through plain ApiObjects. */
+/** The library through cdk8s's own `app.synth()` (no strict validation): for the RSS comparison. */
+function librarySynth(pools: number): Timed {
+  global.gc?.();
+  const start = clock();
+  fleet(pools, path.join(OUTDIR, 'library-synth')).synth();
+  return start.stop();
+}
+
+/** The floor: the same objects through plain ApiObjects, written by `app.synth()`. */
 function floor(objects: any[]): Timed {
   global.gc?.();
   const start = clock();
-  const app = new App({ outdir: OUTDIR });
+  const app = new App({ outdir: path.join(OUTDIR, 'floor') });
   const chart = new Chart(app, 'fleet');
   objects.forEach((o, i) => new ApiObject(chart, `o${i}`, o));
-  const yaml = app.synthYaml();
-  const time = start.stop();
-  return { ...time, yaml, objects: chart.toJson() };
+  app.synth();
+  return start.stop();
 }
 
-interface Timed { ms: number; cpuMs: number; yaml: string; objects?: any[] }
+interface Timed { ms: number; cpuMs: number }
 
 /** Wall and CPU time (CPU: this process, GC threads included; steadier on a shared machine). */
 function clock(): { stop(): { ms: number; cpuMs: number } } {
@@ -90,10 +108,10 @@ function clock(): { stop(): { ms: number; cpuMs: number } } {
   };
 }
 
-function canonical(objects: any[]): string {
-  const sort = (v: any): any => Array.isArray(v) ? v.map(sort)
-    : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
-  return JSON.stringify(objects.map(sort));
+/** A digest of a file's lines, sorted. */
+function sortedLines(file: string): string {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
 }
 
 function median(xs: number[]): number {
@@ -101,37 +119,38 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** Peak RSS of a fresh process: the library building and synthesizing `pools` pools, or the floor re-emitting `objectsFile`. */
-function rssChild(pools: number, objectsFile?: string): number {
-  const args = [...process.execArgv, __filename, '--rss', String(pools), ...(objectsFile ? [objectsFile] : [])];
+/** Peak RSS (MiB) of a fresh process: the library (`synthValidated`, or `app.synth()` with 'synth') building and synthesizing `pools` pools, or the floor re-emitting `objectsFile`. */
+function rssChild(pools: number, what?: string): number {
+  const args = [...process.execArgv, __filename, '--rss', String(pools), ...(what ? [what] : [])];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`RSS run failed:\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!).maxRssMiB;
 }
 
+const mib = (x: number) => `${x.toFixed(0)} MiB (${(x * 1.048576).toFixed(0)} MB)`;
+
 function main(runs: number): void {
-  library(5); // warm-up: module loading and JIT
+  library(5); // warm-up: module loading, JIT, compiled validators
   floor(fleet(5).charts.flatMap((c) => c.toJson()));
-  console.log(`synth of N pools: library vs framework floor (plain ApiObjects, same output); median of ${runs} runs up to ${MEDIAN_UP_TO} pools, 1 above;`);
+  console.log(`synth of N pools: library (build + synthValidated) vs framework floor (plain ApiObjects + app.synth(), same output); median of ${runs} runs up to ${MEDIAN_UP_TO} pools, 1 above;`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)} at start`);
   console.log(' pools  objects   library ms (CPU)    floor ms (CPU)   ratio wall (CPU)  library CPU ms/pool');
   const perPool: number[] = [];
   let largest: any[] = [];
   for (const n of SIZES) {
-    const objects = fleet(n).charts.flatMap((c) => c.toJson());
+    const objects = fleet(n, path.join(OUTDIR, 'unused')).charts.flatMap((c) => c.toJson());
     const lib: Timed[] = [];
     const flo: Timed[] = [];
     for (let r = 0; r < (n <= MEDIAN_UP_TO ? runs : 1); r++) {
-      const a = library(n);
-      const b = floor(objects);
-      // The same output: the floor re-emits exactly the library's objects (cdk8s sorts some
-      // keys of plain ApiObjects that the library's cdk8s-plus objects keep in insertion order,
-      // so compared without key order), and the two YAML texts have the same length.
-      if (r === 0 && (a.yaml.length !== b.yaml.length || canonical(b.objects!) !== canonical(objects))) {
+      lib.push(library(n));
+      flo.push(floor(objects));
+      // The same output: the floor re-emits exactly the library's objects, and the two files
+      // hold the same lines (cdk8s sorts some keys of plain ApiObjects that the library's
+      // cdk8s-plus objects keep in insertion order, which moves lines, never changes one; that
+      // synthValidated writes app.synth()'s bytes is tested in test/delivery).
+      if (r === 0 && sortedLines(written('library')) !== sortedLines(written('floor'))) {
         throw new Error(`the floor did not re-emit the library's output at ${n} pools`);
       }
-      lib.push(a);
-      flo.push(b);
     }
     const l = median(lib.map((x) => x.ms));
     const lc = median(lib.map((x) => x.cpuMs));
@@ -144,9 +163,13 @@ function main(runs: number): void {
   console.log(`library CPU time per pool at ${SIZES[SIZES.length - 1]} / at ${SIZES[0]} pools: ${(perPool[perPool.length - 1] / perPool[0]).toFixed(2)} (1.00 = linear)`);
   const file = path.join(os.tmpdir(), `cdk8s-llm-serving-bench-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify(largest));
+  largest = [];
   try {
     const n = SIZES[SIZES.length - 1];
-    console.log(`peak RSS of a fresh process synthesizing ${n} pools (modules included): library ${rssChild(n).toFixed(0)} MiB, floor ${rssChild(n, file).toFixed(0)} MiB (goal ≤ 300 MB)`);
+    console.log(`peak RSS of a fresh process synthesizing ${n} pools (modules included; goal ≤ 300 MB = 286 MiB):`);
+    console.log(`  library, synthValidated: ${mib(rssChild(n))}`);
+    console.log(`  library, app.synth():    ${mib(rssChild(n, 'synth'))}`);
+    console.log(`  floor, app.synth():      ${mib(rssChild(n, file))}`);
   } finally {
     fs.rmSync(file, { force: true });
   }
@@ -155,8 +178,9 @@ function main(runs: number): void {
 const at = process.argv.indexOf('--rss');
 if (at >= 0) {
   const pools = Number(process.argv[at + 1]);
-  const objectsFile = process.argv[at + 2];
-  if (objectsFile) floor(JSON.parse(fs.readFileSync(objectsFile, 'utf8')));
+  const what = process.argv[at + 2];
+  if (what === 'synth') librarySynth(pools);
+  else if (what) floor(JSON.parse(fs.readFileSync(what, 'utf8')));
   else library(pools);
   // process.resourceUsage().maxRSS is in KiB.
   console.log(JSON.stringify({ maxRssMiB: process.resourceUsage().maxRSS / 1024 }));

@@ -11,6 +11,7 @@ import { SignalSource } from '../autoscaling/keda-trigger';
 import { METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
+import { sessionMemo } from '../core/_synth-session';
 import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { ModelGroup } from '../litellm/model-group';
@@ -172,6 +173,12 @@ export class ServingAlerts extends Construct {
 
   /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
   public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    // Within synthValidated the App is built: its validation and its rendering read the same
+    // rules, collected once (tens of thousands for a fleet of a thousand pools).
+    return sessionMemo(this, 'rules', () => this.collectRules());
+  }
+
+  private collectRules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
     this.groups.clear();
     for (const pool of this.props.pools) {
       this.servingRules(pool);

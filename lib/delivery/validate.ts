@@ -3,8 +3,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
-import { ApiObject, App, Chart } from 'cdk8s';
-import { Node } from 'constructs';
+import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
+import { IConstruct, Node } from 'constructs';
+import { stringifyManifest } from './_yaml';
+import { inSynthSession } from '../core/_synth-session';
 
 /** One problem found in a manifest, in the words of the API server. */
 export interface ManifestError {
@@ -112,6 +114,12 @@ function synthOnceValidated(app: App): void {
  * ConfigMap ...`). Two Apps writing to one `outdir` are refused (each would overwrite the
  * other's files).
  *
+ * The files are byte for byte those of `app.synth()`. With cdk8s's default output (one file
+ * per chart, no construct metadata) each object is rendered once, validated and turned into
+ * its YAML document at once, so only the documents' text is held until every object has
+ * passed, never the JSON of a whole chart nor its file as one string (as `app.synth()` does).
+ * Other output types are validated with {@link validateApp}, then written by `app.synth()`.
+ *
  * @example
  * // main.ts of a platform repo, run by `cdk8s synth`
  * const app = new App();
@@ -139,9 +147,157 @@ export function synthValidated(app: App | readonly App[]): void {
     }
     byOutdir.set(key, i);
   });
-  const errors = apps.flatMap((a) => validateApp(a).map((e) => apps.length > 1 ? { ...e, object: `${a.outdir}: ${e.object}` } : e));
+  const errors: ManifestError[] = [];
+  const outputs: Array<ChartFile[] | undefined> = [];
+  for (const a of apps) {
+    const rendered = writesFilePerChart(a) ? renderFilePerChart(a, errors.length === 0) : undefined;
+    const problems = rendered ? rendered.problems : validateApp(a);
+    outputs.push(rendered?.files);
+    errors.push(...(apps.length > 1 ? problems.map((e) => ({ ...e, object: `${a.outdir}: ${e.object}` })) : problems));
+  }
   if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
-  for (const a of apps) synthOnceValidated(a);
+  apps.forEach((a, i) => {
+    const files = outputs[i];
+    if (!files) {
+      synthOnceValidated(a);
+      return;
+    }
+    fs.mkdirSync(a.outdir, { recursive: true });
+    for (const file of files) writeDocuments(path.join(a.outdir, file.name), file.documents);
+  });
+}
+
+/** One chart's file: its name and its YAML documents, in order, each in pieces ({@link stringifyManifest}). */
+interface ChartFile {
+  readonly name: string;
+  readonly documents: string[][];
+}
+
+/** The App writes one file per chart (cdk8s's default) and no construct metadata. */
+function writesFilePerChart(app: App): boolean {
+  return app.yamlOutputType === YamlOutputType.FILE_PER_CHART && !(app as unknown as { recordConstructMetadata?: boolean }).recordConstructMetadata;
+}
+
+/**
+ * Renders an App as `app.synth()` would with one file per chart, validating every object as
+ * {@link validateApp} does (construct validations first, once): each object is rendered once
+ * (`toJson()`), checked, and stringified to its YAML document as cdk8s does (`Yaml.stringify`,
+ * one document at a time), so the JSON of the App is never held whole. Once a problem is
+ * found (here or in an earlier App, `stringify` false), documents are no longer stringified:
+ * nothing will be written.
+ *
+ * Mirrors cdk8s 2.x `App.synth()` (`resolveDependencies`, `charts`, `chartToKube`, the chart
+ * file namers); the tests compare the files with `app.synth()`'s byte for byte.
+ *
+ * @returns the files, and the problems in chart order then construct order (as validateApp)
+ */
+function renderFilePerChart(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+  // No user code runs until the files are rendered: constructs may reuse what their validation
+  // computed (see inSynthSession).
+  return inSynthSession(() => renderBuiltApp(app, stringify));
+}
+
+function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+  runConstructValidations(app);
+  const all = app.node.findAll();
+  const hasDependantCharts = resolveDependencies(all);
+  const files: ChartFile[] = [];
+  const problems: ManifestError[] = [];
+  let index = 0;
+  for (const chart of app.charts) {
+    const name = `${hasDependantCharts ? `${String(index++).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
+    const objects = new DependencyGraph(chart.node).topology().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
+    const found: Array<{ obj: ApiObject; problems: ManifestError[] }> = [];
+    const documents: string[][] = [];
+    for (const obj of objects) {
+      const json = obj.toJson();
+      const objectProblems = validateManifest(json);
+      if (objectProblems.length > 0) {
+        found.push({ obj, problems: objectProblems });
+        stringify = false;
+      }
+      if (stringify) documents.push(stringifyManifest(json));
+    }
+    if (found.length > 0) {
+      // Problems are reported in construct order, as validateApp reports them.
+      const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
+      found.sort((a, b) => position.get(a.obj)! - position.get(b.obj)!).forEach((f) => problems.push(...f.problems));
+    }
+    files.push({ name, documents });
+  }
+  return { files, problems };
+}
+
+/**
+ * cdk8s's `resolveDependencies` (app.ts, not exported): makes every dependency between
+ * constructs of different charts a dependency between the charts, and every dependency
+ * between constructs one between the ApiObjects under them, which orders the output.
+ *
+ * @returns whether any chart depends on another (chart files are then numbered)
+ */
+function resolveDependencies(all: IConstruct[]): boolean {
+  let hasDependantCharts = false;
+  for (const parent of all.filter(Chart.isChart)) {
+    for (const child of parent.node.children.filter(Chart.isChart)) {
+      parent.node.addDependency(child);
+      hasDependantCharts = true;
+    }
+  }
+  const dependencies = () => all.flatMap((source) => source.node.dependencies.map((target) => ({ source, target })));
+  for (const { source, target } of dependencies()) {
+    const sourceChart = Chart.of(source);
+    const targetChart = Chart.of(target);
+    if (sourceChart !== targetChart) {
+      sourceChart.node.addDependency(targetChart);
+      hasDependantCharts = true;
+    }
+  }
+  const below = new Map<IConstruct, IConstruct[]>();
+  const apiObjectsOf = (c: IConstruct, chart: Chart) => {
+    let found = below.get(c);
+    if (!found) below.set(c, found = c.node.findAll());
+    return found.filter((x) => ApiObject.isApiObject(x) && Chart.of(x) === chart);
+  };
+  for (const { source, target } of dependencies()) {
+    const targets = apiObjectsOf(target, Chart.of(target));
+    const sources = apiObjectsOf(source, Chart.of(source));
+    for (const t of targets) {
+      for (const s of sources) {
+        if (t !== s) s.node.addDependency(t);
+      }
+    }
+  }
+  return hasDependantCharts;
+}
+
+/**
+ * Writes YAML documents as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), about a
+ * megabyte at a time: the whole file's text is never built.
+ */
+function writeDocuments(file: string, documents: readonly string[][]): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let batch: string[] = [];
+    let length = 0;
+    const flush = () => {
+      const bytes = Buffer.from(batch.join(''), 'utf8');
+      for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+      batch = [];
+      length = 0;
+    };
+    const add = (text: string) => {
+      batch.push(text);
+      length += text.length;
+      if (length >= 1 << 20) flush();
+    };
+    documents.forEach((pieces, i) => {
+      if (i > 0) add('---\n');
+      pieces.forEach(add);
+    });
+    flush();
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** One problem as one line: `<object> <path>: <message>` (the path `/` for the whole object). */
@@ -502,13 +658,22 @@ function serverChecks(obj: Schema): Problem[] {
   return problems;
 }
 
-/** Calls `visit` for every plain object inside `value`, with its JSON pointer and key. */
+/**
+ * Calls `visit` for every plain object inside `value`, with its JSON pointer and key. Only
+ * objects and arrays are descended into (their pointers are built; a scalar's never is).
+ */
 function walk(value: unknown, p: string, visit: (v: Schema, p: string, key: string, parentKey: string) => void, key = '', parentKey = ''): void {
   if (Array.isArray(value)) {
-    value.forEach((v, i) => walk(v, `${p}/${i}`, visit, String(i), key));
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'object' && v !== null) walk(v, `${p}/${i}`, visit, String(i), key);
+    }
   } else if (isObject(value)) {
     if (p) visit(value, p, key, parentKey);
-    for (const [k, v] of Object.entries(value)) walk(v, `${p}/${pointerToken(k)}`, visit, k, key);
+    for (const k of Object.keys(value)) {
+      const v = value[k];
+      if (typeof v === 'object' && v !== null) walk(v, `${p}/${pointerToken(k)}`, visit, k, key);
+    }
   }
 }
 
@@ -642,7 +807,7 @@ function mapValues(obj: Schema, fn: (v: any) => any): Schema {
 
 /** Escapes a key for use in a JSON pointer (RFC 6901): label keys contain '/'. */
 function pointerToken(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+  return key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key;
 }
 
 function typeName(v: unknown): string {

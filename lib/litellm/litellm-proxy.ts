@@ -20,6 +20,7 @@ import { HpaMetric } from '../autoscaling/hpa-metric';
 import { recommendedLabels, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME } from '../core/_labels';
 import { baseName, claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
+import { sessionMemo } from '../core/_synth-session';
 import { requireDefined } from '../core/_units';
 import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
 import { invalid, requireDnsSubdomain, requireHttpUrl, requirePort } from '../core/_validation';
@@ -305,6 +306,8 @@ export class LiteLLMProxy extends Construct {
   private readonly overrides: Partial<Record<OverrideSection, Record<string, unknown>>> = {};
   private readonly container: kplus.Container;
   private readonly models: RenderedModel[] = [];
+  /** `[modelName, model, apiBase]` of every model, to refuse a duplicate. */
+  private readonly modelKeys = new Set<string>();
   private readonly groups = new Map<string, ModelGroup>();
   private readonly backendGroups = new Map<HostedVllmBackend, ModelGroup[]>();
   private readonly routes: BackendRoute[] = [];
@@ -496,12 +499,18 @@ export class LiteLLMProxy extends Construct {
   private validateWeights(): string[] {
     const errors: string[] = [];
     const strategy = this.routerSettings.routing_strategy;
+    const groups = new Map<string, RenderedModel[]>();
+    for (const m of this.models) {
+      const group = groups.get(m.modelName);
+      if (group) group.push(m);
+      else groups.set(m.modelName, [m]);
+    }
     this.models.forEach((m, i) => {
       const weighted = (m.entry.litellm_params as Record<string, unknown>).weight !== undefined;
       if (weighted && strategy !== RoutingStrategy.SIMPLE_SHUFFLE) {
         errors.push(`'models[${i}].weight' (${(m.entry.litellm_params as Record<string, unknown>).weight}) is read only by the simple-shuffle routing strategy, not ${String(strategy)}: drop it or route with RoutingStrategy.SIMPLE_SHUFFLE`);
       }
-      const group = this.models.filter(o => o.modelName === m.modelName);
+      const group = groups.get(m.modelName)!;
       if (weighted && group.some(o => (o.entry.litellm_params as Record<string, unknown>).weight === undefined)) {
         errors.push(`'models[${i}].weight' (${(m.entry.litellm_params as Record<string, unknown>).weight}) is set on only some deployments of model group ${JSON.stringify(m.modelName)}: LiteLLM then gives the others weight 0 or ignores every weight; set it on all of them`);
       }
@@ -617,12 +626,14 @@ export class LiteLLMProxy extends Construct {
   public addModel(model: ModelDeployment): ModelGroup {
     const index = this.models.length;
     const rendered = renderModel(model, index);
-    const duplicate = this.models.find(m => m.modelName === rendered.modelName && m.model === rendered.model && m.apiBase === rendered.apiBase);
-    if (duplicate) {
+    // A set, not a search of the list: a fleet of a thousand backends would cost a million comparisons.
+    const key = JSON.stringify([rendered.modelName, rendered.model, rendered.apiBase ?? null]);
+    if (this.modelKeys.has(key)) {
       throw invalid(`models[${index}].modelName`, rendered.modelName, `already has a deployment of model ${JSON.stringify(rendered.model)} at ${JSON.stringify(rendered.apiBase)}: the same backend twice in one group doubles its share of traffic, remove the duplicate`);
     }
     if (model.apiKey) this.addSecretEnv(`models[${index}].apiKey`, secretEnvName(model.apiKey), model.apiKey);
     this.models.push(rendered);
+    this.modelKeys.add(key);
     let group = this.groups.get(rendered.modelName);
     if (!group) {
       group = new ModelGroup(rendered.modelName, this);
@@ -860,8 +871,15 @@ export class LiteLLMProxy extends Construct {
     this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
   }
 
-  /** The config.yaml document. Only `os.environ/` references stand for secrets. Never throws. */
+  /**
+   * The config.yaml document. Only `os.environ/` references stand for secrets. Never throws.
+   * Rendered once per synthValidated (the ConfigMap and the Deployment's checksum read it).
+   */
   private renderConfig(): string {
+    return sessionMemo(this, 'config', () => this.buildConfig());
+  }
+
+  private buildConfig(): string {
     const routerSettings = compact({
       ...this.routerSettings,
       fallbacks: renderFallbacks(this.fallbacks),

@@ -1,0 +1,129 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Yaml, YamlOutputType } from 'cdk8s';
+import { ConfigMap, Deployment } from 'cdk8s-plus-28';
+import { stringifyManifest } from '../../lib/delivery/_yaml';
+import { synthValidated, validateApp } from '../../lib';
+
+function tmpOutdir(): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'streamed-synth-')), 'dist');
+}
+
+/** Every file under `dir` (relative path → content). */
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) visit(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  visit(dir);
+  return out;
+}
+
+/**
+ * Charts that depend on each other (files numbered), a nested chart, ApiObjects whose
+ * dependencies reorder them, and a ConfigMap with multi-line, quoted and marker-like strings.
+ */
+function tangledApp(outdir: string, yamlOutputType?: YamlOutputType): App {
+  const app = new App({ outdir, yamlOutputType });
+  const base = new Chart(app, 'base', { namespace: 'base' });
+  const web = new Chart(app, 'web', { namespace: 'web' });
+  const nested = new Chart(web, 'nested', { namespace: 'nested' });
+  web.addDependency(base);
+  const cm = new ConfigMap(base, 'config', {
+    metadata: { name: 'config' },
+    data: { 'a.yaml': 'key: value\n\n  indented: yes\n', 'b': 'yes', 'c': '--- not a document', 'd': ' leading', 'e': 'x: y' },
+  });
+  const second = new ApiObject(web, 'second', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'second' }, data: { n: '1' } });
+  const first = new ApiObject(web, 'first', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'first' }, data: { n: '2' } });
+  second.addDependency(first);
+  new Deployment(web, 'app', { containers: [{ image: 'nginx:1.27', portNumber: 8080, securityContext: { ensureNonRoot: false } }] });
+  new ApiObject(nested, 'inner', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'inner' }, data: { cm: cm.name } });
+  return app;
+}
+
+describe('synthValidated writes what app.synth() writes, byte for byte', () => {
+  test('charts that depend on each other (numbered files), nested charts and ordered objects', () => {
+    const ours = tmpOutdir();
+    const theirs = tmpOutdir();
+    synthValidated(tangledApp(ours));
+    tangledApp(theirs).synth();
+    const written = files(ours);
+    expect(Object.keys(written).sort()).toEqual(['0000-base.k8s.yaml', '0001-web-nested-c8d7ac44.k8s.yaml', '0002-web.k8s.yaml']);
+    expect(written).toEqual(files(theirs));
+    // `second` depends on `first`: first is written before it.
+    expect(written['0002-web.k8s.yaml'].indexOf('name: first')).toBeLessThan(written['0002-web.k8s.yaml'].indexOf('name: second'));
+  });
+
+  test('other output types are written by app.synth() itself, after validation', () => {
+    const ours = tmpOutdir();
+    const theirs = tmpOutdir();
+    synthValidated(tangledApp(ours, YamlOutputType.FILE_PER_RESOURCE));
+    tangledApp(theirs, YamlOutputType.FILE_PER_RESOURCE).synth();
+    expect(Object.keys(files(ours)).length).toBeGreaterThan(3);
+    expect(files(ours)).toEqual(files(theirs));
+  });
+
+  test('problems are listed in construct order, whatever order the output has', () => {
+    const outdir = tmpOutdir();
+    const app = new App({ outdir });
+    const chart = new Chart(app, 'web', { namespace: 'web' });
+    const a = new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, datta: {} } as any);
+    const b = new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b' }, dota: {} } as any);
+    a.addDependency(b);
+    const expected = validateApp(app);
+    expect(expected.map((e) => e.path)).toEqual(['/datta', '/dota']);
+    expect(() => synthValidated(app)).toThrow([
+      `synth refused: 2 invalid field(s); ${outdir} was not written`,
+      'v1 ConfigMap web/a /datta: unknown field "datta"',
+      'v1 ConfigMap web/b /dota: unknown field "dota"',
+    ].join('\n'));
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});
+
+describe('stringifyManifest: long arrays in slices, the same text as Yaml.stringify', () => {
+  const rule = (i: number) => ({
+    alert: `Alert${i}`,
+    expr: `sum(rate(x{pool="p-${i}"}[5m])) > 0`,
+    for: '5m',
+    labels: { severity: i % 2 ? 'warning' : 'critical', yes: 'no' },
+    annotations: { description: `line one\n\n  line three of ${i}\n`, summary: i % 3 ? 'plain' : ': starts with an indicator', empty: '' },
+    list: i % 4 ? [] : [1, 'two', { three: [3] }],
+  });
+  const doc = {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'r', labels: { a: 'b' } },
+    spec: { groups: [{ name: 'g1', rules: Array.from({ length: 23 }, (_, i) => rule(i)) }, { name: 'g2', rules: Array.from({ length: 9 }, (_, i) => rule(i + 100)) }], top: ['a', 'b', 'c', 'd'] },
+  };
+
+  test.each([1, 2, 3, 4, 7, 64])('slices of %i', (slice) => {
+    const pieces = stringifyManifest(doc, slice);
+    expect(pieces.join('')).toBe(Yaml.stringify(doc));
+  });
+
+  test('a document is sliced only when it has a long array', () => {
+    expect(stringifyManifest(doc, 4).length).toBeGreaterThan(2);
+    expect(stringifyManifest({ kind: 'ConfigMap', data: { a: 'b' } }, 4)).toEqual([Yaml.stringify({ kind: 'ConfigMap', data: { a: 'b' } })]);
+  });
+
+  test('an object referenced twice (yaml anchors) or a document marker is stringified whole', () => {
+    const shared = { a: 1 };
+    const twice = { items: [shared, { b: 2 }, shared] };
+    expect(stringifyManifest(twice, 1)).toEqual([Yaml.stringify(twice)]);
+    const marker = { items: [{ a: '---\nx' }, { b: 2 }] };
+    expect(stringifyManifest(marker, 1)).toEqual([Yaml.stringify(marker)]);
+    const markerKey = { items: [{ '...': 'x' }, { b: 2 }] };
+    expect(stringifyManifest(markerKey, 1)).toEqual([Yaml.stringify(markerKey)]);
+  });
+
+  test('a value that looks like the placeholder does not confuse it', () => {
+    const tricky = { items: [{ a: 'cdk8sLlmServingSlice0z' }, { b: 'cdk8sLlmServingSlice0z' }], other: 'cdk8sLlmServingSlice0z' };
+    expect(stringifyManifest(tricky, 1).join('')).toBe(Yaml.stringify(tricky));
+  });
+});
