@@ -45,6 +45,8 @@ export * from './whatif/hpa-controller';
 export * from './whatif/keda-controller';
 export * from './whatif/pool-model';
 export * from './whatif/trace';
+export * from './whatif/replay';
+export * from './whatif/report';
 export * from './whatif/manifests';
 export * from './whatif/signals';
 export { evaluateQuery } from './whatif/_promql-eval';
