@@ -38,10 +38,11 @@ export function kedaErrors(fn: 'rate' | 'increase', metric: MetricDefinition, na
  * (`!= 0` drops the steady minutes), and `changes()` counting the flips between +1 and -1.
  * A steady ramp (1, 2, 3, ... 8) counts 0; up, down, up, down counts 3. Two changes within one
  * minute that cancel out are not seen: the HPA syncs every 15 s, so flapping that fast also
- * shows across minutes.
+ * shows across minutes. Aggregated by HPA: a kube-state-metrics series also carries its own
+ * scrape labels (`job`, `instance`, `pod`), which change when it restarts.
  * @internal
  */
 export function directionChanges(hpa: Record<string, string>, window: string): string {
   const desired = sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, hpa);
-  return `changes(sgn((${desired} - ${desired} offset 1m) != 0)[${window}:1m])`;
+  return `max by (namespace, horizontalpodautoscaler) (changes(sgn((${desired} - ${desired} offset 1m) != 0)[${window}:1m]))`;
 }
