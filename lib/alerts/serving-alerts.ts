@@ -23,7 +23,7 @@ import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
-import { kedaErrorRate, promDuration, sel } from './_rule-text';
+import { directionChanges, kedaErrorRate, promDuration, sel } from './_rule-text';
 
 /**
  * A spend limit for one model group of the proxy (a service tier such as `premium`), priced
@@ -415,12 +415,13 @@ export class ServingAlerts extends Construct {
       summary: `The autoscaler of ${subject} moved by ${jump} or more replicas in 10 minutes`,
       description: `HPA ${hpa} changed its desired replicas by {{ $value }} in 10 minutes (its range is ${min} to ${max}). Check that its signal is real load: a query reading other pools' series, a unit mistake (percent against a ratio) or a metric that vanished (read as 0) scales this fast.`,
     });
+    // Direction changes, not changes: a morning ramp from 1 to 8 replicas is 7 changes and no flapping.
     this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmAutoscalerFlapping',
-      expr: `changes(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)}[30m]) > 6`,
+      expr: `${directionChanges(h, '30m')} >= 4`,
       for: Duration.minutes(5), severity: Severity.WARNING, labels,
       summary: `The autoscaler of ${subject} is flapping`,
-      description: `HPA ${hpa} changed its desired replicas more than 6 times in 30 minutes: each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
+      description: `HPA ${hpa} changed the direction of its desired replicas {{ $value }} times in 30 minutes (up, then down, then up ...): each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
     });
     if (owner instanceof KedaScaledObject) {
       this.add(AlertGroup.AUTOSCALING, {
