@@ -1,7 +1,8 @@
 import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AlertRule, Severity } from './alert-rule';
+import { CustomRules, requireDeclaredMetrics } from './_custom-rules';
+import { AlertRule, CustomAlertOptions, CustomRecordingRuleOptions, Severity } from './alert-rule';
 import { PoolRecordedMetrics, RecordingRules } from './recording-rules';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { replicaOwner } from '../autoscaling/_ownership';
@@ -23,7 +24,7 @@ import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
-import { promDuration, sel } from './_rule-text';
+import { directionChanges, kedaErrorRate, promDuration, sel } from './_rule-text';
 
 /**
  * A spend limit for one model group of the proxy (a service tier such as `premium`), priced
@@ -88,6 +89,12 @@ export interface ServingAlertsProps {
    * @default - every quantile computed in the alert
    */
   readonly recordingRules?: RecordingRules;
+  /**
+   * Metrics of your own workloads (from `defineMetric()`) that `addAlert()` and
+   * `addRecordingRule()` may read besides the catalog and the recorded series.
+   * @default - catalog metrics and recorded series only
+   */
+  readonly declaredMetrics?: MetricDefinition[];
 }
 
 /** The group names of the PrometheusRule. */
@@ -113,6 +120,9 @@ export enum AlertGroup {
  * a target at zero replicas, so a pool at zero while its wake signal reports traffic (KEDA
  * down, its Prometheus query failing) stays there and every request to it fails or falls back.
  *
+ * Add rules of your own with `addAlert()` and `addRecordingRule()` (group `custom` unless named),
+ * checked like these. For the scaling alerts of other workloads, see `WorkloadAlerts`.
+ *
  * @example
  * new ServingAlerts(monitoringChart, 'llm-alerts', {
  *   pools: [llama],
@@ -130,6 +140,7 @@ export class ServingAlerts extends Construct {
   private readonly groups = new Map<AlertGroup, AlertRule[]>();
   /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
   private readonly validShapes = new Set<string>();
+  private readonly custom: CustomRules;
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
@@ -158,6 +169,7 @@ export class ServingAlerts extends Construct {
     }
     this.props = props;
     this.costs = validateCostBudgets(props);
+    this.custom = new CustomRules(this, Object.values(AlertGroup), requireDeclaredMetrics(props.declaredMetrics), props.runbookBaseUrl.replace(/#.*$/, ''));
     const name = baseName(this, 'name', props.name);
 
     this.resource = new monitoring.PrometheusRule(this, 'Resource', {
@@ -169,6 +181,37 @@ export class ServingAlerts extends Construct {
       spec: { groups: Lazy.any({ produce: () => this.renderGroups() }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
     });
     this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unrenderedRecordings(), ...this.validateRules()] });
+  }
+
+  /**
+   * Adds an alert of your own (group `custom` unless `group` names another), checked like the
+   * built-in ones: the expression parses, every metric it reads is a catalog metric, a series
+   * recorded in the App (`RecordingRules`, `addRecordingRule()`) or one of `declaredMetrics`;
+   * `for`, a severity and a summary are required; the runbook defaults to
+   * `<runbookBaseUrl>#<alert in lower case>`. Two alerts of one name in one group are refused.
+   *
+   * @example
+   * alerts.addAlert({
+   *   alert: 'LlamaPrefixCacheCold', expr: 'namespace_pool:vllm_prefix_cache_hits:ratio_rate5m{pool="llama"} < 0.2',
+   *   for: Duration.minutes(30), severity: Severity.INFO, summary: 'The prefix cache of llama rarely hits',
+   * });
+   */
+  public addAlert(options: CustomAlertOptions): void {
+    this.custom.addAlert(options);
+  }
+
+  /**
+   * Adds a recording rule of your own (group `custom` unless `group` names another): `record`
+   * must be `level:metric:operations`, the expression is checked as in `addAlert()`.
+   * @returns the recorded series as a gauge definition, for `declaredMetrics` of other constructs
+   */
+  public addRecordingRule(options: CustomRecordingRuleOptions): MetricDefinition {
+    return this.custom.addRecordingRule(options);
+  }
+
+  /** The series recorded with `addRecordingRule()`, as gauges. */
+  public get recordedMetrics(): MetricDefinition[] {
+    return this.custom.recordedMetrics;
   }
 
   /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
@@ -237,7 +280,7 @@ export class ServingAlerts extends Construct {
 
   private renderGroups(): monitoring.PrometheusRuleSpecGroups[] {
     const runbook = this.props.runbookBaseUrl.replace(/#.*$/, '');
-    return [...this.rules().entries()].map(([name, rules]) => ({
+    const builtIn: monitoring.PrometheusRuleSpecGroups[] = [...this.rules().entries()].map(([name, rules]) => ({
       name,
       rules: rules.map(r => ({
         alert: r.alert,
@@ -247,6 +290,7 @@ export class ServingAlerts extends Construct {
         annotations: { summary: r.summary, description: r.description, runbook_url: `${runbook}#${r.alert.toLowerCase()}` },
       })),
     }));
+    return [...builtIn, ...this.custom.render()];
   }
 
   private servingRules(pool: VllmPool): void {
@@ -378,12 +422,13 @@ export class ServingAlerts extends Construct {
       summary: `The autoscaler of ${subject} moved by ${jump} or more replicas in 10 minutes`,
       description: `HPA ${hpa} changed its desired replicas by {{ $value }} in 10 minutes (its range is ${min} to ${max}). Check that its signal is real load: a query reading other pools' series, a unit mistake (percent against a ratio) or a metric that vanished (read as 0) scales this fast.`,
     });
+    // Direction changes, not changes: a morning ramp from 1 to 8 replicas is 7 changes and no flapping.
     this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmAutoscalerFlapping',
-      expr: `changes(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)}[30m]) > 6`,
+      expr: `${directionChanges(h, '30m')} >= 4`,
       for: Duration.minutes(5), severity: Severity.WARNING, labels,
       summary: `The autoscaler of ${subject} is flapping`,
-      description: `HPA ${hpa} changed its desired replicas more than 6 times in 30 minutes: each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
+      description: `HPA ${hpa} changed the direction of its desired replicas {{ $value }} times in 30 minutes (up, then down, then up ...): each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
     });
     if (owner instanceof KedaScaledObject) {
       this.add(AlertGroup.AUTOSCALING, {
@@ -554,17 +599,6 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
     });
     return { group: b.group.name, maxPerHour: b.maxPerHour, pools };
   });
-}
-
-/**
- * A KEDA error counter's rate for one ScaledObject. KEDA's operator is scraped in its own
- * namespace, so the ScaledObject's `namespace` label survives only with `honorLabels`;
- * otherwise Prometheus renames it `exported_namespace`. Match either.
- */
-function kedaErrorRate(metric: MetricDefinition, namespace: string, scaledObject: string): string {
-  const honored = sel(metric, { namespace, scaledObject });
-  const exported = sel(metric, { exported_namespace: namespace, scaledObject });
-  return `sum by (scaledObject) (rate(${honored}[5m]) or rate(${exported}[5m])) > 0`;
 }
 
 /** The static labels of a pool's alerts: two pools serving one model raise two distinct alerts. */
