@@ -35,7 +35,13 @@ describe('vLLM catalog', () => {
     expect(names).not.toContain('vllm:time_per_output_token_seconds');
     for (const d of Object.values(VllmMetrics)) {
       expect(d.name.startsWith('vllm:')).toBe(true);
-      expect(d.labels).toEqual(expect.arrayContaining(['model_name', 'engine']));
+      // The one exception: vllm:lora_requests_info carries the LoRA state as its labels, with no
+      // model_name or engine (vllm/v1/metrics/loggers.py, cited in lib/metrics/catalog.ts).
+      if (d === VllmMetrics.LORA_REQUESTS_INFO) {
+        expect(d.labels).toEqual(['max_lora', 'waiting_lora_adapters', 'running_lora_adapters']);
+      } else {
+        expect(d.labels).toEqual(expect.arrayContaining(['model_name', 'engine']));
+      }
     }
   });
 });
