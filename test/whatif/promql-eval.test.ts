@@ -5,7 +5,7 @@
  */
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { PoolPodMetrics, PoolSnapshot, evaluateQuery, loadManifestsFromDir } from '../../lib';
+import { PoolPodMetrics, PoolSnapshot, evaluateQuery, loadManifestsFromDir, resolveTarget } from '../../lib';
 import { EvaluateOptions, checkQuery, evaluateVector, modelPodLabel } from '../../lib/whatif/_promql-eval';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -51,6 +51,8 @@ function evalNow(query: string, history: PoolSnapshot[], options: EvaluateOption
 }
 
 describe('every query the library emits (dist/)', () => {
+  /** The recording rules of dist/ (every PrometheusRule), as resolveTarget() collects them. */
+  const RULES = resolveTarget(loadManifestsFromDir(DIST), 'llm-autoscaling/llama-70b-hpa').recordingRules!;
   /** Every KEDA prometheus query and every prometheus-adapter metricsQuery in dist/. */
   function emittedQueries(): Array<{ query: string; file: string; adapter: boolean }> {
     const out: Array<{ query: string; file: string; adapter: boolean }> = [];
@@ -68,8 +70,12 @@ describe('every query the library emits (dist/)', () => {
             const ns = /namespace="([^"]+)"/.exec(rule.seriesQuery)?.[1] ?? 'llm';
             const deployment = /pool="([^"]+)"/.exec(rule.seriesQuery)?.[1] ?? /pod=~"(.+)-\[a-z0-9\]\+-\[a-z0-9\]\+"/.exec(rule.seriesQuery)?.[1] ?? 'worker';
             const pods = [modelPodLabel('pod-1', deployment), modelPodLabel('pod-2', deployment)];
+            // An Object metric of the Deployment (a pool-wide recorded series): filled as the adapter fills it for one object.
+            const overrides: Record<string, { resource: string }> = rule.resources?.overrides ?? {};
+            const byDeployment = Object.keys(overrides).find(l => overrides[l].resource === 'deployment');
+            const matchers = byDeployment ? `namespace="${ns}",${byDeployment}="${deployment}"` : `namespace="${ns}",pod=~"${pods.join('|')}"`;
             out.push({
-              query: rule.metricsQuery.replace('<<.Series>>', series).replace('<<.LabelMatchers>>', `namespace="${ns}",pod=~"${pods.join('|')}"`).replace(/<<\.GroupBy>>/g, 'pod'),
+              query: rule.metricsQuery.replace('<<.Series>>', series).replace('<<.LabelMatchers>>', matchers).replace(/<<\.GroupBy>>/g, byDeployment ?? 'pod'),
               file, adapter: true,
             });
           }
@@ -93,7 +99,7 @@ describe('every query the library emits (dist/)', () => {
     return {
       history,
       labels: { namespace, pool, model_name: modelName },
-      options: { deployment, gpusPerPod: 2, proxy: requested ? { namespace, modelGroups: [requested] } : undefined },
+      options: { deployment, gpusPerPod: 2, proxy: requested ? { namespace, modelGroups: [requested] } : undefined, recordingRules: RULES },
     };
   }
 
@@ -105,13 +111,15 @@ describe('every query the library emits (dist/)', () => {
     // The reference stacks emit dozens (KEDA triggers and adapter rules): the loop is not vacuous.
     expect(queries.filter(q => !q.adapter).length).toBeGreaterThanOrEqual(30);
     expect(queries.filter(q => q.adapter).length).toBeGreaterThanOrEqual(8);
+    // Recorded series (namespace_pool:...) are read through a KEDA trigger and through an adapter rule.
+    expect(new Set(queries.filter(q => q.query.includes('namespace_pool:')).map(q => q.adapter))).toEqual(new Set([true, false]));
     const notModelled: string[] = [];
     for (const { query, file } of queries) {
       const { history, labels, options } = modelFor(query);
       const unmodelled = NOT_MODELLED.find(n => query.includes(n));
       if (unmodelled) {
         notModelled.push(unmodelled);
-        expect(() => checkQuery(query)).toThrow(`reads ${unmodelled}, a series the pool model does not produce`);
+        expect(() => checkQuery(query, RULES)).toThrow(`reads ${unmodelled}, a series the pool model does not produce`);
         continue;
       }
       const samples = evaluateVector(query, history[history.length - 1], history, labels, options);
@@ -329,7 +337,7 @@ describe('errors', () => {
   test.each([
     ['sum(vllm:num_requests_waiting', 'is not valid PromQL: syntax error at character 30 (parsed with @prometheus-io/lezer-promql)'],
     ['', 'is not valid PromQL: syntax error at character 1 (parsed with @prometheus-io/lezer-promql)'],
-    ['sum(worker_jobs_in_progress{namespace="queue-worker"})', 'reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket)'],
+    ['sum(worker_jobs_in_progress{namespace="queue-worker"})', 'reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket) and no recording rule in the manifests records it (they hold none)'],
     ['deriv(vllm:num_requests_waiting[5m])', `uses the function deriv(), which ${SUPPORTED}`],
     ['sum(vllm:num_requests_waiting offset 5m)', `uses offset, which ${SUPPORTED}`],
     ['topk(1, vllm:num_requests_waiting)', `uses the aggregation topk, which ${SUPPORTED}`],

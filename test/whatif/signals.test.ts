@@ -150,7 +150,7 @@ describe('KEDA triggers', () => {
       { type: 'redis', metadata: { listName: 'jobs' } },
       { type: 'prometheus', metadata: {} },
     ])));
-    const unmodelled = '\'query\' ("sum(worker_jobs_in_progress{namespace=\\"llm\\"})") reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket)';
+    const unmodelled = '\'query\' ("sum(worker_jobs_in_progress{namespace=\\"llm\\"})") reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket) and no recording rule in the manifests records it (they hold none)';
     const redis = 'trigger type "redis" is not modelled: the pool model produces Prometheus series (prometheus triggers), cpu and memory';
     expect(reader.describe).toEqual([
       { index: 0, source: 'prometheus: sum(worker_jobs_in_progress{namespace="llm"})', supported: false, why: unmodelled },
@@ -205,6 +205,10 @@ describe('HPA Pods metrics through prometheus-adapter (dist/, llm-autoscaling/ll
       {
         index: 1, supported: true,
         source: `Pods metric "llama_70b_hpa_num_requests_waiting": prometheus-adapter rules[2] of ConfigMap monitoring/prometheus-adapter-config (${path.join(DIST, 'reference-monitoring.k8s.yaml')}): sum(<<.Series>>{<<.LabelMatchers>>,pool="llama-70b-hpa",model_name="llama-3-3-70b"}) by (<<.GroupBy>>)`,
+      },
+      {
+        index: 2, supported: true,
+        source: `Object metric "namespace_pool_vllm_time_to_first_token_seconds_p95_5m_llama_70b_hpa" of Deployment llama-70b-hpa: prometheus-adapter rules[3] of ConfigMap monitoring/prometheus-adapter-config (${path.join(DIST, 'reference-monitoring.k8s.yaml')}): max(<<.Series>>{<<.LabelMatchers>>,model_name="llama-3-3-70b"}) by (<<.GroupBy>>)`,
       },
     ]);
   });
