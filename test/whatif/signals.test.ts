@@ -417,3 +417,41 @@ describe('why a signal is not modelled, and bad input', () => {
       '\'spec.triggers\' ({}) of ScaledObject llm/chat must be a list of triggers'));
   });
 });
+
+describe('recorded series (dist/): read through their recording rules', () => {
+  const serving = history(() => [{ name: 'pod-1', completedPerSecond: 2 }, { name: 'pod-2', completedPerSecond: 1 }]);
+
+  test('resolveTarget collects every PrometheusRule record with its expr, static labels and file', () => {
+    const rules = resolveTarget(dist, 'llm-autoscaling/llama-8b').recordingRules!;
+    const p99 = rules.filter(r => r.record === 'namespace_pool:vllm_time_to_first_token_seconds:p99_5m' && r.labels?.pool === 'llama-8b');
+    expect(p99).toEqual([{
+      record: 'namespace_pool:vllm_time_to_first_token_seconds:p99_5m',
+      expr: 'histogram_quantile(0.99, sum by (namespace, pool, model_name, le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"}[5m])))',
+      labels: { namespace: 'llm-autoscaling', pool: 'llama-8b' },
+      file: `${path.join(DIST, 'vllm-autoscaling.k8s.yaml')} (PrometheusRule llm-autoscaling/llm-autoscaling-recording)`,
+    }]);
+  });
+
+  test('KEDA (llm-autoscaling/llama-8b): the recorded TTFT p99 trigger reads the model\'s p99; NaN (no request in 5 min) is an error', () => {
+    const reader = kedaSignalReader(resolveTarget(dist, 'llm-autoscaling/llama-8b'));
+    const source = 'prometheus: max(namespace_pool:vllm_time_to_first_token_seconds:p99_5m{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"})';
+    expect(reader.describe.find(d => d.source === source)).toEqual({ index: 2, source, supported: true });
+    expect(reader.read(2, last(serving), serving)).toEqual({ kind: 'ok', value: 1.5 });
+    const idle = history(() => [{ name: 'pod-1' }]);
+    expect(reader.read(2, last(idle), idle)).toEqual({
+      kind: 'error',
+      reason: 'prometheus query max(namespace_pool:vllm_time_to_first_token_seconds:p99_5m{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"}) returned NaN: KEDA hands NaN to the HPA as an undefined quantity, which the replay does not model',
+    });
+  });
+
+  test('HPA (llm-autoscaling/llama-70b-hpa): the adapter\'s Object metric over the recorded TTFT p95 reads the model\'s p95', () => {
+    const reader = hpaSignalReader(resolveTarget(dist, 'llm-autoscaling/llama-70b-hpa'));
+    const reading = reader.read(2, last(serving), serving) as { kind: string; value: number };
+    // A milli-quantity, truncated, as the adapter serves it (the window's weighted p95 is 0.8 to rounding).
+    expect(reading.kind).toBe('ok');
+    expect(reading.value).toBeCloseTo(0.8, 2);
+    // No request in 5 min: the recorded quantile is NaN, which the adapter serves as 0.
+    const idle = history(() => [{ name: 'pod-1' }]);
+    expect(reader.read(2, last(idle), idle)).toEqual({ kind: 'ok', value: 0 });
+  });
+});
