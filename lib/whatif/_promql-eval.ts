@@ -519,7 +519,10 @@ function compileSelector(rules: RuleSet, query: string, node: SyntaxNode): Extra
     const recorded = [...rules.byName.keys()];
     throw invalid('query', query, `reads ${name}, a series the pool model does not produce (it produces ${MODEL_SERIES_NAMES.join(', ')}) and no recording rule in the manifests records it (${recorded.length > 0 ? `they record ${recorded.join(', ')}` : 'they hold none'})`);
   }
-  const recorded = recording.map(rule => {
+  // A rule whose static labels a matcher refuses adds nothing (its labels override the result's):
+  // skipped, so a selector of one pool evaluates that pool's rule only.
+  const relevant = recording.filter(rule => matchers.every(m => rule.labels?.[m.label] === undefined || matches(m, rule.labels[m.label])));
+  const recorded = relevant.map(rule => {
     try {
       return compileRule(rules, rule);
     } catch (e) {

@@ -431,6 +431,10 @@ describe('recorded series: a selector reads its recording rule\'s result over th
     expect(evalNow(`max(${P95}{namespace="llm",pool="chat",model_name="llama"})`, history, options)).toBeCloseTo(0.8, 12);
     expect(evalNow(`max(${P95}{pool="other"})`, history, options)).toBeUndefined();
     expect(evalNow(`count(${P95})`, history, options)).toBe(1);
+    // Only the rules whose static labels the matchers accept are evaluated: another pool's rule the evaluator cannot read does not matter.
+    const withBroken = [...RULES, rule(P95, 'topk(1, vllm:num_requests_waiting)', { namespace: 'llm', pool: 'broken' })];
+    expect(evalNow(`max(${P95}{pool="chat"})`, history, { recordingRules: withBroken })).toBeCloseTo(0.8, 12);
+    expect(() => evalNow(`max(${P95})`, history, { recordingRules: withBroken })).toThrow(`reads ${P95}, recorded by a rule (rules.yaml) the what-if evaluator cannot evaluate`);
   });
 
   test('the element: named by record, the result\'s labels with the rule\'s static labels over them', () => {
