@@ -23,6 +23,12 @@ import { promqlSyntaxError } from '../metrics/promql';
  *   `namespace` (the proxy's) and `requested_model`: `litellm_proxy_total_requests_metric_total`
  *   (the arrivals, split evenly over the groups), `litellm_in_flight_requests` (waiting + running),
  *   buckets of `litellm_request_total_latency_metric` (0.95: the pool's end-to-end p95).
+ * - Recorded series (`options.recordingRules`, the manifests' PrometheusRule `record:` entries):
+ *   as Prometheus records them, the rule's `expr` evaluated at the time of the snapshot read,
+ *   each element named `record` with the rule's static `labels` over its own (prometheus
+ *   rules/recording.go), then filtered by the selector's matchers; a rule may read another
+ *   recorded series, a cycle is an error naming the rules. Rule expressions are compiled once
+ *   per rules array and their results cached per snapshot like selections.
  *
  * Time: `t` of the snapshots (seconds since the trace start). An instant selector reads the
  * latest snapshot at or before the evaluation time within Prometheus' 5-minute lookback;
