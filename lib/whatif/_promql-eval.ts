@@ -25,8 +25,8 @@ import { promqlSyntaxError } from '../metrics/promql';
  *   buckets of `litellm_request_total_latency_metric` (0.95: the pool's end-to-end p95).
  * - Recorded series (`options.recordingRules`, the manifests' PrometheusRule `record:` entries):
  *   as Prometheus records them, the rule's `expr` evaluated at the time of the snapshot read,
- *   each element named `record` with the rule's static `labels` over its own (prometheus
- *   rules/recording.go), then filtered by the selector's matchers; a rule may read another
+ *   each element named `record` with the rule's static `labels` over its own (an empty one
+ *   removes the label; prometheus/prometheus rules/recording.go RecordingRule.Eval), then filtered by the selector's matchers; a rule may read another
  *   recorded series, a cycle is an error naming the rules. Rule expressions are compiled once
  *   per rules array and their results cached per snapshot like selections.
  *
@@ -753,7 +753,10 @@ function selectRecorded(ctx: Context, node: Extract<Node, { type: 'selector' }>,
       results.set(rule.node, samples);
     }
     for (const s of samples) {
+      // prometheus rules/recording.go RecordingRule.Eval: lb.Set(labels.MetricName, rule.name), then
+      // lb.Set of each static label (labels.Builder: an empty value deletes the label).
       const labels: Labels = { ...s.labels, __name__: node.name, ...rule.labels };
+      for (const [k, v] of Object.entries(rule.labels)) if (v === '') delete labels[k];
       if (!node.matchers.every(m => matches(m, labels[m.label] ?? ''))) continue;
       out.push(s.hist ? { labels, value: s.value, hist: s.hist } : { labels, value: s.value });
     }

@@ -440,6 +440,9 @@ describe('recorded series: a selector reads its recording rule\'s result over th
   test('the element: named by record, the result\'s labels with the rule\'s static labels over them', () => {
     const v = evaluateVector('pool:waiting:sum', last(history), history, LABELS, options);
     expect(v).toEqual([{ labels: { __name__: 'pool:waiting:sum', namespace: 'llm', pool: 'renamed', team: 'ml' }, value: 12 }]);
+    // An empty static label removes the label (Prometheus' labels.Builder).
+    const emptied = evaluateVector('w', last(history), history, LABELS, { recordingRules: [rule('w', `sum by (namespace, pool) (vllm:num_requests_waiting{${SEL}})`, { pool: '' })] });
+    expect(emptied).toEqual([{ labels: { __name__: 'w', namespace: 'llm' }, value: 12 }]);
   });
 
   test('the selector\'s matchers apply to the recorded labels, static ones included', () => {
