@@ -50,6 +50,6 @@ export * from './whatif/report';
 export * from './whatif/manifests';
 export * from './whatif/signals';
 export { evaluateQuery } from './whatif/_promql-eval';
-export type { EvaluateOptions } from './whatif/_promql-eval';
+export type { EvaluateOptions, ReplayRecordingRule } from './whatif/_promql-eval';
 export * from './dashboards/dashboard-panel';
 export * from './dashboards/serving-dashboards';

@@ -23,6 +23,12 @@ import { promqlSyntaxError } from '../metrics/promql';
  *   `namespace` (the proxy's) and `requested_model`: `litellm_proxy_total_requests_metric_total`
  *   (the arrivals, split evenly over the groups), `litellm_in_flight_requests` (waiting + running),
  *   buckets of `litellm_request_total_latency_metric` (0.95: the pool's end-to-end p95).
+ * - Recorded series (`options.recordingRules`, the manifests' PrometheusRule `record:` entries):
+ *   as Prometheus records them, the rule's `expr` evaluated at the time of the snapshot read,
+ *   each element named `record` with the rule's static `labels` over its own (an empty one
+ *   removes the label; prometheus/prometheus rules/recording.go RecordingRule.Eval), then filtered by the selector's matchers; a rule may read another
+ *   recorded series, a cycle is an error naming the rules. Rule expressions are compiled once
+ *   per rules array and their results cached per snapshot like selections.
  *
  * Time: `t` of the snapshots (seconds since the trace start). An instant selector reads the
  * latest snapshot at or before the evaluation time within Prometheus' 5-minute lookback;
@@ -39,6 +45,28 @@ export interface EvaluateOptions {
   readonly deployment?: string;
   /** The LiteLLM proxy's namespace and the model groups routed to the pool (labels of the proxy's series). @default - no proxy series */
   readonly proxy?: { readonly namespace: string; readonly modelGroups: readonly string[] };
+  /**
+   * Prometheus recording rules (of the manifests' PrometheusRule objects): a selector of a
+   * series one of them records reads the result of its `expr`, evaluated over the model at the
+   * time of the snapshot read, with its static `labels` added, as Prometheus records it
+   * (rules/recording.go ReplayRecordingRule.Eval: the result named `record`, `labels` overriding).
+   * Several rules recording one name add up to one series set (one rule per pool).
+   * Treated as immutable: compiled once per array.
+   * @default - none: a series the model does not produce is an error
+   */
+  readonly recordingRules?: readonly ReplayRecordingRule[];
+}
+
+/** One `record:` rule of a PrometheusRule (monitoring.coreos.com/v1 spec.groups[].rules[]). */
+export interface ReplayRecordingRule {
+  /** The recorded series name. */
+  readonly record: string;
+  /** Its PromQL expression. */
+  readonly expr: string;
+  /** Static labels added to every result element (overriding the expression's). @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Where it came from, for messages: the file (and PrometheusRule). @default - unnamed */
+  readonly file?: string;
 }
 
 type Labels = Record<string, string>;
@@ -57,13 +85,24 @@ type Value =
 interface Matcher { readonly label: string; readonly op: '=' | '!=' | '=~' | '!~'; readonly value: string; readonly re?: RegExp }
 type Node =
   | { readonly type: 'number'; readonly value: number }
-  | { readonly type: 'selector'; readonly name: string; readonly matchers: Matcher[] }
+  | { readonly type: 'selector'; readonly name: string; readonly matchers: Matcher[]; readonly recorded?: readonly CompiledRule[] }
   | { readonly type: 'matrix'; readonly selector: Extract<Node, { type: 'selector' }>; readonly range: number }
   | { readonly type: 'subquery'; readonly expr: Node; readonly range: number; readonly step: number }
   | { readonly type: 'call'; readonly fn: string; readonly args: Node[] }
   | { readonly type: 'agg'; readonly op: string; readonly by?: string[]; readonly without?: string[]; readonly expr: Node }
   | { readonly type: 'binary'; readonly op: string; readonly bool: boolean; readonly lhs: Node; readonly rhs: Node }
   | { readonly type: 'unary'; readonly op: string; readonly expr: Node };
+
+/** A recording rule compiled: its expression's tree (checked like a query). */
+interface CompiledRule { readonly rule: ReplayRecordingRule; readonly node: Node; readonly labels: Labels }
+/** The recording rules of one `options.recordingRules` array, compiled lazily, with the queries compiled against them. */
+interface RuleSet {
+  readonly byName: ReadonlyMap<string, readonly ReplayRecordingRule[]>;
+  readonly rules: Map<ReplayRecordingRule, CompiledRule | Error>;
+  readonly queries: Map<string, Node | Error>;
+  /** The rules being compiled, outermost first (a rule met again is a cycle). */
+  readonly compiling: ReplayRecordingRule[];
+}
 
 type Family = 'vllm' | 'dcgm' | 'litellm';
 /** How the model produces one series name. */
@@ -175,12 +214,13 @@ export function evaluateVector(query: string, snapshot: PoolSnapshot, history: R
  * @throws the error `evaluateQuery` would throw for it
  * @internal
  */
-export function checkQuery(query: string): void {
-  compile(query);
+export function checkQuery(query: string, recordingRules?: readonly ReplayRecordingRule[]): void {
+  compile(query, ruleSetOf(recordingRules, 'recordingRules'));
 }
 
 function evaluate(query: string, snapshot: PoolSnapshot, history: ReadonlyArray<PoolSnapshot>, poolLabels: Record<string, string>, options: EvaluateOptions): Extract<Value, { kind: 'scalar' | 'vector' }> {
-  const node = compile(query);
+  if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be EvaluateOptions');
+  const node = compile(query, ruleSetOf(options.recordingRules, 'options.recordingRules'));
   if (snapshot === null || typeof snapshot !== 'object' || typeof snapshot.t !== 'number' || !Number.isFinite(snapshot.t)) {
     throw invalid('snapshot', snapshot === null || typeof snapshot !== 'object' ? snapshot : snapshot.t, 'must be a PoolSnapshot with a finite t');
   }
@@ -209,32 +249,91 @@ interface Context {
 // Compilation: lezer tree → a small AST, checked for support. Cached per query text.
 
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
-const COMPILED = new Map<string, Node | Error>();
 
-function compile(query: string): Node {
+const NO_RULES: RuleSet = { byName: new Map(), rules: new Map(), queries: new Map(), compiling: [] };
+const RULE_SETS = new WeakMap<readonly ReplayRecordingRule[], RuleSet>();
+/** Cycle errors pass through the rules reading a recorded series unwrapped: they name the rules already. */
+const CYCLES = new WeakSet<Error>();
+
+/** The compiled form of a recording rules array, checked once (plain-JavaScript input). */
+function ruleSetOf(recordingRules: readonly ReplayRecordingRule[] | undefined, prop: string): RuleSet {
+  if (recordingRules === undefined) return NO_RULES;
+  if (!Array.isArray(recordingRules)) throw invalid(prop, recordingRules, 'must be an array of { record, expr, labels? }');
+  let set = RULE_SETS.get(recordingRules);
+  if (set) return set;
+  const byName = new Map<string, ReplayRecordingRule[]>();
+  recordingRules.forEach((rule: ReplayRecordingRule, i) => {
+    const at = `${prop}[${i}]`;
+    if (rule === null || typeof rule !== 'object') throw invalid(at, rule, 'must be a recording rule { record, expr, labels? }');
+    if (typeof rule.record !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(rule.record)) throw invalid(`${at}.record`, rule.record, 'must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+    if (typeof rule.expr !== 'string') throw invalid(`${at}.expr`, rule.expr, 'must be a PromQL string');
+    if (rule.labels !== undefined && (rule.labels === null || typeof rule.labels !== 'object' || Array.isArray(rule.labels) || Object.values(rule.labels).some(v => typeof v !== 'string'))) {
+      throw invalid(`${at}.labels`, rule.labels, 'must map label names to strings');
+    }
+    let list = byName.get(rule.record);
+    if (!list) byName.set(rule.record, list = []);
+    list.push(rule);
+  });
+  set = { byName, rules: new Map(), queries: new Map(), compiling: [] };
+  RULE_SETS.set(recordingRules, set);
+  return set;
+}
+
+function compile(query: string, rules: RuleSet): Node {
   if (typeof query !== 'string') throw invalid('query', query, 'must be a PromQL string');
-  let cached = COMPILED.get(query);
+  let cached = rules.queries.get(query);
   if (cached === undefined) {
     try {
-      cached = compileUncached(query);
+      cached = compileUncached(rules, query);
     } catch (e) {
       cached = e as Error;
     }
     // Bounded: adapter queries name the pods, so they change with every scaling.
-    if (COMPILED.size >= 2000) COMPILED.clear();
-    COMPILED.set(query, cached);
+    if (rules.queries.size >= 2000) rules.queries.clear();
+    rules.queries.set(query, cached);
   }
   if (cached instanceof Error) throw new Error(cached.message);
   return cached;
 }
 
-function compileUncached(query: string): Node {
+/** A recording rule's expression compiled (once per rule set); a cycle through the rules is an error naming them. */
+function compileRule(rules: RuleSet, rule: ReplayRecordingRule): CompiledRule {
+  let cached = rules.rules.get(rule);
+  if (cached === undefined) {
+    const start = rules.compiling.indexOf(rule);
+    if (start >= 0) {
+      const chain = [...rules.compiling.slice(start), rule];
+      const error = invalid(`recording rule ${rule.record}`, rule.expr,
+        `reads the series it records through ${chain.map(r => r.record).join(' -> ')} (${unique(chain.map(r => r.file ?? 'unnamed')).join(', ')}); Prometheus evaluates a rule over series already recorded, so a cycle never yields a value: break it`);
+      CYCLES.add(error);
+      throw error;
+    }
+    rules.compiling.push(rule);
+    try {
+      cached = { rule, node: compileUncached(rules, rule.expr), labels: { ...rule.labels ?? {} } };
+    } catch (e) {
+      cached = e as Error;
+    } finally {
+      rules.compiling.pop();
+    }
+    // A cycle error depends on where the walk entered the cycle: not cached.
+    if (!CYCLES.has(cached as Error)) rules.rules.set(rule, cached);
+  }
+  if (cached instanceof Error) throw cached;
+  return cached;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+function compileUncached(rules: RuleSet, query: string): Node {
   const at = promqlSyntaxError(query);
   if (at !== undefined) throw invalid('query', query, `is not valid PromQL: syntax error at character ${at + 1} (parsed with @prometheus-io/lezer-promql)`);
   const top = parser.parse(query).topNode;
   const expr = top.firstChild;
   if (!expr) throw invalid('query', query, 'is empty');
-  const node = compileNode(query, expr);
+  const node = compileNode(rules, query, expr);
   checkPlacement(query, node, 'top');
   return node;
 }
@@ -271,35 +370,35 @@ const FUNCTIONS: Record<string, { args: Array<'vector' | 'matrix' | 'scalar'> }>
   vector: { args: ['scalar'] },
 };
 
-function compileNode(query: string, node: SyntaxNode): Node {
+function compileNode(rules: RuleSet, query: string, node: SyntaxNode): Node {
   switch (node.type.name) {
     case 'ParenExpr': {
       const inner = children(node).find(c => !c.type.isError);
       if (!inner) throw invalid('query', query, 'has an empty parenthesis');
-      return compileNode(query, inner);
+      return compileNode(rules, query, inner);
     }
     case 'NumberDurationLiteral':
       return { type: 'number', value: parseNumber(query, text(query, node)) };
     case 'VectorSelector':
-      return compileSelector(query, node);
+      return compileSelector(rules, query, node);
     case 'MatrixSelector': {
       const [sel, dur] = children(node);
       if (sel?.type.name !== 'VectorSelector') throw unsupported(query, `the range selector ${text(query, node)}`);
-      return { type: 'matrix', selector: compileSelector(query, sel), range: durationOf(query, dur) };
+      return { type: 'matrix', selector: compileSelector(rules, query, sel), range: durationOf(query, dur) };
     }
     case 'SubqueryExpr': {
       const parts = children(node);
       const durations = parts.filter(c => c.type.name === 'DurationExpr');
       const expr = parts.find(c => c.type.name !== 'DurationExpr');
       if (!expr || durations.length !== 2) throw unsupported(query, `the subquery ${text(query, node)} (it needs a range and a step, e.g. [30m:30s])`);
-      return { type: 'subquery', expr: compileNode(query, expr), range: durationOf(query, durations[0]), step: durationOf(query, durations[1]) };
+      return { type: 'subquery', expr: compileNode(rules, query, expr), range: durationOf(query, durations[0]), step: durationOf(query, durations[1]) };
     }
     case 'FunctionCall': {
       const [id, body] = children(node);
       const fn = text(query, id);
       const spec = FUNCTIONS[fn];
       if (!spec) throw unsupported(query, `the function ${fn}()`);
-      const args = children(body).map(c => compileNode(query, c));
+      const args = children(body).map(c => compileNode(rules, query, c));
       if (args.length !== spec.args.length) throw invalid('query', query, `calls ${fn}() with ${plural(args.length, 'argument')}; it takes ${spec.args.length}`);
       args.forEach((a, i) => requireArgType(query, fn, i, a, spec.args[i]));
       return { type: 'call', fn, args };
@@ -312,7 +411,7 @@ function compileNode(query: string, node: SyntaxNode): Node {
       const body = parts.find(c => c.type.name === 'FunctionCallBody')!;
       const args = children(body);
       if (args.length !== 1) throw invalid('query', query, `calls ${op}() with ${plural(args.length, 'argument')}; it takes 1`);
-      const expr = compileNode(query, args[0]);
+      const expr = compileNode(rules, query, args[0]);
       requireArgType(query, op, 0, expr, 'vector');
       if (!modifier) return { type: 'agg', op, expr };
       const mparts = children(modifier);
@@ -329,8 +428,8 @@ function compileNode(query: string, node: SyntaxNode): Node {
       const op = BINARY_OPS[opNode.type.name];
       if (!op) throw unsupported(query, `the operator ${text(query, opNode)}`);
       const bool = parts.some(c => c.type.name === 'BoolModifier');
-      const lhs = compileNode(query, parts[0]);
-      const rhs = compileNode(query, parts[parts.length - 1]);
+      const lhs = compileNode(rules, query, parts[0]);
+      const rhs = compileNode(rules, query, parts[parts.length - 1]);
       for (const side of [lhs, rhs]) {
         if (side.type === 'matrix' || side.type === 'subquery') throw invalid('query', query, `applies ${op} to a range vector; apply a function first, e.g. rate(...)`);
       }
@@ -339,7 +438,7 @@ function compileNode(query: string, node: SyntaxNode): Node {
     }
     case 'UnaryExpr': {
       const [opNode, expr] = children(node);
-      const inner = compileNode(query, expr);
+      const inner = compileNode(rules, query, expr);
       if (inner.type === 'matrix' || inner.type === 'subquery') throw invalid('query', query, 'negates a range vector');
       return { type: 'unary', op: text(query, opNode), expr: inner };
     }
@@ -399,7 +498,7 @@ function durationOf(query: string, node: SyntaxNode | undefined): number {
   }, 0);
 }
 
-function compileSelector(query: string, node: SyntaxNode): Extract<Node, { type: 'selector' }> {
+function compileSelector(rules: RuleSet, query: string, node: SyntaxNode): Extract<Node, { type: 'selector' }> {
   let name: string | undefined;
   const matchers: Matcher[] = [];
   for (const c of children(node)) {
@@ -420,10 +519,24 @@ function compileSelector(query: string, node: SyntaxNode): Extract<Node, { type:
     }
   }
   if (name === undefined) throw unsupported(query, `the selector ${text(query, node)} without a metric name`);
-  if (!MODEL_SERIES.has(name)) {
-    throw invalid('query', query, `reads ${name}, a series the pool model does not produce (it produces ${MODEL_SERIES_NAMES.join(', ')})`);
+  if (MODEL_SERIES.has(name)) return { type: 'selector', name, matchers };
+  const recording = rules.byName.get(name);
+  if (!recording) {
+    const recorded = [...rules.byName.keys()];
+    throw invalid('query', query, `reads ${name}, a series the pool model does not produce (it produces ${MODEL_SERIES_NAMES.join(', ')}) and no recording rule in the manifests records it (${recorded.length > 0 ? `they record ${recorded.join(', ')}` : 'they hold none'})`);
   }
-  return { type: 'selector', name, matchers };
+  // A rule whose static labels a matcher refuses adds nothing (its labels override the result's):
+  // skipped, so a selector of one pool evaluates that pool's rule only.
+  const relevant = recording.filter(rule => matchers.every(m => rule.labels?.[m.label] === undefined || matches(m, rule.labels[m.label])));
+  const recorded = relevant.map(rule => {
+    try {
+      return compileRule(rules, rule);
+    } catch (e) {
+      if (CYCLES.has(e as Error)) throw e;
+      throw invalid('query', query, `reads ${name}, recorded by a rule (${rule.file ?? 'unnamed'}) the what-if evaluator cannot evaluate: ${(e as Error).message}`);
+    }
+  });
+  return { type: 'selector', name, matchers, recorded };
 }
 
 function anchored(query: string, re: string): RegExp {
@@ -441,13 +554,15 @@ function anchored(query: string, re: string): RegExp {
 function checkPlacement(query: string, node: Node, parent: 'top' | 'counter-fn' | 'predict' | 'other'): void {
   switch (node.type) {
     case 'selector': {
+      // A recorded series: the instant vector its rule computed (buckets included, for a histogram_quantile over them).
+      if (node.recorded) return;
       const series = MODEL_SERIES.get(node.name)!;
       if (series.kind === 'counter') throw invalid('query', query, `reads the counter ${node.name} as it is; read its rate with rate(), irate() or increase()`);
       if (series.kind === 'bucket') throw invalid('query', query, `reads the histogram buckets ${node.name} outside histogram_quantile(q, sum by (le) (rate(...)))`);
       return;
     }
     case 'matrix': {
-      const series = MODEL_SERIES.get(node.selector.name)!;
+      const series = MODEL_SERIES.get(node.selector.name) ?? { kind: 'gauge' };
       if (parent === 'top' || parent === 'other') throw invalid('query', query, 'returns a range vector: a single value needs a function over it, e.g. rate(...)');
       if (parent === 'counter-fn' && series.kind === 'gauge') {
         throw invalid('query', query, `applies a counter function to ${node.selector.name}, a gauge: rate(), irate() and increase() are for counters`);
@@ -621,7 +736,36 @@ function instantOnly(node: Node): boolean {
   }
 }
 
+/**
+ * A recorded series at a snapshot: each rule's expression evaluated at the snapshot's time
+ * (Prometheus evaluates rules every interval and a selector reads the latest sample), named
+ * `record`, the rule's static labels added over the result's, then the selector's matchers.
+ */
+function selectRecorded(ctx: Context, node: Extract<Node, { type: 'selector' }>, snap: PoolSnapshot): Sample[] {
+  const out: Sample[] = [];
+  for (const rule of node.recorded!) {
+    const results = resultsOf(ctx, snap);
+    let samples = results.get(rule.node);
+    if (!samples) {
+      const v = evalNode({ ...ctx, query: rule.rule.expr }, rule.node, snap.t);
+      if (v.kind === 'matrix') throw invalid('query', ctx.query, `reads ${node.name}, whose recording rule returns a range vector`);
+      samples = v.kind === 'scalar' ? [{ labels: {}, value: v.value }] : v.samples;
+      results.set(rule.node, samples);
+    }
+    for (const s of samples) {
+      // prometheus rules/recording.go RecordingRule.Eval: lb.Set(labels.MetricName, rule.name), then
+      // lb.Set of each static label (labels.Builder: an empty value deletes the label).
+      const labels: Labels = { ...s.labels, __name__: node.name, ...rule.labels };
+      for (const [k, v] of Object.entries(rule.labels)) if (v === '') delete labels[k];
+      if (!node.matchers.every(m => matches(m, labels[m.label] ?? ''))) continue;
+      out.push(s.hist ? { labels, value: s.value, hist: s.hist } : { labels, value: s.value });
+    }
+  }
+  return out;
+}
+
 function selectUncached(ctx: Context, node: Extract<Node, { type: 'selector' }>, snap: PoolSnapshot): Sample[] {
+  if (node.recorded) return selectRecorded(ctx, node, snap);
   const series = MODEL_SERIES.get(node.name)!;
   const out: Sample[] = [];
   const hist = series.quantiles ? { metric: node.name.slice(0, -'_bucket'.length), quantiles: series.quantiles(snap) } : undefined;

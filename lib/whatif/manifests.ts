@@ -3,6 +3,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { parseQuantity } from './hpa-controller';
+import { ReplayRecordingRule } from './_promql-eval';
 import { PoolModelParams } from './pool-model';
 import { formatValue, invalid } from '../core/_validation';
 
@@ -74,6 +75,13 @@ export interface ReplayTarget {
   readonly partialRequests: Readonly<Record<string, string>>;
   /** prometheus-adapter rules found in the manifests (ConfigMap data). */
   readonly adapterRules: readonly AdapterRule[];
+  /**
+   * Prometheus recording rules of the manifests (every monitoring.coreos.com/v1 PrometheusRule,
+   * `spec.groups[].rules[]` with `record`): a query reading a recorded series reads its rule's
+   * expression over the model.
+   * @default - none (hand-made targets)
+   */
+  readonly recordingRules?: readonly ReplayRecordingRule[];
   /** The LiteLLM proxy routing to the pool. @default - none found */
   readonly proxy?: ReplayProxy;
 }
@@ -225,6 +233,7 @@ export function resolveTarget(manifests: ReadonlyArray<LoadedManifest>, target: 
     podRequests: requests,
     partialRequests: partial,
     adapterRules: adapterRules(manifests),
+    recordingRules: recordingRules(manifests),
     proxy: proxyOf(manifests, deployment, pool),
   };
 }
@@ -455,6 +464,37 @@ function adapterRules(manifests: ReadonlyArray<LoadedManifest>): AdapterRule[] {
             out.push({ list, rule, index, configMap: `${namespaceOf(object)}/${object.metadata?.name}`, file });
           }
         });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Every recording rule of the manifests' PrometheusRule objects (prometheus-operator
+ * monitoring.coreos.com/v1 PrometheusRuleSpec: `groups[].rules[]`, a Rule with `record`, `expr`
+ * and optional `labels`); alerting rules and malformed entries are skipped (promtool checks them).
+ * `file` reads `<file> (PrometheusRule <namespace>/<name>)`.
+ */
+function recordingRules(manifests: ReadonlyArray<LoadedManifest>): ReplayRecordingRule[] {
+  const out: ReplayRecordingRule[] = [];
+  for (const { object, file } of manifests) {
+    if (object.kind !== 'PrometheusRule' || object.apiVersion !== 'monitoring.coreos.com/v1') continue;
+    const groups = object.spec?.groups;
+    if (!Array.isArray(groups)) continue;
+    const where = `${file} (PrometheusRule ${namespaceOf(object)}/${object.metadata?.name})`;
+    for (const group of groups) {
+      if (!Array.isArray(group?.rules)) continue;
+      for (const rule of group.rules) {
+        if (rule === null || typeof rule !== 'object' || typeof rule.record !== 'string') continue;
+        // The operator's Rule.expr is an IntOrString: a bare number is a valid expression.
+        const expr = typeof rule.expr === 'number' ? String(rule.expr) : rule.expr;
+        if (typeof expr !== 'string') continue;
+        const labels: Record<string, string> = {};
+        if (rule.labels !== null && typeof rule.labels === 'object') {
+          for (const [k, v] of Object.entries(rule.labels)) labels[k] = String(v);
+        }
+        out.push({ record: rule.record, expr, labels, file: where });
       }
     }
   }

@@ -134,7 +134,7 @@ function seriesContext(target: ReplayTarget): SeriesContext {
     poolLabels,
     namespace,
     deployment,
-    options: { deployment, gpusPerPod: target.pool?.params.gpusPerReplica ?? 1, proxy: target.proxy },
+    options: { deployment, gpusPerPod: target.pool?.params.gpusPerReplica ?? 1, proxy: target.proxy, recordingRules: target.recordingRules },
   };
 }
 
@@ -335,7 +335,7 @@ function findRule(target: ReplayTarget, list: AdapterRule['list'], name: unknown
   const rules = target.adapterRules.filter(r => r.list === list);
   const matching: Array<{ rule: AdapterRule; series: string }> = [];
   for (const rule of rules) {
-    for (const series of seriesNames(rule)) {
+    for (const series of seriesNames(rule, target)) {
       if (servedName(rule, series) === name) {
         matching.push({ rule, series });
         break;
@@ -343,7 +343,7 @@ function findRule(target: ReplayTarget, list: AdapterRule['list'], name: unknown
     }
   }
   if (matching.length === 0) {
-    const served = unique(rules.flatMap(r => seriesNames(r).map(s => servedName(r, s)).filter((s): s is string => s !== undefined)));
+    const served = unique(rules.flatMap(r => seriesNames(r, target).map(s => servedName(r, s)).filter((s): s is string => s !== undefined)));
     return { why: `no prometheus-adapter rule (${list}) in the manifests serves the ${api} metric ${name} (${served.length > 0 ? `served: ${served.join(', ')}` : `the manifests hold no ${list}`})` };
   }
   const chosen = matching.find(m => m.rule.file === target.file) ?? matching[0];
@@ -368,15 +368,15 @@ function findRule(target: ReplayTarget, list: AdapterRule['list'], name: unknown
     return { why: `${ruleText(chosen.rule)} uses template fields other than .Series, .LabelMatchers and .GroupBy` };
   }
   try {
-    checkQuery(fillTemplate(String(chosen.rule.rule.metricsQuery), chosen.series, `${namespaceLabel}="x"`, resourceLabel || 'namespace'));
+    checkQuery(fillTemplate(String(chosen.rule.rule.metricsQuery), chosen.series, `${namespaceLabel}="x"`, resourceLabel || 'namespace'), target.recordingRules);
   } catch (e) {
     return { why: `${ruleText(chosen.rule)} cannot be evaluated over the model: ${(e as Error).message}` };
   }
   return { rule: chosen.rule, series: chosen.series, resourceLabel, namespaceLabel };
 }
 
-/** The series names a rule's seriesQuery selects: its `__name__="..."`, its leading name, or model series matching `__name__=~"..."`. */
-function seriesNames(rule: AdapterRule): string[] {
+/** The series names a rule's seriesQuery selects: its `__name__="..."`, its leading name, or model and recorded series matching `__name__=~"..."`. */
+function seriesNames(rule: AdapterRule, target: ReplayTarget): string[] {
   const q = typeof rule.rule.seriesQuery === 'string' ? rule.rule.seriesQuery : '';
   const eq = /__name__\s*=\s*"([^"]+)"/.exec(q)?.[1] ?? /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|$)/.exec(q)?.[1];
   if (eq !== undefined) return [eq];
@@ -384,7 +384,7 @@ function seriesNames(rule: AdapterRule): string[] {
   if (re === undefined) return [];
   try {
     const regex = new RegExp(`^(?:${re})$`);
-    return MODEL_SERIES_NAMES.filter(n => regex.test(n));
+    return unique([...MODEL_SERIES_NAMES, ...(target.recordingRules ?? []).map(r => r.record)]).filter(n => regex.test(n));
   } catch {
     return [];
   }
@@ -449,7 +449,7 @@ function kedaTriggerSignal(target: ReplayTarget, ctx: SeriesContext, trigger: an
       const source = `prometheus: ${typeof query === 'string' ? query : formatValue(query)}`;
       if (typeof query !== 'string' || query.trim() === '') return unsupportedSignal(index, source, 'the prometheus trigger has no metadata.query');
       try {
-        checkQuery(query);
+        checkQuery(query, target.recordingRules);
       } catch (e) {
         return unsupportedSignal(index, source, (e as Error).message);
       }

@@ -285,3 +285,37 @@ describe('adapter rules and proxies in ConfigMaps', () => {
     ]);
   });
 });
+
+describe('recording rules in PrometheusRules', () => {
+  const rules = (name: string, groups: any[], apiVersion = 'monitoring.coreos.com/v1'): any => ({ apiVersion, kind: 'PrometheusRule', metadata: { name, namespace: 'monitoring' }, spec: { groups } });
+
+  test('every record of every group, with expr and static labels (stringified); alerts, other kinds and malformed entries skipped', () => {
+    const target = resolveTarget([
+      m(deployment('chat')), m(hpa('chat', 'chat')),
+      m(rules('recording', [
+        { name: 'g1', rules: [
+          { record: 'pool:waiting:sum', expr: 'sum(vllm:num_requests_waiting)', labels: { pool: 'chat', replicas: 2 } },
+          { alert: 'Slow', expr: 'pool:waiting:sum > 10' },
+          { record: 'one', expr: 1 },
+          { record: 'no_expr' },
+        ] },
+        { name: 'g2', rules: [{ record: 'pool:running:sum', expr: 'sum(vllm:num_requests_running)' }] },
+        { name: 'no-rules' },
+      ]), 'rules.yaml'),
+      m(rules('old', [{ name: 'g', rules: [{ record: 'ignored', expr: '1' }] }], 'monitoring.coreos.com/v1alpha1')),
+      m({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, spec: { groups: [{ rules: [{ record: 'ignored', expr: '1' }] }] } }),
+    ], 'llm/chat');
+    const file = 'rules.yaml (PrometheusRule monitoring/recording)';
+    expect(target.recordingRules).toEqual([
+      { record: 'pool:waiting:sum', expr: 'sum(vllm:num_requests_waiting)', labels: { pool: 'chat', replicas: '2' }, file },
+      { record: 'one', expr: '1', labels: {}, file },
+      { record: 'pool:running:sum', expr: 'sum(vllm:num_requests_running)', labels: {}, file },
+    ]);
+  });
+
+  test('dist/: the recorded TTFT quantiles of every pool', () => {
+    const recorded = resolveTarget(dist, 'llm-autoscaling/llama-70b-hpa').recordingRules!
+      .filter(r => r.record === 'namespace_pool:vllm_time_to_first_token_seconds:p95_5m').map(r => r.labels?.pool);
+    expect(recorded).toEqual(expect.arrayContaining(['llama-70b-hpa', 'llama-70b-keda', 'llama-8b']));
+  });
+});

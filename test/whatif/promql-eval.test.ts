@@ -5,8 +5,8 @@
  */
 import * as path from 'path';
 import * as YAML from 'yaml';
-import { PoolPodMetrics, PoolSnapshot, evaluateQuery, loadManifestsFromDir } from '../../lib';
-import { EvaluateOptions, checkQuery, evaluateVector, modelPodLabel } from '../../lib/whatif/_promql-eval';
+import { PoolPodMetrics, PoolSnapshot, evaluateQuery, loadManifestsFromDir, resolveTarget } from '../../lib';
+import { EvaluateOptions, ReplayRecordingRule, checkQuery, evaluateVector, modelPodLabel } from '../../lib/whatif/_promql-eval';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const LABELS = { namespace: 'llm', pool: 'chat', model_name: 'llama' };
@@ -46,11 +46,15 @@ function timeline(from: number, to: number, step: number, at: (t: number) => Poo
   return out;
 }
 
+const last = <T>(a: T[]): T => a[a.length - 1];
+
 function evalNow(query: string, history: PoolSnapshot[], options: EvaluateOptions = {}, labels: Record<string, string> = LABELS): number | undefined {
   return evaluateQuery(query, history[history.length - 1], history, labels, options);
 }
 
 describe('every query the library emits (dist/)', () => {
+  /** The recording rules of dist/ (every PrometheusRule), as resolveTarget() collects them. */
+  const RULES = resolveTarget(loadManifestsFromDir(DIST), 'llm-autoscaling/llama-70b-hpa').recordingRules!;
   /** Every KEDA prometheus query and every prometheus-adapter metricsQuery in dist/. */
   function emittedQueries(): Array<{ query: string; file: string; adapter: boolean }> {
     const out: Array<{ query: string; file: string; adapter: boolean }> = [];
@@ -68,8 +72,12 @@ describe('every query the library emits (dist/)', () => {
             const ns = /namespace="([^"]+)"/.exec(rule.seriesQuery)?.[1] ?? 'llm';
             const deployment = /pool="([^"]+)"/.exec(rule.seriesQuery)?.[1] ?? /pod=~"(.+)-\[a-z0-9\]\+-\[a-z0-9\]\+"/.exec(rule.seriesQuery)?.[1] ?? 'worker';
             const pods = [modelPodLabel('pod-1', deployment), modelPodLabel('pod-2', deployment)];
+            // An Object metric of the Deployment (a pool-wide recorded series): filled as the adapter fills it for one object.
+            const overrides: Record<string, { resource: string }> = rule.resources?.overrides ?? {};
+            const byDeployment = Object.keys(overrides).find(l => overrides[l].resource === 'deployment');
+            const matchers = byDeployment ? `namespace="${ns}",${byDeployment}="${deployment}"` : `namespace="${ns}",pod=~"${pods.join('|')}"`;
             out.push({
-              query: rule.metricsQuery.replace('<<.Series>>', series).replace('<<.LabelMatchers>>', `namespace="${ns}",pod=~"${pods.join('|')}"`).replace(/<<\.GroupBy>>/g, 'pod'),
+              query: rule.metricsQuery.replace('<<.Series>>', series).replace('<<.LabelMatchers>>', matchers).replace(/<<\.GroupBy>>/g, byDeployment ?? 'pod'),
               file, adapter: true,
             });
           }
@@ -93,7 +101,7 @@ describe('every query the library emits (dist/)', () => {
     return {
       history,
       labels: { namespace, pool, model_name: modelName },
-      options: { deployment, gpusPerPod: 2, proxy: requested ? { namespace, modelGroups: [requested] } : undefined },
+      options: { deployment, gpusPerPod: 2, proxy: requested ? { namespace, modelGroups: [requested] } : undefined, recordingRules: RULES },
     };
   }
 
@@ -105,13 +113,15 @@ describe('every query the library emits (dist/)', () => {
     // The reference stacks emit dozens (KEDA triggers and adapter rules): the loop is not vacuous.
     expect(queries.filter(q => !q.adapter).length).toBeGreaterThanOrEqual(30);
     expect(queries.filter(q => q.adapter).length).toBeGreaterThanOrEqual(8);
+    // Recorded series (namespace_pool:...) are read through a KEDA trigger and through an adapter rule.
+    expect(new Set(queries.filter(q => q.query.includes('namespace_pool:')).map(q => q.adapter))).toEqual(new Set([true, false]));
     const notModelled: string[] = [];
     for (const { query, file } of queries) {
       const { history, labels, options } = modelFor(query);
       const unmodelled = NOT_MODELLED.find(n => query.includes(n));
       if (unmodelled) {
         notModelled.push(unmodelled);
-        expect(() => checkQuery(query)).toThrow(`reads ${unmodelled}, a series the pool model does not produce`);
+        expect(() => checkQuery(query, RULES)).toThrow(`reads ${unmodelled}, a series the pool model does not produce`);
         continue;
       }
       const samples = evaluateVector(query, history[history.length - 1], history, labels, options);
@@ -329,7 +339,7 @@ describe('errors', () => {
   test.each([
     ['sum(vllm:num_requests_waiting', 'is not valid PromQL: syntax error at character 30 (parsed with @prometheus-io/lezer-promql)'],
     ['', 'is not valid PromQL: syntax error at character 1 (parsed with @prometheus-io/lezer-promql)'],
-    ['sum(worker_jobs_in_progress{namespace="queue-worker"})', 'reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket)'],
+    ['sum(worker_jobs_in_progress{namespace="queue-worker"})', 'reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket) and no recording rule in the manifests records it (they hold none)'],
     ['deriv(vllm:num_requests_waiting[5m])', `uses the function deriv(), which ${SUPPORTED}`],
     ['sum(vllm:num_requests_waiting offset 5m)', `uses offset, which ${SUPPORTED}`],
     ['topk(1, vllm:num_requests_waiting)', `uses the aggregation topk, which ${SUPPORTED}`],
@@ -396,5 +406,80 @@ describe('caching', () => {
     expect(evalNow(`min(vllm:num_requests_waiting{${SEL}} / vllm:num_requests_waiting{${SEL}})`, h)).toBe(1);
     expect(evalNow(`max(vllm:num_requests_waiting{${SEL}} / vllm:num_requests_waiting{${SEL}})`, h)).toBe(1);
     expect(evalNow(`max(vllm:num_requests_waiting{${SEL},pod="pod-2"} / vllm:num_requests_waiting{${SEL},pod="pod-2"})`, h)).toBeNaN();
+  });
+});
+
+describe('recorded series: a selector reads its recording rule\'s result over the model', () => {
+  const P95 = 'namespace_pool:vllm_time_to_first_token_seconds:p95_5m';
+  const rule = (record: string, expr: string, labels: Record<string, string> = {}, file = 'rules.yaml'): ReplayRecordingRule => ({ record, expr, labels, file });
+  /** One rule per pool, as RecordingRules renders them: the static labels name the pool. */
+  const RULES: ReplayRecordingRule[] = [
+    rule(P95, `histogram_quantile(0.95, sum by (namespace, pool, model_name, le) (rate(vllm:time_to_first_token_seconds_bucket{${SEL}}[5m])))`, { namespace: 'llm', pool: 'chat' }),
+    rule(P95, 'histogram_quantile(0.95, sum by (namespace, pool, model_name, le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm",pool="other",model_name="llama"}[5m])))', { namespace: 'llm', pool: 'other' }),
+    rule('pool:waiting:sum', `sum by (namespace, pool) (vllm:num_requests_waiting{${SEL}})`, { team: 'ml', pool: 'renamed' }),
+    rule('pool:waiting:per_replica', 'pool:waiting:sum / scalar(count(vllm:num_requests_running{namespace="llm"}))'),
+    rule('pool:ttft_buckets:rate5m', `sum by (le) (rate(vllm:time_to_first_token_seconds_bucket{${SEL}}[5m]))`),
+  ];
+  const options: EvaluateOptions = { recordingRules: RULES };
+  /** 10 min, two ready pods serving; pod-1's queue grows by 1 a minute. */
+  const history = timeline(0, 600, 15, t => snap(t, [
+    { name: 'pod-1', waiting: t / 60, completedPerSecond: 1 },
+    { name: 'pod-2', waiting: 2, completedPerSecond: 1 },
+  ]));
+
+  test('a recorded quantile reads the model\'s quantile; another pool\'s rule adds nothing', () => {
+    expect(evalNow(`max(${P95}{namespace="llm",pool="chat",model_name="llama"})`, history, options)).toBeCloseTo(0.8, 12);
+    expect(evalNow(`max(${P95}{pool="other"})`, history, options)).toBeUndefined();
+    expect(evalNow(`count(${P95})`, history, options)).toBe(1);
+    // Only the rules whose static labels the matchers accept are evaluated: another pool's rule the evaluator cannot read does not matter.
+    const withBroken = [...RULES, rule(P95, 'topk(1, vllm:num_requests_waiting)', { namespace: 'llm', pool: 'broken' })];
+    expect(evalNow(`max(${P95}{pool="chat"})`, history, { recordingRules: withBroken })).toBeCloseTo(0.8, 12);
+    expect(() => evalNow(`max(${P95})`, history, { recordingRules: withBroken })).toThrow(`reads ${P95}, recorded by a rule (rules.yaml) the what-if evaluator cannot evaluate`);
+  });
+
+  test('the element: named by record, the result\'s labels with the rule\'s static labels over them', () => {
+    const v = evaluateVector('pool:waiting:sum', last(history), history, LABELS, options);
+    expect(v).toEqual([{ labels: { __name__: 'pool:waiting:sum', namespace: 'llm', pool: 'renamed', team: 'ml' }, value: 12 }]);
+    // An empty static label removes the label (Prometheus' labels.Builder).
+    const emptied = evaluateVector('w', last(history), history, LABELS, { recordingRules: [rule('w', `sum by (namespace, pool) (vllm:num_requests_waiting{${SEL}})`, { pool: '' })] });
+    expect(emptied).toEqual([{ labels: { __name__: 'w', namespace: 'llm' }, value: 12 }]);
+  });
+
+  test('the selector\'s matchers apply to the recorded labels, static ones included', () => {
+    expect(evalNow('sum(pool:waiting:sum{team="ml",pool="renamed"})', history, options)).toBe(12);
+    expect(evalNow('sum(pool:waiting:sum{pool="chat"})', history, options)).toBeUndefined();
+    expect(evalNow('sum(pool:waiting:sum{team=~"m.*"})', history, options)).toBe(12);
+    expect(evalNow('sum(pool:waiting:sum{team!="ml"})', history, options)).toBeUndefined();
+  });
+
+  test('a rule over another recorded series; buckets recorded then read by histogram_quantile', () => {
+    expect(evalNow('sum(pool:waiting:per_replica)', history, options)).toBe(6);
+    expect(evalNow('histogram_quantile(0.95, pool:ttft_buckets:rate5m)', history, options)).toBeCloseTo(0.8, 12);
+  });
+
+  test('over time: a subquery evaluates the rule at each step\'s snapshot', () => {
+    // pod-1's queue grows by 1/min: the recorded sum follows it, and predict_linear extrapolates it.
+    expect(evalNow('predict_linear(sum(pool:waiting:sum)[5m:15s], 600)', history, options)).toBeCloseTo(22, 6);
+    // Earlier history only: the value at t=300.
+    const earlier = history.filter(s => s.t <= 300);
+    expect(evalNow('sum(pool:waiting:sum)', earlier, options)).toBe(7);
+  });
+
+  test('errors: a series no rule records, a cycle, a rule the evaluator cannot read, bad rules', () => {
+    const qt = (query: string) => `'query' (${JSON.stringify(query)})`;
+    expect(() => evalNow('sum(namespace_pool:unknown:p95_5m)', history, options)).toThrow(new Error(`${qt('sum(namespace_pool:unknown:p95_5m)')} reads namespace_pool:unknown:p95_5m, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket) and no recording rule in the manifests records it (they record ${P95}, pool:waiting:sum, pool:waiting:per_replica, pool:ttft_buckets:rate5m)`));
+    const cycle: ReplayRecordingRule[] = [rule('a:x', 'sum(b:y)', {}, 'a.yaml'), rule('b:y', 'sum(a:x) + 1', {}, 'b.yaml')];
+    const cycleError = new Error('\'recording rule a:x\' ("sum(b:y)") reads the series it records through a:x -> b:y -> a:x (a.yaml, b.yaml); Prometheus evaluates a rule over series already recorded, so a cycle never yields a value: break it');
+    expect(() => evalNow('a:x', history, { recordingRules: cycle })).toThrow(cycleError);
+    expect(() => checkQuery('max(a:x)', cycle)).toThrow(cycleError);
+    expect(() => checkQuery('b:y', cycle)).toThrow(new Error('\'recording rule b:y\' ("sum(a:x) + 1") reads the series it records through b:y -> a:x -> b:y (b.yaml, a.yaml); Prometheus evaluates a rule over series already recorded, so a cycle never yields a value: break it'));
+    expect(() => checkQuery('self:x', [rule('self:x', 'self:x * 2')])).toThrow(new Error('\'recording rule self:x\' ("self:x * 2") reads the series it records through self:x -> self:x (rules.yaml); Prometheus evaluates a rule over series already recorded, so a cycle never yields a value: break it'));
+    expect(() => checkQuery('sum(r:topk)', [rule('r:topk', 'topk(1, vllm:num_requests_waiting)', {}, 'r.yaml')])).toThrow(new Error(`${qt('sum(r:topk)')} reads r:topk, recorded by a rule (r.yaml) the what-if evaluator cannot evaluate: ${qt('topk(1, vllm:num_requests_waiting)')} uses the aggregation topk, which the what-if evaluator supports the PromQL the library emits: selectors of the model's series, sum/avg/min/max/count (by/without), rate/irate/increase, histogram_quantile, clamp_min/clamp_max/clamp, predict_linear over a subquery, scalar/vector, arithmetic and comparisons`));
+    expect(() => checkQuery('x', {} as unknown as ReplayRecordingRule[])).toThrow(new Error('\'recordingRules\' ({}) must be an array of { record, expr, labels? }'));
+    expect(() => evalNow('x', history, { recordingRules: [{ record: 'bad name', expr: '1' }] })).toThrow(new Error('\'options.recordingRules[0].record\' ("bad name") must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)'));
+    expect(() => evalNow('x', history, { recordingRules: [{ record: 'x', expr: 1 as unknown as string }] })).toThrow(new Error('\'options.recordingRules[0].expr\' (1) must be a PromQL string'));
+    expect(() => evalNow('x', history, { recordingRules: [{ record: 'x', expr: '1', labels: { a: 1 as unknown as string } }] })).toThrow(new Error('\'options.recordingRules[0].labels\' ({"a":1}) must map label names to strings'));
+    expect(() => evalNow('x', history, { recordingRules: [null as unknown as ReplayRecordingRule] })).toThrow(new Error('\'options.recordingRules[0]\' (null) must be a recording rule { record, expr, labels? }'));
+    expect(() => evalNow('x', history, null as unknown as EvaluateOptions)).toThrow(new Error('\'options\' (null) must be EvaluateOptions'));
   });
 });

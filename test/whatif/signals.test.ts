@@ -150,7 +150,7 @@ describe('KEDA triggers', () => {
       { type: 'redis', metadata: { listName: 'jobs' } },
       { type: 'prometheus', metadata: {} },
     ])));
-    const unmodelled = '\'query\' ("sum(worker_jobs_in_progress{namespace=\\"llm\\"})") reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket)';
+    const unmodelled = '\'query\' ("sum(worker_jobs_in_progress{namespace=\\"llm\\"})") reads worker_jobs_in_progress, a series the pool model does not produce (it produces vllm:num_requests_running, vllm:num_requests_waiting, vllm:kv_cache_usage_perc, vllm:request_success_total, vllm:prompt_tokens_total, vllm:generation_tokens_total, vllm:time_to_first_token_seconds_bucket, vllm:e2e_request_latency_seconds_bucket, DCGM_FI_DEV_GPU_UTIL, DCGM_FI_PROF_GR_ENGINE_ACTIVE, litellm_proxy_total_requests_metric_total, litellm_in_flight_requests, litellm_request_total_latency_metric_bucket) and no recording rule in the manifests records it (they hold none)';
     const redis = 'trigger type "redis" is not modelled: the pool model produces Prometheus series (prometheus triggers), cpu and memory';
     expect(reader.describe).toEqual([
       { index: 0, source: 'prometheus: sum(worker_jobs_in_progress{namespace="llm"})', supported: false, why: unmodelled },
@@ -205,6 +205,10 @@ describe('HPA Pods metrics through prometheus-adapter (dist/, llm-autoscaling/ll
       {
         index: 1, supported: true,
         source: `Pods metric "llama_70b_hpa_num_requests_waiting": prometheus-adapter rules[2] of ConfigMap monitoring/prometheus-adapter-config (${path.join(DIST, 'reference-monitoring.k8s.yaml')}): sum(<<.Series>>{<<.LabelMatchers>>,pool="llama-70b-hpa",model_name="llama-3-3-70b"}) by (<<.GroupBy>>)`,
+      },
+      {
+        index: 2, supported: true,
+        source: `Object metric "namespace_pool_vllm_time_to_first_token_seconds_p95_5m_llama_70b_hpa" of Deployment llama-70b-hpa: prometheus-adapter rules[3] of ConfigMap monitoring/prometheus-adapter-config (${path.join(DIST, 'reference-monitoring.k8s.yaml')}): max(<<.Series>>{<<.LabelMatchers>>,model_name="llama-3-3-70b"}) by (<<.GroupBy>>)`,
       },
     ]);
   });
@@ -411,5 +415,43 @@ describe('why a signal is not modelled, and bad input', () => {
     const so = targetWith(keda([]));
     expect(() => kedaSignalReader({ ...so, object: { spec: { triggers: {} } } })).toThrow(new Error(
       '\'spec.triggers\' ({}) of ScaledObject llm/chat must be a list of triggers'));
+  });
+});
+
+describe('recorded series (dist/): read through their recording rules', () => {
+  const serving = history(() => [{ name: 'pod-1', completedPerSecond: 2 }, { name: 'pod-2', completedPerSecond: 1 }]);
+
+  test('resolveTarget collects every PrometheusRule record with its expr, static labels and file', () => {
+    const rules = resolveTarget(dist, 'llm-autoscaling/llama-8b').recordingRules!;
+    const p99 = rules.filter(r => r.record === 'namespace_pool:vllm_time_to_first_token_seconds:p99_5m' && r.labels?.pool === 'llama-8b');
+    expect(p99).toEqual([{
+      record: 'namespace_pool:vllm_time_to_first_token_seconds:p99_5m',
+      expr: 'histogram_quantile(0.99, sum by (namespace, pool, model_name, le) (rate(vllm:time_to_first_token_seconds_bucket{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"}[5m])))',
+      labels: { namespace: 'llm-autoscaling', pool: 'llama-8b' },
+      file: `${path.join(DIST, 'vllm-autoscaling.k8s.yaml')} (PrometheusRule llm-autoscaling/llm-autoscaling-recording)`,
+    }]);
+  });
+
+  test('KEDA (llm-autoscaling/llama-8b): the recorded TTFT p99 trigger reads the model\'s p99; NaN (no request in 5 min) is an error', () => {
+    const reader = kedaSignalReader(resolveTarget(dist, 'llm-autoscaling/llama-8b'));
+    const source = 'prometheus: max(namespace_pool:vllm_time_to_first_token_seconds:p99_5m{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"})';
+    expect(reader.describe.find(d => d.source === source)).toEqual({ index: 2, source, supported: true });
+    expect(reader.read(2, last(serving), serving)).toEqual({ kind: 'ok', value: 1.5 });
+    const idle = history(() => [{ name: 'pod-1' }]);
+    expect(reader.read(2, last(idle), idle)).toEqual({
+      kind: 'error',
+      reason: 'prometheus query max(namespace_pool:vllm_time_to_first_token_seconds:p99_5m{namespace="llm-autoscaling",pool="llama-8b",model_name="llama-3-1-8b"}) returned NaN: KEDA hands NaN to the HPA as an undefined quantity, which the replay does not model',
+    });
+  });
+
+  test('HPA (llm-autoscaling/llama-70b-hpa): the adapter\'s Object metric over the recorded TTFT p95 reads the model\'s p95', () => {
+    const reader = hpaSignalReader(resolveTarget(dist, 'llm-autoscaling/llama-70b-hpa'));
+    const reading = reader.read(2, last(serving), serving) as { kind: string; value: number };
+    // A milli-quantity, truncated, as the adapter serves it (the window's weighted p95 is 0.8 to rounding).
+    expect(reading.kind).toBe('ok');
+    expect(reading.value).toBeCloseTo(0.8, 2);
+    // No request in 5 min: the recorded quantile is NaN, which the adapter serves as 0.
+    const idle = history(() => [{ name: 'pod-1' }]);
+    expect(reader.read(2, last(idle), idle)).toEqual({ kind: 'ok', value: 0 });
   });
 });
