@@ -40,7 +40,8 @@ export interface CostBudget {
 /** Props of `ServingAlerts`. */
 export interface ServingAlertsProps {
   /**
-   * The name of the PrometheusRule (a DNS-1035 label).
+   * The name of the shared PrometheusRule (a DNS-1035 label); each pool's PrometheusRule is
+   * named `<name>-<pool name>`, which must fit in 63 characters too (checked).
    * @default - the construct id
    */
   readonly name?: string;
@@ -90,7 +91,7 @@ export interface ServingAlertsProps {
   readonly recordingRules?: RecordingRules;
 }
 
-/** The group names of the PrometheusRule. */
+/** The group names of the PrometheusRules (the same in every object; Prometheus needs them unique only within one rule file). */
 export enum AlertGroup {
   AUTOSCALING = 'llm-autoscaling',
   SERVING = 'llm-serving',
@@ -100,7 +101,7 @@ export enum AlertGroup {
 }
 
 /**
- * Alert rules for LLM serving in one PrometheusRule (`monitoring.coreos.com/v1`): autoscaling
+ * Alert rules for LLM serving in PrometheusRules (`monitoring.coreos.com/v1`): autoscaling
  * (HPA at max, unable to scale, replicas not available, flapping, KEDA errors, accelerator
  * pods unschedulable), serving per model (queue, TTFT and latency SLOs, KV cache, preemptions,
  * no ready replica), the proxy (error ratio, backend outage, fallbacks) and accelerators
@@ -113,6 +114,21 @@ export enum AlertGroup {
  * a target at zero replicas, so a pool at zero while its wake signal reports traffic (KEDA
  * down, its Prometheus query failing) stays there and every request to it fails or falls back.
  *
+ * The rules are spread over one PrometheusRule per pool and one shared object, so that no
+ * object grows with the fleet:
+ * - `<name>-<pool name>` (`poolResources`): the pool's serving, autoscaling and accelerator
+ *   rules (groups `llm-serving`, `llm-autoscaling`, `llm-accelerators`);
+ * - `<name>` (`resource`): everything not tied to one pool: the proxy's rules and its
+ *   autoscaling, the accelerator budget, the cost budgets.
+ * In one object, all rules of a thousand pools would be 15 MB, far above what etcd accepts in
+ * one request (1.5 MiB by default, etcd.io dev-guide/limit): a fleet of about a hundred pools
+ * could not be applied. Adding or removing a pool adds or removes its own object and leaves
+ * the others byte for byte as they were: Prometheus keeps an alert's pending (`for`) and
+ * firing state across a reload only while the rule stays in the same rule file and group
+ * (prometheus/prometheus rules/manager.go `Manager.Update` copies state from the old group of
+ * the same `GroupKey(file, name)`; the operator writes each PrometheusRule to its own rule
+ * file), so moving rules between objects would restart their `for` clocks.
+ *
  * @example
  * new ServingAlerts(monitoringChart, 'llm-alerts', {
  *   pools: [llama],
@@ -122,12 +138,23 @@ export enum AlertGroup {
  * });
  */
 export class ServingAlerts extends Construct {
-  /** The PrometheusRule. */
+  /**
+   * The shared PrometheusRule `<name>`: the rules not tied to one pool (the proxy's and its
+   * autoscaler's, the accelerator budget, the cost budgets). Always rendered, with
+   * `groups: []` when it has no rule (valid against the CRD, and an empty rule file to
+   * Prometheus): the object does not come and go as a proxy or a budget is added or removed.
+   */
   public readonly resource: monitoring.PrometheusRule;
+  /**
+   * The PrometheusRule `<name>-<pool name>` of each pool of `pools`, by pool name (the pool's
+   * `name`), in the order of `pools`: the pool's serving, autoscaling and accelerator rules.
+   */
+  public readonly poolResources: ReadonlyMap<string, monitoring.PrometheusRule>;
 
   private readonly props: ServingAlertsProps;
   private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }>;
-  private readonly groups = new Map<AlertGroup, AlertRule[]>();
+  /** Where `add()` puts rules: the groups of the object being collected (see `collectRules`). */
+  private groups = new Map<AlertGroup, AlertRule[]>();
   /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
   private readonly validShapes = new Set<string>();
 
@@ -159,31 +186,58 @@ export class ServingAlerts extends Construct {
     this.props = props;
     this.costs = validateCostBudgets(props);
     const name = baseName(this, 'name', props.name);
+    const names = poolObjectNames(name, props.pools);
+    const labels = { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels };
 
     this.resource = new monitoring.PrometheusRule(this, 'Resource', {
-      metadata: {
-        name: claimName(this, 'monitoring.coreos.com/PrometheusRule', name, namespace),
-        labels: { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels },
-      },
+      metadata: { name: claimName(this, 'monitoring.coreos.com/PrometheusRule', name, namespace), labels },
       // Rules are gathered at synth: autoscalers may be added after this construct.
       spec: { groups: Lazy.any({ produce: () => this.renderGroups() }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
     });
+    const perPool = new Map<string, monitoring.PrometheusRule>();
+    props.pools.forEach((pool, i) => {
+      perPool.set(poolName(pool), new monitoring.PrometheusRule(this, `pool-${poolName(pool)}`, {
+        metadata: { name: claimName(this, 'monitoring.coreos.com/PrometheusRule', names[i], namespace), labels },
+        spec: { groups: Lazy.any({ produce: () => this.renderPoolGroups(pool) }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
+      }));
+    });
+    this.poolResources = perPool;
     this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unrenderedRecordings(), ...this.validateRules()] });
   }
 
-  /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
-  public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
-    // Within synthValidated the App is built: its validation and its rendering read the same
-    // rules, collected once (tens of thousands for a fleet of a thousand pools).
-    return sessionMemo(this, 'rules', () => this.collectRules());
+  /** Every PrometheusRule of this construct: `resource`, then `poolResources` in the order of `pools`. */
+  public get resources(): monitoring.PrometheusRule[] {
+    return [this.resource, ...this.poolResources.values()];
   }
 
-  private collectRules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
-    this.groups.clear();
-    for (const pool of this.props.pools) {
+  /**
+   * Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now):
+   * the rules of every object, the pools' first (in the order of `pools`), then the shared
+   * object's.
+   */
+  public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    const all = new Map<AlertGroup, AlertRule[]>();
+    for (const part of [...this.props.pools.map(p => this.rulesOf(p)), this.rulesOf(undefined)]) {
+      for (const [group, rules] of part) all.set(group, [...(all.get(group) ?? []), ...rules]);
+    }
+    return all;
+  }
+
+  /** The rules of one object: `pool`'s, or the shared object's (`undefined`). */
+  private rulesOf(pool: VllmPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    // Within synthValidated the App is built: its validation and its rendering read the same
+    // rules, collected once per object (tens of thousands for a fleet of a thousand pools).
+    return sessionMemo(this, pool ? `rules:${poolName(pool)}` : 'rules', () => this.collectRules(pool));
+  }
+
+  /** The rules of `pool`'s object, or of the shared object (`undefined`), by group. */
+  private collectRules(pool: VllmPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    this.groups = new Map();
+    if (pool) {
       this.servingRules(pool);
       this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool);
       this.acceleratorRules(pool);
+      return this.groups;
     }
     const proxy = this.props.proxy;
     if (proxy) {
@@ -235,9 +289,19 @@ export class ServingAlerts extends Construct {
     return errors;
   }
 
+  /** The groups of the shared object `resource`. */
   private renderGroups(): monitoring.PrometheusRuleSpecGroups[] {
+    return this.toGroups(this.rulesOf(undefined));
+  }
+
+  /** The groups of `pool`'s object. */
+  private renderPoolGroups(pool: VllmPool): monitoring.PrometheusRuleSpecGroups[] {
+    return this.toGroups(this.rulesOf(pool));
+  }
+
+  private toGroups(groups: ReadonlyMap<AlertGroup, readonly AlertRule[]>): monitoring.PrometheusRuleSpecGroups[] {
     const runbook = this.props.runbookBaseUrl.replace(/#.*$/, '');
-    return [...this.rules().entries()].map(([name, rules]) => ({
+    return [...groups.entries()].map(([name, rules]) => ({
       name,
       rules: rules.map(r => ({
         alert: r.alert,
@@ -565,6 +629,29 @@ function kedaErrorRate(metric: MetricDefinition, namespace: string, scaledObject
   const honored = sel(metric, { namespace, scaledObject });
   const exported = sel(metric, { exported_namespace: namespace, scaledObject });
   return `sum by (scaledObject) (rate(${honored}[5m]) or rate(${exported}[5m])) > 0`;
+}
+
+/**
+ * The name of each pool's PrometheusRule, `<name>-<pool name>`, in the order of `pools`.
+ * Refused rather than shortened when longer than 63 characters (the DNS-1035 label every
+ * object name of this library is) or when two pools share a name: a name cut or hashed to fit
+ * would no longer say which pool's rules it holds.
+ */
+function poolObjectNames(name: string, pools: readonly VllmPool[]): string[] {
+  const seen = new Map<string, number>();
+  return pools.map((pool, i) => {
+    const pn = poolName(pool);
+    const first = seen.get(pn);
+    if (first !== undefined) {
+      throw invalid(`pools[${i}]`, pool.node.path, `has the name ${JSON.stringify(pn)} of pools[${first}] ('${pools[first].node.path}'): each pool's rules go to the PrometheusRule '${name}-${pn}'; give the pools distinct names (VllmPool 'name') or alert on them with two ServingAlerts`);
+    }
+    seen.set(pn, i);
+    const full = `${name}-${pn}`;
+    if (full.length > 63) {
+      throw invalid('name', name, `with pool '${pn}' (pools[${i}]) names its PrometheusRule '${full}', ${full.length} characters: a name is at most 63 (a DNS-1035 label); shorten 'name' or the pool's name to at most ${62 - pn.length} or ${62 - name.length} characters`);
+    }
+    return full;
+  });
 }
 
 /** The static labels of a pool's alerts: two pools serving one model raise two distinct alerts. */
