@@ -6,7 +6,7 @@ import {
   Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, PrometheusAdapter, ServingAlerts, VllmPool, promqlMetricNames,
 } from '../../lib';
 import {
-  PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
+  PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsByObject, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
 import { allOfKind, Manifest, SCRAPER, synth } from '../util/synth';
 
@@ -621,20 +621,10 @@ function explain(r: PromtoolResult): string {
   return `promtool exited ${r.status}:\n${r.output}`;
 }
 
-/**
- * The groups of every PrometheusRule in one rule file, each named `<object>/<group>`: Prometheus
- * loads each PrometheusRule as its own file, where group names need only be unique (every
- * pool's object has its own `llm-serving`); in the one file promtool reads they must differ.
- */
-function groupsByObject(ruleObjects: Manifest[]): PromRuleGroup[] {
-  return ruleObjects.flatMap(m => (m.spec.groups as PromRuleGroup[]).map(g => ({ ...g, name: `${m.metadata.namespace}/${m.metadata.name}/${g.name}` })));
-}
-
 describe('ServingAlerts under promtool', () => {
   requirePromtool();
   const manifests = referenceStack();
-  const ruleObjects = allOfKind(manifests, 'PrometheusRule');
-  const groups = groupsByObject(ruleObjects);
+  const groups = ruleGroupsByObject(manifests);
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('serving-alerts-');
   const rulesFile = writeRuleFile(dir, groups);
@@ -694,12 +684,12 @@ describe('the reference stack in dist/ under promtool', () => {
   const manifests: Manifest[] = fs.readdirSync(distDir).filter(f => f.endsWith('.k8s.yaml'))
     .flatMap(f => parseAllDocuments(fs.readFileSync(path.join(distDir, f), 'utf8')).map(d => d.toJSON()))
     .filter(Boolean);
-  // Group names carry their object's name (groupsByObject).
+  // Group names carry their object's name (ruleGroupsByObject).
   // The rules of ServingAlerts (alerts `Llm…`); WorkloadAlerts have their own promtool cases
   // (test/alerts/workload-alerts.test.ts).
   const ruleObjects = allOfKind(manifests, 'PrometheusRule')
     .filter(m => (m.spec.groups as PromRuleGroup[]).some(g => g.rules.some(r => r.alert?.startsWith('Llm'))));
-  const groups = groupsByObject(ruleObjects);
+  const groups = ruleGroupsByObject(ruleObjects);
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('dist-alerts-');
   const rulesFile = writeRuleFile(dir, groups);
