@@ -7,7 +7,7 @@ import { OpenShiftScenario } from './openshift';
 import { QueueWorkerScenario } from './queue-worker';
 import { SingleModelGpu } from './single-model-gpu';
 import { VllmAutoscaling } from './vllm-autoscaling';
-import { RecordingRules, ServingAlerts } from '../lib';
+import { RecordingRules, ServingAlerts, ServingDashboards } from '../lib';
 
 /**
  * The Neuron image of the reference stack: a placeholder for the vLLM Neuron image you
@@ -37,7 +37,11 @@ export function buildApp(props: AppProps = {}): App {
   });
   // Latency quantiles, throughput and ratios per pool and per model group, as plain series
   // for dashboards, autoscalers and alerts.
-  new RecordingRules(monitoring, 'llm-recording-rules', { proxy: platform.proxy, pools, discovery: DISCOVERY });
+  const recordingRules = new RecordingRules(monitoring, 'llm-recording-rules', { proxy: platform.proxy, pools, discovery: DISCOVERY });
+  // Gateway, Model pool, Autoscaling (every HPA and ScaledObject of the App) and Accelerators
+  // dashboards, as ConfigMaps for kube-prometheus-stack's Grafana sidecar; the quantile panels
+  // read the recorded series.
+  new ServingDashboards(monitoring, 'llm-dashboards', { proxy: platform.proxy, pools, recordingRules });
   new OpenShiftScenario(app, 'openshift');
   new QueueWorkerScenario(app, 'queue-worker');
   // Scenario stacks (issue 11 §1): each its own chart file in dist/; the cluster's one

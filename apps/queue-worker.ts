@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import {
   Accelerator, CapacityType, defineMetric, HorizontalAutoscaler, HpaMetric, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal,
   MetricType, MonitorDiscovery, NetworkPeer, PrometheusAdapter, PrometheusSource, ScalingPolicyType, ScopedMetric, SelectPolicy, ServiceMetricsMonitor,
-  VerticalAutoscaler, VllmPool, VpaResource, VpaUpdateMode, WorkloadAlerts,
+  Severity, VerticalAutoscaler, VllmPool, VpaResource, VpaUpdateMode, WorkloadAlerts,
 } from '../lib';
 
 /** kube-prometheus-stack (Helm release `kube-prometheus-stack` in `monitoring`): selects monitors and rules by `release`. */
@@ -188,6 +188,20 @@ export class QueueWorkerScenario extends Chart {
       autoscalers: [this.workerScaler, this.apiHpa],
       discovery: QUEUE_DISCOVERY,
       runbookBaseUrl: QUEUE_RUNBOOKS,
+      declaredMetrics: [API_LATENCY],
+    });
+    // A rule of the user's own, checked like the built-in ones: the API's p99, recorded once and alerted on.
+    const apiP99 = this.alerts.addRecordingRule({
+      record: 'namespace:http_request_duration_seconds:p99_5m',
+      expr: 'histogram_quantile(0.99, sum by (namespace, le) (rate(http_request_duration_seconds_bucket{namespace="queue-worker"}[5m])))',
+    });
+    this.alerts.addAlert({
+      alert: 'SearchApiLatencyHigh',
+      expr: `${apiP99.name}{namespace="queue-worker"} > 0.5`,
+      for: Duration.minutes(10),
+      severity: Severity.WARNING,
+      summary: 'The p99 latency of search-api in namespace queue-worker is above 500 ms',
+      description: 'search-api answers slower than its SLO: check whether its HPA is at max (WorkloadAutoscalerAtMaxReplicas) and the API\'s dependencies.',
     });
   }
 }

@@ -16,6 +16,10 @@
 #      with moduleResolution node (typesVersions) and node16 (exports), then run: the
 #      validator must find the schemas shipped in the package, accept the valid app,
 #      reject a bad field with the API server's message and write nothing for it.
+#   6. What-if CLI: `npx cdk8s-llm-serving whatif` (the package's bin) against the quick
+#      start's dist/ (no autoscaler in it: exit 2, one line on stderr, no report written),
+#      then against this repo's dist/ (the reference stack): text summary, HTML report with
+#      uPlot inlined.
 #
 # Usage (from anywhere; the repo root is resolved from this script's path):
 #   bash scripts/check-pack.sh
@@ -131,7 +135,8 @@ for required in package/package.json package/build/lib/index.js package/build/li
     package/schemas/crds/argoproj.io_applications.json package/schemas/README.md \
     package/build/imports/keda.sh.js package/build/imports/keda.sh.d.ts \
     package/build/imports/monitoring.coreos.com.js package/build/imports/autoscaling.k8s.io.js \
-    package/build/imports/argoproj.io.js package/build/imports/argoproj.io.d.ts; do
+    package/build/imports/argoproj.io.js package/build/imports/argoproj.io.d.ts \
+    package/build/lib/whatif/cli.js package/build/lib/whatif/replay.js package/build/lib/whatif/report.js; do
   grep -qxF "$required" "$TAR_LIST" || fail "tarball is missing $required"
 done
 # Forbidden: tests, apps, node_modules, and any TypeScript source (.ts that is not .d.ts),
@@ -255,6 +260,33 @@ for resolution in node node16; do
 done
 (cd "$CONSUMER" && node out-node16/delivery.js) || fail "delivery.ts threw at runtime (node out-node16/delivery.js, see above)"
 log "platform-repo check OK (compiled with moduleResolution node and node16; schemas found inside the package)"
+
+# ---------------------------------------------------------------------------
+# 7. The what-if CLI from the packed package (`bin`), through npx.
+# ---------------------------------------------------------------------------
+log "what-if CLI: npx cdk8s-llm-serving whatif on the quick start's dist/ (no autoscaler: must refuse)"
+QS_TARGET="$(sed -n 's/^  namespace: //p' "${MANIFESTS[0]}" | head -1)/none"
+set +e
+(cd "$CONSUMER" && npx --no -- cdk8s-llm-serving whatif --manifests dist --target "$QS_TARGET" --trace surge --out refused.html) \
+  >"$WORK_DIR/whatif-refused.out" 2>"$WORK_DIR/whatif-refused.err"
+rc=$?
+set -e
+[[ $rc -eq 2 ]] || { cat "$WORK_DIR/whatif-refused.err" >&2; fail "whatif on a dist/ without autoscaler exited $rc, expected 2"; }
+[[ $(grep -c . "$WORK_DIR/whatif-refused.err") -eq 1 ]] || { cat "$WORK_DIR/whatif-refused.err" >&2; fail "whatif's error is not one line on stderr"; }
+[[ ! -e "$CONSUMER/refused.html" ]] || fail "whatif wrote a report although it refused"
+log "  refused (exit 2): $(cat "$WORK_DIR/whatif-refused.err")"
+
+log "what-if CLI: npx cdk8s-llm-serving whatif on $REPO_ROOT/dist (litellm/llama-3-3-70b, surge)"
+(cd "$CONSUMER" && npx --no -- cdk8s-llm-serving whatif --manifests "$REPO_ROOT/dist" --target litellm/llama-3-3-70b \
+    --trace surge --out report.html --price-per-gpu-hour 2.5 --currency USD) >"$WORK_DIR/whatif.out" 2>"$WORK_DIR/whatif.err" \
+  || { cat "$WORK_DIR/whatif.err" >&2; fail "npx cdk8s-llm-serving whatif failed on the reference dist/"; }
+grep -q '^What-if replay of litellm/llama-3-3-70b' "$WORK_DIR/whatif.out" || { cat "$WORK_DIR/whatif.out" >&2; fail "whatif printed no summary"; }
+grep -q '^replayed litellm/llama-3-3-70b' "$WORK_DIR/whatif.err" || { cat "$WORK_DIR/whatif.err" >&2; fail "whatif printed no progress line on stderr"; }
+[[ -s "$CONSUMER/report.html" ]] || fail "whatif wrote no report.html"
+grep -q 'https://github.com/leeoniya/uPlot' "$CONSUMER/report.html" || fail "report.html does not inline uPlot"
+grep -q 'id="replay-data"' "$CONSUMER/report.html" || fail "report.html holds no replay data"
+sed 's/^/  /' "$WORK_DIR/whatif.out"
+log "what-if CLI OK (report.html: $(wc -c <"$CONSUMER/report.html" | tr -d ' ') bytes, self-contained)"
 
 log "done in $(( SECONDS - START_SECONDS ))s"
 echo "check-pack: OK (${OBJECTS} objects synthesized from the README quick start; validateApp and the CRD subpaths work for a consumer)"

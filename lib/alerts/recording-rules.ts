@@ -1,5 +1,6 @@
 import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { requireDeclaredMetrics } from './_custom-rules';
 import { promDuration } from './_rule-text';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
@@ -194,13 +195,7 @@ export class RecordingRules extends Construct {
       if (pools.indexOf(p) !== i) throw invalid(`pools[${i}]`, p.node.path, `is listed twice (also pools[${pools.indexOf(p)}]): list each pool once`);
     });
     if (props.proxy !== undefined && !(props.proxy instanceof LiteLLMProxy)) throw invalid('proxy', props.proxy, 'must be a LiteLLMProxy');
-    const declared = props.declaredMetrics ?? [];
-    if (!Array.isArray(declared)) throw invalid('declaredMetrics', declared, 'must be a list of metric definitions (defineMetric())');
-    declared.forEach((d, i) => {
-      if (d === null || typeof d !== 'object' || typeof d.name !== 'string' || !Object.values(MetricType).includes(d.type)) {
-        throw invalid(`declaredMetrics[${i}]`, d, 'must be a metric definition, as returned by defineMetric()');
-      }
-    });
+    const declared = requireDeclaredMetrics(props.declaredMetrics);
     const window = props.window ?? Duration.minutes(5);
     const seconds = wholeSeconds('window', window);
     if (seconds % 60 !== 0 || seconds < 120) {

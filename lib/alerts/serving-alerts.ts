@@ -1,7 +1,8 @@
 import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AlertRule, Severity } from './alert-rule';
+import { CustomRules, requireDeclaredMetrics } from './_custom-rules';
+import { AlertRule, CustomAlertOptions, CustomRecordingRuleOptions, Severity } from './alert-rule';
 import { PoolRecordedMetrics, RecordingRules } from './recording-rules';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { replicaOwner } from '../autoscaling/_ownership';
@@ -23,7 +24,7 @@ import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
-import { promDuration, sel } from './_rule-text';
+import { directionChanges, kedaErrorRate, promDuration, sel } from './_rule-text';
 
 /**
  * A spend limit for one model group of the proxy (a service tier such as `premium`), priced
@@ -89,6 +90,12 @@ export interface ServingAlertsProps {
    * @default - every quantile computed in the alert
    */
   readonly recordingRules?: RecordingRules;
+  /**
+   * Metrics of your own workloads (from `defineMetric()`) that `addAlert()` and
+   * `addRecordingRule()` may read besides the catalog and the recorded series.
+   * @default - catalog metrics and recorded series only
+   */
+  readonly declaredMetrics?: MetricDefinition[];
 }
 
 /** The group names of the PrometheusRules (the same in every object; Prometheus needs them unique only within one rule file). */
@@ -114,12 +121,16 @@ export enum AlertGroup {
  * a target at zero replicas, so a pool at zero while its wake signal reports traffic (KEDA
  * down, its Prometheus query failing) stays there and every request to it fails or falls back.
  *
+ * Add rules of your own with `addAlert()` and `addRecordingRule()` (group `custom` unless named),
+ * checked like these. For the scaling alerts of other workloads, see `WorkloadAlerts`.
+ *
  * The rules are spread over one PrometheusRule per pool and one shared object, so that no
  * object grows with the fleet:
  * - `<name>-<pool name>` (`poolResources`): the pool's serving, autoscaling and accelerator
  *   rules (groups `llm-serving`, `llm-autoscaling`, `llm-accelerators`);
  * - `<name>` (`resource`): everything not tied to one pool: the proxy's rules and its
- *   autoscaling, the accelerator budget, the cost budgets.
+ *   autoscaling, the accelerator budget, the cost budgets, and the rules added with
+ *   `addAlert()` and `addRecordingRule()`.
  * In one object, all rules of a thousand pools would be 15 MB, far above what etcd accepts in
  * one request (1.5 MiB by default, etcd.io dev-guide/limit): a fleet of about a hundred pools
  * could not be applied. Adding or removing a pool adds or removes its own object and leaves
@@ -157,6 +168,7 @@ export class ServingAlerts extends Construct {
   private groups = new Map<AlertGroup, AlertRule[]>();
   /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
   private readonly validShapes = new Set<string>();
+  private readonly custom: CustomRules;
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
@@ -185,6 +197,7 @@ export class ServingAlerts extends Construct {
     }
     this.props = props;
     this.costs = validateCostBudgets(props);
+    this.custom = new CustomRules(this, Object.values(AlertGroup), requireDeclaredMetrics(props.declaredMetrics), props.runbookBaseUrl.replace(/#.*$/, ''));
     const name = baseName(this, 'name', props.name);
     const names = poolObjectNames(name, props.pools);
     const labels = { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels };
@@ -203,6 +216,37 @@ export class ServingAlerts extends Construct {
     });
     this.poolResources = perPool;
     this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unrenderedRecordings(), ...this.validateRules()] });
+  }
+
+  /**
+   * Adds an alert of your own (group `custom` unless `group` names another), checked like the
+   * built-in ones: the expression parses, every metric it reads is a catalog metric, a series
+   * recorded in the App (`RecordingRules`, `addRecordingRule()`) or one of `declaredMetrics`;
+   * `for`, a severity and a summary are required; the runbook defaults to
+   * `<runbookBaseUrl>#<alert in lower case>`. Two alerts of one name in one group are refused.
+   *
+   * @example
+   * alerts.addAlert({
+   *   alert: 'LlamaPrefixCacheCold', expr: 'namespace_pool:vllm_prefix_cache_hits:ratio_rate5m{pool="llama"} < 0.2',
+   *   for: Duration.minutes(30), severity: Severity.INFO, summary: 'The prefix cache of llama rarely hits',
+   * });
+   */
+  public addAlert(options: CustomAlertOptions): void {
+    this.custom.addAlert(options);
+  }
+
+  /**
+   * Adds a recording rule of your own (group `custom` unless `group` names another): `record`
+   * must be `level:metric:operations`, the expression is checked as in `addAlert()`.
+   * @returns the recorded series as a gauge definition, for `declaredMetrics` of other constructs
+   */
+  public addRecordingRule(options: CustomRecordingRuleOptions): MetricDefinition {
+    return this.custom.addRecordingRule(options);
+  }
+
+  /** The series recorded with `addRecordingRule()`, as gauges. */
+  public get recordedMetrics(): MetricDefinition[] {
+    return this.custom.recordedMetrics;
   }
 
   /** Every PrometheusRule of this construct: `resource`, then `poolResources` in the order of `pools`. */
@@ -289,9 +333,9 @@ export class ServingAlerts extends Construct {
     return errors;
   }
 
-  /** The groups of the shared object `resource`. */
+  /** The groups of the shared object `resource`: the built-in ones, then those of `addAlert()` / `addRecordingRule()`. */
   private renderGroups(): monitoring.PrometheusRuleSpecGroups[] {
-    return this.toGroups(this.rulesOf(undefined));
+    return [...this.toGroups(this.rulesOf(undefined)), ...this.custom.render()];
   }
 
   /** The groups of `pool`'s object. */
@@ -442,12 +486,13 @@ export class ServingAlerts extends Construct {
       summary: `The autoscaler of ${subject} moved by ${jump} or more replicas in 10 minutes`,
       description: `HPA ${hpa} changed its desired replicas by {{ $value }} in 10 minutes (its range is ${min} to ${max}). Check that its signal is real load: a query reading other pools' series, a unit mistake (percent against a ratio) or a metric that vanished (read as 0) scales this fast.`,
     });
+    // Direction changes, not changes: a morning ramp from 1 to 8 replicas is 7 changes and no flapping.
     this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmAutoscalerFlapping',
-      expr: `changes(${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)}[30m]) > 6`,
+      expr: `${directionChanges(h, '30m')} >= 4`,
       for: Duration.minutes(5), severity: Severity.WARNING, labels,
       summary: `The autoscaler of ${subject} is flapping`,
-      description: `HPA ${hpa} changed its desired replicas more than 6 times in 30 minutes: each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
+      description: `HPA ${hpa} changed the direction of its desired replicas {{ $value }} times in 30 minutes (up, then down, then up ...): each change costs a model load. Lengthen the scale-down stabilization window or raise the signal's target.`,
     });
     if (owner instanceof KedaScaledObject) {
       this.add(AlertGroup.AUTOSCALING, {
@@ -618,17 +663,6 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
     });
     return { group: b.group.name, maxPerHour: b.maxPerHour, pools };
   });
-}
-
-/**
- * A KEDA error counter's rate for one ScaledObject. KEDA's operator is scraped in its own
- * namespace, so the ScaledObject's `namespace` label survives only with `honorLabels`;
- * otherwise Prometheus renames it `exported_namespace`. Match either.
- */
-function kedaErrorRate(metric: MetricDefinition, namespace: string, scaledObject: string): string {
-  const honored = sel(metric, { namespace, scaledObject });
-  const exported = sel(metric, { exported_namespace: namespace, scaledObject });
-  return `sum by (scaledObject) (rate(${honored}[5m]) or rate(${exported}[5m])) > 0`;
 }
 
 /**

@@ -1,6 +1,7 @@
-import { Duration } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AlertRule, Severity } from './alert-rule';
+import { CustomRules, requireDeclaredMetrics } from './_custom-rules';
+import { AlertRule, CustomAlertOptions, CustomRecordingRuleOptions, Severity } from './alert-rule';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
@@ -10,10 +11,10 @@ import { baseName, claimName } from '../core/_naming';
 import { wholeSeconds } from '../core/_units';
 import { invalid, requireHttpUrl } from '../core/_validation';
 import { requireDiscoveryLabels } from '../metrics/_discovery-input';
-import { KubeStateMetrics } from '../metrics/catalog';
+import { KedaMetrics, KubeStateMetrics, MetricDefinition } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
-import { requirePromQL } from '../metrics/promql';
-import { promDuration, sel } from './_rule-text';
+import { requirePromQLOfShape } from '../metrics/promql';
+import { directionChanges, kedaErrorRate, kedaErrors, promDuration, sel } from './_rule-text';
 
 /** An autoscaler `WorkloadAlerts` watches: an HPA, or a KEDA ScaledObject (through the HPA KEDA creates). */
 export type WatchedAutoscaler = HorizontalAutoscaler | KedaScaledObject;
@@ -43,6 +44,25 @@ export interface WorkloadAlertsProps {
    * @default Duration.minutes(10)
    */
   readonly unableToScaleFor?: Duration;
+  /**
+   * The window over which `WorkloadAutoscalerFlapping` counts direction changes of the desired
+   * replicas (whole minutes, at least 10).
+   * @default Duration.minutes(30)
+   */
+  readonly flappingWindow?: Duration;
+  /**
+   * Direction changes of the desired replicas (up then down, or down then up) within
+   * `flappingWindow` from which `WorkloadAutoscalerFlapping` fires (at least 2). A steady
+   * ramp, however long, counts none.
+   * @default 4
+   */
+  readonly flappingDirectionChanges?: number;
+  /**
+   * Metrics of your own workloads (from `defineMetric()`) that `addAlert()` and
+   * `addRecordingRule()` may read besides the catalog and the recorded series.
+   * @default - catalog metrics and recorded series only
+   */
+  readonly declaredMetrics?: MetricDefinition[];
 }
 
 /** The rule group `WorkloadAlerts` renders. */
@@ -64,7 +84,26 @@ export const WORKLOAD_ALERT_GROUP = 'workload-autoscaling';
  *   while the desired replicas are 0: a target KEDA scaled to zero has ScalingActive false by
  *   design.
  *
- * Every alert carries `namespace`, `horizontalpodautoscaler` and `workload` (the Deployment).
+ * - `WorkloadAutoscalerFlapping` (warning): the desired replicas changed direction (up then
+ *   down, or down then up) `flappingDirectionChanges` times or more within `flappingWindow`,
+ *   for 5 minutes (kube-state-metrics `kube_horizontalpodautoscaler_status_desired_replicas`;
+ *   a steady ramp is not flapping). Not rendered when the minimum equals the maximum.
+ * - `WorkloadKedaScalerErrors` (warning, ScaledObjects only): a scaler of the ScaledObject
+ *   failed (`keda_scaler_detail_errors_total` rising) for 10 minutes.
+ * - `WorkloadKedaFallbackActive` (warning, ScaledObjects with a `fallback` only): **derived**.
+ *   KEDA exports no metric for its fallback (kedacore/keda pkg/metricscollector/prommetrics.go
+ *   has none at v2.18.0, 559e7385, nor up to v2.20.2; the state is the ScaledObject's
+ *   `Fallback` condition, shown by `kubectl get scaledobject`). KEDA holds the fallback once a
+ *   scaler has failed more than `failureThreshold` consecutive HPA metric reads
+ *   (pkg/fallback/fallback.go `GetMetricsWithFallback`), while its scale loop counts an error in
+ *   `keda_scaler_detail_errors_total` at every failed poll (pkg/scaling/scale_handler.go
+ *   `getScalerState`). The alert fires when the errors over the last five polling intervals
+ *   are at least half those polls, for as long as `failureThreshold + 1` HPA syncs (15 s each)
+ *   take, at least a minute: the scaler fails steadily, so the fallback is (very likely) held.
+ *
+ * Every alert carries `namespace`, `horizontalpodautoscaler` and `workload` (the Deployment);
+ * the KEDA ones also `scaledObject`. Add rules of your own with `addAlert()` and
+ * `addRecordingRule()` (group `custom` unless named).
  *
  * @example
  * new WorkloadAlerts(chart, 'worker-alerts', {
@@ -74,6 +113,8 @@ export const WORKLOAD_ALERT_GROUP = 'workload-autoscaling';
  * });
  */
 export class WorkloadAlerts extends Construct {
+  /** The group names the construct renders itself. */
+  public static readonly BUILT_IN_GROUPS: readonly string[] = [WORKLOAD_ALERT_GROUP];
   /** The PrometheusRule. */
   public readonly resource: monitoring.PrometheusRule;
   /** The PrometheusRule's name. */
@@ -83,6 +124,9 @@ export class WorkloadAlerts extends Construct {
   private readonly atMaxSeconds: number;
   private readonly unableSeconds: number;
   private readonly runbook: string;
+  private readonly flapWindowSeconds: number;
+  private readonly flapChanges: number;
+  private readonly custom: CustomRules;
 
   public constructor(scope: Construct, id: string, props: WorkloadAlertsProps) {
     super(scope, id);
@@ -101,30 +145,77 @@ export class WorkloadAlerts extends Construct {
     requireHttpUrl('runbookBaseUrl', props.runbookBaseUrl);
     this.atMaxSeconds = wholeSeconds('atMaxFor', props.atMaxFor ?? Duration.minutes(15), 60);
     this.unableSeconds = wholeSeconds('unableToScaleFor', props.unableToScaleFor ?? Duration.minutes(10), 60);
+    this.flapWindowSeconds = wholeSeconds('flappingWindow', props.flappingWindow ?? Duration.minutes(30), 600);
+    if (this.flapWindowSeconds % 60 !== 0) throw invalid('flappingWindow', (props.flappingWindow as Duration).toHumanString(), 'must be whole minutes, at least 10 (the replicas are sampled each minute)');
+    const changes = props.flappingDirectionChanges ?? 4;
+    if (!(Number.isInteger(changes) && changes >= 2)) {
+      throw invalid('flappingDirectionChanges', changes, 'must be a whole number, at least 2 (one change of direction is a burst that passed)');
+    }
+    this.flapChanges = changes;
     this.autoscalers = [...props.autoscalers];
     this.runbook = props.runbookBaseUrl.replace(/#.*$/, '');
     const name = this.name = claimName(this, 'monitoring.coreos.com/PrometheusRule', baseName(this, 'name', props.name), namespace);
+    this.custom = new CustomRules(this, WorkloadAlerts.BUILT_IN_GROUPS, requireDeclaredMetrics(props.declaredMetrics), this.runbook);
 
     const rules = this.rules();
-    rules.forEach(r => requirePromQL(`${this.node.path}: ${r.alert}.expr`, r.expr));
+    const shapes = new Set<string>();
+    rules.forEach(r => requirePromQLOfShape(`${this.node.path}: ${r.alert}.expr`, r.expr, shapes));
     this.resource = new monitoring.PrometheusRule(this, 'Resource', {
       metadata: { name, labels: { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels } },
       spec: {
-        groups: [{
-          name: WORKLOAD_ALERT_GROUP,
-          rules: rules.map(r => ({
-            alert: r.alert,
-            expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
-            for: promDuration(r.for),
-            labels: { severity: r.severity, ...r.labels },
-            annotations: { summary: r.summary, description: r.description, runbook_url: `${this.runbook}#${r.alert.toLowerCase()}` },
-          })),
-        }],
+        // Resolved at synth: rules added with addAlert() / addRecordingRule() after construction count.
+        groups: Lazy.any({
+          produce: () => [{
+            name: WORKLOAD_ALERT_GROUP,
+            rules: rules.map(r => ({
+              alert: r.alert,
+              expr: monitoring.PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+              for: promDuration(r.for),
+              labels: { severity: r.severity, ...r.labels },
+              annotations: { summary: r.summary, description: r.description, runbook_url: `${this.runbook}#${r.alert.toLowerCase()}` },
+            })),
+          }, ...this.custom.render()],
+        }) as unknown as monitoring.PrometheusRuleSpecGroups[],
       },
     });
   }
 
-  /** The rules, in order: for each autoscaler, at max (unless min equals max), then unable to scale. */
+  /**
+   * Adds an alert of your own (group `custom` unless `group` names another), checked like the
+   * built-in ones: the expression parses, every metric it reads is a catalog metric, a series
+   * recorded in the App or one of `declaredMetrics`; `for`, a severity and a summary are
+   * required; the runbook defaults to `<runbookBaseUrl>#<alert in lower case>`. Two alerts of
+   * one name in one group are refused.
+   *
+   * @example
+   * alerts.addAlert({
+   *   alert: 'QueueWorkerBacklog', expr: 'sum(my_queue_depth{namespace="jobs"}) > 1000',
+   *   for: Duration.minutes(15), severity: Severity.WARNING, summary: 'The jobs queue is backing up',
+   * });
+   */
+  public addAlert(options: CustomAlertOptions): void {
+    this.custom.addAlert(options);
+  }
+
+  /**
+   * Adds a recording rule of your own (group `custom` unless `group` names another): `record`
+   * must be `level:metric:operations`, the expression is checked as in `addAlert()`.
+   * @returns the recorded series as a gauge definition, for `declaredMetrics` of other constructs
+   */
+  public addRecordingRule(options: CustomRecordingRuleOptions): MetricDefinition {
+    return this.custom.addRecordingRule(options);
+  }
+
+  /** The series recorded with `addRecordingRule()`, as gauges. */
+  public get recordedMetrics(): MetricDefinition[] {
+    return this.custom.recordedMetrics;
+  }
+
+  /**
+   * The built-in rules, in order: for each autoscaler, at max and flapping (unless min equals
+   * max), unable to scale, then for a ScaledObject its scaler errors and (with a fallback)
+   * fallback active.
+   */
   public rules(): AlertRule[] {
     return this.autoscalers.flatMap(a => this.rulesOf(a));
   }
@@ -157,8 +248,54 @@ export class WorkloadAlerts extends Construct {
       summary: `The autoscaler of ${subject} cannot scale`,
       description: `${what} reports AbleToScale or ScalingActive false: it cannot read its metrics (metrics-server, prometheus-adapter, KEDA) or cannot update the Deployment, so the workload no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns} and read its conditions and events.`,
     });
+    if (autoscaler.minReplicas !== autoscaler.maxReplicas) {
+      const window = promDuration(Duration.seconds(this.flapWindowSeconds));
+      rules.splice(1, 0, {
+        alert: 'WorkloadAutoscalerFlapping',
+        expr: `${directionChanges(h, window)} >= ${this.flapChanges}`,
+        for: Duration.minutes(5), severity: Severity.WARNING, labels,
+        summary: `The autoscaler of ${subject} is flapping`,
+        description: `${what} changed the direction of its desired replicas {{ $value }} times in ${window} (up, then down, then up ...): each change starts or stops pods for nothing. Lengthen the scale-down stabilization window (behavior.scaleDown.stabilizationWindowSeconds; cooldownPeriod for KEDA), or widen the gap between the signal's target and its normal level.`,
+      });
+    }
+    if (autoscaler instanceof KedaScaledObject) {
+      const so = autoscaler.name;
+      const kedaLabels = { ...labels, scaledObject: so };
+      rules.push({
+        alert: 'WorkloadKedaScalerErrors',
+        expr: kedaErrorRate(KedaMetrics.SCALER_DETAIL_ERRORS, ns, so),
+        for: Duration.minutes(10), severity: Severity.WARNING, labels: kedaLabels,
+        summary: `KEDA scalers of ${subject} are failing`,
+        description: `A trigger of ScaledObject ${so} fails (keda_scaler_detail_errors_total rises): its source or query cannot be read, so ${autoscaler.hasFallback ? 'after its failure threshold KEDA holds the fallback replicas' : 'the HPA cannot read the metric and the workload stops following load'}. Check the KEDA operator logs and kubectl describe scaledobject ${so} -n ${ns}.`,
+      });
+      const fallback = autoscaler.hasFallback ? fallbackOf(autoscaler) : undefined;
+      if (fallback) {
+        const polls = 5;
+        const windowSeconds = Math.max(120, Math.ceil(polls * fallback.pollingSeconds / 60) * 60);
+        const window = promDuration(Duration.seconds(windowSeconds));
+        const minErrors = Math.ceil(windowSeconds / fallback.pollingSeconds / 2);
+        // HPA syncs every 15 s (FACTS §C.3): failureThreshold + 1 failed reads engage the fallback.
+        const engaged = Math.max(60, Math.ceil((fallback.failureThreshold + 1) * 15 / 60) * 60);
+        rules.push({
+          alert: 'WorkloadKedaFallbackActive',
+          expr: `sum by (scaledObject) (${kedaErrors('increase', KedaMetrics.SCALER_DETAIL_ERRORS, ns, so, window)}) >= ${minErrors}`,
+          for: Duration.seconds(engaged), severity: Severity.WARNING, labels: kedaLabels,
+          summary: `KEDA holds the fallback replicas of ${subject}`,
+          description: `A scaler of ScaledObject ${so} failed {{ $value }} times in ${window} (about every poll), longer than its failureThreshold (${fallback.failureThreshold}): KEDA serves its fallback (${fallback.replicas} replicas) instead of the metric, so the workload no longer follows load. Derived from the scaler errors (KEDA exports no fallback metric): confirm with kubectl get scaledobject ${so} -n ${ns} (column FALLBACK), then fix the trigger's source.`,
+        });
+      }
+    }
     return rules;
   }
 }
 
 
+
+/** The fallback settings of a ScaledObject as rendered (defaults applied by KedaScaledObject). */
+function fallbackOf(so: KedaScaledObject): { failureThreshold: number; replicas: number; pollingSeconds: number } | undefined {
+  const spec = (so.resource.toJson() as { spec?: { pollingInterval?: number; fallback?: { failureThreshold?: number; replicas?: number } } }).spec;
+  const fallback = spec?.fallback;
+  if (!fallback || typeof fallback.replicas !== 'number') return undefined;
+  // KEDA's default polling interval is 30 s (FACTS §C.2, defaultPollingInterval).
+  return { failureThreshold: fallback.failureThreshold ?? 3, replicas: fallback.replicas, pollingSeconds: spec?.pollingInterval ?? 30 };
+}

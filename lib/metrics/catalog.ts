@@ -90,6 +90,13 @@ export const LiteLLMMetrics = {
   DEPLOYMENT_SUCCESSFUL_FALLBACKS: metric('litellm_deployment_successful_fallbacks_total', MetricType.COUNTER, ['requested_model', 'fallback_model'], 'successful fallbacks'),
   /** Tokens processed (counter). */
   TOTAL_TOKENS: metric('litellm_total_tokens_metric_total', MetricType.COUNTER, ['model'], 'input plus output tokens'),
+  /**
+   * Spend, USD (counter; FACTS §B.8 "Tokens and spend"). Labels verified in BerriAI/litellm
+   * litellm/integrations/prometheus.py (`Counter("litellm_spend_metric", "Total spend on LLM
+   * requests", labelnames=["end_user", "hashed_api_key", "api_key_alias", "model", "team",
+   * "team_alias", "user"])`), and its `spend_metrics` label group in the docs' metric config.
+   */
+  SPEND: metric('litellm_spend_metric_total', MetricType.COUNTER, ['end_user', 'hashed_api_key', 'api_key_alias', 'model', 'team', 'team_alias', 'user'], 'spend, USD'),
 } as const;
 
 const VLLM_LABELS = ['model_name', 'engine'] as const;
@@ -164,6 +171,8 @@ export const DcgmMetrics = {
   FB_USED: metric('DCGM_FI_DEV_FB_USED', MetricType.GAUGE, DCGM_LABELS, 'framebuffer used, MiB'),
   /** Framebuffer memory free, MiB (gauge). */
   FB_FREE: metric('DCGM_FI_DEV_FB_FREE', MetricType.GAUGE, DCGM_LABELS, 'framebuffer free, MiB'),
+  /** GPU temperature, degrees Celsius (gauge; in dcgm-exporter's default-counters.csv, FACTS §E). */
+  GPU_TEMP: metric('DCGM_FI_DEV_GPU_TEMP', MetricType.GAUGE, DCGM_LABELS, 'GPU temperature, C'),
 } as const;
 
 /** Labels of every kube-state-metrics v2 HPA series (FACTS §C.1). */

@@ -300,9 +300,19 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
   }),
   LlmAutoscalerFlapping: rule => {
     const flapping = Array.from({ length: SAMPLES + 1 }, (_, i) => (i % 2 ? 3 : 2)).join(' ');
+    // Direction changes per HPA (`max by (namespace, horizontalpodautoscaler)`); a dist/ synthesized
+    // before counts every change (`changes(desired[30m]) > 6`), which a steady ramp also trips.
+    const directions = rule.expr.startsWith('max by (namespace, horizontalpodautoscaler) (changes(sgn(');
+    const { namespace, horizontalpodautoscaler } = rule.labels!;
     return {
-      firing: { what: 'desired replicas alternating every minute', series: [hpa(rule, 'status_desired_replicas', flapping)], alerts: [{ labels: HPA_KEEP(rule), value: 30 }] },
-      silent: [{ what: 'one scale-up, then settled', series: [hpa(rule, 'status_desired_replicas', `2x5 3x${SAMPLES - 5}`)], alerts: [] }],
+      firing: {
+        what: 'desired replicas alternating every minute', series: [hpa(rule, 'status_desired_replicas', flapping)],
+        alerts: [{ labels: directions ? { namespace, horizontalpodautoscaler } : HPA_KEEP(rule), value: directions ? 19 : 30 }],
+      },
+      silent: [
+        { what: 'one scale-up, then settled', series: [hpa(rule, 'status_desired_replicas', `2x5 3x${SAMPLES - 5}`)], alerts: [] },
+        ...(directions ? [{ what: 'a steady ramp, 2 to 12 in 10 minutes, then a burst back to 4', series: [hpa(rule, 'status_desired_replicas', `2+1x10 12x10 4x${SAMPLES - 20}`)], alerts: [] }] : []),
+      ],
     };
   },
   LlmAutoscalerRapidScaling: rule => {

@@ -16,12 +16,13 @@ function workload(chart: Chart, name: string): kplus.Deployment {
   return d;
 }
 
-/** A KEDA-scaled worker (0 to 30) and an HPA-scaled API (3 to 50) in `jobs`, and a fixed-size one (2 to 2). */
+/** A KEDA-scaled worker (0 to 30, fallback 4 replicas) and an HPA-scaled API (3 to 50) in `jobs`, and a fixed-size one (2 to 2). */
 function stack(): { chart: Chart; keda: KedaScaledObject; hpa: HorizontalAutoscaler; fixed: HorizontalAutoscaler } {
   const chart = testChart('jobs');
   const keda = new KedaScaledObject(chart, 'worker-scaler', {
     target: { deployment: workload(chart, 'worker') }, minReplicas: 0, maxReplicas: 30,
     triggers: [KedaTrigger.redisList({ address: 'redis.jobs.svc:6379', listName: 'jobs' })],
+    fallback: { replicas: 4 },
   });
   const hpa = new HorizontalAutoscaler(chart, 'api-hpa', { target: { deployment: workload(chart, 'api') }, minReplicas: 3, maxReplicas: 50, metrics: [HpaMetric.cpuUtilization(70)] });
   const fixed = new HorizontalAutoscaler(chart, 'fixed-hpa', { target: { deployment: workload(chart, 'fixed') }, minReplicas: 2, maxReplicas: 2, metrics: [HpaMetric.cpuUtilization(70)] });
@@ -59,16 +60,52 @@ describe('WorkloadAlerts', () => {
   });
 
   test('kube-state-metrics v2 names and label only (FACTS §C.1), never kube_hpa_* / hpa', () => {
-    for (const r of rules) {
+    for (const r of rules.filter(x => !x.alert!.startsWith('WorkloadKeda'))) {
       expect(r.expr).toContain('kube_horizontalpodautoscaler_');
       expect(r.expr).toContain('horizontalpodautoscaler="');
       expect(r.expr).not.toMatch(/kube_hpa_|[{,]hpa=/);
     }
   });
 
-  test('no "at max" alert for an autoscaler whose minimum is its maximum; "unable to scale" for every one', () => {
+  test('no "at max" or flapping alert for an autoscaler whose minimum is its maximum; "unable to scale" for every one', () => {
     expect(rules.filter(r => r.labels?.horizontalpodautoscaler === 'fixed').map(r => r.alert)).toEqual(['WorkloadAutoscalerUnableToScale']);
-    expect(rules).toHaveLength(5);
+    expect(rules.filter(r => r.labels?.horizontalpodautoscaler === 'api').map(r => r.alert))
+      .toEqual(['WorkloadAutoscalerAtMaxReplicas', 'WorkloadAutoscalerFlapping', 'WorkloadAutoscalerUnableToScale']);
+  });
+
+  test('a ScaledObject also gets scaler errors, and with a fallback the derived fallback-active alert', () => {
+    expect(rules.filter(r => r.labels?.horizontalpodautoscaler === 'keda-hpa-worker').map(r => r.alert)).toEqual([
+      'WorkloadAutoscalerAtMaxReplicas', 'WorkloadAutoscalerFlapping', 'WorkloadAutoscalerUnableToScale', 'WorkloadKedaScalerErrors', 'WorkloadKedaFallbackActive',
+    ]);
+    const errors = ruleOf(rules, 'WorkloadKedaScalerErrors', 'keda-hpa-worker');
+    expect(errors.labels).toEqual({ severity: 'warning', namespace: 'jobs', horizontalpodautoscaler: 'keda-hpa-worker', workload: 'worker', scaledObject: 'worker' });
+    // Both namespace labellings of KEDA's operator series (honorLabels or exported_namespace).
+    expect(errors.expr).toBe('sum by (scaledObject) (rate(keda_scaler_detail_errors_total{namespace="jobs",scaledObject="worker"}[5m]) or rate(keda_scaler_detail_errors_total{exported_namespace="jobs",scaledObject="worker"}[5m])) > 0');
+    expect(errors.for).toBe('10m');
+    const fallback = ruleOf(rules, 'WorkloadKedaFallbackActive', 'keda-hpa-worker');
+    // Polling 15 s (the library's default): five polls round up to 2m, half of its 8 polls is 4; failureThreshold 3: 4 HPA syncs (1m).
+    expect(fallback.expr).toBe('sum by (scaledObject) (increase(keda_scaler_detail_errors_total{namespace="jobs",scaledObject="worker"}[2m]) or increase(keda_scaler_detail_errors_total{exported_namespace="jobs",scaledObject="worker"}[2m])) >= 4');
+    expect(fallback.for).toBe('1m');
+    expect(fallback.annotations!.description).toContain('fallback (4 replicas)');
+  });
+
+  test('no fallback alert for a ScaledObject without a fallback', () => {
+    const chart = testChart('jobs');
+    const keda = new KedaScaledObject(chart, 'worker-scaler', {
+      target: { deployment: workload(chart, 'worker') }, minReplicas: 1, maxReplicas: 3,
+      triggers: [KedaTrigger.redisList({ address: 'redis.jobs.svc:6379', listName: 'jobs' })],
+    });
+    const alerts = new WorkloadAlerts(chart, 'alerts', { autoscalers: [keda], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS });
+    expect(alerts.rules().map(r => r.alert)).toEqual(['WorkloadAutoscalerAtMaxReplicas', 'WorkloadAutoscalerFlapping', 'WorkloadAutoscalerUnableToScale', 'WorkloadKedaScalerErrors']);
+  });
+
+  test('flapping counts direction changes of the desired replicas over 30m, from 4, for 5m; window and count configurable', () => {
+    const flapping = ruleOf(rules, 'WorkloadAutoscalerFlapping', 'api');
+    const desired = 'kube_horizontalpodautoscaler_status_desired_replicas{namespace="jobs",horizontalpodautoscaler="api"}';
+    expect(flapping.expr).toBe(`max by (namespace, horizontalpodautoscaler) (changes(sgn((${desired} - ${desired} offset 1m) != 0)[30m:1m])) >= 4`);
+    expect(flapping.for).toBe('5m');
+    const custom = render({ flappingWindow: Duration.hours(1), flappingDirectionChanges: 6 }).rules;
+    expect(ruleOf(custom, 'WorkloadAutoscalerFlapping', 'api').expr).toBe(`max by (namespace, horizontalpodautoscaler) (changes(sgn((${desired} - ${desired} offset 1m) != 0)[1h:1m])) >= 6`);
   });
 
   test('for: 15m at max, 10m unable; durations configurable in whole minutes', () => {
@@ -103,6 +140,10 @@ describe('WorkloadAlerts errors', () => {
     ['a runbook URL that is no string', { runbookBaseUrl: 5 }, '\'runbookBaseUrl\' (5) must be an http:// or https:// URL'],
     ['no discovery', { discovery: undefined }, '\'discovery\' (undefined) must be { labels, interval? }: the labels your Prometheus selects PrometheusRules by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'],
     ['atMaxFor below a minute', { atMaxFor: Duration.seconds(30) }, '\'atMaxFor\''],
+    ['a flapping window below 10 minutes', { flappingWindow: Duration.minutes(5) }, '\'flappingWindow\' ("300000ms") must be a whole number of seconds, at least 600s (e.g. Duration.seconds(600))'],
+    ['a flapping window not in whole minutes', { flappingWindow: Duration.seconds(630) }, '\'flappingWindow\' ("10 minutes 30 seconds") must be whole minutes, at least 10 (the replicas are sampled each minute)'],
+    ['one direction change', { flappingDirectionChanges: 1 }, '\'flappingDirectionChanges\' (1) must be a whole number, at least 2 (one change of direction is a burst that passed)'],
+    ['declaredMetrics not a list', { declaredMetrics: 'x' }, '\'declaredMetrics\' ("x") must be a list of metric definitions (defineMetric())'],
   ] as Array<[string, Record<string, unknown>, string]>)('%s', (_what, props, message) => {
     const { chart, list } = base();
     expect(() => new WorkloadAlerts(chart, 'alerts', { autoscalers: list, discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, ...props } as WorkloadAlertsProps)).toThrow(message);
@@ -141,7 +182,8 @@ describe('WorkloadAlerts under promtool test rules', () => {
   })));
 
   /** Runs promtool on `rule` alone with `input`, expecting it to fire (with its labels) or not at `evalMinutes`. */
-  function run(rule: PromRule, input: Array<{ series: string; values: string }>, fires: boolean, evalMinutes: number): void {
+  function run(rule: PromRule, input: Array<{ series: string; values: string }>, fires: boolean, evalMinutes: number, value?: string): void {
+    const annotations = Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, value === undefined ? v : v.replace('{{ $value }}', value)]));
     const dir = tempDir('workload-alerts-');
     const ruleFile = writeRuleFile(dir, [{ name: WORKLOAD_ALERT_GROUP, rules: [rule] }]);
     const keep = { namespace: rule.labels!.namespace, horizontalpodautoscaler: rule.labels!.horizontalpodautoscaler };
@@ -154,12 +196,12 @@ describe('WorkloadAlerts under promtool test rules', () => {
         alert_rule_test: [{
           eval_time: `${evalMinutes}m`,
           alertname: rule.alert,
-          exp_alerts: fires ? [{ exp_labels: { ...keep, ...rule.labels }, exp_annotations: rule.annotations }] : [],
+          exp_alerts: fires ? [{ exp_labels: { ...keep, ...rule.labels }, exp_annotations: annotations }] : [],
         }],
       }],
     });
     const r = testRules(testFile);
-    expect({ status: r.status, output: r.output }).toEqual({ status: 0, output: expect.any(String) });
+    expect({ status: r.status, output: r.status === 0 ? '' : r.output }).toEqual({ status: 0, output: '' });
   }
 
   for (const hpaName of ['keda-hpa-worker', 'api']) {
@@ -203,10 +245,62 @@ describe('WorkloadAlerts under promtool test rules', () => {
     });
   }
 
+  for (const hpaName of ['keda-hpa-worker', 'api']) {
+    describe(`WorkloadAutoscalerFlapping (${hpaName})`, () => {
+      const rule = ruleOf(rules, 'WorkloadAutoscalerFlapping', hpaName);
+      const desired = (values: string, name?: string) => hpaSeries(rule, 'status_desired_replicas', values, name);
+      test('fires when the desired replicas go up and down every minute', () => {
+        // 40 samples from minute 0 to 39: at minute 20 the last 30 minutes hold 19 flips.
+        run(rule, [desired('3 4 '.repeat(20) + gauge(4))], true, 20, '19');
+      });
+      test('silent on a steady ramp, however many changes (3 to 28 in 25 minutes)', () => {
+        run(rule, [desired(`3+1x25 ${gauge(28)}`)], false, 20);
+      });
+      test('silent on two direction changes only (a burst that came back)', () => {
+        run(rule, [desired(`3x4 8x4 3x4 8x${SAMPLES}`)], false, 20);
+      });
+      test('silent while another HPA of the namespace flaps', () => {
+        run(rule, [desired('3 4 '.repeat(20), 'other'), desired(gauge(3))], false, 20);
+      });
+    });
+  }
+
+  describe('KEDA alerts (worker)', () => {
+    const errorsSeries = (values: string, namespaceLabel = 'namespace', scaledObject = 'worker') => ({
+      series: series('keda_scaler_detail_errors_total', {
+        [namespaceLabel]: 'jobs', scaledObject, scaler: 'redisScaler', triggerIndex: '0', metric: 's0-redis-jobs', type: 'scaledobject', job: 'keda-operator',
+      }),
+      values,
+    });
+    const errors = ruleOf(rules, 'WorkloadKedaScalerErrors', 'keda-hpa-worker');
+    test('scaler errors fire while the error counter rises (namespace label honored)', () => {
+      run(errors, [errorsSeries('0+1x60')], true, 15);
+    });
+    test('scaler errors fire with the namespace renamed exported_namespace', () => {
+      run(errors, [errorsSeries('0+1x60', 'exported_namespace')], true, 15);
+    });
+    test('scaler errors silent on a flat counter, and on another ScaledObject\'s errors', () => {
+      run(errors, [errorsSeries(gauge(7)), errorsSeries('0+1x60', 'namespace', 'other')], false, 15);
+    });
+    const fallback = ruleOf(rules, 'WorkloadKedaFallbackActive', 'keda-hpa-worker');
+    test('fallback active fires when the scaler fails at every 15 s poll', () => {
+      // The library's default polling interval is 15 s: four errors a minute, 8 (extrapolated) in the 2m window.
+      run(fallback, [errorsSeries('0+4x60')], true, 10, '8');
+    });
+    test('fallback active silent on an occasional error (one every two minutes)', () => {
+      run(fallback, [errorsSeries('0+0.5x60')], false, 10);
+    });
+    test('fallback active silent without errors', () => {
+      run(fallback, [errorsSeries(gauge(0))], false, 10);
+    });
+  });
+
   test('every rule instance of the watched HPAs has cases above', () => {
     expect(rules.filter(r => r.labels?.horizontalpodautoscaler !== 'fixed').map(r => `${r.alert}/${r.labels!.horizontalpodautoscaler}`).sort()).toEqual([
       'WorkloadAutoscalerAtMaxReplicas/api', 'WorkloadAutoscalerAtMaxReplicas/keda-hpa-worker',
+      'WorkloadAutoscalerFlapping/api', 'WorkloadAutoscalerFlapping/keda-hpa-worker',
       'WorkloadAutoscalerUnableToScale/api', 'WorkloadAutoscalerUnableToScale/keda-hpa-worker',
+      'WorkloadKedaFallbackActive/keda-hpa-worker', 'WorkloadKedaScalerErrors/keda-hpa-worker',
     ]);
   });
 });

@@ -154,17 +154,28 @@ describe('scenario 3: queue worker', () => {
     });
   });
 
-  test('alerts "at max replicas" and "unable to scale" on both generic workloads, from kube-state-metrics v2 series', () => {
+  test('scaling alerts on both generic workloads, from kube-state-metrics v2 series (and KEDA\'s for the ScaledObject)', () => {
     const rule = named('PrometheusRule', 'workload-alerts');
     expect(rule.metadata.labels.release).toBe('kube-prometheus-stack');
-    const rules = rule.spec.groups.flatMap((g: Manifest) => g.rules) as Manifest[];
+    expect(rule.spec.groups.map((g: Manifest) => g.name)).toEqual(['workload-autoscaling', 'custom']);
+    const rules = rule.spec.groups[0].rules as Manifest[];
     expect(rules.map(r => `${r.alert}/${r.labels.horizontalpodautoscaler}/${r.labels.workload}`)).toEqual([
       'WorkloadAutoscalerAtMaxReplicas/keda-hpa-summarizer-worker/summarizer-worker',
+      'WorkloadAutoscalerFlapping/keda-hpa-summarizer-worker/summarizer-worker',
       'WorkloadAutoscalerUnableToScale/keda-hpa-summarizer-worker/summarizer-worker',
+      'WorkloadKedaScalerErrors/keda-hpa-summarizer-worker/summarizer-worker',
+      'WorkloadKedaFallbackActive/keda-hpa-summarizer-worker/summarizer-worker',
       'WorkloadAutoscalerAtMaxReplicas/search-api/search-api',
+      'WorkloadAutoscalerFlapping/search-api/search-api',
       'WorkloadAutoscalerUnableToScale/search-api/search-api',
     ]);
     for (const r of rules) expect(r.expr).not.toMatch(/kube_hpa_/);
+  });
+
+  test('the user\'s own rules: the API p99 recorded, and an alert on it', () => {
+    const custom = named('PrometheusRule', 'workload-alerts').spec.groups[1].rules as Manifest[];
+    expect(custom.map(r => r.record ?? r.alert)).toEqual(['namespace:http_request_duration_seconds:p99_5m', 'SearchApiLatencyHigh']);
+    expect(custom[1]).toMatchObject({ expr: 'namespace:http_request_duration_seconds:p99_5m{namespace="queue-worker"} > 0.5', for: '10m', labels: { severity: 'warning' } });
   });
 
   test('buildApp() includes scenarios 2 and 3 as their own charts (their own dist files)', () => {
