@@ -262,7 +262,12 @@ export class ServingAlerts extends Construct {
   public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
     const all = new Map<AlertGroup, AlertRule[]>();
     for (const part of [...this.props.pools.map(p => this.rulesOf(p)), this.rulesOf(undefined)]) {
-      for (const [group, rules] of part) all.set(group, [...(all.get(group) ?? []), ...rules]);
+      for (const [group, rules] of part) {
+        let list = all.get(group);
+        if (!list) all.set(group, list = []);
+        // Appended in place: copying the list for each pool is quadratic in a fleet's rules.
+        for (const r of rules) list.push(r);
+      }
     }
     return all;
   }
@@ -682,7 +687,11 @@ function poolObjectNames(name: string, pools: readonly VllmPool[]): string[] {
     seen.set(pn, i);
     const full = `${name}-${pn}`;
     if (full.length > 63) {
-      throw invalid('name', name, `with pool '${pn}' (pools[${i}]) names its PrometheusRule '${full}', ${full.length} characters: a name is at most 63 (a DNS-1035 label); shorten 'name' or the pool's name to at most ${62 - pn.length} or ${62 - name.length} characters`);
+      const fixes = [
+        ...(pn.length <= 61 ? [`'name' to at most ${62 - pn.length} characters`] : []),
+        ...(name.length <= 61 ? [`the pool's name to at most ${62 - name.length}`] : []),
+      ];
+      throw invalid('name', name, `with pool '${pn}' (pools[${i}]) names its PrometheusRule '${full}', ${full.length} characters: a name is at most 63 (a DNS-1035 label); shorten ${fixes.join(' or ') || '\'name\' and the pool\'s name to at most 62 characters together'}`);
     }
     return full;
   });

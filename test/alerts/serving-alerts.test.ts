@@ -393,7 +393,7 @@ describe('one PrometheusRule per pool', () => {
     const chart = testChart();
     const long = pool(chart, 'llama-3-1-70b-instruct-fp8-dynamic-h100');
     expect(() => new ServingAlerts(chart, 'alerts', { name: 'llm-serving-alerts-production-eu', pools: [long], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS })).toThrow(new Error(
-      '\'name\' ("llm-serving-alerts-production-eu") with pool \'llama-3-1-70b-instruct-fp8-dynamic-h100\' (pools[0]) names its PrometheusRule \'llm-serving-alerts-production-eu-llama-3-1-70b-instruct-fp8-dynamic-h100\', 72 characters: a name is at most 63 (a DNS-1035 label); shorten \'name\' or the pool\'s name to at most 23 or 30 characters'));
+      '\'name\' ("llm-serving-alerts-production-eu") with pool \'llama-3-1-70b-instruct-fp8-dynamic-h100\' (pools[0]) names its PrometheusRule \'llm-serving-alerts-production-eu-llama-3-1-70b-instruct-fp8-dynamic-h100\', 72 characters: a name is at most 63 (a DNS-1035 label); shorten \'name\' to at most 23 characters or the pool\'s name to at most 30'));
     expect(() => new ServingAlerts(chart, 'fits', { name: 'llm-alerts-production', pools: [long], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS })).not.toThrow();
   });
 
