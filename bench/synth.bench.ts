@@ -3,7 +3,7 @@
  *
  * The fleet: one autoscaled LiteLLM proxy fronting N vLLM pools, one model group each, each
  * pool autoscaled by KEDA (queue depth, KV cache, wake from zero), scraped by a PodMonitor,
- * with the alert rules of every pool in one PrometheusRule.
+ * with the alert rules of each pool in its own PrometheusRule (ServingAlerts), the proxy's in a shared one.
  *
  * For each N it prints:
  * - library: what a platform repo runs (apps/main.ts does the same): building the fleet with

@@ -41,7 +41,8 @@ export interface CostBudget {
 /** Props of `ServingAlerts`. */
 export interface ServingAlertsProps {
   /**
-   * The name of the PrometheusRule (a DNS-1035 label).
+   * The name of the shared PrometheusRule (a DNS-1035 label); each pool's PrometheusRule is
+   * named `<name>-<pool name>`, which must fit in 63 characters too (checked).
    * @default - the construct id
    */
   readonly name?: string;
@@ -97,7 +98,7 @@ export interface ServingAlertsProps {
   readonly declaredMetrics?: MetricDefinition[];
 }
 
-/** The group names of the PrometheusRule. */
+/** The group names of the PrometheusRules (the same in every object; Prometheus needs them unique only within one rule file). */
 export enum AlertGroup {
   AUTOSCALING = 'llm-autoscaling',
   SERVING = 'llm-serving',
@@ -107,7 +108,7 @@ export enum AlertGroup {
 }
 
 /**
- * Alert rules for LLM serving in one PrometheusRule (`monitoring.coreos.com/v1`): autoscaling
+ * Alert rules for LLM serving in PrometheusRules (`monitoring.coreos.com/v1`): autoscaling
  * (HPA at max, unable to scale, replicas not available, flapping, KEDA errors, accelerator
  * pods unschedulable), serving per model (queue, TTFT and latency SLOs, KV cache, preemptions,
  * no ready replica), the proxy (error ratio, backend outage, fallbacks) and accelerators
@@ -123,6 +124,22 @@ export enum AlertGroup {
  * Add rules of your own with `addAlert()` and `addRecordingRule()` (group `custom` unless named),
  * checked like these. For the scaling alerts of other workloads, see `WorkloadAlerts`.
  *
+ * The rules are spread over one PrometheusRule per pool and one shared object, so that no
+ * object grows with the fleet:
+ * - `<name>-<pool name>` (`poolResources`): the pool's serving, autoscaling and accelerator
+ *   rules (groups `llm-serving`, `llm-autoscaling`, `llm-accelerators`);
+ * - `<name>` (`resource`): everything not tied to one pool: the proxy's rules and its
+ *   autoscaling, the accelerator budget, the cost budgets, and the rules added with
+ *   `addAlert()` and `addRecordingRule()`.
+ * In one object, all rules of a thousand pools would be 15 MB, far above what etcd accepts in
+ * one request (1.5 MiB by default, etcd.io dev-guide/limit): a fleet of about a hundred pools
+ * could not be applied. Adding or removing a pool adds or removes its own object and leaves
+ * the others byte for byte as they were: Prometheus keeps an alert's pending (`for`) and
+ * firing state across a reload only while the rule stays in the same rule file and group
+ * (prometheus/prometheus rules/manager.go `Manager.Update` copies state from the old group of
+ * the same `GroupKey(file, name)`; the operator writes each PrometheusRule to its own rule
+ * file), so moving rules between objects would restart their `for` clocks.
+ *
  * @example
  * new ServingAlerts(monitoringChart, 'llm-alerts', {
  *   pools: [llama],
@@ -132,12 +149,23 @@ export enum AlertGroup {
  * });
  */
 export class ServingAlerts extends Construct {
-  /** The PrometheusRule. */
+  /**
+   * The shared PrometheusRule `<name>`: the rules not tied to one pool (the proxy's and its
+   * autoscaler's, the accelerator budget, the cost budgets). Always rendered, with
+   * `groups: []` when it has no rule (valid against the CRD, and an empty rule file to
+   * Prometheus): the object does not come and go as a proxy or a budget is added or removed.
+   */
   public readonly resource: monitoring.PrometheusRule;
+  /**
+   * The PrometheusRule `<name>-<pool name>` of each pool of `pools`, by pool name (the pool's
+   * `name`), in the order of `pools`: the pool's serving, autoscaling and accelerator rules.
+   */
+  public readonly poolResources: ReadonlyMap<string, monitoring.PrometheusRule>;
 
   private readonly props: ServingAlertsProps;
   private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }>;
-  private readonly groups = new Map<AlertGroup, AlertRule[]>();
+  /** Where `add()` puts rules: the groups of the object being collected (see `collectRules`). */
+  private groups = new Map<AlertGroup, AlertRule[]>();
   /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
   private readonly validShapes = new Set<string>();
   private readonly custom: CustomRules;
@@ -171,15 +199,22 @@ export class ServingAlerts extends Construct {
     this.costs = validateCostBudgets(props);
     this.custom = new CustomRules(this, Object.values(AlertGroup), requireDeclaredMetrics(props.declaredMetrics), props.runbookBaseUrl.replace(/#.*$/, ''));
     const name = baseName(this, 'name', props.name);
+    const names = poolObjectNames(name, props.pools);
+    const labels = { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels };
 
     this.resource = new monitoring.PrometheusRule(this, 'Resource', {
-      metadata: {
-        name: claimName(this, 'monitoring.coreos.com/PrometheusRule', name, namespace),
-        labels: { ...recommendedLabels('alerts', name, 'alerts'), ...props.discovery.labels },
-      },
+      metadata: { name: claimName(this, 'monitoring.coreos.com/PrometheusRule', name, namespace), labels },
       // Rules are gathered at synth: autoscalers may be added after this construct.
       spec: { groups: Lazy.any({ produce: () => this.renderGroups() }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
     });
+    const perPool = new Map<string, monitoring.PrometheusRule>();
+    props.pools.forEach((pool, i) => {
+      perPool.set(poolName(pool), new monitoring.PrometheusRule(this, `pool-${poolName(pool)}`, {
+        metadata: { name: claimName(this, 'monitoring.coreos.com/PrometheusRule', names[i], namespace), labels },
+        spec: { groups: Lazy.any({ produce: () => this.renderPoolGroups(pool) }) as unknown as monitoring.PrometheusRuleSpecGroups[] },
+      }));
+    });
+    this.poolResources = perPool;
     this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unrenderedRecordings(), ...this.validateRules()] });
   }
 
@@ -214,19 +249,44 @@ export class ServingAlerts extends Construct {
     return this.custom.recordedMetrics;
   }
 
-  /** Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now). */
-  public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
-    // Within synthValidated the App is built: its validation and its rendering read the same
-    // rules, collected once (tens of thousands for a fleet of a thousand pools).
-    return sessionMemo(this, 'rules', () => this.collectRules());
+  /** Every PrometheusRule of this construct: `resource`, then `poolResources` in the order of `pools`. */
+  public get resources(): monitoring.PrometheusRule[] {
+    return [this.resource, ...this.poolResources.values()];
   }
 
-  private collectRules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
-    this.groups.clear();
-    for (const pool of this.props.pools) {
+  /**
+   * Every rule, by group, as rendered (collected from the pools, proxy and autoscalers now):
+   * the rules of every object, the pools' first (in the order of `pools`), then the shared
+   * object's.
+   */
+  public rules(): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    const all = new Map<AlertGroup, AlertRule[]>();
+    for (const part of [...this.props.pools.map(p => this.rulesOf(p)), this.rulesOf(undefined)]) {
+      for (const [group, rules] of part) {
+        let list = all.get(group);
+        if (!list) all.set(group, list = []);
+        // Appended in place: copying the list for each pool is quadratic in a fleet's rules.
+        for (const r of rules) list.push(r);
+      }
+    }
+    return all;
+  }
+
+  /** The rules of one object: `pool`'s, or the shared object's (`undefined`). */
+  private rulesOf(pool: VllmPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    // Within synthValidated the App is built: its validation and its rendering read the same
+    // rules, collected once per object (tens of thousands for a fleet of a thousand pools).
+    return sessionMemo(this, pool ? `rules:${poolName(pool)}` : 'rules', () => this.collectRules(pool));
+  }
+
+  /** The rules of `pool`'s object, or of the shared object (`undefined`), by group. */
+  private collectRules(pool: VllmPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+    this.groups = new Map();
+    if (pool) {
       this.servingRules(pool);
       this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool);
       this.acceleratorRules(pool);
+      return this.groups;
     }
     const proxy = this.props.proxy;
     if (proxy) {
@@ -278,9 +338,19 @@ export class ServingAlerts extends Construct {
     return errors;
   }
 
+  /** The groups of the shared object `resource`: the built-in ones, then those of `addAlert()` / `addRecordingRule()`. */
   private renderGroups(): monitoring.PrometheusRuleSpecGroups[] {
+    return [...this.toGroups(this.rulesOf(undefined)), ...this.custom.render()];
+  }
+
+  /** The groups of `pool`'s object. */
+  private renderPoolGroups(pool: VllmPool): monitoring.PrometheusRuleSpecGroups[] {
+    return this.toGroups(this.rulesOf(pool));
+  }
+
+  private toGroups(groups: ReadonlyMap<AlertGroup, readonly AlertRule[]>): monitoring.PrometheusRuleSpecGroups[] {
     const runbook = this.props.runbookBaseUrl.replace(/#.*$/, '');
-    const builtIn: monitoring.PrometheusRuleSpecGroups[] = [...this.rules().entries()].map(([name, rules]) => ({
+    return [...groups.entries()].map(([name, rules]) => ({
       name,
       rules: rules.map(r => ({
         alert: r.alert,
@@ -290,7 +360,6 @@ export class ServingAlerts extends Construct {
         annotations: { summary: r.summary, description: r.description, runbook_url: `${runbook}#${r.alert.toLowerCase()}` },
       })),
     }));
-    return [...builtIn, ...this.custom.render()];
   }
 
   private servingRules(pool: VllmPool): void {
@@ -598,6 +667,33 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
       return { pool, input, output };
     });
     return { group: b.group.name, maxPerHour: b.maxPerHour, pools };
+  });
+}
+
+/**
+ * The name of each pool's PrometheusRule, `<name>-<pool name>`, in the order of `pools`.
+ * Refused rather than shortened when longer than 63 characters (the DNS-1035 label every
+ * object name of this library is) or when two pools share a name: a name cut or hashed to fit
+ * would no longer say which pool's rules it holds.
+ */
+function poolObjectNames(name: string, pools: readonly VllmPool[]): string[] {
+  const seen = new Map<string, number>();
+  return pools.map((pool, i) => {
+    const pn = poolName(pool);
+    const first = seen.get(pn);
+    if (first !== undefined) {
+      throw invalid(`pools[${i}]`, pool.node.path, `has the name ${JSON.stringify(pn)} of pools[${first}] ('${pools[first].node.path}'): each pool's rules go to the PrometheusRule '${name}-${pn}'; give the pools distinct names (VllmPool 'name') or alert on them with two ServingAlerts`);
+    }
+    seen.set(pn, i);
+    const full = `${name}-${pn}`;
+    if (full.length > 63) {
+      const fixes = [
+        ...(pn.length <= 61 ? [`'name' to at most ${62 - pn.length} characters`] : []),
+        ...(name.length <= 61 ? [`the pool's name to at most ${62 - name.length}`] : []),
+      ];
+      throw invalid('name', name, `with pool '${pn}' (pools[${i}]) names its PrometheusRule '${full}', ${full.length} characters: a name is at most 63 (a DNS-1035 label); shorten ${fixes.join(' or ') || '\'name\' and the pool\'s name to at most 62 characters together'}`);
+    }
+    return full;
   });
 }
 

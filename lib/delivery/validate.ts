@@ -21,7 +21,9 @@ export interface ManifestError {
 /**
  * Validates one manifest the way `kubectl apply --validate=strict` and the API server would:
  * against the Kubernetes 1.28 schema or the vendored CRD for its `apiVersion` and `kind`,
- * rejecting unknown fields, and with the server-side name, label and pod spec checks.
+ * rejecting unknown fields, and with the server-side name, label and pod spec checks. An
+ * object larger than 1 MiB as JSON ({@link MAX_OBJECT_BYTES}) is a problem too: etcd would
+ * refuse it at about 1.5 MiB, so it is refused before any cluster sees it.
  *
  * The schemas ship with the package (`schemas/`, see its README for their provenance); a
  * CRD's schema is read and compiled the first time an object of its kind is validated.
@@ -32,6 +34,8 @@ export function validateManifest(obj: any): ManifestError[] {
   const id = objectId(obj);
   if (!isObject(obj)) return [{ object: id, path: '', message: 'manifest must be an object' }];
   const problems: Problem[] = [];
+  const tooLarge = sizeProblem(obj);
+  if (tooLarge) problems.push(tooLarge);
   const lookup = findValidator(obj.apiVersion, obj.kind);
   if ('problem' in lookup) {
     problems.push(lookup.problem);
@@ -42,6 +46,32 @@ export function validateManifest(obj: any): ManifestError[] {
   // allErrors can report the same field twice (e.g. once per failing branch).
   const unique = new Map(problems.map((p) => [`${p.path} ${p.message}`, { object: id, ...p }]));
   return [...unique.values()];
+}
+
+/**
+ * The largest object accepted, in bytes of its JSON: 1 MiB. Kubernetes documents 1 MiB as the
+ * limit of a ConfigMap's data and of a Secret (kubernetes.io docs/concepts/configuration/configmap,
+ * .../secret), and etcd refuses any request above 1.5 MiB by default (etcd.io
+ * docs/latest/dev-guide/limit, `--max-request-bytes`), the object plus the request's own
+ * overhead; 1 MiB keeps every object well clear of it.
+ * @internal
+ */
+export const MAX_OBJECT_BYTES = 1024 * 1024;
+
+/**
+ * An object whose JSON (what `kubectl` and Argo CD send, and what the API server stores for a
+ * custom resource) is larger than {@link MAX_OBJECT_BYTES}. Measured on the JSON in every
+ * path, so `validateApp` and `synthValidated` report the same size.
+ */
+function sizeProblem(obj: object): Problem | undefined {
+  const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
+  if (bytes <= MAX_OBJECT_BYTES) return undefined;
+  return {
+    path: '',
+    message: `object is ${bytes} bytes as JSON, above the ${MAX_OBJECT_BYTES} bytes (1 MiB) one object may hold: `
+      + 'etcd refuses requests above 1.5 MiB by default (--max-request-bytes) and Kubernetes limits a ConfigMap or Secret to 1 MiB; '
+      + 'split its content over several objects',
+  };
 }
 
 /**

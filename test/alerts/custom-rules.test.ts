@@ -5,7 +5,7 @@ import {
   VllmPool, WorkloadAlerts, defineMetric,
 } from '../../lib';
 import { PromRuleGroup, checkRules, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml } from '../util/promtool';
-import { Manifest, SCRAPER, oneOfKind, synth, testChart } from '../util/synth';
+import { Manifest, SCRAPER, allOfKind, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: SCRAPER };
@@ -69,8 +69,11 @@ describe('addAlert / addRecordingRule', () => {
     alerts.addAlert({ ...BACKLOG, expr: 'sum(vllm:num_requests_waiting{namespace="llm"}) > 50', runbookUrl: 'https://wiki.example.com/llm#queue', group: 'llm-team', description: undefined, labels: undefined });
     const manifests = synth(chart);
     expectValidManifests(manifests);
-    const groups = oneOfKind(manifests, 'PrometheusRule').spec.groups.map((g: PromRuleGroup) => g.name);
+    // User rules go to the shared object `serving`, after its built-in groups; the pool's object holds the pool's rules only.
+    expect(allOfKind(manifests, 'PrometheusRule').map(m => m.metadata.name)).toEqual(['serving', 'serving-llama']);
+    const groups = allOfKind(manifests, 'PrometheusRule')[0].spec.groups.map((g: PromRuleGroup) => g.name);
     expect(groups[groups.length - 1]).toBe('llm-team');
+    expect(allOfKind(manifests, 'PrometheusRule')[1].spec.groups.map((g: PromRuleGroup) => g.name)).not.toContain('llm-team');
     expect(customGroup(manifests, 'llm-team').rules).toEqual([{
       alert: 'JobsBacklog', expr: 'sum(vllm:num_requests_waiting{namespace="llm"}) > 50', for: '10m',
       labels: { severity: 'warning' }, annotations: { summary: BACKLOG.summary, runbook_url: 'https://wiki.example.com/llm#queue' },

@@ -6,7 +6,7 @@ import {
   Accelerator, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LlmSignal, PrometheusAdapter, ServingAlerts, VllmPool, promqlMetricNames,
 } from '../../lib';
 import {
-  PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
+  PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsByObject, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
 import { allOfKind, Manifest, SCRAPER, synth } from '../util/synth';
 
@@ -634,7 +634,7 @@ function explain(r: PromtoolResult): string {
 describe('ServingAlerts under promtool', () => {
   requirePromtool();
   const manifests = referenceStack();
-  const groups = ruleGroupsOf(manifests);
+  const groups = ruleGroupsByObject(manifests);
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('serving-alerts-');
   const rulesFile = writeRuleFile(dir, groups);
@@ -645,7 +645,13 @@ describe('ServingAlerts under promtool', () => {
   });
 
   test('the stack renders rules for every subject: both HPA naming paths, the proxy, the budget', () => {
-    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy', 'llm-cost']);
+    expect(groups.map(g => g.name)).toEqual([
+      'monitoring/alerts/llm-proxy', 'monitoring/alerts/llm-autoscaling', 'monitoring/alerts/llm-accelerators', 'monitoring/alerts/llm-cost',
+      'monitoring/alerts-llama/llm-serving', 'monitoring/alerts-llama/llm-autoscaling', 'monitoring/alerts-llama/llm-accelerators',
+      'monitoring/alerts-qwen-small/llm-serving', 'monitoring/alerts-qwen-small/llm-accelerators',
+      'monitoring/alerts-mistral/llm-serving', 'monitoring/alerts-mistral/llm-autoscaling', 'monitoring/alerts-mistral/llm-accelerators',
+    ]);
+    expect(rules).toHaveLength(ruleGroupsOf(manifests).flatMap(g => g.rules).length);
     const hpas = [...new Set(rules.map(r => r.labels?.horizontalpodautoscaler).filter((h): h is string => !!h))];
     expect(hpas.filter(h => h.startsWith('keda-hpa-'))).toHaveLength(1);
     expect(hpas.filter(h => !h.startsWith('keda-hpa-'))).toHaveLength(2);
@@ -688,14 +694,12 @@ describe('the reference stack in dist/ under promtool', () => {
   const manifests: Manifest[] = fs.readdirSync(distDir).filter(f => f.endsWith('.k8s.yaml'))
     .flatMap(f => parseAllDocuments(fs.readFileSync(path.join(distDir, f), 'utf8')).map(d => d.toJSON()))
     .filter(Boolean);
-  // Prometheus loads each PrometheusRule as its own file, where group names need only be
-  // unique; in the one file promtool checks here they carry their object's name.
+  // Group names carry their object's name (ruleGroupsByObject).
   // The rules of ServingAlerts (alerts `Llm…`); WorkloadAlerts have their own promtool cases
   // (test/alerts/workload-alerts.test.ts).
   const ruleObjects = allOfKind(manifests, 'PrometheusRule')
     .filter(m => (m.spec.groups as PromRuleGroup[]).some(g => g.rules.some(r => r.alert?.startsWith('Llm'))));
-  const groups: PromRuleGroup[] = ruleObjects.flatMap(m =>
-    (m.spec.groups as PromRuleGroup[]).map(g => ({ ...g, name: `${m.metadata.namespace}/${m.metadata.name}/${g.name}` })));
+  const groups = ruleGroupsByObject(ruleObjects);
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('dist-alerts-');
   const rulesFile = writeRuleFile(dir, groups);

@@ -233,7 +233,9 @@ describe('RecordingRules: alerts read the recorded quantiles', () => {
     new ServingAlerts(s.monitoring, 'alerts', { pools: [s.llama, s.qwen], discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com/llm', recordingRules: rules });
     const manifests = synthApp(s.app);
     expectValidManifests(manifests);
-    const alerts = recordRulesOf(oneOfKind(manifests, 'PrometheusRule', 'alerts'));
+    // Every object of the ServingAlerts: the shared `alerts` and one per pool.
+    const alerts = allOfKind(manifests, 'PrometheusRule').filter(m => m.metadata.name.startsWith('alerts')).flatMap(recordRulesOf);
+    expect(allOfKind(manifests, 'PrometheusRule').map(m => m.metadata.name)).toEqual(['recording', 'alerts', 'alerts-llama', 'alerts-qwen']);
     const of = (alert: string, pool: string) => alerts.find(r => r.alert === alert && r.labels?.pool === pool)!.expr;
     expect(of('LlmTtftSloBreach', 'llama')).toBe(`max by (namespace, model_name) (${rules.pool(s.llama).ttftP95.selector}) > 2`);
     expect(of('LlmE2eLatencySloBreach', 'llama')).toBe(`max by (namespace, model_name) (${rules.pool(s.llama).e2eP99.selector}) > 60`);

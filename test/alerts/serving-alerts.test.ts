@@ -1,4 +1,4 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing, Yaml } from 'cdk8s';
 import {
   Accelerator, AlertGroup, HorizontalAutoscaler, HpaMetric, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, PoolSlo, PrometheusAdapter, ServingAlerts,
   ServingAlertsProps, Severity, VllmPool, VllmPoolProps, isCatalogSeries, promqlMetricNames,
@@ -84,26 +84,60 @@ function fullStack() {
 describe('ServingAlerts', () => {
   const stack = fullStack();
   const manifests = stack.manifests;
-  const resource = oneOfKind(manifests, 'PrometheusRule');
-  const groups: PromRuleGroup[] = resource.spec.groups;
+  const ruleObjects = allOfKind(manifests, 'PrometheusRule');
+  const byName = (name: string) => ruleObjects.find(m => m.metadata.name === name)!;
+  const groups: PromRuleGroup[] = ruleGroupsOf(manifests);
+  /** The rules of every group named `name`, across the objects. */
+  const inGroup = (name: AlertGroup) => groups.filter(g => g.name === name).flatMap(g => g.rules);
   const rules = rulesOf(manifests);
 
   test('is strictly valid', () => expectValidManifests(manifests));
 
-  test('one PrometheusRule with the discovery labels and the recommended labels', () => {
-    expect(allOfKind(manifests, 'PrometheusRule')).toHaveLength(1);
-    expect(resource.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(resource.metadata.labels).toEqual(expect.objectContaining({
-      'release': 'kube-prometheus-stack',
-      'app.kubernetes.io/name': 'alerts',
-      'app.kubernetes.io/component': 'alerts',
-      'app.kubernetes.io/part-of': 'cdk8s-llm-serving',
-    }));
+  test('one PrometheusRule per pool and a shared one, all with the discovery labels and the recommended labels', () => {
+    expect(ruleObjects.map(m => m.metadata.name)).toEqual(['alerts', 'alerts-llama', 'alerts-qwen', 'alerts-mistral', 'alerts-tiny']);
+    for (const resource of ruleObjects) {
+      expect(resource.apiVersion).toBe('monitoring.coreos.com/v1');
+      expect(resource.metadata.namespace).toBe('llm');
+      expect(resource.metadata.labels).toEqual(expect.objectContaining({
+        'release': 'kube-prometheus-stack',
+        'app.kubernetes.io/name': 'alerts',
+        'app.kubernetes.io/instance': 'alerts',
+        'app.kubernetes.io/component': 'alerts',
+        'app.kubernetes.io/part-of': 'cdk8s-llm-serving',
+      }));
+    }
   });
 
-  test('groups: serving, autoscaling, accelerators, proxy', () => {
-    expect(groups.map(g => g.name)).toEqual([AlertGroup.SERVING, AlertGroup.AUTOSCALING, AlertGroup.ACCELERATORS, AlertGroup.PROXY]);
-    expect(groups.map(g => g.name)).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators', 'llm-proxy']);
+  test('resource, poolResources and resources are the rendered objects', () => {
+    const c = stack.construct;
+    expect([...c.poolResources.keys()]).toEqual(['llama', 'qwen', 'mistral', 'tiny']);
+    expect(c.resource.name).toBe('alerts');
+    expect(c.poolResources.get('qwen')!.name).toBe('alerts-qwen');
+    expect(c.resources.map(r => r.name)).toEqual(['alerts', 'alerts-llama', 'alerts-qwen', 'alerts-mistral', 'alerts-tiny']);
+  });
+
+  test('groups: the proxy in the shared object; serving, autoscaling, accelerators in each pool\'s', () => {
+    const names = (object: string) => byName(object).spec.groups.map((g: PromRuleGroup) => g.name);
+    expect(names('alerts')).toEqual([AlertGroup.PROXY, AlertGroup.AUTOSCALING, AlertGroup.ACCELERATORS]);
+    expect(names('alerts')).toEqual(['llm-proxy', 'llm-autoscaling', 'llm-accelerators']);
+    expect(names('alerts-llama')).toEqual(['llm-serving', 'llm-autoscaling', 'llm-accelerators']);
+    expect(names('alerts-qwen')).toEqual(['llm-serving', 'llm-accelerators']);
+    expect(names('alerts-tiny')).toEqual(['llm-serving']);
+  });
+
+  test('each pool\'s object holds only that pool\'s rules; the shared one the proxy\'s, its autoscaler\'s and the budget', () => {
+    for (const [name, pool] of [['llama', stack.gpu], ['qwen', stack.mig], ['mistral', stack.neuron], ['tiny', stack.cpu]] as const) {
+      const own = ruleGroupsOf([byName(`alerts-${name}`)]).flatMap(g => g.rules);
+      expect(own.length).toBeGreaterThan(0);
+      for (const r of own) expect(r.labels).toEqual(expect.objectContaining({ pool: poolName(pool), model_name: name }));
+    }
+    const shared = ruleGroupsOf([byName('alerts')]).flatMap(g => g.rules);
+    expect(shared.map(r => r.alert)).toEqual([
+      'LlmProxyErrorRatio', 'LlmBackendOutage', 'LlmFallbacksFiring',
+      'LlmAutoscalerAtMaxReplicas', 'LlmAutoscalerUnableToScale', 'LlmReplicasNotAvailable', 'LlmAutoscalerRapidScaling', 'LlmAutoscalerFlapping',
+      'LlmAcceleratorBudgetExceeded',
+    ]);
+    for (const r of shared) expect(r.labels?.pool).toBeUndefined();
   });
 
   test('every rule has for, a severity of the enum, summary, description and its runbook anchor', () => {
@@ -123,7 +157,7 @@ describe('ServingAlerts', () => {
       expect(`${r.alert}: ${r.annotations!.summary}`).toContain(subject);
       expect(`${r.alert}: ${r.annotations!.summary}`).toContain(`in namespace ${r.labels!.namespace}`);
     }
-    for (const r of groups.find(g => g.name === 'llm-serving')!.rules) {
+    for (const r of inGroup(AlertGroup.SERVING)) {
       expect(r.annotations!.description).toContain(`model ${r.labels!.model_name} (pool ${r.labels!.pool}) in namespace llm`);
     }
     expect(rule(manifests, 'LlmAcceleratorBudgetExceeded').annotations!.description).toContain('Pods in llm request {{ $value }} accelerators');
@@ -233,7 +267,7 @@ describe('ServingAlerts', () => {
   });
 
   test('only catalog metrics; no kube_hpa_*, no keda_scaler_errors_total, no removed vLLM names', () => {
-    const text = JSON.stringify(resource);
+    const text = JSON.stringify(ruleObjects);
     expect(text).not.toMatch(/kube_hpa_/);
     expect(text).not.toMatch(/keda_scaler_errors_total/);
     for (const r of rules) {
@@ -294,7 +328,7 @@ describe('ServingAlerts', () => {
   });
 
   test('accelerator rules follow the accelerator: GPU and MIG all three, Neuron pending pods only, CPU none', () => {
-    const accel = (model: string) => rulesOf(manifests).filter(r => r.labels?.model_name === model && groups[2].rules.includes(r)).map(r => r.alert);
+    const accel = (model: string) => rulesOf(manifests).filter(r => r.labels?.model_name === model && inGroup(AlertGroup.ACCELERATORS).includes(r)).map(r => r.alert);
     expect(accel('llama')).toEqual(['LlmAcceleratorPodsPending', 'LlmGpuUnderused', 'LlmGpuFramebufferFull']);
     expect(accel('qwen')).toEqual(['LlmAcceleratorPodsPending', 'LlmGpuUnderused', 'LlmGpuFramebufferFull']);
     expect(accel('mistral')).toEqual(['LlmAcceleratorPodsPending']);
@@ -309,7 +343,69 @@ describe('ServingAlerts', () => {
   });
 
   test('pools without an autoscaler get serving and accelerator rules only', () => {
-    expect(rulesOf(manifests).filter(r => r.labels?.model_name === 'qwen' && groups[1].rules.includes(r))).toEqual([]);
+    expect(rulesOf(manifests).filter(r => r.labels?.model_name === 'qwen' && inGroup(AlertGroup.AUTOSCALING).includes(r))).toEqual([]);
+  });
+});
+
+describe('one PrometheusRule per pool', () => {
+  /** A fleet of autoscaled GPU pools behind an autoscaled proxy, alerted on with a budget: its PrometheusRules as YAML, by name. */
+  function fleet(poolIds: string[]): Map<string, string> {
+    const chart = testChart();
+    const p = proxy(chart);
+    p.autoscale();
+    const pools = poolIds.map(id => {
+      const pl = pool(chart, id);
+      pl.autoscale({ prometheus: PROMETHEUS, maxReplicas: 4 });
+      return pl;
+    });
+    alerts(chart, { pools, proxy: p, acceleratorBudget: 16 });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    return new Map(allOfKind(manifests, 'PrometheusRule').map(m => [m.metadata.name, Yaml.stringify(m)]));
+  }
+
+  test('adding a pool, anywhere in pools, adds its object and leaves every other object byte for byte', () => {
+    const before = fleet(['llama', 'qwen']);
+    const after = fleet(['mistral', 'llama', 'qwen']);
+    expect([...before.keys()]).toEqual(['alerts', 'alerts-llama', 'alerts-qwen']);
+    expect([...after.keys()]).toEqual(['alerts', 'alerts-mistral', 'alerts-llama', 'alerts-qwen']);
+    for (const [name, text] of before) expect(after.get(name)).toBe(text);
+    expect(after.get('alerts-mistral')).toContain('pool: mistral');
+  });
+
+  test('without a proxy or a budget the shared object is rendered with no group (valid against the CRD)', () => {
+    const chart = testChart();
+    const construct = alerts(chart, { pools: [pool(chart, 'llama')] });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    expect(allOfKind(manifests, 'PrometheusRule').map(m => [m.metadata.name, m.spec.groups.length])).toEqual([['alerts', 0], ['alerts-llama', 2]]);
+    expect(construct.rules().get(AlertGroup.SERVING)!.length).toBeGreaterThan(0);
+  });
+
+  test('a proxy alone renders the shared object only', () => {
+    const chart = testChart();
+    const construct = alerts(chart, { proxy: proxy(chart) });
+    expect(construct.poolResources.size).toBe(0);
+    expect(allOfKind(synth(chart), 'PrometheusRule').map(m => m.metadata.name)).toEqual(['alerts']);
+  });
+
+  test('a pool object name longer than 63 characters is refused, naming the name, the pool and the limit', () => {
+    const chart = testChart();
+    const long = pool(chart, 'llama-3-1-70b-instruct-fp8-dynamic-h100');
+    expect(() => new ServingAlerts(chart, 'alerts', { name: 'llm-serving-alerts-production-eu', pools: [long], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS })).toThrow(new Error(
+      '\'name\' ("llm-serving-alerts-production-eu") with pool \'llama-3-1-70b-instruct-fp8-dynamic-h100\' (pools[0]) names its PrometheusRule \'llm-serving-alerts-production-eu-llama-3-1-70b-instruct-fp8-dynamic-h100\', 72 characters: a name is at most 63 (a DNS-1035 label); shorten \'name\' to at most 23 characters or the pool\'s name to at most 30'));
+    expect(() => new ServingAlerts(chart, 'fits', { name: 'llm-alerts-production', pools: [long], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS })).not.toThrow();
+  });
+
+  test('two pools of one name (in two namespaces) are refused: their objects would share a name', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'team-a', { namespace: 'team-a' });
+    const b = new Chart(app, 'team-b', { namespace: 'team-b' });
+    const monitoring = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+    const first = pool(a, 'llama');
+    const second = pool(b, 'llama');
+    expect(() => new ServingAlerts(monitoring, 'alerts', { pools: [first, second], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS })).toThrow(new Error(
+      '\'pools[1]\' ("team-b/llama") has the name "llama" of pools[0] (\'team-a/llama\'): each pool\'s rules go to the PrometheusRule \'alerts-llama\'; give the pools distinct names (VllmPool \'name\') or alert on them with two ServingAlerts'));
   });
 });
 
@@ -320,7 +416,7 @@ describe('names', () => {
     alerts(chart, { pools: [llama] });
     new ServingAlerts(chart, 'more', { pools: [llama], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, name: 'llm-alerts' });
     const names = synth(chart).filter(m => m.kind === 'PrometheusRule').map(m => m.metadata.name);
-    expect(names).toEqual(['alerts', 'llm-alerts']);
+    expect(names).toEqual(['alerts', 'alerts-llama', 'llm-alerts', 'llm-alerts-llama']);
     expect(() => new ServingAlerts(chart, 'again', { pools: [llama], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, name: 'alerts' })).toThrow(new Error(
       '\'name\' ("alerts") names a monitoring.coreos.com/PrometheusRule in namespace "llm" that \'test/alerts\' already renders: \'test/again\' would overwrite it on apply; give one of them another name'));
   });
@@ -514,7 +610,7 @@ describe('cost per service tier', () => {
     alerts(chart, { pools: [fast, fast2, cheap], proxy: p, costBudgets: [{ group: premium, maxPerHour: 40 }, { group: batch, maxPerHour: 5 }] });
     const manifests = synth(chart);
     expectValidManifests(manifests);
-    const groups = oneOfKind(manifests, 'PrometheusRule').spec.groups;
+    const groups = allOfKind(manifests, 'PrometheusRule').find(m => m.metadata.name === 'alerts')!.spec.groups;
     expect(groups.map((g: PromRuleGroup) => g.name)).toContain(AlertGroup.COST);
     const term = (name: string, input: number, output: number) => {
       const m = `namespace="llm",pool="${name}",model_name="${name}"`;

@@ -4,7 +4,7 @@ import { ReferenceMonitoring } from '../../apps/reference-monitoring';
 import { TIER_BUDGETS_PER_HOUR, TIER_PRICES, VllmAutoscaling } from '../../apps/vllm-autoscaling';
 import { isCatalogSeries, promqlMetricNames, ScalingBehaviors } from '../../lib';
 import { renderBehavior } from '../../lib/autoscaling/behavior';
-import { checkRules, PromRule, requirePromtool, ruleGroupsOf, tempDir, writeRuleFile } from '../util/promtool';
+import { checkRules, PromRule, requirePromtool, ruleGroupsByObject, ruleGroupsOf, tempDir, writeRuleFile } from '../util/promtool';
 import { allOfKind, containerOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -186,7 +186,8 @@ describe('vLLM autoscaling module (scenario 4)', () => {
 
     test('promtool check rules accepts every group', () => {
       requirePromtool();
-      const r = checkRules(writeRuleFile(tempDir('vllm-autoscaling-'), ruleGroupsOf(manifests)));
+      // One file for all objects: group names carry their object's (each pool's object has its own llm-serving).
+      const r = checkRules(writeRuleFile(tempDir('vllm-autoscaling-'), ruleGroupsByObject(manifests)));
       expect({ status: r.status, output: r.output }).toEqual({ status: 0, output: expect.stringContaining(`SUCCESS: ${rules.length} rules found`) });
     });
 

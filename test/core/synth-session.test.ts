@@ -46,18 +46,19 @@ describe('synthValidated collects what constructs render once', () => {
 
   test('ServingAlerts rules and the proxy config: once in synthValidated, at each read in app.synth() (the App may change in between)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-session-'));
+    // collectRules collects the rules of one object: the shared one or one pool's (3 objects here).
     const collect = jest.spyOn(ServingAlerts.prototype as unknown as { collectRules: () => unknown }, 'collectRules');
     const config = jest.spyOn(LiteLLMProxy.prototype as unknown as { buildConfig: () => string }, 'buildConfig');
     try {
       synthValidated(fleet(path.join(dir, 'validated')).app);
-      expect(collect).toHaveBeenCalledTimes(1);
+      expect(collect).toHaveBeenCalledTimes(3);
       expect(config).toHaveBeenCalledTimes(1);
       collect.mockClear();
       config.mockClear();
       const { app, alerts } = fleet(path.join(dir, 'plain'));
       app.synth();
-      // cdk8s validates twice (the App, then the chart it writes) and renders once.
-      expect(collect).toHaveBeenCalledTimes(3);
+      // cdk8s validates twice (the App, then the chart it writes) and renders once, for each object.
+      expect(collect).toHaveBeenCalledTimes(9);
       expect(config).toHaveBeenCalledTimes(2);
       // Outside a session, what changed after a read shows at the next one.
       const before = [...alerts.rules().values()].flat().length;

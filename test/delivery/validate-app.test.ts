@@ -274,3 +274,42 @@ describe('compiled validators are cached between runs', () => {
     expect(freshRun().compiled).toBe(true);
   });
 });
+
+describe('objects larger than 1 MiB', () => {
+  const MESSAGE_END = ' bytes (1 MiB) one object may hold: etcd refuses requests above 1.5 MiB by default (--max-request-bytes) and Kubernetes limits a ConfigMap or Secret to 1 MiB; split its content over several objects';
+  /** A ConfigMap whose JSON is `bytes` long. */
+  function configMap(bytes: number): Record<string, any> {
+    const empty = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', namespace: 'web' }, data: { a: '' } };
+    return { ...empty, data: { a: 'x'.repeat(bytes - JSON.stringify(empty).length) } };
+  }
+
+  test('1,048,576 bytes of JSON pass; one more is a problem naming the object and its size', () => {
+    expect(JSON.stringify(configMap(1048577)).length).toBe(1048577);
+    expect(validateManifest(configMap(1048576))).toEqual([]);
+    expect(validateManifest(configMap(1048577))).toEqual([{
+      object: 'v1 ConfigMap web/big', path: '', message: `object is 1048577 bytes as JSON, above the 1048576${MESSAGE_END}`,
+    }]);
+  });
+
+  test('bytes, not characters: multi-byte text counts by its UTF-8 length', () => {
+    const cm = configMap(1048576);
+    cm.data.a = `é${cm.data.a.slice(1)}`;
+    expect(JSON.stringify(cm).length).toBe(1048576);
+    expect(validateManifest(cm)).toEqual([{
+      object: 'v1 ConfigMap web/big', path: '', message: `object is 1048577 bytes as JSON, above the 1048576${MESSAGE_END}`,
+    }]);
+  });
+
+  test('validateApp reports it and synthValidated refuses to write', () => {
+    const outdir = tmpOutdir();
+    const app = validApp(outdir);
+    const chart = new Chart(app, 'big', { namespace: 'web' });
+    const cm = configMap(2 * 1048576);
+    new ApiObject(chart, 'big', { apiVersion: cm.apiVersion, kind: cm.kind, metadata: { name: 'big' }, data: cm.data });
+    const expected = { object: 'v1 ConfigMap web/big', path: '', message: `object is 2097152 bytes as JSON, above the 1048576${MESSAGE_END}` };
+    expect(validateApp(app)).toEqual([expected]);
+    expect(() => synthValidated(app)).toThrow(new ManifestValidationError([expected], outdir));
+    expect(() => synthValidated(app)).toThrow(`synth refused: 1 invalid field(s); ${outdir} was not written\nv1 ConfigMap web/big /: object is 2097152 bytes as JSON, above the 1048576${MESSAGE_END}`);
+    expect(fs.existsSync(outdir)).toBe(false);
+  });
+});

@@ -50,6 +50,17 @@ export function ruleGroupsOf(manifests: Manifest[]): PromRuleGroup[] {
   return allOfKind(manifests, 'PrometheusRule').flatMap(m => m.spec.groups as PromRuleGroup[]);
 }
 
+/**
+ * Every rule group of every PrometheusRule in `manifests`, each named
+ * `<namespace>/<object>/<group>`, for one rule file: Prometheus loads each PrometheusRule as
+ * its own file, where group names need only be unique (each pool's object of ServingAlerts has
+ * its own `llm-serving`), but in the one file promtool reads they must differ.
+ */
+export function ruleGroupsByObject(manifests: Manifest[]): PromRuleGroup[] {
+  return allOfKind(manifests, 'PrometheusRule')
+    .flatMap(m => (m.spec.groups as PromRuleGroup[]).map(g => ({ ...g, name: `${m.metadata.namespace}/${m.metadata.name}/${g.name}` })));
+}
+
 /** A fresh temporary directory. */
 export function tempDir(prefix = 'promtool-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
