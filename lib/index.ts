@@ -8,6 +8,7 @@ export * from './litellm/litellm-migrations-job';
 export * from './litellm/litellm-proxy';
 export * from './vllm/accelerator';
 export * from './vllm/engine-options';
+export * from './vllm/lora-adapter';
 export * from './vllm/model-cache';
 export * from './vllm/vllm-pool';
 export * from './autoscaling/behavior';

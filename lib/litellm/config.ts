@@ -270,6 +270,12 @@ export interface HostedVllmBackend extends IConstruct {
   readonly url: string;
   /** The Secret the server's API key comes from, if it requires one. */
   readonly apiKey?: SecretKeyRef;
+  /**
+   * The LoRA adapters the server serves besides its base model (vLLM `--lora-modules`
+   * names): `addBackend()` lists each as its own model group `hosted_vllm/<name>`.
+   * @default - none
+   */
+  readonly loraAdapterNames?: readonly string[];
   /** The Service `url` points at. */
   readonly service: kplus.Service;
   /**

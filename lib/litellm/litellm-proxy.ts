@@ -310,6 +310,8 @@ export class LiteLLMProxy extends Construct {
   private readonly modelKeys = new Set<string>();
   private readonly groups = new Map<string, ModelGroup>();
   private readonly backendGroups = new Map<HostedVllmBackend, ModelGroup[]>();
+  private readonly loraGroupsOf = new Map<HostedVllmBackend, Map<string, ModelGroup>>();
+  private readonly loraGroupNames = new Set<string>();
   private readonly routes: BackendRoute[] = [];
   private readonly fallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
   private readonly contextWindowFallbacks: Array<[ModelGroup, ModelGroup[]]> = [];
@@ -613,10 +615,45 @@ export class LiteLLMProxy extends Construct {
     if (!groups.includes(group)) groups.push(group);
     this.routes.push({ backend, group, modelInfo: o.modelInfo });
     this.backendGroups.set(backend, groups);
+    this.addLoraGroups(backend, group);
     // The backend admits the proxy's pods; a proxy with restricted egress admits the backend.
     backend.allowFrom?.(this.peer, `LiteLLMProxy '${this.name}' routes to it`);
     if (backend.peer) this.networkPolicy?.allowTo(backend.peer, [{ port: backend.port }], `backend ${backend.servedModelName}`);
     return group;
+  }
+
+  /**
+   * The model group of a LoRA adapter of a backend added with `addBackend()`: what
+   * fallbacks take, like any group.
+   */
+  public loraGroup(backend: HostedVllmBackend, adapterName: string): ModelGroup {
+    const group = this.loraGroupsOf.get(backend)?.get(adapterName);
+    if (!group) {
+      const known = backend?.loraAdapterNames ?? [];
+      throw invalid('adapterName', adapterName, `is not a LoRA adapter of a backend added to LiteLLMProxy '${this.node.path}' (adapters: ${known.length ? known.join(', ') : 'none'}): add the pool with addBackend() and name one of its loraAdapters`);
+    }
+    return group;
+  }
+
+  /**
+   * Lists each LoRA adapter of a backend as its own model group `hosted_vllm/<adapter>` at
+   * the backend's URL: vLLM serves an adapter under its `--lora-modules` name as a model of
+   * its OpenAI API (vllm/entrypoints/openai/models/serving.py lists them in /v1/models).
+   */
+  private addLoraGroups(backend: HostedVllmBackend, baseGroup: ModelGroup): void {
+    const names = backend.loraAdapterNames ?? [];
+    if (names.length === 0) return;
+    const groups = this.loraGroupsOf.get(backend) ?? new Map<string, ModelGroup>();
+    for (const [i, name] of names.entries()) {
+      if (groups.has(name)) continue; // the same pool added again under another group
+      if (name === baseGroup.name || this.groups.has(name)) {
+        throw invalid(`loraAdapters[${i}].name`, name, `clashes with the model group ${JSON.stringify(name)} of LiteLLMProxy '${this.node.path}': the adapter becomes its own group; rename the adapter or the group`);
+      }
+      const group = this.addModel({ modelName: name, model: `hosted_vllm/${name}`, apiBase: backend.url, apiKey: backend.apiKey });
+      this.loraGroupNames.add(name); // after addModel, which refuses names of adapter groups
+      groups.set(name, group);
+    }
+    this.loraGroupsOf.set(backend, groups);
   }
 
   /**
@@ -626,6 +663,9 @@ export class LiteLLMProxy extends Construct {
   public addModel(model: ModelDeployment): ModelGroup {
     const index = this.models.length;
     const rendered = renderModel(model, index);
+    if (this.loraGroupNames.has(rendered.modelName)) {
+      throw invalid(`models[${index}].modelName`, rendered.modelName, `is the model group of a LoRA adapter of a backend of LiteLLMProxy '${this.node.path}': choose another modelName`);
+    }
     // A set, not a search of the list: a fleet of a thousand backends would cost a million comparisons.
     const key = JSON.stringify([rendered.modelName, rendered.model, rendered.apiBase ?? null]);
     if (this.modelKeys.has(key)) {

@@ -5,6 +5,7 @@ import { drainScript, modelReadyScript } from './_probes';
 import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
+import { LoraAdapter, ResolvedLora, loraArgs, resolveLora } from './lora-adapter';
 import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from './model-cache';
 import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
@@ -222,6 +223,24 @@ export interface VllmPoolProps {
    * @default - the version in the tag of a `vllm/vllm-openai:vX.Y.Z` image
    */
   readonly vllmVersion?: string;
+  /**
+   * LoRA adapters served on top of the base model, each under its own model name
+   * (`--enable-lora --lora-modules <name>=<source> ...`). `LiteLLMProxy.addBackend()` lists
+   * each as its own model group `hosted_vllm/<adapter name>` at the pool's URL.
+   * @default - none (LoRA disabled)
+   */
+  readonly loraAdapters?: LoraAdapter[];
+  /**
+   * How many adapters one batch can serve (`--max-loras`, at least 1). Requires `loraAdapters`.
+   * @default - the number of adapters
+   */
+  readonly maxLoras?: number;
+  /**
+   * The largest adapter rank the pool accepts (`--max-lora-rank`): one of 1, 8, 16, 32, 64,
+   * 128, 256, 320, 512 (vllm/config/lora.py `MaxLoRARanks`). Requires `loraAdapters`.
+   * @default 16 (vLLM's default)
+   */
+  readonly maxLoraRank?: number;
   /** The API key vLLM requires on `/v1/*`, as `VLLM_API_KEY`. @default - none (open to the namespace) */
   readonly apiKey?: SecretKeyRef;
   /**
@@ -386,6 +405,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly servedModelName: string;
   /** The vLLM version of the image, given or read from its tag. */
   public readonly vllmVersion: string;
+  /** The names of the pool's LoRA adapters, in declaration order (empty without adapters). */
+  public readonly loraAdapterNames: readonly string[];
   /** The accelerator of every pod. */
   public readonly accelerator: Accelerator;
   /** The user the pods run as. */
@@ -421,6 +442,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const accelerator = this.accelerator = requireAccelerator('accelerator', props.accelerator);
     const servedModelName = this.servedModelName = props.servedModelName ?? defaultServedName(model);
     validateProps(props, servedModelName);
+    const lora: ResolvedLora | undefined = resolveLora(props.loraAdapters, props.maxLoras, props.maxLoraRank, servedModelName, CACHE_DIR);
+    this.loraAdapterNames = lora ? lora.adapters.map(a => a.name) : [];
     this.apiKey = props.apiKey;
     const image = props.image ?? VLLM_IMAGE;
     const version = this.vllmVersion = resolveVersion(image, props.vllmVersion);
@@ -505,6 +528,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       ...(props.revision !== undefined ? ['--revision', escapeArg(props.revision)] : []),
       ...(drainsItself ? ['--shutdown-timeout', String(maxRequestSeconds)] : []),
       ...engineArgs,
+      // Last: --lora-modules takes every following value (nargs '+').
+      ...(lora ? loraArgs(lora) : []),
     ];
     const readyCheck = ['python3', '-c', modelReadyScript(servedModelName, VLLM_PORT)];
     const preStop = drainsItself
@@ -854,6 +879,18 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   /** Prefix-cache hits, in prompt tokens (counter): the hit rate is their rate over the queries' rate. */
   public metricPrefixCacheHits(): ScopedMetric {
     return this.scoped(VllmMetrics.PREFIX_CACHE_HITS);
+  }
+
+  /**
+   * `vllm:lora_requests_info` of this pool: its labels `max_lora`, `waiting_lora_adapters`
+   * and `running_lora_adapters` name the adapters waiting and running; vLLM puts no
+   * `model_name` on it, so it is scoped by namespace and pool only.
+   */
+  public metricLoraRequestsInfo(): ScopedMetric {
+    if (this.loraAdapterNames.length === 0) {
+      throw invalid('metricLoraRequestsInfo()', this.name, `has no loraAdapters on VllmPool '${this.node.path}': vLLM reports vllm:lora_requests_info only with LoRA enabled`);
+    }
+    return new ScopedMetric(VllmMetrics.LORA_REQUESTS_INFO, { namespace: this.namespace, [METRIC_LABEL_POOL]: this.name });
   }
 
   /**
