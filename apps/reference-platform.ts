@@ -97,6 +97,14 @@ export class ReferencePlatform extends Chart {
       apiKey: VLLM_API_KEY,
       modelCache: ModelCache.newClaim({ size: Size.gibibytes(50) }),
       capacity: { prefer: CapacityType.ON_DEMAND },
+      // Two LoRA adapters fine-tuned in-house on Llama 3.1 8B, copied onto the cache volume
+      // (a path pins the adapter: --lora-modules takes no revision). The proxy lists each as
+      // its own model group, hosted_vllm/<adapter> at this pool.
+      loraAdapters: [
+        { name: 'llama-3-1-8b-sql', source: '/models/adapters/llama-3-1-8b-sql', rank: 16 },
+        { name: 'llama-3-1-8b-support', source: '/models/adapters/llama-3-1-8b-support', rank: 32 },
+      ],
+      maxLoraRank: 32,
     });
 
     this.qwen8b = new VllmPool(this, 'qwen3-8b', {
@@ -141,6 +149,9 @@ export class ReferencePlatform extends Chart {
     this.proxy.addFallback(llama, [qwen]);
     this.proxy.addFallback(qwen, [llama]);
     this.proxy.addFallback(this.llama70b, [this.llama8b]);
+    // An adapter that fails falls back to its base model.
+    this.proxy.addFallback(this.proxy.loraGroup(this.llama8b, 'llama-3-1-8b-sql'), [llama]);
+    this.proxy.addFallback(this.proxy.loraGroup(this.llama8b, 'llama-3-1-8b-support'), [llama]);
 
     // Metrics: the proxy's /metrics through its Service, every pool's pods directly.
     this.proxy.monitor(DISCOVERY);

@@ -33,8 +33,26 @@ describe('reference platform', () => {
     const router = liteLLMConfig(manifests).router_settings;
     expect(router).toMatchObject({
       routing_strategy: 'least-busy', enable_pre_call_checks: true, allowed_fails: 3, cooldown_time: 60, num_retries: 2, timeout: 120,
-      fallbacks: [{ 'llama-3-1-8b': ['qwen3-8b'] }, { 'qwen3-8b': ['llama-3-1-8b'] }, { 'llama-3-3-70b': ['llama-3-1-8b'] }],
+      fallbacks: [
+        { 'llama-3-1-8b': ['qwen3-8b'] }, { 'qwen3-8b': ['llama-3-1-8b'] }, { 'llama-3-3-70b': ['llama-3-1-8b'] },
+        { 'llama-3-1-8b-sql': ['llama-3-1-8b'] }, { 'llama-3-1-8b-support': ['llama-3-1-8b'] },
+      ],
     });
+  });
+
+  test('the Llama 3.1 8B pool serves two LoRA adapters, each a model group of the proxy at the pool\'s Service', () => {
+    const args: string[] = containerOf(oneOfKind(manifests, 'Deployment', 'llama-3-1-8b'), 'vllm').args;
+    expect(args.slice(args.indexOf('--enable-lora'))).toEqual([
+      '--enable-lora', '--max-loras', '2', '--max-lora-rank', '32', '--lora-modules',
+      'llama-3-1-8b-sql=/models/adapters/llama-3-1-8b-sql', 'llama-3-1-8b-support=/models/adapters/llama-3-1-8b-support',
+    ]);
+    const models = liteLLMConfig(manifests).model_list;
+    const base = models.find((m: Manifest) => m.model_name === 'llama-3-1-8b').litellm_params;
+    for (const adapter of ['llama-3-1-8b-sql', 'llama-3-1-8b-support']) {
+      const entries = models.filter((m: Manifest) => m.model_name === adapter);
+      expect(entries).toHaveLength(1);
+      expect(entries[0].litellm_params).toEqual({ model: `hosted_vllm/${adapter}`, api_base: base.api_base, api_key: base.api_key });
+    }
   });
 
   test('Redis cache with ttl 3600 and PostgreSQL by reference, migrated by a hook Job', () => {
