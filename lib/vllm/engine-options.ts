@@ -215,6 +215,12 @@ const FORBIDDEN_FLAGS: Record<string, string> = {
   '--revision': 'must not set --revision: set the pool\'s \'revision\' prop',
   '--hf-token': 'must not set --hf-token: a token on the command line is visible in the pod spec; set the pool\'s \'hfToken\' Secret reference (HF_TOKEN)',
   '--shutdown-timeout': 'must not set --shutdown-timeout: the pool derives it from \'maxRequestDuration\' so that the drain and the grace period agree',
+  // The pool renders these from loraAdapters / maxLoras / maxLoraRank (lora-adapter.ts); a
+  // second --lora-modules would replace the pool's list and the proxy's adapter groups would 404.
+  '--enable-lora': 'must not set --enable-lora: declare the pool\'s \'loraAdapters\'',
+  '--lora-modules': 'must not set --lora-modules: declare the pool\'s \'loraAdapters\', so that the proxy lists each adapter as a model group',
+  '--max-loras': 'must not set --max-loras: set the pool\'s \'maxLoras\'',
+  '--max-lora-rank': 'must not set --max-lora-rank: set the pool\'s \'maxLoraRank\'',
 };
 
 /**

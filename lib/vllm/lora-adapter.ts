@@ -122,7 +122,8 @@ export function loraArgs(lora: ResolvedLora): string[] {
     '--enable-lora',
     '--max-loras', String(lora.maxLoras),
     '--max-lora-rank', String(lora.maxLoraRank),
-    // nargs='+' (optional_type(str) with LoRAParserAction): one flag, every entry after it.
+    // One flag, every entry after it: a list field gets nargs '+' (vllm/engine/arg_utils.py
+    // get_kwargs), parsed entry by entry by LoRAParserAction (cli_args.py).
     '--lora-modules', ...lora.adapters.map(a => `${a.name}=${a.source}`),
   ];
 }

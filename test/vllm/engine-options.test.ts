@@ -30,7 +30,7 @@ describe('each option renders its flag, value as its own argv element', () => {
     [{ trustRemoteCode: true }, ['--trust-remote-code']],
     [{ enforceEager: true }, ['--enforce-eager']],
     [{ downloadDir: '/models' }, ['--download-dir', '/models']],
-    [{ extraArgs: ['--seed', '42', '--enable-lora'] }, ['--seed', '42', '--enable-lora']],
+    [{ extraArgs: ['--seed', '42', '--async-scheduling'] }, ['--seed', '42', '--async-scheduling']],
   ])('%j → %j', (options, expected) => {
     expect(renderEngineArgs(options)).toEqual(expected);
   });
@@ -219,10 +219,10 @@ describe('hostile extraArgs and options', () => {
   test('a flag and its value in one element', () => {
     expect(() => renderEngineArgs({ extraArgs: ['--seed 42'] })).toThrow(new Error(
       "'engine.extraArgs[0]' (\"--seed 42\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--seed', '42'"));
-    expect(() => renderEngineArgs({ extraArgs: ['--enable-lora', '--max-loras\t4'] })).toThrow(new Error(
-      "'engine.extraArgs[1]' (\"--max-loras\\t4\") must not contain control characters (newlines, tabs, NUL)"));
-    expect(() => renderEngineArgs({ extraArgs: ['--max-loras  4'] })).toThrow(new Error(
-      "'engine.extraArgs[0]' (\"--max-loras  4\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--max-loras', '4'"));
+    expect(() => renderEngineArgs({ extraArgs: ['--async-scheduling', '--max-logprobs\t4'] })).toThrow(new Error(
+      "'engine.extraArgs[1]' (\"--max-logprobs\\t4\") must not contain control characters (newlines, tabs, NUL)"));
+    expect(() => renderEngineArgs({ extraArgs: ['--max-logprobs  4'] })).toThrow(new Error(
+      "'engine.extraArgs[0]' (\"--max-logprobs  4\") holds a flag and its value in one element: vLLM would read it as one unknown argument; give each its own element: '--max-logprobs', '4'"));
   });
 
   test('a value with spaces, in its own element or after =, is one argv element and passes', () => {

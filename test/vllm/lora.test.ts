@@ -1,5 +1,5 @@
 import { Chart } from 'cdk8s';
-import { Accelerator, LiteLLMProxy, LoraAdapter, VllmPool, VllmPoolProps } from '../../lib';
+import { Accelerator, LiteLLMProxy, LoraAdapter, VllmPool, VllmPoolProps, renderEngineArgs } from '../../lib';
 import { containerOf, liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -91,6 +91,18 @@ describe('VllmPool LoRA bad input', () => {
   ];
   test.each(cases)('%s', (_what, props, message) => {
     expect(() => pool(testChart(), props)).toThrow(new Error(message));
+  });
+});
+
+describe('extraArgs cannot set the LoRA flags the pool owns', () => {
+  const owned: Array<[string, string]> = [
+    ['--enable-lora', 'must not set --enable-lora: declare the pool\'s \'loraAdapters\''],
+    ['--lora-modules', 'must not set --lora-modules: declare the pool\'s \'loraAdapters\', so that the proxy lists each adapter as a model group'],
+    ['--max-loras', 'must not set --max-loras: set the pool\'s \'maxLoras\''],
+    ['--max-lora-rank', 'must not set --max-lora-rank: set the pool\'s \'maxLoraRank\''],
+  ];
+  test.each(owned)('%s is refused', (flag, rule) => {
+    expect(() => renderEngineArgs({ extraArgs: [flag, 'x'] })).toThrow(new Error(`'engine.extraArgs[0]' ("${flag}") ${rule}`));
   });
 });
 
