@@ -599,6 +599,10 @@ export class LiteLLMProxy extends Construct {
     }
     const o: BackendOptions = options ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) throw invalid('options', o, 'must be BackendOptions { modelName?, rpm?, tpm?, timeout?, maxParallelRequests?, modelInfo? }');
+    const adapters = backend.loraAdapterNames;
+    if (adapters !== undefined && (!Array.isArray(adapters) || adapters.some(n => typeof n !== 'string'))) {
+      throw invalid('backend.loraAdapterNames', adapters, 'must be an array of adapter names (strings)');
+    }
     const group = this.addModel({
       modelName: o.modelName ?? backend.servedModelName,
       model: `hosted_vllm/${backend.servedModelName}`,

@@ -167,6 +167,14 @@ describe('LiteLLMProxy: LoRA adapters become model groups', () => {
     expect(() => proxy.addModel({ modelName: 'sql-lora', model: 'openai/gpt-4o' })).toThrow(new Error('\'models[2].modelName\' ("sql-lora") is the model group of a LoRA adapter of a backend of LiteLLMProxy \'test/proxy\': choose another modelName'));
   });
 
+  test('a backend whose loraAdapterNames is no array of strings (plain JavaScript)', () => {
+    const chart = testChart();
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const llama = pool(chart);
+    const broken = Object.create(llama, { loraAdapterNames: { value: 'sql-lora' } });
+    expect(() => proxy.addBackend(broken)).toThrow(new Error('\'backend.loraAdapterNames\' ("sql-lora") must be an array of adapter names (strings)'));
+  });
+
   test('loraGroup() of an adapter the backend does not have', () => {
     const chart = testChart();
     const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
