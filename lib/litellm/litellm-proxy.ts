@@ -603,6 +603,14 @@ export class LiteLLMProxy extends Construct {
     if (adapters !== undefined && (!Array.isArray(adapters) || adapters.some(n => typeof n !== 'string'))) {
       throw invalid('backend.loraAdapterNames', adapters, 'must be an array of adapter names (strings)');
     }
+    // Checked before anything is listed: a refused backend leaves the proxy as it was.
+    const listed = this.loraGroupsOf.get(backend);
+    for (const [i, name] of (adapters ?? []).entries()) {
+      if (listed?.has(name)) continue; // the same pool added again under another group
+      if (name === (o.modelName ?? backend.servedModelName) || this.groups.has(name)) {
+        throw invalid(`loraAdapters[${i}].name`, name, `clashes with the model group ${JSON.stringify(name)} of LiteLLMProxy '${this.node.path}': the adapter becomes its own group; rename the adapter or the group`);
+      }
+    }
     const group = this.addModel({
       modelName: o.modelName ?? backend.servedModelName,
       model: `hosted_vllm/${backend.servedModelName}`,
@@ -619,7 +627,7 @@ export class LiteLLMProxy extends Construct {
     if (!groups.includes(group)) groups.push(group);
     this.routes.push({ backend, group, modelInfo: o.modelInfo });
     this.backendGroups.set(backend, groups);
-    this.addLoraGroups(backend, group);
+    this.addLoraGroups(backend);
     // The backend admits the proxy's pods; a proxy with restricted egress admits the backend.
     backend.allowFrom?.(this.peer, `LiteLLMProxy '${this.name}' routes to it`);
     if (backend.peer) this.networkPolicy?.allowTo(backend.peer, [{ port: backend.port }], `backend ${backend.servedModelName}`);
@@ -644,15 +652,12 @@ export class LiteLLMProxy extends Construct {
    * the backend's URL: vLLM serves an adapter under its `--lora-modules` name as a model of
    * its OpenAI API (vllm/entrypoints/openai/models/serving.py lists them in /v1/models).
    */
-  private addLoraGroups(backend: HostedVllmBackend, baseGroup: ModelGroup): void {
+  private addLoraGroups(backend: HostedVllmBackend): void {
     const names = backend.loraAdapterNames ?? [];
     if (names.length === 0) return;
     const groups = this.loraGroupsOf.get(backend) ?? new Map<string, ModelGroup>();
-    for (const [i, name] of names.entries()) {
+    for (const name of names) {
       if (groups.has(name)) continue; // the same pool added again under another group
-      if (name === baseGroup.name || this.groups.has(name)) {
-        throw invalid(`loraAdapters[${i}].name`, name, `clashes with the model group ${JSON.stringify(name)} of LiteLLMProxy '${this.node.path}': the adapter becomes its own group; rename the adapter or the group`);
-      }
       const group = this.addModel({ modelName: name, model: `hosted_vllm/${name}`, apiBase: backend.url, apiKey: backend.apiKey });
       this.loraGroupNames.add(name); // after addModel, which refuses names of adapter groups
       groups.set(name, group);

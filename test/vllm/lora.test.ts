@@ -158,6 +158,8 @@ describe('LiteLLMProxy: LoRA adapters become model groups', () => {
     proxy.addBackend(pool(chart, { loraAdapters: [SQL] }));
     const other = pool(chart, { loraAdapters: [SQL], servedModelName: 'other' }, 'other');
     expect(() => proxy.addBackend(other)).toThrow(new Error('\'loraAdapters[0].name\' ("sql-lora") clashes with the model group "sql-lora" of LiteLLMProxy \'test/proxy\': the adapter becomes its own group; rename the adapter or the group'));
+    // Refused before anything was listed: the other pool's base group is not in the proxy.
+    expect(proxy.modelGroups.map(g => g.name)).toEqual(['Llama-3.1-8B-Instruct', 'sql-lora']);
   });
 
   test('a model added later under an adapter group\'s name', () => {
