@@ -138,7 +138,9 @@ describe('dist/', () => {
     const REAL_FLAGS = ['--served-model-name', '--port', '--revision', '--shutdown-timeout', '--tensor-parallel-size',
       '--pipeline-parallel-size', '--max-model-len', '--gpu-memory-utilization', '--max-num-seqs', '--max-num-batched-tokens',
       '--dtype', '--quantization', '--kv-cache-dtype', '--enable-prefix-caching', '--no-enable-prefix-caching',
-      '--enable-chunked-prefill', '--no-enable-chunked-prefill', '--trust-remote-code', '--enforce-eager', '--download-dir'];
+      '--enable-chunked-prefill', '--no-enable-chunked-prefill', '--trust-remote-code', '--enforce-eager', '--download-dir',
+      // LoRA (FACTS §A.2; lib/vllm/lora-adapter.ts cites vLLM's cli_args.py and config/lora.py).
+      '--enable-lora', '--max-loras', '--max-lora-rank', '--lora-modules'];
     const flagValue = (args: string[], flag: string): string | undefined => {
       const i = args.indexOf(flag);
       return i >= 0 ? args[i + 1] : undefined;
@@ -206,7 +208,8 @@ describe('dist/', () => {
     test('every api_base names a Service in the output, with that port, selecting the pods that serve exactly that model', () => {
       const entries = liteLLMConfigMaps().flatMap(cm => liteLLMConfig([cm]).model_list);
       const vllmEntries = entries.filter((e: Manifest) => e.litellm_params.model.startsWith('hosted_vllm/'));
-      expect(vllmEntries).toHaveLength(6);
+      // Six pools, plus the two LoRA adapters of the 8B pool, each its own group at the pool's URL.
+      expect(vllmEntries).toHaveLength(8);
       for (const entry of vllmEntries) {
         const url = new URL(entry.litellm_params.api_base);
         expect(url.pathname).toBe('/v1');
@@ -220,7 +223,11 @@ describe('dist/', () => {
         expect(selected).toHaveLength(1);
         const port = service!.spec.ports.find((p: Manifest) => p.port === Number(url.port));
         expect(vllm(selected[0]).ports.map((p: Manifest) => p.containerPort)).toContain(port.targetPort);
-        expect(flagValue(vllm(selected[0]).args, '--served-model-name')).toBe(entry.litellm_params.model.slice('hosted_vllm/'.length));
+        // The model the entry asks for is the pool's served model or one of its --lora-modules names.
+        const args: string[] = vllm(selected[0]).args;
+        const served = [flagValue(args, '--served-model-name'),
+          ...args.slice(args.indexOf('--lora-modules') + 1).filter(() => args.includes('--lora-modules')).map(m => m.split('=')[0])];
+        expect(served).toContain(entry.litellm_params.model.slice('hosted_vllm/'.length));
       }
     });
   });
