@@ -4,6 +4,7 @@ import {
 } from './_input';
 import { BehaviorScalingRules, normalizeReplicas } from './replica-normalization';
 import { proposeReplicas, ReplicaMetricSource, ReplicaProposalInput, ReplicaProposalPod, ReplicaProposalTarget } from './replica-proposal';
+import { DEFAULT_CPU_INITIALIZATION_PERIOD_SECONDS, DEFAULT_DOWNSCALE_STABILIZATION_SECONDS, DEFAULT_INITIAL_READINESS_DELAY_SECONDS, DEFAULT_SYNC_PERIOD_SECONDS, DEFAULT_TOLERANCE } from './_hpa-defaults';
 
 /*
  * The HPA controller's sync loop around `proposeReplicas` and `normalizeReplicas`.
@@ -99,12 +100,6 @@ export interface HpaSimulationOptions {
   readonly downscaleStabilizationSeconds?: number;
 }
 
-/** The controller's defaults (pkg/controller/podautoscaler/config/v1alpha1/defaults.go). */
-const DEFAULT_SYNC_PERIOD_SECONDS = 15;
-const DEFAULT_TOLERANCE = 0.1;
-const DEFAULT_CPU_INITIALIZATION_PERIOD_SECONDS = 300;
-const DEFAULT_INITIAL_READINESS_DELAY_SECONDS = 30;
-const DEFAULT_DOWNSCALE_STABILIZATION_SECONDS = 300;
 /** pkg/apis/autoscaling/v2/defaults.go: the default scale-up and scale-down policies both use 15 s periods. */
 const DEFAULT_POLICY_PERIOD_SECONDS = 15;
 /** pkg/apis/autoscaling/validation: MaxPeriodSeconds = 1800; older events count in no policy period. */

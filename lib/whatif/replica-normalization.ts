@@ -1,5 +1,6 @@
 import { invalid } from '../core/_validation';
 import { MAX_INT32, requireArray, requireNonNegative, requireObject, requireOneOf, requireWholeNumber } from './_input';
+import { DEFAULT_DOWNSCALE_STABILIZATION_SECONDS } from './_hpa-defaults';
 
 /*
  * A port of the Kubernetes HPA controller's normalization of a metric proposal, for what-if
@@ -83,8 +84,6 @@ export interface BehaviorInput {
   readonly scaleDownEvents?: Array<{ readonly secondsAgo: number; readonly change: number }>;
 }
 
-/** The controller's `--horizontal-pod-autoscaler-downscale-stabilization` default: 5 minutes. */
-const DOWNSCALE_STABILIZATION_WINDOW_SECONDS = 300;
 /** horizontal.go `scaleUpLimitFactor` and `scaleUpLimitMinimum`. */
 const SCALE_UP_LIMIT_FACTOR = 2.0;
 const SCALE_UP_LIMIT_MINIMUM = 4.0;
@@ -98,7 +97,7 @@ const DEFAULT_SCALE_UP: Required<BehaviorScalingRules> = {
 };
 /** defaults.go `defaultHPAScaleDownRules` (window nil, filled by maybeInitScaleDownStabilizationWindow). */
 const DEFAULT_SCALE_DOWN: Required<BehaviorScalingRules> = {
-  stabilizationWindowSeconds: DOWNSCALE_STABILIZATION_WINDOW_SECONDS,
+  stabilizationWindowSeconds: DEFAULT_DOWNSCALE_STABILIZATION_SECONDS,
   selectPolicy: 'Max',
   policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
 };
@@ -136,7 +135,7 @@ export function normalizeReplicas(input: BehaviorInput): number {
 function stabilizeRecommendation(recommendations: Recommendation[], prenormalized: number): number {
   let max = prenormalized;
   for (const rec of recommendations) {
-    if (rec.secondsAgo <= DOWNSCALE_STABILIZATION_WINDOW_SECONDS && rec.replicas > max) max = rec.replicas;
+    if (rec.secondsAgo <= DEFAULT_DOWNSCALE_STABILIZATION_SECONDS && rec.replicas > max) max = rec.replicas;
   }
   return max;
 }

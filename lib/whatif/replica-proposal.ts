@@ -3,6 +3,7 @@ import {
   MAX_INT32, requireArray, requireBoolean, requireFinite, requireGreaterThanZero, requireNonNegative, requireObject,
   requireOneOf, requireWholeNumber,
 } from './_input';
+import { DEFAULT_CPU_INITIALIZATION_PERIOD_SECONDS, DEFAULT_INITIAL_READINESS_DELAY_SECONDS, DEFAULT_TOLERANCE } from './_hpa-defaults';
 
 /*
  * A port of the Kubernetes HPA replica calculator, for what-if replays.
@@ -143,9 +144,6 @@ export interface ReplicaProposal {
 
 const SOURCES: readonly ReplicaMetricSource[] = ['Resource', 'ContainerResource', 'Pods', 'Object', 'External'];
 const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
-const DEFAULT_TOLERANCE = 0.1;
-const DEFAULT_CPU_INITIALIZATION_PERIOD = 300;
-const DEFAULT_INITIAL_READINESS_DELAY = 30;
 const DEFAULT_METRIC_WINDOW = 30;
 
 /** Checked input, with defaults applied. */
@@ -508,9 +506,9 @@ function check(input: ReplicaProposalInput): Checked {
 
   const tolerance = input.tolerance ?? DEFAULT_TOLERANCE;
   requireNonNegative('tolerance', tolerance);
-  const cpuInitializationPeriod = input.cpuInitializationPeriodSeconds ?? DEFAULT_CPU_INITIALIZATION_PERIOD;
+  const cpuInitializationPeriod = input.cpuInitializationPeriodSeconds ?? DEFAULT_CPU_INITIALIZATION_PERIOD_SECONDS;
   requireNonNegative('cpuInitializationPeriodSeconds', cpuInitializationPeriod);
-  const readinessDelay = input.delayOfInitialReadinessStatusSeconds ?? DEFAULT_INITIAL_READINESS_DELAY;
+  const readinessDelay = input.delayOfInitialReadinessStatusSeconds ?? DEFAULT_INITIAL_READINESS_DELAY_SECONDS;
   requireNonNegative('delayOfInitialReadinessStatusSeconds', readinessDelay);
 
   let pods: ReplicaProposalPod[] | undefined;
