@@ -4,26 +4,16 @@
  * and reads only catalog metrics or series that a recording rule in dist/ records; every
  * template variable is used.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
 import { isCatalogSeries } from '../../lib/metrics/catalog';
 import { promqlMetricNames, promqlSyntaxError } from '../../lib/metrics/promql';
+import { loadManifestsFromDir } from '../../lib/whatif/manifests';
 import { Manifest } from '../util/synth';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
 
-function yamlFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return yamlFiles(p);
-    return /\.ya?ml$/.test(e.name) ? [p] : [];
-  });
-}
-
-const all: Manifest[] = yamlFiles(DIST)
-  .flatMap(f => parseAllDocuments(fs.readFileSync(f, 'utf8')).map(d => d.toJSON()))
-  .filter(Boolean);
+/** Every object of dist/, read by the library's own loader (recursive, multi-document). */
+const all: Manifest[] = loadManifestsFromDir(DIST).map(m => m.object);
 
 const recorded = new Set<string>(all.filter(m => m.kind === 'PrometheusRule')
   .flatMap(m => m.spec.groups.flatMap((g: Manifest) => g.rules))
