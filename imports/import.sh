@@ -23,12 +23,16 @@ keda=$(group keda keda.sh_scaledobjects.yaml keda.sh_triggerauthentications.yaml
 mon=$(group monitoring monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_podmonitors.yaml monitoring.coreos.com_prometheusrules.yaml)
 vpa=$(group vpa autoscaling.k8s.io_verticalpodautoscalers.yaml)
 argocd=$(group argocd argoproj.io_applications.yaml argoproj.io_applicationsets.yaml argoproj.io_appprojects.yaml)
+infpool=$(group inferencepool inference.networking.k8s.io_inferencepools.yaml)
+infobj=$(group inferenceobjective inference.networking.x-k8s.io_inferenceobjectives.yaml)
+httproute=$(group httproute gateway.networking.k8s.io_httproutes.yaml)
+lws=$(group lws leaderworkerset.x-k8s.io_leaderworkersets.yaml)
 
 cd "$here/.."
 # `cdk8s import` appends every source it imports (here temp files) to cdk8s.yaml's `imports:`;
 # keep the project file as it is.
 cp cdk8s.yaml "$tmp/cdk8s.yaml"
 trap 'cp "$tmp/cdk8s.yaml" cdk8s.yaml; rm -rf "$tmp"' EXIT
-for f in "$keda" "$mon" "$vpa" "$argocd"; do
+for f in "$keda" "$mon" "$vpa" "$argocd" "$infpool" "$infobj" "$httproute" "$lws"; do
   npx --no-install cdk8s import "$f" --language typescript --output imports --no-check-upgrade
 done
