@@ -1,0 +1,65 @@
+import { Duration } from 'cdk8s';
+import type { Accelerator } from './accelerator';
+import type { PoolSlo } from './vllm-pool';
+import type { PodUser } from '../core/pod-user';
+import type { HostedVllmBackend } from '../litellm/config';
+import type { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
+import type { ScopedMetric } from '../metrics/scoped-metric';
+
+/**
+ * A pool of vLLM servers of one model, whatever runs it: a `VllmPool` (a Deployment, one
+ * pod per replica) or a `MultiNodeVllmPool` (a LeaderWorkerSet, one group of pods per
+ * replica, served by its leader). What signals, alerts, recording rules, dashboards and the
+ * adapter read of a pool, so each of them takes either kind.
+ *
+ * Every series of a pool is scoped by `{ namespace, pool: <name>, model_name: <servedModelName> }`
+ * (the `pool` label is put on by the pool's PodMonitor, see `podMonitor`).
+ */
+export interface ServingPool extends HostedVllmBackend {
+  /** The pool's name: its workload's name and the value of its `pool` metric label. */
+  readonly name: string;
+  /** The namespace of the pool's objects. */
+  readonly namespace: string;
+  /** The vLLM version the pool's image runs (flags are gated on it). */
+  readonly vllmVersion: string;
+  /** The accelerator of the pool's pods. */
+  readonly accelerator: Accelerator;
+  /** Who the pool's pods run as. */
+  readonly user: PodUser;
+  /** The pool's service level objectives (alerts and what-if replays read them). */
+  readonly slo: Required<PoolSlo>;
+  /** vLLM's `--gpu-memory-utilization` (0 to 1). */
+  readonly gpuMemoryUtilization: number;
+  /** The longest a replica may take to load the model and become ready. */
+  readonly maxModelLoadTime: Duration;
+  /** The LoRA adapter names the pool serves besides its base model. */
+  readonly loraAdapterNames: readonly string[];
+  /**
+   * The pool's PodMonitor, once `monitor()` was called: it puts the `pool` label on the
+   * pool's series, so every reader of them requires it.
+   */
+  readonly podMonitor: PodMetricsMonitor | undefined;
+  /**
+   * An RE2 pattern matching the names of the pods whose GPUs serve the pool (what
+   * dcgm-exporter labels a GPU's series with).
+   */
+  readonly podNamePattern: string;
+
+  metricGpuUtilization(): ScopedMetric;
+  metricGpuEngineActive(): ScopedMetric;
+  metricGpuBusy(): ScopedMetric;
+  metricRequestsWaiting(): ScopedMetric;
+  metricRequestsRunning(): ScopedMetric;
+  metricKvCacheUsage(): ScopedMetric;
+  metricTimeToFirstToken(): ScopedMetric;
+  metricE2eRequestLatency(): ScopedMetric;
+  metricRequestQueueTime(): ScopedMetric;
+  metricInterTokenLatency(): ScopedMetric;
+  metricPreemptions(): ScopedMetric;
+  metricPromptTokens(): ScopedMetric;
+  metricGenerationTokens(): ScopedMetric;
+  metricRequestSuccess(): ScopedMetric;
+  metricPrefixCacheQueries(): ScopedMetric;
+  metricPrefixCacheHits(): ScopedMetric;
+  metricLoraRequestsInfo(): ScopedMetric;
+}
