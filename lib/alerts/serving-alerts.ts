@@ -2,6 +2,7 @@ import { Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CustomRules, requireDeclaredMetrics } from './_custom-rules';
+import { eppRules, unmonitoredEndpointPicker, validateEndpointPickers } from './_epp-rules';
 import { AlertRule, CustomAlertOptions, CustomRecordingRuleOptions, Severity } from './alert-rule';
 import { PoolRecordedMetrics, RecordingRules } from './recording-rules';
 import * as monitoring from '../../imports/monitoring.coreos.com';
@@ -14,6 +15,7 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { sessionMemo } from '../core/_synth-session';
 import { invalid, requireHttpUrl, requirePositiveInteger } from '../core/_validation';
+import type { EndpointPicker } from '../gateway/endpoint-picker';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { ModelGroup } from '../litellm/model-group';
 import { requireDiscoveryLabels } from '../metrics/_discovery-input';
@@ -96,6 +98,15 @@ export interface ServingAlertsProps {
    * @default - catalog metrics and recorded series only
    */
   readonly declaredMetrics?: MetricDefinition[];
+  /**
+   * The endpoint pickers (EPPs) of InferencePools in front of `pools`: each one's alerts (EPP
+   * down, no or missing endpoints, error ratio) go to the PrometheusRule of its model pool,
+   * group `llm-routing`. Each model pool must be one of `pools`, and each EPP needs its
+   * ServiceMonitor (`monitor()`), checked at synth: the alerts select its series by the
+   * `namespace` and `service` labels that monitor's scrape adds.
+   * @default - no EPP alert
+   */
+  readonly endpointPickers?: EndpointPicker[];
 }
 
 /** The group names of the PrometheusRules (the same in every object; Prometheus needs them unique only within one rule file). */
@@ -105,6 +116,8 @@ export enum AlertGroup {
   PROXY = 'llm-proxy',
   ACCELERATORS = 'llm-accelerators',
   COST = 'llm-cost',
+  /** The endpoint pickers of InferencePools (`endpointPickers`). */
+  ROUTING = 'llm-routing',
 }
 
 /**
@@ -127,7 +140,8 @@ export enum AlertGroup {
  * The rules are spread over one PrometheusRule per pool and one shared object, so that no
  * object grows with the fleet:
  * - `<name>-<pool name>` (`poolResources`): the pool's serving, autoscaling and accelerator
- *   rules (groups `llm-serving`, `llm-autoscaling`, `llm-accelerators`);
+ *   rules (groups `llm-serving`, `llm-autoscaling`, `llm-accelerators`), and those of the
+ *   endpoint pickers in front of it (`llm-routing`, see `endpointPickers`);
  * - `<name>` (`resource`): everything not tied to one pool: the proxy's rules and its
  *   autoscaling, the accelerator budget, the cost budgets, and the rules added with
  *   `addAlert()` and `addRecordingRule()`.
@@ -169,6 +183,7 @@ export class ServingAlerts extends Construct {
   /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
   private readonly validShapes = new Set<string>();
   private readonly custom: CustomRules;
+  private readonly endpointPickers: readonly EndpointPicker[];
 
   public constructor(scope: Construct, id: string, props: ServingAlertsProps) {
     super(scope, id);
@@ -197,6 +212,7 @@ export class ServingAlerts extends Construct {
     }
     this.props = props;
     this.costs = validateCostBudgets(props);
+    this.endpointPickers = validateEndpointPickers(props.endpointPickers, props.pools);
     this.custom = new CustomRules(this, Object.values(AlertGroup), requireDeclaredMetrics(props.declaredMetrics), props.runbookBaseUrl.replace(/#.*$/, ''));
     const name = baseName(this, 'name', props.name);
     const names = poolObjectNames(name, props.pools);
@@ -215,7 +231,7 @@ export class ServingAlerts extends Construct {
       }));
     });
     this.poolResources = perPool;
-    this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unrenderedRecordings(), ...this.validateRules()] });
+    this.node.addValidation({ validate: () => [...this.unmonitoredPools(), ...this.unmonitoredEndpointPickers(), ...this.unrenderedRecordings(), ...this.validateRules()] });
   }
 
   /**
@@ -286,6 +302,9 @@ export class ServingAlerts extends Construct {
       this.servingRules(pool);
       this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool);
       this.acceleratorRules(pool);
+      for (const epp of this.endpointPickers.filter(e => e.modelPool === pool)) {
+        for (const rule of eppRules(epp)) this.add(AlertGroup.ROUTING, rule);
+      }
       return this.groups;
     }
     const proxy = this.props.proxy;
@@ -307,6 +326,11 @@ export class ServingAlerts extends Construct {
   /** Pools without a PodMonitor: nothing would put the `pool` label on the series the alerts read. */
   private unmonitoredPools(): string[] {
     return this.props.pools.flatMap((p, i) => unmonitoredPool(`pools[${i}]`, p, `ServingAlerts '${this.node.path}'`) ?? []);
+  }
+
+  /** EPPs without a ServiceMonitor: nothing would scrape the series their alerts read. */
+  private unmonitoredEndpointPickers(): string[] {
+    return this.endpointPickers.flatMap((e, i) => unmonitoredEndpointPicker(`endpointPickers[${i}]`, e, `ServingAlerts '${this.node.path}'`) ?? []);
   }
 
   /** Recorded series read by the alerts, whose rules are not rendered in this App. */

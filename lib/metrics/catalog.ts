@@ -217,10 +217,97 @@ export const KedaMetrics = {
   SCALER_ACTIVE: metric('keda_scaler_active', MetricType.GAUGE, KEDA_SCALER_LABELS, '1 when the scaler is active'),
 } as const;
 
+/** The pool label of the EPP's InferencePool series: the InferencePool's name (`--pool-name`). */
+const EPP_POOL_LABELS = ['name'] as const;
+/** The labels of the EPP's per-objective series (the requested model and the model it was rewritten to). */
+const EPP_MODEL_LABELS = ['model_name', 'target_model_name'] as const;
+
+/**
+ * Metrics of the Gateway API Inference Extension's endpoint picker (EPP), scraped from its
+ * Service by its ServiceMonitor (so every series also carries the target labels `namespace`,
+ * `service`, `job`, `pod`, `endpoint`). All ALPHA upstream.
+ *
+ * Source: kubernetes-sigs/gateway-api-inference-extension v1.5.0 (df9f8909):
+ * pkg/epp/metrics/metrics.go (Subsystem + Name, no Namespace: `inference_pool_…`,
+ * `inference_objective_…`, `inference_extension_…`), pkg/epp/metrics/collectors/inference_pool.go
+ * (`inference_pool_per_pod_queue_size`), and site-src/guides/metrics-and-observability.md.
+ * The InferencePool series are labelled `name` = the InferencePool's name (`pool.Name` in
+ * pkg/epp/datalayer/logger/logger.go `refreshPrometheusMetrics`); none carries a namespace
+ * of its own. v1.6.0 (992e5c29) has no EPP any more: it moved to llm-d/llm-d-router
+ * (README "have moved to new repositories"; PR #2967 removed it, only the conformance
+ * `lwepp` is left, which registers no metric of its own). The names and labels below are
+ * unchanged in llm-d/llm-d-router v0.9.0 (pkg/epp/metrics/metrics.go), so they hold for an
+ * EPP image of either project.
+ */
+export const EppMetrics = {
+  /**
+   * Pods of the pool the EPP counts as ready endpoints: those whose model-server metrics are
+   * fresh (scraped within `--metrics-staleness-threshold`, 2 s by default); set to 0 when
+   * there are none (gauge).
+   */
+  POOL_READY_PODS: metric('inference_pool_ready_pods', MetricType.GAUGE, EPP_POOL_LABELS, 'ready endpoints the EPP sees in the pool'),
+  /**
+   * Mean of the endpoints' KV-cache usage as the EPP scrapes it (`vllm:kv_cache_usage_perc`,
+   * a ratio from 0 to 1); not updated while the pool has no ready endpoint (gauge).
+   */
+  POOL_AVERAGE_KV_CACHE_UTILIZATION: metric('inference_pool_average_kv_cache_utilization', MetricType.GAUGE, EPP_POOL_LABELS, 'mean KV-cache usage of the endpoints, 0 to 1'),
+  /** Mean of the endpoints' waiting requests (`vllm:num_requests_waiting`); not updated while the pool has no ready endpoint (gauge). */
+  POOL_AVERAGE_QUEUE_SIZE: metric('inference_pool_average_queue_size', MetricType.GAUGE, EPP_POOL_LABELS, 'mean waiting requests per endpoint'),
+  /** Mean of the endpoints' running requests (`vllm:num_requests_running`) (gauge). */
+  POOL_AVERAGE_RUNNING_REQUESTS: metric('inference_pool_average_running_requests', MetricType.GAUGE, EPP_POOL_LABELS, 'mean running requests per endpoint'),
+  /** Waiting requests of each endpoint, `model_server_pod` naming its pod (gauge). */
+  POOL_PER_POD_QUEUE_SIZE: metric('inference_pool_per_pod_queue_size', MetricType.GAUGE, [...EPP_POOL_LABELS, 'model_server_pod'], 'waiting requests per endpoint'),
+  /**
+   * Requests the EPP scheduled, counted once it picked an endpoint; `priority` is the
+   * InferenceObjective's (counter).
+   */
+  OBJECTIVE_REQUEST_TOTAL: metric('inference_objective_request_total', MetricType.COUNTER, [...EPP_MODEL_LABELS, 'priority'], 'requests scheduled by the EPP'),
+  /**
+   * Failed requests, `error_code` one of the EPP's codes (`BadRequest`, `NotFound`,
+   * `ResourceExhausted`, `ServiceUnavailable`, `Internal`, `Unknown` ..., pkg/common/error/error.go)
+   * or `ModelServerError` for any model-server response status other than 200; also counts
+   * requests that failed before an endpoint was picked, which `OBJECTIVE_REQUEST_TOTAL` does
+   * not (pkg/epp/handlers/server.go) (counter).
+   */
+  OBJECTIVE_REQUEST_ERROR_TOTAL: metric('inference_objective_request_error_total', MetricType.COUNTER, [...EPP_MODEL_LABELS, 'error_code'], 'failed requests at the EPP'),
+  /** Request latency from the EPP receiving the request to the end of the response, seconds (histogram). */
+  OBJECTIVE_REQUEST_DURATION: metric('inference_objective_request_duration_seconds', MetricType.HISTOGRAM, EPP_MODEL_LABELS, 'request latency through the EPP, seconds'),
+  /** Requests in flight through the EPP, per requested model (gauge). */
+  OBJECTIVE_RUNNING_REQUESTS: metric('inference_objective_running_requests', MetricType.GAUGE, ['model_name'], 'requests in flight through the EPP'),
+  /** Request latency divided by output tokens, seconds per token (histogram). */
+  OBJECTIVE_NORMALIZED_TIME_PER_OUTPUT_TOKEN: metric('inference_objective_normalized_time_per_output_token_seconds', MetricType.HISTOGRAM, EPP_MODEL_LABELS, 'latency per output token, seconds'),
+  /**
+   * Time the scheduler takes to pick an endpoint, seconds; no label of its own, buckets from
+   * 0.1 ms to 100 ms (histogram).
+   */
+  SCHEDULER_E2E_DURATION: metric('inference_extension_scheduler_e2e_duration_seconds', MetricType.HISTOGRAM, [], 'scheduling latency, seconds'),
+  /**
+   * Scheduling attempts, `status` success or failure, with the picked endpoint (`pod_name`,
+   * `namespace`, `port`: the exposed `namespace` becomes `exported_namespace` under a
+   * ServiceMonitor without honorLabels) (counter).
+   */
+  SCHEDULER_ATTEMPTS_TOTAL: metric('inference_extension_scheduler_attempts_total', MetricType.COUNTER, ['status', 'target_model_name', 'pod_name', 'namespace', 'port'], 'scheduling attempts'),
+  /** Build information, value 1 (gauge). */
+  INFO: metric('inference_extension_info', MetricType.GAUGE, ['commit', 'build_ref'], 'build information, value 1'),
+} as const;
+
+/**
+ * Series Prometheus itself writes for every scrape target (prometheus.io docs, "Jobs and
+ * instances": `up` is 1 if the instance is healthy, i.e. reachable, or 0 if the scrape
+ * failed). Under prometheus-operator a ServiceMonitor's target carries `namespace`,
+ * `service`, `job` (the Service's name unless `jobLabel`), `pod`, `container` and `endpoint`
+ * (prometheus-operator v0.93.0 pkg/prometheus/promcfg.go `generateServiceMonitorConfig`).
+ */
+export const ScrapeMetrics = {
+  /** 1 when the target's last scrape succeeded, 0 when it failed (gauge). */
+  UP: metric('up', MetricType.GAUGE, [], '1 when the last scrape of the target succeeded, else 0'),
+} as const;
+
 /** Every catalog metric, for checks that a query names only known series. */
 export const ALL_METRICS: readonly MetricDefinition[] = [
   ...Object.values(LiteLLMMetrics), ...Object.values(VllmMetrics), ...Object.values(DcgmMetrics),
   ...Object.values(KubeStateMetrics), ...Object.values(KedaMetrics),
+  ...Object.values(EppMetrics), ...Object.values(ScrapeMetrics),
 ];
 
 /**
