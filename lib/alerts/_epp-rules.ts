@@ -4,7 +4,7 @@ import { METRIC_LABEL_POOL } from '../core/_labels';
 import { invalid } from '../core/_validation';
 import type { EndpointPicker } from '../gateway/endpoint-picker';
 import {
-  eppMetricReadyPods, eppMetricRequestErrors, eppMetricRequests, eppMetricUp, requireEndpointPicker,
+  constructPathOr, eppMetricReadyPods, eppMetricRequestErrors, eppMetricRequests, eppMetricUp, requireEndpointPicker,
 } from '../metrics/epp-metrics';
 import type { ServingPool } from '../vllm/serving-pool';
 
@@ -33,7 +33,7 @@ export function eppLabels(epp: EndpointPicker): Record<string, string> {
  */
 export function validateEndpointPickers(value: unknown, pools: readonly ServingPool[]): EndpointPicker[] {
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid('endpointPickers', value, 'must be a list of EndpointPicker (the InferencePool constructs of lib/gateway)');
+  if (!Array.isArray(value)) throw invalid('endpointPickers', constructPathOr(value), 'must be a list of EndpointPicker (the InferencePool constructs of lib/gateway)');
   const seen = new Map<unknown, number>();
   return value.map((v, i) => {
     const prop = `endpointPickers[${i}]`;
@@ -116,7 +116,8 @@ export function eppRules(epp: EndpointPicker): AlertRule[] {
     },
     {
       alert: 'LlmEppMissingEndpoints',
-      expr: `max ${byPool} (${ready}) > 0 < on (namespace) ${servingPods}`,
+      // group_left keeps the EPP side's labels (one-to-one matching `on` would keep only namespace).
+      expr: `max ${byPool} (${ready}) > 0 < on (namespace) group_left ${servingPods}`,
       for: Duration.minutes(15), severity: Severity.WARNING, labels,
       summary: `The endpoint picker of ${subject} routes to fewer pods than serve`,
       description: `${eppName} counts {{ $value }} ready endpoints in ${subject}, fewer than the pool's pods Prometheus scrapes, for 15 minutes: the others get no traffic through the gateway while holding accelerators. `

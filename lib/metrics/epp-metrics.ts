@@ -13,6 +13,12 @@ import type { EndpointPicker } from '../gateway/endpoint-picker';
 // pkg/epp/metrics/metrics.go `poolLabels`). The EPP's own series carry no namespace, so
 // without the target labels two EPPs of namesake pools in two namespaces would read as one.
 
+/** A construct's path (what an error shows of it), or the value itself. @internal */
+export function constructPathOr(value: unknown): unknown {
+  const path = (value as { node?: { path?: unknown } } | null | undefined)?.node?.path;
+  return typeof path === 'string' ? path : value;
+}
+
 /**
  * Throws the library's error unless `epp` has what the EPP's readers use: a pool name, a
  * namespace, a model pool, a cdk8s-plus Deployment and Service.
@@ -22,13 +28,13 @@ import type { EndpointPicker } from '../gateway/endpoint-picker';
 export function requireEndpointPicker(prop: string, epp: unknown): EndpointPicker {
   if (epp === null || typeof epp !== 'object') throw invalid(prop, epp, 'must be an EndpointPicker (the InferencePool construct of lib/gateway)');
   const e = epp as Partial<EndpointPicker>;
-  const path = (e as { node?: { path?: string } }).node?.path ?? String(epp);
+  const path = String(constructPathOr(epp));
   if (typeof e.poolName !== 'string' || e.poolName === '') throw invalid(`${prop}.poolName`, e.poolName, `must be the InferencePool's name ('${path}')`);
   if (typeof e.namespace !== 'string' || e.namespace === '') throw invalid(`${prop}.namespace`, e.namespace, `must be the InferencePool's namespace ('${path}')`);
-  if (!(e.service instanceof kplus.Service)) throw invalid(`${prop}.service`, e.service, `must be the EPP's cdk8s-plus Service ('${path}')`);
-  if (!(e.deployment instanceof kplus.Deployment)) throw invalid(`${prop}.deployment`, e.deployment, `must be the EPP's cdk8s-plus Deployment ('${path}')`);
+  if (!(e.service instanceof kplus.Service)) throw invalid(`${prop}.service`, constructPathOr(e.service), `must be the EPP's cdk8s-plus Service ('${path}')`);
+  if (!(e.deployment instanceof kplus.Deployment)) throw invalid(`${prop}.deployment`, constructPathOr(e.deployment), `must be the EPP's cdk8s-plus Deployment ('${path}')`);
   if (e.modelPool === null || typeof e.modelPool !== 'object' || typeof e.modelPool.name !== 'string') {
-    throw invalid(`${prop}.modelPool`, e.modelPool, `must be the model pool the InferencePool selects ('${path}')`);
+    throw invalid(`${prop}.modelPool`, constructPathOr(e.modelPool), `must be the model pool the InferencePool selects ('${path}')`);
   }
   return epp as EndpointPicker;
 }
