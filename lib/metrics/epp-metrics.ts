@@ -28,13 +28,14 @@ export function constructPathOr(value: unknown): unknown {
 export function requireEndpointPicker(prop: string, epp: unknown): EndpointPicker {
   if (epp === null || typeof epp !== 'object') throw invalid(prop, epp, 'must be an EndpointPicker (the InferencePool construct of lib/gateway)');
   const e = epp as Partial<EndpointPicker>;
-  const path = String(constructPathOr(epp));
-  if (typeof e.poolName !== 'string' || e.poolName === '') throw invalid(`${prop}.poolName`, e.poolName, `must be the InferencePool's name ('${path}')`);
-  if (typeof e.namespace !== 'string' || e.namespace === '') throw invalid(`${prop}.namespace`, e.namespace, `must be the InferencePool's namespace ('${path}')`);
-  if (!(e.service instanceof kplus.Service)) throw invalid(`${prop}.service`, constructPathOr(e.service), `must be the EPP's cdk8s-plus Service ('${path}')`);
-  if (!(e.deployment instanceof kplus.Deployment)) throw invalid(`${prop}.deployment`, constructPathOr(e.deployment), `must be the EPP's cdk8s-plus Deployment ('${path}')`);
+  const path = constructPathOr(epp);
+  const where = typeof path === 'string' ? ` ('${path}')` : '';
+  if (typeof e.poolName !== 'string' || e.poolName === '') throw invalid(`${prop}.poolName`, e.poolName, `must be the InferencePool's name${where}`);
+  if (typeof e.namespace !== 'string' || e.namespace === '') throw invalid(`${prop}.namespace`, e.namespace, `must be the InferencePool's namespace${where}`);
+  if (!(e.service instanceof kplus.Service)) throw invalid(`${prop}.service`, constructPathOr(e.service), `must be the EPP's cdk8s-plus Service${where}`);
+  if (!(e.deployment instanceof kplus.Deployment)) throw invalid(`${prop}.deployment`, constructPathOr(e.deployment), `must be the EPP's cdk8s-plus Deployment${where}`);
   if (e.modelPool === null || typeof e.modelPool !== 'object' || typeof e.modelPool.name !== 'string') {
-    throw invalid(`${prop}.modelPool`, constructPathOr(e.modelPool), `must be the model pool the InferencePool selects ('${path}')`);
+    throw invalid(`${prop}.modelPool`, constructPathOr(e.modelPool), `must be the model pool the InferencePool selects${where}`);
   }
   return epp as EndpointPicker;
 }
