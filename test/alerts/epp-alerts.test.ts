@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
 import { Accelerator, AlertGroup, ServingAlerts, ServingAlertsProps, VllmPool, promqlMetricNames, promqlSyntaxError } from '../../lib';
 import { FakeEndpointPicker } from './epp-fake';
+import { EPP_SCENARIOS, EppCase, EppInputSeries } from './epp-scenarios';
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, requirePromtool, ruleGroupsByObject, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
@@ -212,73 +213,21 @@ describe('ServingAlerts endpointPickers: bad input', () => {
 // promtool: each rule fires on its case (exact labels and rendered annotations) and stays
 // silent on the others; each expectation inverted fails.
 
-type Labels = Record<string, string>;
-
 interface Case {
   readonly what: string;
-  readonly alert: string;
-  readonly series: Array<{ series: string; values: string }>;
+  readonly rule: PromRule;
+  readonly series: EppInputSeries[];
   /** The labels the expression keeps and `$value`, per expected alert; none: silent. */
-  readonly fires: Array<{ labels: Labels; value: number }>;
+  readonly fires: EppCase['alerts'];
 }
 
-const SAMPLES = 60;
-const gauge = (v: number) => `${v}x${SAMPLES}`;
-const counter = (perMinute: number) => `0+${perMinute}x${SAMPLES}`;
-
-function series(name: string, labels: Labels): string {
-  return `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+/** The cases of every rule instance, from the scenarios the dist/ run of promtool.test.ts uses too. */
+function casesOf(rules: PromRule[]): Case[] {
+  return rules.flatMap(rule => {
+    const scenario = EPP_SCENARIOS[rule.alert!](rule);
+    return [scenario.firing, ...scenario.alsoFiring, ...scenario.silent].map(c => ({ what: c.what, rule, series: c.series, fires: c.alerts }));
+  });
 }
-
-/** The target labels of the EPP's scraped series (prometheus-operator, ServiceMonitor on port `metrics`). */
-const EPP_TARGET = (pod = 'llama-pool-epp-6d9f7c8b5-x2k4q', service = 'llama-pool-epp') => ({
-  namespace: 'llm', service, job: service, endpoint: 'metrics', pod, container: 'epp', instance: '10.0.3.7:9090',
-});
-const up = (v: number, pod?: string, service?: string) => ({ series: series('up', EPP_TARGET(pod, service)), values: gauge(v) });
-const ready = (v: number) => ({ series: series('inference_pool_ready_pods', { name: 'llama-pool', ...EPP_TARGET() }), values: gauge(v) });
-/** vllm:num_requests_running of one engine of one pod of a pool, as its PodMonitor scrapes it. */
-const vllm = (pod: string, engine = '0', pool = 'llama', model = 'llama-model') => ({
-  series: series('vllm:num_requests_running', { namespace: 'llm', pool, model_name: model, engine, pod, job: `llm/${pool}`, container: 'vllm', instance: `10.0.4.${pod.length}:8000` }),
-  values: gauge(2),
-});
-const twoPods = [vllm('llama-7c9d8b6f5-a1'), vllm('llama-7c9d8b6f5-b2')];
-const objective = (metric: string, perMinute: number, extra: Labels, service?: string) => ({
-  series: series(metric, { model_name: 'llama-model', target_model_name: 'llama-model', ...extra, ...EPP_TARGET(undefined, service) }),
-  values: counter(perMinute),
-});
-const requests = (perMinute: number, service?: string) => objective('inference_objective_request_total', perMinute, { priority: '0' }, service);
-const errors = (perMinute: number, service?: string) => objective('inference_objective_request_error_total', perMinute, { error_code: 'ModelServerError' }, service);
-
-const CASES: Case[] = [
-  { alert: 'LlmEppDown', what: 'every scrape of the EPP fails', series: [up(0)], fires: [{ labels: { namespace: 'llm', service: 'llama-pool-epp' }, value: 0 }] },
-  { alert: 'LlmEppDown', what: 'no target for the EPP', series: [up(1, 'other-epp-0', 'other-epp')], fires: [{ labels: { namespace: 'llm', service: 'llama-pool-epp' }, value: 1 }] },
-  { alert: 'LlmEppDown', what: 'one of two replicas scraped', series: [up(1), up(0, 'llama-pool-epp-6d9f7c8b5-z9z9z')], fires: [] },
-  { alert: 'LlmEppDown', what: 'another EPP down', series: [up(1), up(0, 'other-epp-0', 'other-epp')], fires: [] },
-
-  { alert: 'LlmInferencePoolNoEndpoints', what: 'the EPP sees 0 endpoints, 2 pods serve', series: [up(1), ready(0), ...twoPods], fires: [{ labels: { namespace: 'llm', name: 'llama-pool' }, value: 0 }] },
-  {
-    alert: 'LlmInferencePoolNoEndpoints', what: 'the EPP is scraped but reports no pool, 2 pods serve', series: [up(1), ...twoPods],
-    fires: [{ labels: { namespace: 'llm', service: 'llama-pool-epp', name: 'llama-pool' }, value: 1 }],
-  },
-  { alert: 'LlmInferencePoolNoEndpoints', what: 'the pool scaled to zero', series: [up(1), ready(0)], fires: [] },
-  { alert: 'LlmInferencePoolNoEndpoints', what: 'the EPP down (LlmEppDown\'s case)', series: [up(0), ...twoPods], fires: [] },
-  { alert: 'LlmInferencePoolNoEndpoints', what: 'the EPP sees both pods', series: [up(1), ready(2), ...twoPods], fires: [] },
-  { alert: 'LlmInferencePoolNoEndpoints', what: 'the EPP sees 0, only another pool\'s pods serve', series: [up(1), ready(0), vllm('qwen-5b7c9d8f6-c3', '0', 'qwen', 'qwen-model')], fires: [] },
-
-  {
-    alert: 'LlmEppMissingEndpoints', what: 'the EPP sees 1 of 2 pods, each running 2 engines',
-    series: [ready(1), ...twoPods, vllm('llama-7c9d8b6f5-a1', '1'), vllm('llama-7c9d8b6f5-b2', '1')], fires: [{ labels: { namespace: 'llm', name: 'llama-pool' }, value: 1 }],
-  },
-  { alert: 'LlmEppMissingEndpoints', what: 'the EPP sees 2 of 2 pods, each running 2 engines', series: [ready(2), ...twoPods, vllm('llama-7c9d8b6f5-a1', '1'), vllm('llama-7c9d8b6f5-b2', '1')], fires: [] },
-  { alert: 'LlmEppMissingEndpoints', what: 'the EPP sees none (LlmInferencePoolNoEndpoints\' case)', series: [ready(0), ...twoPods], fires: [] },
-  { alert: 'LlmEppMissingEndpoints', what: 'another pool\'s pods not counted', series: [ready(2), ...twoPods, vllm('qwen-5b7c9d8f6-c3', '0', 'qwen', 'qwen-model')], fires: [] },
-
-  { alert: 'LlmEppErrorRatio', what: '6 of 60 requests a minute fail', series: [requests(60), errors(6)], fires: [{ labels: { namespace: 'llm', service: 'llama-pool-epp' }, value: 0.1 }] },
-  { alert: 'LlmEppErrorRatio', what: 'every request fails before an endpoint is picked', series: [requests(0), errors(6)], fires: [{ labels: { namespace: 'llm', service: 'llama-pool-epp' }, value: Infinity }] },
-  { alert: 'LlmEppErrorRatio', what: '3 of 100 requests a minute fail', series: [requests(100), errors(3)], fires: [] },
-  { alert: 'LlmEppErrorRatio', what: 'another EPP failing', series: [requests(60), errors(0), requests(60, 'other-epp'), errors(30, 'other-epp')], fires: [] },
-  { alert: 'LlmEppErrorRatio', what: 'no traffic', series: [requests(0), errors(0)], fires: [] },
-];
 
 /** Go's `%.4g` of v, as humanizePercentage prints v * 100. */
 function humanizePercentage(v: number): string {
@@ -298,12 +247,12 @@ function forMinutes(rule: PromRule): number {
   return Number(/^(\d+)m$/.exec(rule.for!)![1]);
 }
 
-function unitTests(rulesFile: string, rules: PromRule[], invert: boolean): Record<string, unknown> {
+function unitTests(rulesFile: string, cases: Case[], invert: boolean): Record<string, unknown> {
   return {
     rule_files: [rulesFile],
     evaluation_interval: '1m',
-    tests: CASES.map((c, i) => {
-      const rule = rules.find(r => r.alert === c.alert)!;
+    tests: cases.map((c, i) => {
+      const rule = c.rule;
       const fires = invert ? (c.fires.length ? [] : [{ labels: {}, value: 0 }]) : c.fires;
       return {
         name: `case-${i}`,
@@ -311,7 +260,7 @@ function unitTests(rulesFile: string, rules: PromRule[], invert: boolean): Recor
         input_series: c.series,
         alert_rule_test: [{
           eval_time: `${forMinutes(rule) + 10}m`,
-          alertname: c.alert,
+          alertname: rule.alert,
           exp_alerts: fires.map(f => ({
             exp_labels: { ...f.labels, ...rule.labels },
             exp_annotations: Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([k, v]) => [k, renderTemplate(v, f.value)])),
@@ -334,6 +283,7 @@ describe('the EPP alerts under promtool', () => {
   const rules = groups.flatMap(g => g.rules);
   const dir = tempDir('epp-alerts-');
   const rulesFile = writeRuleFile(dir, groups);
+  const cases = casesOf(rules);
   afterAll(() => {
     if (!process.env.KEEP_PROMTOOL_FILES) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -346,23 +296,23 @@ describe('the EPP alerts under promtool', () => {
 
   test('every rule has a firing case and a silent case', () => {
     expect(rules.map(r => r.alert)).toEqual(EPP_ALERTS);
-    for (const alert of EPP_ALERTS) {
-      expect(CASES.some(c => c.alert === alert && c.fires.length > 0)).toBe(true);
-      expect(CASES.some(c => c.alert === alert && c.fires.length === 0)).toBe(true);
+    for (const rule of rules) {
+      expect(cases.some(c => c.rule === rule && c.fires.length > 0)).toBe(true);
+      expect(cases.some(c => c.rule === rule && c.fires.length === 0)).toBe(true);
     }
   });
 
   test('promtool test rules: each alert fires on its cases with exact labels and annotations, and stays silent on the others', () => {
-    const file = writeYaml(dir, 'epp.test.yaml', unitTests(rulesFile, rules, false));
+    const file = writeYaml(dir, 'epp.test.yaml', unitTests(rulesFile, cases, false));
     const r = testRules(file);
-    if (r.status !== 0) throw new Error(`failed cases: ${failed(r).map(i => `${i} (${CASES[i].alert}: ${CASES[i].what})`).join('; ')}\n${r.output}`);
+    if (r.status !== 0) throw new Error(`failed cases: ${failed(r).map(i => `${i} (${cases[i].rule.alert}: ${cases[i].what})`).join('; ')}\n${r.output}`);
     expect(r.stdout).toContain('SUCCESS');
   });
 
   test('promtool ran every case: with each expectation inverted, each one fails', () => {
-    const r = testRules(writeYaml(dir, 'epp-inverted.test.yaml', unitTests(rulesFile, rules, true)));
+    const r = testRules(writeYaml(dir, 'epp-inverted.test.yaml', unitTests(rulesFile, cases, true)));
     expect(r.status).not.toBe(0);
-    expect(failed(r)).toEqual(CASES.map((_, i) => i));
+    expect(failed(r)).toEqual(cases.map((_, i) => i));
   });
 });
 

@@ -8,6 +8,7 @@ import {
 import {
   PromRule, PromRuleGroup, PromtoolResult, checkRules, ruleGroupsByObject, ruleGroupsOf, requirePromtool, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
+import { EPP_SCENARIOS } from './epp-scenarios';
 import { allOfKind, Manifest, SCRAPER, synth } from '../util/synth';
 
 /**
@@ -554,7 +555,8 @@ function buildCases(groups: PromRuleGroup[]): TestCase[] {
   for (const group of groups) {
     group.rules.forEach((rule, index) => {
       if (!rule.alert) throw new Error(`${group.name}[${index}] is not an alerting rule`);
-      const scenario = SCENARIOS[rule.alert];
+      // The EPP alerts' scenarios live with their own tests (test/alerts/epp-scenarios.ts).
+      const scenario = SCENARIOS[rule.alert] ?? EPP_SCENARIOS[rule.alert];
       if (!scenario) throw new Error(`no promtool scenario for alert ${rule.alert}: add one to SCENARIOS`);
       const { firing, silent } = scenario(rule);
       // Past `for`, with room for 10m rate windows and 30m changes() to fill.
