@@ -6,6 +6,8 @@ import type { EndpointPicker } from '../gateway/endpoint-picker';
 import {
   constructPathOr, eppMetricReadyPods, eppMetricRequestErrors, eppMetricRequests, eppMetricUp, requireEndpointPicker,
 } from '../metrics/epp-metrics';
+
+export { unmonitoredEndpointPicker } from '../metrics/epp-metrics';
 import type { ServingPool } from '../vllm/serving-pool';
 
 /**
@@ -46,17 +48,6 @@ export function validateEndpointPickers(value: unknown, pools: readonly ServingP
     }
     return epp;
   });
-}
-
-/**
- * The error message when `reader` reads the series of `epp` but the EPP has no ServiceMonitor:
- * nothing would scrape it, so every query on it matches nothing and `LlmEppDown` would fire
- * for a healthy EPP.
- * @internal
- */
-export function unmonitoredEndpointPicker(prop: string, epp: EndpointPicker, reader: string): string | undefined {
-  if (epp.serviceMonitor !== undefined) return undefined;
-  return invalid(prop, epp.node.path, `has no ServiceMonitor, but ${reader} reads the EPP's series by the 'namespace' and 'service' labels its ServiceMonitor's scrape adds (without it nothing scrapes the EPP: the queries match nothing); call monitor() on '${epp.node.path}'`).message;
 }
 
 /**

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { acceleratorsDashboard } from './_accelerators';
 import { autoscalingDashboard } from './_autoscaling';
+import { validateDashboardEndpointPickers, withEndpointPickers } from './_epp';
 import { gatewayDashboard } from './_gateway';
 import { DashboardSpec, checkDashboard, renderDashboard, requirePanel, requireVariable } from './_model';
 import { modelPoolDashboard } from './_model-pool';
@@ -14,9 +15,11 @@ import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { invalid } from '../core/_validation';
+import type { EndpointPicker } from '../gateway/endpoint-picker';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { unmonitoredPool } from '../metrics/_pool-identity';
 import { MetricDefinition, MetricType } from '../metrics/catalog';
+import { unmonitoredEndpointPicker } from '../metrics/epp-metrics';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
 
@@ -109,6 +112,15 @@ export interface ServingDashboardsProps {
    * @default { grafana_dashboard: '1' }
    */
   readonly sidecarLabels?: Record<string, string>;
+  /**
+   * The endpoint pickers (EPPs) of InferencePools in front of `pools`: a row `Endpoint picker`
+   * on the Model pool dashboard (ready endpoints, queue and KV cache as the EPP sees them,
+   * requests and errors, scheduling and request latency), with a variable `epp` picking them.
+   * Each model pool must be one of `pools`, and each EPP needs its ServiceMonitor
+   * (`monitor()`), checked at synth.
+   * @default - no EPP row
+   */
+  readonly endpointPickers?: EndpointPicker[];
 }
 
 /**
@@ -140,6 +152,7 @@ export class ServingDashboards extends Construct {
   private readonly extraPanels = new Map<ServingDashboard, DashboardPanel[]>();
   private readonly extraVariables = new Map<ServingDashboard, DashboardVariable[]>();
   private readonly baseName: string;
+  private readonly endpointPickers: readonly EndpointPicker[];
 
   public constructor(scope: Construct, id: string, props: ServingDashboardsProps = {}) {
     super(scope, id);
@@ -171,6 +184,7 @@ export class ServingDashboards extends Construct {
       || Object.values(sidecarLabels).some(v => typeof v !== 'string')) {
       throw invalid('sidecarLabels', sidecarLabels, 'must be a non-empty map of label name to string value, e.g. { grafana_dashboard: \'1\' }');
     }
+    this.endpointPickers = validateDashboardEndpointPickers(props.endpointPickers, pools);
     this.pools = pools;
     this.proxy = props.proxy;
     this.rules = props.recordingRules;
@@ -252,7 +266,7 @@ export class ServingDashboards extends Construct {
     const uid = `${this.baseName}-${kind}`.slice(0, 40);
     switch (kind) {
       case ServingDashboard.GATEWAY: return gatewayDashboard(uid, this.proxy!, this.rules);
-      case ServingDashboard.MODEL_POOL: return modelPoolDashboard(uid, this.pools, this.rules);
+      case ServingDashboard.MODEL_POOL: return withEndpointPickers(modelPoolDashboard(uid, this.pools, this.rules), this.endpointPickers);
       case ServingDashboard.ACCELERATORS: return acceleratorsDashboard(uid, this.nvidiaPools);
       case ServingDashboard.AUTOSCALING: return autoscalingDashboard(uid, this.autoscalers());
     }
@@ -275,6 +289,7 @@ export class ServingDashboards extends Construct {
 
   private validate(): string[] {
     const errors = this.pools.flatMap((p, i) => unmonitoredPool(`pools[${i}]`, p, `ServingDashboards '${this.node.path}'`) ?? []);
+    errors.push(...this.endpointPickers.flatMap((e, i) => unmonitoredEndpointPicker(`endpointPickers[${i}]`, e, `ServingDashboards '${this.node.path}'`) ?? []));
     if (this.rules && this.rules.node.root !== this.node.root) {
       errors.push(invalid('recordingRules', this.rules.node.path, `is not in the App of ServingDashboards '${this.node.path}': nothing would record the series its panels read; create the RecordingRules in the same App`).message);
     }

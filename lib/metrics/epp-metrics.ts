@@ -40,6 +40,17 @@ export function requireEndpointPicker(prop: string, epp: unknown): EndpointPicke
   return epp as EndpointPicker;
 }
 
+/**
+ * The error message when `reader` reads the series of `epp` but the EPP has no ServiceMonitor:
+ * nothing would scrape it, so every query on it matches nothing and `LlmEppDown` would fire
+ * for a healthy EPP, and its dashboard panels would stay empty.
+ * @internal
+ */
+export function unmonitoredEndpointPicker(prop: string, epp: EndpointPicker, reader: string): string | undefined {
+  if (epp.serviceMonitor !== undefined) return undefined;
+  return invalid(prop, epp.node.path, `has no ServiceMonitor, but ${reader} reads the EPP's series by the 'namespace' and 'service' labels its ServiceMonitor's scrape adds (without it nothing scrapes the EPP: the queries match nothing); call monitor() on '${epp.node.path}'`).message;
+}
+
 /** `{ namespace, service }`: the target labels of the EPP's scraped series. @internal */
 export function eppTargetMatchers(epp: EndpointPicker): Record<string, string> {
   return { namespace: epp.namespace, service: epp.service.name };
