@@ -3,11 +3,10 @@ import { AlertRule, Severity } from './alert-rule';
 import { METRIC_LABEL_POOL } from '../core/_labels';
 import { invalid } from '../core/_validation';
 import type { EndpointPicker } from '../gateway/endpoint-picker';
-import {
-  constructPathOr, eppMetricReadyPods, eppMetricRequestErrors, eppMetricRequests, eppMetricUp, requireEndpointPicker,
-} from '../metrics/epp-metrics';
+import { constructPathOr, requireEndpointPicker } from '../metrics/_epp-identity';
+import { eppMetricReadyPods, eppMetricRequestErrors, eppMetricRequests, eppMetricUp } from '../metrics/epp-metrics';
 
-export { unmonitoredEndpointPicker } from '../metrics/epp-metrics';
+export { unmonitoredEndpointPicker } from '../metrics/_epp-identity';
 import type { ServingPool } from '../vllm/serving-pool';
 
 /**

@@ -2,9 +2,10 @@ import { DashboardSpec, templated } from './_model';
 import { DashboardPanel } from './dashboard-panel';
 import { invalid } from '../core/_validation';
 import type { EndpointPicker } from '../gateway/endpoint-picker';
+import { constructPathOr, requireEndpointPicker } from '../metrics/_epp-identity';
 import {
-  constructPathOr, eppMetricKvCacheUtilization, eppMetricQueueSize, eppMetricReadyPods, eppMetricRequestDuration, eppMetricRequestErrors,
-  eppMetricRequests, eppMetricSchedulerDuration, requireEndpointPicker,
+  eppMetricKvCacheUtilization, eppMetricQueueSize, eppMetricReadyPods, eppMetricRequestDuration, eppMetricRequestErrors,
+  eppMetricRequests, eppMetricSchedulerDuration,
 } from '../metrics/epp-metrics';
 import type { ServingPool } from '../vllm/serving-pool';
 

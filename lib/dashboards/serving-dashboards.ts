@@ -19,7 +19,7 @@ import type { EndpointPicker } from '../gateway/endpoint-picker';
 import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { unmonitoredPool } from '../metrics/_pool-identity';
 import { MetricDefinition, MetricType } from '../metrics/catalog';
-import { unmonitoredEndpointPicker } from '../metrics/epp-metrics';
+import { unmonitoredEndpointPicker } from '../metrics/_epp-identity';
 import { AcceleratorKind } from '../vllm/accelerator';
 import { VllmPool } from '../vllm/vllm-pool';
 
