@@ -232,12 +232,13 @@ const EPP_MODEL_LABELS = ['model_name', 'target_model_name'] as const;
  * `inference_objective_…`, `inference_extension_…`), pkg/epp/metrics/collectors/inference_pool.go
  * (`inference_pool_per_pod_queue_size`), and site-src/guides/metrics-and-observability.md.
  * The InferencePool series are labelled `name` = the InferencePool's name (`pool.Name` in
- * pkg/epp/datalayer/logger/logger.go `refreshPrometheusMetrics`); none carries a namespace
- * of its own. v1.6.0 (992e5c29) has no EPP any more: it moved to llm-d/llm-d-router
- * (README "have moved to new repositories"; PR #2967 removed it, only the conformance
- * `lwepp` is left, which registers no metric of its own). The names and labels below are
- * unchanged in llm-d/llm-d-router v0.9.0 (pkg/epp/metrics/metrics.go), so they hold for an
- * EPP image of either project.
+ * pkg/epp/datalayer/logger/logger.go `refreshPrometheusMetrics`); they carry no namespace
+ * of their own. v1.6.0 (992e5c29) has no EPP any more: it moved to llm-d/llm-d-router
+ * (README "have moved to new repositories"; PR #2967 removed it), and only the conformance
+ * `lwepp` is left, which registers none of these metrics (only controller-runtime's own).
+ * So these are the metrics of the pinned EPP image, `epp:v1.5.0`. The names and labels are
+ * unchanged in llm-d/llm-d-router v0.9.0 (5f4e762f, pkg/epp/metrics/metrics.go and
+ * collectors/inference_pool.go), its successor.
  */
 export const EppMetrics = {
   /**
