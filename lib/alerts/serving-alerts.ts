@@ -124,8 +124,9 @@ export enum AlertGroup {
  * Alert rules for LLM serving in PrometheusRules (`monitoring.coreos.com/v1`): autoscaling
  * (HPA at max, unable to scale, replicas not available, flapping, KEDA errors, accelerator
  * pods unschedulable), serving per model (queue, TTFT and latency SLOs, KV cache, preemptions,
- * no ready replica), the proxy (error ratio, backend outage, fallbacks) and accelerators
- * (underused GPUs, framebuffer full, budget). Thresholds come from the pools' and the
+ * no ready replica), the proxy (error ratio, backend outage, fallbacks), accelerators
+ * (underused GPUs, framebuffer full, budget) and the endpoint pickers of InferencePools (EPP
+ * down, no or missing endpoints, error ratio: `endpointPickers`). Thresholds come from the pools' and the
  * proxy's SLOs; every selector of a pool's series comes from the pool's metric helpers
  * (namespace, `pool` label, model name), so two pools serving one model never alert on
  * each other's queue; every pool needs its PodMonitor.
