@@ -55,7 +55,9 @@ export interface GatewayRef {
    */
   readonly address: string;
   /**
-   * The Gateway's data-plane pods (its Envoy proxies), e.g.
+   * The Gateway's data-plane pods (its Envoy proxies), e.g. for Envoy Gateway, whose proxies
+   * run in its own namespace labelled with the Gateway's name (envoyproxy/gateway
+   * internal/gatewayapi/translator.go `OwningGatewayNameLabel`):
    * `NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' })`.
    * The pool's and the EPP's NetworkPolicies admit them (vLLM port, ext-proc port); a proxy
    * that restricts its egress admits them on `dataPlanePort`. Required when the pool or the EPP
@@ -64,8 +66,9 @@ export interface GatewayRef {
    */
   readonly dataPlane?: NetworkPeer;
   /**
-   * The port the data-plane pods listen on for `address` (what a NetworkPolicy sees; Envoy
-   * Gateway, for one, maps a listener port below 1024 to the port + 10000 in its pods).
+   * The port the data-plane pods listen on for `address` (what a NetworkPolicy sees). Envoy
+   * Gateway, for one, binds a listener port below 1024 at the port + 10000 in its pods
+   * (envoyproxy/gateway internal/gatewayapi/translator.go `wellKnownPortShift`): 10080 for 80.
    * @default - the port of `address`
    */
   readonly dataPlanePort?: number;
@@ -103,7 +106,7 @@ export interface GatewayInferencePoolProps {
   /**
    * The route's request timeout (`rules[].timeouts.request`): at least the pool's
    * `maxRequestDuration`, at most a day; whole seconds. Without one, a Gateway applies its own
-   * default (Envoy's route timeout is 15 s), which would cut long generations.
+   * default (Envoy's route timeout defaults to 15 s), which would cut long generations.
    * @default - the pool's maxRequestDuration
    */
   readonly requestTimeout?: Duration;
@@ -131,7 +134,7 @@ export interface GatewayInferencePoolProps {
  *   gateway: {
  *     name: 'inference-gateway', namespace: 'gateway',
  *     address: 'http://inference-gateway.gateway.svc.cluster.local:80',
- *     dataPlane: NetworkPeer.pods('gateway', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' }),
+ *     dataPlane: NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' }),
  *     dataPlanePort: 10080,
  *   },
  *   objectives: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -10 }],
@@ -182,12 +185,6 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
     const pool = this.pool = requirePool(this, props.pool, ns);
     const gateway = this.gateway = requireGateway(props.gateway);
     const name = this.name = baseName(this, 'name', props.name ?? pool.name);
-    const owner = poolsExposed.get(pool);
-    if (owner !== undefined) {
-      throw invalid('pool', pool.name, `is already exposed by InferencePool '${owner}': one InferencePool per pool (an EPP per pool keeps one view of its pods); route more Gateways to that one`);
-    }
-    claimName(this, `${INFERENCE_GROUP}/InferencePool`, name, ns);
-    claimName(this, `${GATEWAY_GROUP}/HTTPRoute`, name, ns);
 
     const [scheme, host, explicitPort] = parseAddress(gateway.address);
     const addressPort = explicitPort ?? (scheme === 'https' ? 443 : 80);
@@ -195,10 +192,17 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
     if (typeof pathPrefix !== 'string' || !PATH_PREFIX.test(pathPrefix) || pathPrefix.length > 1024) {
       throw invalid('pathPrefix', pathPrefix, 'must be an absolute path without a trailing \'/\', of segments of letters, digits, \'-\', \'.\', \'_\' or \'~\', e.g. \'/llm/llama\'');
     }
-    this.claimPrefix(gateway, pathPrefix);
     this.url = `${scheme}://${host}${explicitPort !== undefined ? `:${explicitPort}` : ''}${pathPrefix}/v1`;
     this.requestTimeout = requireTimeout(props.requestTimeout, pool);
     const objectives = requireObjectives(props.objectives);
+    // Claims last: a refused construct leaves no name or prefix taken.
+    const owner = poolsExposed.get(pool);
+    if (owner !== undefined) {
+      throw invalid('pool', pool.name, `is already exposed by InferencePool '${owner}': one InferencePool per pool (an EPP per pool keeps one view of its pods); route more Gateways to that one`);
+    }
+    claimName(this, `${INFERENCE_GROUP}/InferencePool`, name, ns);
+    claimName(this, `${GATEWAY_GROUP}/HTTPRoute`, name, ns);
+    this.claimPrefix(gateway, pathPrefix);
 
     this.servedModelName = pool.servedModelName;
     this.apiKey = pool.apiKey;
@@ -216,7 +220,7 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
     const needsDataPlane = pool.networkPolicy !== undefined || epp.networkPolicy !== false;
     if (needsDataPlane && gateway.dataPlane === undefined) {
       const which = pool.networkPolicy ? `pool '${pool.name}' has a NetworkPolicy` : 'the EPP has a NetworkPolicy';
-      throw invalid('gateway.dataPlane', undefined, `is required: ${which} that admits only named peers, so the Gateway's data-plane pods must be named, e.g. NetworkPeer.pods('gateway', { 'gateway.envoyproxy.io/owning-gateway-name': '${gateway.name}' }); or turn the policies off (pool network.enabled, endpointPicker.networkPolicy)`);
+      throw invalid('gateway.dataPlane', undefined, `is required: ${which} that admits only named peers, so the Gateway's data-plane pods must be named, e.g. NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': '${gateway.name}' }) for Envoy Gateway; or turn the policies off (pool network.enabled, endpointPicker.networkPolicy)`);
     }
     this.endpointPicker = new InferenceEndpointPicker(this, 'EndpointPicker', {
       ...epp, pool, poolName: name, gatewayDataPlane: gateway.dataPlane,
@@ -272,7 +276,7 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
         metadata: { name: claimName(this, 'inference.networking.x-k8s.io/InferenceObjective', o.name, ns, `objectives[${i}].name`), labels },
         spec: { poolRef: { group: INFERENCE_GROUP, kind: 'InferencePool', name }, priority: o.priority ?? 0 },
       };
-      return new ApiObject(this, `Objective${o.name}`, { apiVersion: 'inference.networking.x-k8s.io/v1alpha2', kind: 'InferenceObjective', ...objective });
+      return new ApiObject(this, `Objective${i}`, { apiVersion: 'inference.networking.x-k8s.io/v1alpha2', kind: 'InferenceObjective', ...objective });
     });
 
     poolsExposed.set(pool, this.node.path);
@@ -288,7 +292,8 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
     const pool = this.pool;
     const podLabels: Record<string, string> = pool.deployment.podMetadata.toJson().labels ?? {};
     if (!includes(podLabels, this.selector)) {
-      errors.push(invalid('pool', pool.name, `has pods labelled ${JSON.stringify(podLabels)}, which InferencePool '${this.name}' (selector ${JSON.stringify(this.selector)}) would not select: keep the pool's selector labels on its pods`).message);
+      const seen = Object.fromEntries(Object.keys(this.selector).map(k => [k, podLabels[k]]));
+      errors.push(invalid('pool', pool.name, `has pods labelled ${JSON.stringify(seen)}, which InferencePool '${this.name}' (selector ${JSON.stringify(this.selector)}) would not select: keep the pool's selector labels on its pods`).message);
     }
     if (!pool.container.ports.some(p => p.number === pool.port)) {
       errors.push(invalid('pool', pool.name, `has no container port ${pool.port}: InferencePool '${this.name}' targets the vLLM port ${pool.port}`).message);
@@ -387,6 +392,10 @@ function requireObjectives(objectives: unknown): InferenceObjectiveOptions[] {
       throw invalid(`objectives[${i}].priority`, priority, 'must be a whole number (higher is served first; negative allowed)');
     }
     return { name, priority };
+  }).map((o, i, all) => {
+    const first = all.findIndex(x => x.name === o.name);
+    if (first !== i) throw invalid(`objectives[${i}].name`, o.name, `is also objectives[${first}]: each objective is one InferenceObjective; give it one priority`);
+    return o;
   });
 }
 
