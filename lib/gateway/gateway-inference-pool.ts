@@ -195,14 +195,10 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
     this.url = `${scheme}://${host}${explicitPort !== undefined ? `:${explicitPort}` : ''}${pathPrefix}/v1`;
     this.requestTimeout = requireTimeout(props.requestTimeout, pool);
     const objectives = requireObjectives(props.objectives);
-    // Claims last: a refused construct leaves no name or prefix taken.
     const owner = poolsExposed.get(pool);
     if (owner !== undefined) {
       throw invalid('pool', pool.name, `is already exposed by InferencePool '${owner}': one InferencePool per pool (an EPP per pool keeps one view of its pods); route more Gateways to that one`);
     }
-    claimName(this, `${INFERENCE_GROUP}/InferencePool`, name, ns);
-    claimName(this, `${GATEWAY_GROUP}/HTTPRoute`, name, ns);
-    this.claimPrefix(gateway, pathPrefix);
 
     this.servedModelName = pool.servedModelName;
     this.apiKey = pool.apiKey;
@@ -225,6 +221,11 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
     this.endpointPicker = new InferenceEndpointPicker(this, 'EndpointPicker', {
       ...epp, pool, poolName: name, gatewayDataPlane: gateway.dataPlane,
     });
+
+    // Claims after every check (the EPP's options included): a refused construct takes no name or prefix.
+    claimName(this, `${INFERENCE_GROUP}/InferencePool`, name, ns);
+    claimName(this, `${GATEWAY_GROUP}/HTTPRoute`, name, ns);
+    this.claimPrefix(gateway, pathPrefix);
 
     // The Gateway's data plane connects to the pods directly (the InferencePool is not a
     // Service), on the pool's vLLM port; the EPP reads vLLM's /metrics on that port too
