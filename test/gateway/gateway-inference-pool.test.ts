@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Accelerator, GatewayInferencePool, GatewayInferencePoolProps, GatewayRef, NetworkPeer, VllmPool, VllmPoolProps,
+  Accelerator, GatewayInferencePool, GatewayInferencePoolProps, GatewayRef, HostedVllmBackend, NetworkPeer, VllmPool, VllmPoolProps,
 } from '../../lib';
 import { allOfKind, Manifest, SCRAPER, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -109,7 +109,7 @@ describe('GatewayInferencePool defaults', () => {
     expect(routed.loraAdapterNames).toEqual([]);
     expect(routed.peer).toBe(DATA_PLANE);
     expect(routed.port).toBe(10080);
-    expect(routed.service).toBeUndefined();
+    expect((routed as HostedVllmBackend).service).toBeUndefined();
     expect(routed.endpointPicker.modelPool).toBe(p);
     expect(routed.endpointPicker.poolName).toBe('llama');
   });
