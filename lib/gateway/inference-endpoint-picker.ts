@@ -252,14 +252,14 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
     const selector = { [LABEL_NAME]: labels[LABEL_NAME], [LABEL_INSTANCE]: name };
 
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: claimName(this, 'ServiceAccount', name, ns, 'endpointPicker.name'), labels },
+      metadata: { name: claimName(this, 'ServiceAccount', name, ns, 'name'), labels },
     });
 
     // What the EPP watches (config/charts/inferencepool/templates/rbac.yaml and
     // config/charts/epplib/templates/_rbac.yaml at v1.5.0; pkg/epp/server/controller_manager.go
     // caches pods, the InferencePool, and InferenceObjectives / InferenceModelRewrites when
     // their CRDs are installed, pkg/epp/server/controller_config.go).
-    this.role = new kplus.Role(this, 'Role', { metadata: { name: claimName(this, 'rbac/Role', name, ns, 'endpointPicker.name'), labels } });
+    this.role = new kplus.Role(this, 'Role', { metadata: { name: claimName(this, 'rbac/Role', name, ns, 'name'), labels } });
     this.role.allowRead(
       kplus.ApiResource.custom({ apiGroup: '', resourceType: 'pods' }),
       kplus.ApiResource.custom({ apiGroup: INFERENCE_GROUP, resourceType: 'inferencepools' }),
@@ -267,7 +267,7 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
       kplus.ApiResource.custom({ apiGroup: INFERENCE_X_GROUP, resourceType: 'inferencemodelrewrites' }),
     );
     const binding = new kplus.RoleBinding(this, 'RoleBinding', {
-      metadata: { name: claimName(this, 'rbac/RoleBinding', name, ns, 'endpointPicker.name'), labels },
+      metadata: { name: claimName(this, 'rbac/RoleBinding', name, ns, 'name'), labels },
       role: this.role,
     });
     binding.addSubjects(this.serviceAccount);
@@ -275,11 +275,11 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
     if (ha) {
       // config/charts/epplib/templates/_leader-election-rbac.yaml at v1.5.0.
       const electionName = `${name}-leader-election`;
-      const election = new kplus.Role(this, 'LeaderElectionRole', { metadata: { name: claimName(this, 'rbac/Role', electionName, ns, 'endpointPicker.name'), labels } });
+      const election = new kplus.Role(this, 'LeaderElectionRole', { metadata: { name: claimName(this, 'rbac/Role', electionName, ns, 'name'), labels } });
       election.allow(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], kplus.ApiResource.custom({ apiGroup: 'coordination.k8s.io', resourceType: 'leases' }));
       election.allow(['create', 'patch'], kplus.ApiResource.custom({ apiGroup: '', resourceType: 'events' }));
       const electionBinding = new kplus.RoleBinding(this, 'LeaderElectionBinding', {
-        metadata: { name: claimName(this, 'rbac/RoleBinding', electionName, ns, 'endpointPicker.name'), labels },
+        metadata: { name: claimName(this, 'rbac/RoleBinding', electionName, ns, 'name'), labels },
         role: election,
       });
       electionBinding.addSubjects(this.serviceAccount);
@@ -291,12 +291,12 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
       // creates a TokenReview and a SubjectAccessReview per scrape: the rules of
       // config/charts/epplib/templates/_rbac.yaml at v1.5.0. Cluster-scoped: the name carries the namespace.
       const authName = `${ns}-${name}-auth`;
-      const auth = new kplus.ClusterRole(this, 'MetricsAuthRole', { metadata: { name: claimName(this, 'rbac/ClusterRole', authName, null, 'endpointPicker.name'), labels } });
+      const auth = new kplus.ClusterRole(this, 'MetricsAuthRole', { metadata: { name: claimName(this, 'rbac/ClusterRole', authName, null, 'name'), labels } });
       auth.allow(['create'], kplus.ApiResource.custom({ apiGroup: 'authentication.k8s.io', resourceType: 'tokenreviews' }));
       auth.allow(['create'], kplus.ApiResource.custom({ apiGroup: 'authorization.k8s.io', resourceType: 'subjectaccessreviews' }));
       clusterScoped(auth);
       const authBinding = new kplus.ClusterRoleBinding(this, 'MetricsAuthBinding', {
-        metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', authName, null, 'endpointPicker.name'), labels },
+        metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', authName, null, 'name'), labels },
         role: auth,
       });
       authBinding.addSubjects(this.serviceAccount);
@@ -304,12 +304,12 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
     }
 
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', {
-      metadata: { name: claimName(this, 'ConfigMap', name, ns, 'endpointPicker.name'), labels },
+      metadata: { name: claimName(this, 'ConfigMap', name, ns, 'name'), labels },
       data: { [CONFIG_FILE]: PLUGINS_CONFIG },
     });
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { name: claimName(this, 'Deployment', name, ns, 'endpointPicker.name'), labels },
+      metadata: { name: claimName(this, 'Deployment', name, ns, 'name'), labels },
       podMetadata: { labels },
       select: false,
       replicas,
@@ -380,7 +380,7 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
     }));
 
     this.service = new kplus.Service(this, 'Service', {
-      metadata: { name: claimName(this, 'Service', name, ns, 'endpointPicker.name'), labels },
+      metadata: { name: claimName(this, 'Service', name, ns, 'name'), labels },
       selector: podsWithLabels(this, 'Pods', selector),
       ports: [
         { name: 'grpc-ext-proc', port: EPP_GRPC_PORT, targetPort: EPP_GRPC_PORT },
@@ -440,18 +440,18 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
     const ns = this.namespace;
     const readerName = `${this.name}-metrics-reader`;
     const account = new kplus.ServiceAccount(this, 'MetricsReader', {
-      metadata: { name: claimName(this, 'ServiceAccount', readerName, ns, 'endpointPicker.name'), labels: this.labels },
+      metadata: { name: claimName(this, 'ServiceAccount', readerName, ns, 'name'), labels: this.labels },
     });
     const secret = new kplus.ServiceAccountTokenSecret(this, 'MetricsReaderToken', {
-      metadata: { name: claimName(this, 'Secret', readerName, ns, 'endpointPicker.name'), labels: this.labels },
+      metadata: { name: claimName(this, 'Secret', readerName, ns, 'name'), labels: this.labels },
       serviceAccount: account,
     });
     const clusterName = `${ns}-${readerName}`;
-    const role = new kplus.ClusterRole(this, 'MetricsReaderRole', { metadata: { name: claimName(this, 'rbac/ClusterRole', clusterName, null, 'endpointPicker.name'), labels: this.labels } });
+    const role = new kplus.ClusterRole(this, 'MetricsReaderRole', { metadata: { name: claimName(this, 'rbac/ClusterRole', clusterName, null, 'name'), labels: this.labels } });
     role.allow(['get'], kplus.NonApiResource.of('/metrics'));
     clusterScoped(role);
     const binding = new kplus.ClusterRoleBinding(this, 'MetricsReaderBinding', {
-      metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', clusterName, null, 'endpointPicker.name'), labels: this.labels },
+      metadata: { name: claimName(this, 'rbac/ClusterRoleBinding', clusterName, null, 'name'), labels: this.labels },
       role,
     });
     binding.addSubjects(account);

@@ -262,11 +262,11 @@ describe('GatewayInferencePool bad input', () => {
       "'pool' (\"llama\") is already exposed by InferencePool 'test/llama-igw': one InferencePool per pool (an EPP per pool keeps one view of its pods); route more Gateways to that one"));
   });
 
-  test('names are claimed: an InferencePool name taken in the namespace', () => {
+  test('names are claimed: a name taken in the namespace (its EPP objects first)', () => {
     const chart = testChart();
     expose(chart, pool(chart, 'llama'));
-    expect(() => expose(chart, pool(chart, 'qwen'), { name: 'llama', pathPrefix: '/q' })).toThrow(
-      "'name' (\"llama\") names a inference.networking.k8s.io/InferencePool in namespace \"llm\" that 'test/llama-igw' already renders");
+    expect(() => expose(chart, pool(chart, 'qwen'), { name: 'llama', pathPrefix: '/q' })).toThrow(new Error(
+      "'name' (\"llama-epp\") names a ServiceAccount in namespace \"llm\" that 'test/llama-igw/EndpointPicker' already renders: 'test/qwen-igw/EndpointPicker' would overwrite it on apply; give one of them another name"));
   });
 
   test('path prefixes: malformed, or already routed on the Gateway', () => {
