@@ -230,7 +230,7 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
     const ns = this.namespace = requireChartNamespace(this, 'InferenceEndpointPicker');
     this.modelPool = props.pool;
     this.poolName = props.poolName;
-    const name = this.name = baseName(this, 'endpointPicker.name', props.name ?? `${props.poolName}-epp`);
+    const name = this.name = baseName(this, 'name', props.name ?? `${props.poolName}-epp`);
     const image = props.image ?? EPP_IMAGE;
     if (typeof image !== 'string' || !image.trim() || /\s/.test(image)) throw invalid('endpointPicker.image', image, 'must be an image reference, without whitespace');
     this.version = eppVersion(image, props.version);

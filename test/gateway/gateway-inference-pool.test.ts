@@ -269,6 +269,13 @@ describe('GatewayInferencePool bad input', () => {
       "'name' (\"llama-epp\") names a ServiceAccount in namespace \"llm\" that 'test/llama-igw/EndpointPicker' already renders: 'test/qwen-igw/EndpointPicker' would overwrite it on apply; give one of them another name"));
   });
 
+  test('a name too long for the EPP\'s `<name>-epp`', () => {
+    const chart = testChart();
+    const long = 'a'.repeat(61);
+    expect(() => expose(chart, pool(chart, 'llama'), { name: long })).toThrow(new Error(
+      `'name' ("${long}-epp") must be a DNS-1035 label (at most 63 lower-case alphanumerics or '-', starting with a letter and ending with an alphanumeric): object names come from it; set 'name' to a name like 'llama-3-1-8b'`));
+  });
+
   test('path prefixes: malformed, or already routed on the Gateway', () => {
     const chart = testChart();
     for (const [i, prefix] of ['/', 'llama', '/llama/', '/a//b', '/a b'].entries()) {

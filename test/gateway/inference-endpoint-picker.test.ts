@@ -2,7 +2,7 @@ import { Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import {
-  Accelerator, EndpointPickerFailureMode, EndpointPickerOptions, EPP_IMAGE, GatewayInferencePool, NetworkPeer, PodUser, VllmPool,
+  Accelerator, EndpointPicker, EndpointPickerFailureMode, EndpointPickerOptions, EPP_IMAGE, GatewayInferencePool, NetworkPeer, PodUser, VllmPool,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, Manifest, SCRAPER, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -153,8 +153,8 @@ describe('InferenceEndpointPicker defaults', () => {
   test('the handle implements EndpointPicker', () => {
     const chart = testChart();
     const routed = expose(chart);
-    const epp = routed.endpointPicker;
-    expect([epp.poolName, epp.namespace, epp.modelPool, epp.serviceMonitor, epp.version]).toEqual(['llama', 'llm', routed.pool, undefined, '1.5.0']);
+    const epp: EndpointPicker = routed.endpointPicker;
+    expect([epp.poolName, epp.namespace, epp.modelPool, epp.serviceMonitor, routed.endpointPicker.version]).toEqual(['llama', 'llm', routed.pool, undefined, '1.5.0']);
     expect(epp.service.ports.map(p => p.name)).toEqual(['grpc-ext-proc', 'metrics']);
     expect(epp.deployment.name).toBe('llama-epp');
   });
