@@ -289,7 +289,9 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
       // `--metrics-endpoint-auth` serves /metrics behind controller-runtime's
       // filters.WithAuthenticationAndAuthorization (cmd/epp/runner/runner.go at v1.5.0), which
       // creates a TokenReview and a SubjectAccessReview per scrape: the rules of
-      // config/charts/epplib/templates/_rbac.yaml at v1.5.0. Cluster-scoped: the name carries the namespace.
+      // config/charts/epplib/templates/_rbac.yaml at v1.5.0 and of the filter's own doc comment
+      // (kubernetes-sigs/controller-runtime pkg/metrics/filters/filters.go). Cluster-scoped: the
+      // name carries the namespace.
       const authName = `${ns}-${name}-auth`;
       const auth = new kplus.ClusterRole(this, 'MetricsAuthRole', { metadata: { name: claimName(this, 'rbac/ClusterRole', authName, null, 'name'), labels } });
       auth.allow(['create'], kplus.ApiResource.custom({ apiGroup: 'authentication.k8s.io', resourceType: 'tokenreviews' }));
@@ -340,6 +342,8 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
       '--tracing=false',
       // pprof handlers default to on, on the metrics server: not needed in production.
       '--enable-pprof=false',
+      // `--secure-serving` stays at its default (true: ext-proc over TLS with a self-signed
+      // certificate), as the chart leaves it: gateways speak TLS to the EPP.
       ...(this.metricsEndpointAuth ? [] : ['--metrics-endpoint-auth=false']),
       ...(ha ? ['--ha-enable-leader-election'] : []),
     ];
@@ -433,7 +437,9 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
 
   /**
    * A ServiceAccount allowed only `GET /metrics` (the SubjectAccessReview the EPP makes is for
-   * the non-resource URL `/metrics`, verb `get`), and its long-lived token Secret, which
+   * the non-resource URL `/metrics`, verb `get`: "To scrape metrics (e.g. via Prometheus), the
+   * client needs a ClusterRole with the following rule: nonResourceURLs: "/metrics", verbs: get",
+   * controller-runtime pkg/metrics/filters/filters.go), and its long-lived token Secret, which
    * Kubernetes fills (type `kubernetes.io/service-account-token`).
    */
   private metricsReader(): SecretKeyRef {
