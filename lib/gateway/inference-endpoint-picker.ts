@@ -15,7 +15,7 @@ import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { ServiceMetricsMonitor } from '../metrics/service-metrics-monitor';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
-import type { VllmPool } from '../vllm/vllm-pool';
+import { VllmPool } from '../vllm/vllm-pool';
 
 /**
  * The pinned endpoint picker (EPP) image: the last release of
@@ -50,6 +50,7 @@ const EPP_VERSION = /^1\.5\.\d+$/;
 const IMAGE_TAG_VERSION = /:v(\d+\.\d+\.\d+)$/;
 const CPU_QUANTITY = /^(\d+(\.\d+)?|\d+m)$/;
 const MAX_REPLICAS = 2147483647;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * The EPP's scheduling config, `EndpointPickerConfig` (`--config-file`): what the
@@ -228,6 +229,11 @@ export class InferenceEndpointPicker extends Construct implements EndpointPicker
   public constructor(scope: Construct, id: string, props: InferenceEndpointPickerProps) {
     super(scope, id);
     const ns = this.namespace = requireChartNamespace(this, 'InferenceEndpointPicker');
+    if (props === null || typeof props !== 'object') throw invalid('props', props, 'must be the props of the EPP: { pool, poolName, ... }');
+    if (!(props.pool instanceof VllmPool)) throw invalid('pool', props.pool, 'must be the VllmPool the InferencePool selects');
+    if (typeof props.poolName !== 'string' || !DNS1123_LABEL.test(props.poolName)) {
+      throw invalid('poolName', props.poolName, 'must be the InferencePool\'s name (a DNS-1123 label), e.g. \'llama\'');
+    }
     this.modelPool = props.pool;
     this.poolName = props.poolName;
     const name = this.name = baseName(this, 'name', props.name ?? `${props.poolName}-epp`);

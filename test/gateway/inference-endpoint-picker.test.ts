@@ -2,7 +2,7 @@ import { Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parse } from 'yaml';
 import {
-  Accelerator, EndpointPicker, EndpointPickerFailureMode, EndpointPickerOptions, EPP_IMAGE, GatewayInferencePool, NetworkPeer, PodUser, VllmPool,
+  Accelerator, EndpointPicker, EndpointPickerFailureMode, InferenceEndpointPicker, EndpointPickerOptions, EPP_IMAGE, GatewayInferencePool, NetworkPeer, PodUser, VllmPool,
 } from '../../lib';
 import { allOfKind, containerOf, envOf, Manifest, SCRAPER, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -304,6 +304,19 @@ describe('InferenceEndpointPicker bad input', () => {
       "'endpointPicker.metricsEndpointAuth' (\"yes\") must be true or false"));
     expect(attempt({ networkPolicy: 1 as any })).toThrow(new Error(
       "'endpointPicker.networkPolicy' (1) must be true or false"));
+  });
+
+  test('constructed directly: props, pool and poolName', () => {
+    const chart = testChart();
+    const pool = new VllmPool(chart, 'p', { model: 'm/m', accelerator: Accelerator.nvidiaGpu(1) });
+    expect(() => new InferenceEndpointPicker(chart, 'a', undefined as any)).toThrow(new Error(
+      "'props' (undefined) must be the props of the EPP: { pool, poolName, ... }"));
+    expect(() => new InferenceEndpointPicker(chart, 'b', { poolName: 'p' } as any)).toThrow(new Error(
+      "'pool' (undefined) must be the VllmPool the InferencePool selects"));
+    expect(() => new InferenceEndpointPicker(chart, 'c', { pool } as any)).toThrow(new Error(
+      "'poolName' (undefined) must be the InferencePool's name (a DNS-1123 label), e.g. 'llama'"));
+    const epp = new InferenceEndpointPicker(chart, 'd', { pool, poolName: 'p', gatewayDataPlane: GATEWAY.dataPlane });
+    expect(epp.name).toBe('p-epp');
   });
 
   test('endpointPicker that is not an object', () => {
