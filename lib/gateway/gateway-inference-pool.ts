@@ -74,7 +74,10 @@ export interface GatewayRef {
   readonly dataPlanePort?: number;
 }
 
-/** An InferenceObjective: a named priority that requests select with the `x-gateway-inference-objective` header. */
+/**
+ * An InferenceObjective: a named priority that requests select with the
+ * `x-gateway-inference-objective` header (pkg/epp/metadata/consts.go `ObjectiveKey` at v1.5.0).
+ */
 export interface InferenceObjectiveOptions {
   /** The objective's name (a DNS-1123 subdomain): what requests name in the header. */
   readonly name: string;
