@@ -54,4 +54,7 @@ export { evaluateQuery } from './whatif/_promql-eval';
 export type { EvaluateOptions, ReplayRecordingRule } from './whatif/_promql-eval';
 export * from './dashboards/dashboard-panel';
 export * from './dashboards/serving-dashboards';
+export * from './gateway/endpoint-picker';
+export * from './gateway/inference-endpoint-picker';
+export * from './gateway/gateway-inference-pool';
 export * from './metrics/epp-metrics';

@@ -261,12 +261,16 @@ export interface LiteLLMConfigOverrides {
 
 /**
  * A vLLM server the proxy can route to as `hosted_vllm/<servedModelName>` (FACTS §B.2).
- * `VllmPool` implements it; `LiteLLMProxy.addBackend()` takes it.
+ * `VllmPool` implements it (at its Service) and so does `GatewayInferencePool` (at its
+ * Gateway route, with no Service of its own); `LiteLLMProxy.addBackend()` takes it.
  */
 export interface HostedVllmBackend extends IConstruct {
   /** The name vLLM serves the model under (`--served-model-name`). */
   readonly servedModelName: string;
-  /** The OpenAI base URL, `http://<service>.<namespace>.svc.cluster.local:<port>/v1`. */
+  /**
+   * The OpenAI base URL: `http://<service>.<namespace>.svc.cluster.local:<port>/v1` for a
+   * pool, the Gateway route (`<gateway address><path prefix>/v1`) for a gateway backend.
+   */
   readonly url: string;
   /** The Secret the server's API key comes from, if it requires one. */
   readonly apiKey?: SecretKeyRef;
@@ -276,11 +280,16 @@ export interface HostedVllmBackend extends IConstruct {
    * @default - none
    */
   readonly loraAdapterNames?: readonly string[];
-  /** The Service `url` points at. */
-  readonly service: kplus.Service;
+  /**
+   * The Service `url` points at, when it is one of the library's: the proxy checks at synth
+   * that it is synthesized with the proxy and forwards the port `url` names to `port`.
+   * @default - `url` names no Service of the library (a Gateway route)
+   */
+  readonly service?: kplus.Service;
   /**
    * The port the backend's pods serve on: what a NetworkPolicy admits (policies see pod
    * ports, after the Service's translation). `url` names the Service's port, which may differ.
+   * For a gateway backend: the port of the Gateway's data-plane pods.
    */
   readonly port: number;
   /**

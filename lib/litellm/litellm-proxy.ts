@@ -594,8 +594,9 @@ export class LiteLLMProxy extends Construct {
    */
   public addBackend(backend: HostedVllmBackend, options: BackendOptions = {}): ModelGroup {
     requireDefined('backend', backend, 'a vLLM server to route to, such as a VllmPool');
-    if (typeof backend !== 'object' || typeof backend.servedModelName !== 'string' || typeof backend.url !== 'string' || !backend.service) {
-      throw invalid('backend', backend, 'must be a HostedVllmBackend such as a VllmPool (servedModelName, url, service, port)');
+    if (typeof backend !== 'object' || typeof backend.servedModelName !== 'string' || typeof backend.url !== 'string'
+      || (backend.service !== undefined && (typeof backend.service !== 'object' || backend.service === null))) {
+      throw invalid('backend', backend, 'must be a HostedVllmBackend such as a VllmPool or a GatewayInferencePool (servedModelName, url, port, service?)');
     }
     const o: BackendOptions = options ?? {};
     if (typeof o !== 'object' || Array.isArray(o)) throw invalid('options', o, 'must be BackendOptions { modelName?, rpm?, tpm?, timeout?, maxParallelRequests?, modelInfo? }');
@@ -847,12 +848,19 @@ export class LiteLLMProxy extends Construct {
     return groups[0];
   }
 
-  /** Every backend's Service is synthesized with the app and has the port its api_base names. */
+  /**
+   * Every backend is synthesized with the app; a Service backend's Service has the port its
+   * api_base names (a gateway backend's api_base is its Gateway route: no Service of ours).
+   */
   private validateBackends(): string[] {
     const errors: string[] = [];
     for (const backend of this.backendGroups.keys()) {
       const service = backend.service;
-      if (service.node.root !== this.node.root) {
+      if (service === undefined) {
+        if (backend.node.root !== this.node.root) {
+          errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) is '${backend.node.path}' of another App: api_base ${backend.url} would name a route that is not deployed with the proxy`);
+        }
+      } else if (service.node.root !== this.node.root) {
         errors.push(`'backends' (${JSON.stringify(backend.servedModelName)}) has its Service '${service.node.path}' in another App: api_base ${backend.url} would name a Service that is not deployed with the proxy`);
       } else {
         // api_base names the Service's port; that port must forward to the pods' port.

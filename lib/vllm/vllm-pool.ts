@@ -425,6 +425,8 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly url: string;
   /** The startup budget of a pod: model download, load and warm-up. */
   public readonly maxModelLoadTime: Duration;
+  /** The longest request the pool serves (`maxRequestDuration`, default 10 minutes): what a route in front of it must allow. */
+  public readonly maxRequestDuration: Duration;
   /** The pool's SLOs, defaults applied. */
   public readonly slo: Required<PoolSlo>;
   /** `--gpu-memory-utilization`, or vLLM's default 0.9. */
@@ -457,6 +459,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       throw invalid('maxModelLoadTime', `${maxLoadSeconds}s`, `must be at least the startup probe period (${PROBE_PERIOD_SECONDS}s); loading a model usually takes minutes`);
     }
     const maxRequestSeconds = boundedSeconds('maxRequestDuration', props.maxRequestDuration ?? Duration.minutes(10), 1);
+    this.maxRequestDuration = Duration.seconds(maxRequestSeconds);
     const drainDelaySeconds = boundedSeconds('drainDelay', props.drainDelay ?? Duration.seconds(15), 1);
     this.slo = {
       ttftP95: props.slo?.ttftP95 ?? Duration.seconds(2),

@@ -291,7 +291,7 @@ describe('hostile input', () => {
     const llama = proxy.addModel(LLAMA);
     expect(() => proxy.addBackend(undefined as any)).toThrow(new Error("'backend' (undefined) is required: a vLLM server to route to, such as a VllmPool"));
     expect(() => proxy.addBackend({ servedModelName: 'x' } as any)).toThrow(new Error(
-      "'backend' ({\"servedModelName\":\"x\"}) must be a HostedVllmBackend such as a VllmPool (servedModelName, url, service, port)"));
+      "'backend' ({\"servedModelName\":\"x\"}) must be a HostedVllmBackend such as a VllmPool or a GatewayInferencePool (servedModelName, url, port, service?)"));
     expect(() => proxy.addBackend({ servedModelName: 'x', url: 'http://x:8000/v1', service: {}, port: 8000 } as any, 'fast' as any)).toThrow(new Error(
       "'options' (\"fast\") must be BackendOptions { modelName?, rpm?, tpm?, timeout?, maxParallelRequests?, modelInfo? }"));
     expect(() => proxy.addFallback(llama, 'qwen' as any)).toThrow(new Error("'fallbacks[0].to' (\"qwen\") must be a list of model groups or backends"));
