@@ -34,6 +34,7 @@ export function buildApp(props: AppProps = {}): App {
     discovery: DISCOVERY,
     runbookBaseUrl: REFERENCE_RUNBOOKS,
     acceleratorBudget: 24,
+    endpointPickers: [platform.qwen8bRouted.endpointPicker],
   });
   // Latency quantiles, throughput and ratios per pool and per model group, as plain series
   // for dashboards, autoscalers and alerts.
@@ -41,7 +42,9 @@ export function buildApp(props: AppProps = {}): App {
   // Gateway, Model pool, Autoscaling (every HPA and ScaledObject of the App) and Accelerators
   // dashboards, as ConfigMaps for kube-prometheus-stack's Grafana sidecar; the quantile panels
   // read the recorded series.
-  new ServingDashboards(monitoring, 'llm-dashboards', { proxy: platform.proxy, pools, recordingRules });
+  new ServingDashboards(monitoring, 'llm-dashboards', {
+    proxy: platform.proxy, pools, recordingRules, endpointPickers: [platform.qwen8bRouted.endpointPicker],
+  });
   new OpenShiftScenario(app, 'openshift');
   new QueueWorkerScenario(app, 'queue-worker');
   // Scenario stacks (issue 11 §1): each its own chart file in dist/; the cluster's one

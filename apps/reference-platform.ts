@@ -1,7 +1,7 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CapacityType, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, ModelCache, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
+  Accelerator, CapacityType, GatewayInferencePool, GatewayRef, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, ModelCache, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
   RoutingStrategy, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../lib';
 
@@ -46,6 +46,25 @@ export const SEED_GATEWAY: Pick<LiteLLMProxyProps, 'masterKey' | 'saltKey' | 'da
   },
 };
 
+/**
+ * The cluster's inference Gateway (Gateway API, with the Inference Extension's InferencePool
+ * support: Envoy Gateway here), owned by the platform team in namespace `gateway`, whose
+ * listener `http` admits routes from the `litellm` namespace. `address` is its listener's
+ * in-cluster Service: each Gateway implementation names that Service its own way, so give it
+ * a stable name in the implementation's configuration and write it here. Envoy Gateway runs
+ * the data plane in `envoy-gateway-system`, its pods labelled with the Gateway's name
+ * (envoyproxy/gateway internal/gatewayapi/translator.go), and binds listener port 80 at 10080
+ * in the pods (`wellKnownPortShift`): what the NetworkPolicies admit.
+ */
+export const INFERENCE_GATEWAY: GatewayRef = {
+  name: 'inference-gateway',
+  namespace: 'gateway',
+  sectionName: 'http',
+  address: 'http://inference-gateway.gateway.svc.cluster.local:80',
+  dataPlane: NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' }),
+  dataPlanePort: 10080,
+};
+
 /** The Hugging Face token for gated models (Llama). */
 export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
 
@@ -54,7 +73,9 @@ export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
  * four vLLM pools on NVIDIA GPUs:
  *
  * - `llama-3-1-8b`: Llama 3.1 8B Instruct on one GPU, preferring on-demand capacity;
- * - `qwen3-8b`: Qwen3 8B FP8 on one GPU, its fallback, preferring spot capacity;
+ * - `qwen3-8b`: Qwen3 8B FP8 on one GPU, its fallback, preferring spot capacity, reached
+ *   through the inference Gateway: an InferencePool whose endpoint picker sends each request
+ *   to the replica with the shortest queue and its prompt's prefix already cached;
  * - `llama-3-3-70b`: Llama 3.3 70B Instruct at tensor parallelism 4 on four H100s, bin-packed;
  * - `qwen2-5-1-5b`: a small model on a 1g.10gb MIG slice.
  *
@@ -71,6 +92,8 @@ export class ReferencePlatform extends Chart {
   public readonly llama8b: VllmPool;
   /** Qwen3 8B FP8 on one GPU. */
   public readonly qwen8b: VllmPool;
+  /** The Qwen3 8B pool as an InferencePool behind the inference Gateway: the proxy's route to it. */
+  public readonly qwen8bRouted: GatewayInferencePool;
   /** Llama 3.3 70B on four GPUs. */
   public readonly llama70b: VllmPool;
   /** Qwen2.5 1.5B on a MIG slice. */
@@ -118,6 +141,16 @@ export class ReferencePlatform extends Chart {
       capacity: { prefer: CapacityType.SPOT },
     });
 
+    // The proxy reaches Qwen through the Gateway: the endpoint picker, not round-robin over
+    // the Service, chooses the replica of each request (prefix-cache aware, queue aware).
+    // Interactive requests (header x-gateway-inference-objective: interactive) go first
+    // when the pool is saturated; batch ones wait.
+    this.qwen8bRouted = new GatewayInferencePool(this, 'qwen3-8b-igw', {
+      pool: this.qwen8b,
+      gateway: INFERENCE_GATEWAY,
+      objectives: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -10 }],
+    });
+
     this.llama70b = new VllmPool(this, 'llama-3-3-70b', {
       model: 'meta-llama/Llama-3.3-70B-Instruct',
       servedModelName: 'llama-3-3-70b',
@@ -143,7 +176,7 @@ export class ReferencePlatform extends Chart {
     });
 
     const llama = this.proxy.addBackend(this.llama8b, { rpm: 600, maxParallelRequests: 256 });
-    const qwen = this.proxy.addBackend(this.qwen8b, { rpm: 600, maxParallelRequests: 256 });
+    const qwen = this.proxy.addBackend(this.qwen8bRouted, { rpm: 600, maxParallelRequests: 256 });
     this.proxy.addBackend(this.llama70b, { rpm: 300, maxParallelRequests: 512, modelInfo: { maxInputTokens: 65536 } });
     const small = this.proxy.addBackend(this.qwenSmall, { rpm: 1200, maxParallelRequests: 128 });
     this.proxy.addFallback(llama, [qwen]);
@@ -156,6 +189,7 @@ export class ReferencePlatform extends Chart {
     // Metrics: the proxy's /metrics through its Service, every pool's pods directly.
     this.proxy.monitor(DISCOVERY);
     for (const pool of [this.llama8b, this.qwen8b, this.llama70b, this.qwenSmall]) pool.monitor(DISCOVERY);
+    this.qwen8bRouted.endpointPicker.monitor(DISCOVERY);
 
     // The proxy: HPA 2 to 10 on CPU 70 % / memory 80 % with the seeds' behavior, and a VPA
     // in recommendation mode (Off) to right-size its requests by hand.

@@ -80,15 +80,27 @@ describe('NetworkPolicies: vLLM\'s --api-key guards only /v1, /v2 and /inference
       const from = rule.from[0];
       return peerKey(from.namespaceSelector.matchLabels['kubernetes.io/metadata.name'], from.podSelector.matchLabels ?? {});
     }).sort();
-    // Every reference pool is a backend of the one gateway.
-    expect(admitted).toEqual([...proxyPeers, scraper].sort());
+    // Every reference pool is a backend of the one proxy, directly or (Qwen3 8B) through the
+    // inference Gateway, whose data plane and endpoint picker it admits instead of the proxy.
+    const routed = ofKind('InferencePool').find(ip => ip.metadata.namespace === (pool as Manifest).metadata.namespace
+      && JSON.stringify(ip.spec.selector.matchLabels) === JSON.stringify((pool as Manifest).spec.selector.matchLabels));
+    const callers = routed
+      ? [peerKey('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' }),
+        peerKey(routed.metadata.namespace, ofKind('Deployment').find(d => d.metadata.name === routed.spec.endpointPickerRef.name)!.spec.selector.matchLabels)]
+      : proxyPeers;
+    expect(admitted).toEqual([...callers, scraper].sort());
   });
 
   test('the proxies route to exactly the pools that admit them (api_base → Service → pods)', () => {
     const config = parse(ofKind('ConfigMap').find(c => c.metadata.name === 'litellm-config')!.data['config.yaml']);
-    const hosts = config.model_list.map((m: Manifest) => new URL(m.litellm_params.api_base).hostname.split('.').slice(0, 2).join('/')).sort();
+    // A gateway api_base names the Gateway's listener and the route's prefix, /<namespace>/<pool>.
+    const targets = config.model_list.map((m: Manifest) => {
+      const url = new URL(m.litellm_params.api_base);
+      const [host, namespace] = url.hostname.split('.');
+      return host === 'inference-gateway' ? url.pathname.split('/').slice(1, 3).reverse().join('/') : `${host}/${namespace}`;
+    });
     const services = pools.map(p => ofKind('Service').find(s => s.metadata.namespace === p.metadata.namespace && s.metadata.name === p.metadata.name)!);
-    expect([...new Set(hosts)].sort()).toEqual(services.map(s => `${s.metadata.name}/${s.metadata.namespace}`).sort());
+    expect([...new Set(targets)].sort()).toEqual(services.map(s => `${s.metadata.name}/${s.metadata.namespace}`).sort());
   });
 
   test('the proxy admits its ingress controller and the scraper only; the migrations Job admits nobody', () => {

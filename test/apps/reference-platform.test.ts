@@ -25,8 +25,13 @@ describe('reference platform', () => {
     expect(manifests).toMatchSnapshot();
   });
 
-  test('everything lands in namespace litellm', () => {
-    for (const m of manifests) expect(m.metadata.namespace).toBe('litellm');
+  test('everything lands in namespace litellm, but the cluster-scoped RBAC of the endpoint picker\'s metrics auth', () => {
+    const clusterScoped = manifests.filter(m => m.kind === 'ClusterRole' || m.kind === 'ClusterRoleBinding');
+    expect(clusterScoped.map(m => m.metadata.name).sort()).toEqual([
+      'litellm-qwen3-8b-epp-auth', 'litellm-qwen3-8b-epp-auth', 'litellm-qwen3-8b-epp-metrics-reader', 'litellm-qwen3-8b-epp-metrics-reader',
+    ]);
+    for (const m of clusterScoped) expect(m.metadata.namespace).toBeUndefined();
+    for (const m of manifests.filter(x => !clusterScoped.includes(x))) expect(m.metadata.namespace).toBe('litellm');
   });
 
   test('the seed\'s router: least-busy with pre-call checks, allowed_fails 3, cooldown 60, retries 2, timeout 120, fallback chain', () => {
@@ -205,30 +210,62 @@ describe('dist/', () => {
       for (const d of pools) expect(d.spec.template.spec.enableServiceLinks).toBe(false);
     });
 
-    test('every api_base names a Service in the output, with that port, selecting the pods that serve exactly that model', () => {
+    /** The Service behind an api_base: the pool's own, or the pool an HTTPRoute of the Gateway sends the path to. */
+    function poolServing(apiBase: string): { pool: Manifest; targetPort: number } {
+      const url = new URL(apiBase);
+      const [host, namespace, svcLabel] = url.hostname.split('.');
+      expect(svcLabel).toBe('svc');
+      const selecting = (ns: string, selector: Record<string, string>) => pools.filter(d => d.metadata.namespace === ns &&
+        Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
+      const service = allOfKind(dist, 'Service').find(s => s.metadata.name === host && s.metadata.namespace === namespace);
+      if (service) {
+        expect(url.pathname).toBe('/v1');
+        expect(service.spec.ports.map((p: Manifest) => p.port)).toContain(Number(url.port));
+        const selected = selecting(namespace, service.spec.selector);
+        expect(selected).toHaveLength(1);
+        return { pool: selected[0], targetPort: service.spec.ports.find((p: Manifest) => p.port === Number(url.port)).targetPort };
+      }
+      // Through the inference Gateway: api_base → the HTTPRoute whose parent is that Gateway and
+      // whose path prefix starts the URL's path → its InferencePool → the pods it selects.
+      const routes = allOfKind(dist, 'HTTPRoute').filter(r => r.spec.parentRefs.some((p: Manifest) => p.name === host && p.namespace === namespace)
+        && url.pathname === `${r.spec.rules[0].matches[0].path.value}/v1`);
+      expect(routes).toHaveLength(1);
+      const rule = routes[0].spec.rules[0];
+      expect(rule.filters).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
+      expect(rule.backendRefs).toHaveLength(1);
+      const ref = rule.backendRefs[0];
+      expect([ref.group, ref.kind]).toEqual(['inference.networking.k8s.io', 'InferencePool']);
+      const ip = allOfKind(dist, 'InferencePool').find(x => x.metadata.name === ref.name && x.metadata.namespace === routes[0].metadata.namespace);
+      expect(ip).toBeDefined();
+      const selected = selecting(ip!.metadata.namespace, ip!.spec.selector.matchLabels);
+      expect(selected).toHaveLength(1);
+      // The selector is exactly the pool's own pod selector.
+      expect(ip!.spec.selector.matchLabels).toEqual(selected[0].spec.selector.matchLabels);
+      // The endpoint picker it names exists, on its gRPC port.
+      const epp = allOfKind(dist, 'Service').find(x => x.metadata.name === ip!.spec.endpointPickerRef.name && x.metadata.namespace === ip!.metadata.namespace);
+      expect(epp!.spec.ports.map((p: Manifest) => p.port)).toContain(ip!.spec.endpointPickerRef.port.number);
+      expect(ip!.spec.targetPorts).toHaveLength(1);
+      return { pool: selected[0], targetPort: ip!.spec.targetPorts[0].number };
+    }
+
+    test('every api_base reaches, through a Service or the inference Gateway, the pods that serve exactly that model', () => {
       const entries = liteLLMConfigMaps().flatMap(cm => liteLLMConfig([cm]).model_list);
       const vllmEntries = entries.filter((e: Manifest) => e.litellm_params.model.startsWith('hosted_vllm/'));
       // Six pools, plus the two LoRA adapters of the 8B pool, each its own group at the pool's URL.
       expect(vllmEntries).toHaveLength(8);
+      const viaGateway: string[] = [];
       for (const entry of vllmEntries) {
-        const url = new URL(entry.litellm_params.api_base);
-        expect(url.pathname).toBe('/v1');
-        const [name, namespace, svcLabel] = url.hostname.split('.');
-        expect(svcLabel).toBe('svc');
-        const service = allOfKind(dist, 'Service').find(s => s.metadata.name === name && s.metadata.namespace === namespace);
-        expect(service).toBeDefined();
-        expect(service!.spec.ports.map((p: Manifest) => p.port)).toContain(Number(url.port));
-        const selected = pools.filter(d => d.metadata.namespace === namespace &&
-          Object.entries(service!.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
-        expect(selected).toHaveLength(1);
-        const port = service!.spec.ports.find((p: Manifest) => p.port === Number(url.port));
-        expect(vllm(selected[0]).ports.map((p: Manifest) => p.containerPort)).toContain(port.targetPort);
+        const { pool, targetPort } = poolServing(entry.litellm_params.api_base);
+        if (!allOfKind(dist, 'Service').some(s => entry.litellm_params.api_base.startsWith(`http://${s.metadata.name}.${s.metadata.namespace}.`))) viaGateway.push(pool.metadata.name);
+        expect(vllm(pool).ports.map((p: Manifest) => p.containerPort)).toContain(targetPort);
         // The model the entry asks for is the pool's served model or one of its --lora-modules names.
-        const args: string[] = vllm(selected[0]).args;
+        const args: string[] = vllm(pool).args;
         const served = [flagValue(args, '--served-model-name'),
           ...args.slice(args.indexOf('--lora-modules') + 1).filter(() => args.includes('--lora-modules')).map(m => m.split('=')[0])];
         expect(served).toContain(entry.litellm_params.model.slice('hosted_vllm/'.length));
       }
+      // The Qwen3 8B pool is the one the proxy reaches through the Gateway.
+      expect(viaGateway).toEqual(['qwen3-8b']);
     });
   });
 

@@ -29,9 +29,11 @@ export function oneOfKind(manifests: Manifest[], kind: string, nameContains?: st
   return found[0];
 }
 
-/** The parsed LiteLLM config.yaml of the one ConfigMap in the output. */
+/** The parsed LiteLLM config.yaml of the one ConfigMap in the output that has one. */
 export function liteLLMConfig(manifests: Manifest[]): Record<string, any> {
-  return parse(oneOfKind(manifests, 'ConfigMap').data['config.yaml']);
+  const found = allOfKind(manifests, 'ConfigMap').filter(c => c.data?.['config.yaml'] !== undefined);
+  if (found.length !== 1) throw new Error(`expected one ConfigMap with a config.yaml, found ${found.length}: ${found.map(m => m.metadata.name).join(', ')}`);
+  return parse(found[0].data['config.yaml']);
 }
 
 /** The first container of a workload's pod template. */
