@@ -189,11 +189,16 @@ function requireTarget(props: PodMetricsMonitorProps): ScrapeTarget {
     };
   }
   const p = pods!;
-  if (typeof p !== 'object' || p === null || typeof p.name !== 'string' || !p.owner || !Array.isArray(p.portNames)
-    || typeof p.matchLabels !== 'object' || p.matchLabels === null || Object.keys(p.matchLabels).length === 0
-    || typeof p.podLabels !== 'object' || p.podLabels === null) {
-    throw invalid('pods', p, 'must be MonitoredPods { owner, name, matchLabels (not empty), podLabels, portNames }');
+  if (typeof p !== 'object' || p === null) {
+    throw invalid('pods', p, 'must be MonitoredPods { owner, name, matchLabels, podLabels, portNames }');
   }
+  if (typeof p.owner !== 'object' || p.owner === null || !p.owner.node) throw invalid('pods.owner', typeof p.owner, 'must be the construct that renders the pods');
+  if (typeof p.name !== 'string') throw invalid('pods.name', p.name, 'must be the workload\'s name');
+  if (typeof p.matchLabels !== 'object' || p.matchLabels === null || Object.keys(p.matchLabels).length === 0) {
+    throw invalid('pods.matchLabels', p.matchLabels, 'must select the pods: an empty selector would scrape every pod of the namespace');
+  }
+  if (typeof p.podLabels !== 'object' || p.podLabels === null) throw invalid('pods.podLabels', p.podLabels, 'must be the labels every selected pod carries');
+  if (!Array.isArray(p.portNames)) throw invalid('pods.portNames', p.portNames, 'must list the names of the pods\' container ports');
   return {
     owner: p.owner,
     name: p.name,
