@@ -223,7 +223,7 @@ export class WorkloadAlerts extends Construct {
   private rulesOf(autoscaler: WatchedAutoscaler): AlertRule[] {
     const hpa = autoscaler instanceof KedaScaledObject ? autoscaler.hpaName : autoscaler.name;
     const ns = autoscaler.namespace;
-    const workload = autoscaler.target.deployment.name;
+    const workload = autoscaler.scaleTargetRef.name;
     const what = autoscaler instanceof KedaScaledObject ? `ScaledObject ${autoscaler.name} (HPA ${hpa})` : `HPA ${hpa}`;
     const subject = `workload ${workload} in namespace ${ns}`;
     const h = { namespace: ns, horizontalpodautoscaler: hpa };
