@@ -27,7 +27,7 @@ import { positiveMillis, wholeMebibytes } from '../core/_units';
 import { invalid, requireLabelKey } from '../core/_validation';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
-import type { ScalableWorkload } from '../autoscaling/scale-target';
+import type { ScalableWorkload, ScaleTarget } from '../autoscaling/scale-target';
 import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
@@ -552,6 +552,14 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
     });
 
     this.networkPolicy = this.renderNetworkPolicy(props.network, name, labels);
+  }
+
+  /**
+   * What runs the pool's replicas, as an autoscaler target: its LeaderWorkerSet (whole
+   * groups) and accelerator, e.g. `new HorizontalAutoscaler(chart, 'Hpa', { target: pool.scaleTarget, ... })`.
+   */
+  public get scaleTarget(): ScaleTarget {
+    return { workload: this.workload, accelerator: this.accelerator };
   }
 
   /** The pool's leader pods, as a NetworkPolicy peer: what the proxy calls. */
