@@ -107,3 +107,14 @@ export function missingRequest(target: ResolvedScaleTarget, resource: 'cpu' | 'm
   if (bare === undefined) return undefined;
   return invalid(prop, resource, `needs a ${resource} request on every container of '${target.path}': utilization is measured against requests (container ${JSON.stringify(bare)} has neither a request nor a limit)`).message;
 }
+
+/**
+ * The workload a pool's (or any target's) replicas run as, `{ apiVersion, kind, name }`, and
+ * the object its replica ownership is recorded on; no checks (the target is a pool's own).
+ * @internal
+ */
+export function workloadOf(target: ScaleTarget): { readonly ref: { readonly apiVersion: string; readonly kind: string; readonly name: string }; readonly holder: ReplicaHolder } {
+  if (target.workload) return { ref: { ...target.workload.scaleTargetRef }, holder: target.workload };
+  const deployment = target.deployment!;
+  return { ref: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name }, holder: deployment };
+}

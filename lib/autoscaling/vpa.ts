@@ -243,10 +243,15 @@ export class VerticalAutoscaler extends Construct {
 }
 
 /**
- * A VerticalAutoscaler sizes Deployments only. VPA 1.7.1 itself accepts any controller with a
- * scale subresource as its targetRef, but on a LeaderWorkerSet it would select the pods of the
- * scale subresource's selector, which counts the leaders only: the workers (the other
- * nodes of each group) would go unsized while the leaders are resized apart from them.
+ * A VerticalAutoscaler sizes Deployments only. VPA itself accepts any controller with a scale
+ * subresource as its targetRef: for a kind it does not know, it selects pods with the scale
+ * subresource's selector (kubernetes/autoscaler vertical-pod-autoscaler/pkg/target/fetcher.go,
+ * "not on a list of known controllers, use scale sub-resource"; controller_fetcher.go
+ * `isWellKnownOrScalable`; the `system:vpa-target-reader` ClusterRole reads `*\/scale`). On a
+ * LeaderWorkerSet that selector is `status.hpaPodSelector`, the leader pods only (lws v0.10.0
+ * api/leaderworkerset/v1/leaderworkerset_types.go: "The selector for HPA will be that of the
+ * leader pod"), so the workers (the other nodes of each group) would go unsized while the
+ * leaders are resized apart from them: out of scope, refused.
  */
 function refuseWorkload(target: ScaleTarget): void {
   const workload = (target as { workload?: unknown }).workload;

@@ -18,7 +18,7 @@ import { LiteLLMProxy } from '../litellm/litellm-proxy';
 import { unmonitoredPool } from '../metrics/_pool-identity';
 import { MetricDefinition, MetricType } from '../metrics/catalog';
 import { AcceleratorKind } from '../vllm/accelerator';
-import { VllmPool } from '../vllm/vllm-pool';
+import { isServingPool, ServingPool } from '../vllm/serving-pool';
 
 /** The dashboards `ServingDashboards` renders. */
 export enum ServingDashboard {
@@ -81,7 +81,7 @@ export interface ServingDashboardsProps {
    * Accelerators dashboard.
    * @default - no Model pool or Accelerators dashboard
    */
-  readonly pools?: VllmPool[];
+  readonly pools?: ServingPool[];
   /**
    * Recording rules whose series the quantile and rate panels read (when they record the
    * proxy, and every pool): one series per panel line instead of a `histogram_quantile`
@@ -133,7 +133,7 @@ export class ServingDashboards extends Construct {
   /** The namespace of the ConfigMaps. */
   public readonly namespace: string;
 
-  private readonly pools: readonly VllmPool[];
+  private readonly pools: readonly ServingPool[];
   private readonly proxy?: LiteLLMProxy;
   private readonly rules?: RecordingRules;
   private readonly declared: readonly MetricDefinition[];
@@ -146,9 +146,9 @@ export class ServingDashboards extends Construct {
     this.namespace = requireChartNamespace(this, 'ServingDashboards');
     if (props === null || typeof props !== 'object') throw invalid('props', props, 'must be an object: { proxy?, pools?, recordingRules? }');
     const pools = props.pools ?? [];
-    if (!Array.isArray(pools)) throw invalid('pools', pools, 'must be a list of VllmPool');
+    if (!Array.isArray(pools)) throw invalid('pools', pools, 'must be a list of ServingPool (VllmPool or MultiNodeVllmPool)');
     pools.forEach((p, i) => {
-      if (!(p instanceof VllmPool)) throw invalid(`pools[${i}]`, p, 'must be a VllmPool');
+      if (!isServingPool(p)) throw invalid(`pools[${i}]`, p, 'must be a ServingPool (a VllmPool or a MultiNodeVllmPool)');
       if (pools.indexOf(p) !== i) throw invalid(`pools[${i}]`, p.node.path, `is listed twice (also pools[${pools.indexOf(p)}]): list each pool once`);
     });
     if (props.proxy !== undefined && !(props.proxy instanceof LiteLLMProxy)) throw invalid('proxy', props.proxy, 'must be a LiteLLMProxy');
@@ -238,7 +238,7 @@ export class ServingDashboards extends Construct {
     return JSON.stringify(this.model(kind), null, 2);
   }
 
-  private get nvidiaPools(): VllmPool[] {
+  private get nvidiaPools(): ServingPool[] {
     return this.pools.filter(p => p.accelerator.kind === AcceleratorKind.NVIDIA_GPU || p.accelerator.kind === AcceleratorKind.NVIDIA_MIG);
   }
 

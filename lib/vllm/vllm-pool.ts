@@ -27,6 +27,7 @@ import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { requireWakeSignal, wakeGroupError } from '../autoscaling/_wake';
 import { KedaMetricType, KedaTrigger } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
+import type { ScaleTarget } from '../autoscaling/scale-target';
 import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
@@ -762,6 +763,11 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (discovery?.scraper !== undefined) {
       this.networkPolicy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port: VLLM_PORT }], 'Prometheus scrapes /metrics');
     }
+  }
+
+  /** What runs the pool's replicas, as an autoscaler target: its Deployment and accelerator (`ServingPool.scaleTarget`). */
+  public get scaleTarget(): ScaleTarget {
+    return { deployment: this.deployment, accelerator: this.accelerator };
   }
 
   /** An RE2 pattern matching the names of the pool's pods (`<deployment>-<replicaset hash>-<pod hash>`). */
