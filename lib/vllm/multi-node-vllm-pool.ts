@@ -6,6 +6,7 @@ import {
   STARTUP_POLICY, containerSecurityContextJson, groupSize, podSecurityContextJson, rankArgs, requireMultiNodeAccelerator,
   requireNoRankFlags, workerDrainScript,
 } from './_multi-node';
+import { autoscalePool } from './_pool-autoscale';
 import { gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
 import {
   boundedSeconds, defaultServedName, poolResources, requireFiniteMillis, requireFlag, requireModel,
@@ -19,7 +20,9 @@ import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options
 import { LoraAdapter, ResolvedLora, loraArgs, resolveLora } from './lora-adapter';
 import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from './model-cache';
 import type { ServingPool } from './serving-pool';
-import { CapacityPreference, CapacityType, PoolNetworkOptions, PoolResources, PoolSlo, VLLM_IMAGE, VLLM_PORT } from './vllm-pool';
+import {
+  CapacityPreference, CapacityType, PoolAutoscaleOptions, PoolNetworkOptions, PoolResources, PoolSlo, VLLM_IMAGE, VLLM_PORT,
+} from './vllm-pool';
 import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
@@ -27,6 +30,7 @@ import { positiveMillis, wholeMebibytes } from '../core/_units';
 import { invalid, requireLabelKey } from '../core/_validation';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
+import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import type { ScalableWorkload, ScaleTarget } from '../autoscaling/scale-target';
 import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
@@ -560,6 +564,17 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
    */
   public get scaleTarget(): ScaleTarget {
     return { workload: this.workload, accelerator: this.accelerator };
+  }
+
+  /**
+   * Scales the pool by whole groups with a KEDA ScaledObject on the LeaderWorkerSet (child id
+   * `Autoscaler`), as `VllmPool.autoscale()` does: LLM signals read from the leaders (default:
+   * queue depth 5 and KV-cache usage 0.8 per group), a fallback for metrics outages, a
+   * behavior that does not overshoot while new groups load the model, optional scale-to-zero
+   * woken by `wakeOn`, and pre-warm windows. The LeaderWorkerSet then renders no `spec.replicas`.
+   */
+  public autoscale(options: PoolAutoscaleOptions): KedaScaledObject {
+    return autoscalePool(this, this.scaleTarget, options);
   }
 
   /** The pool's leader pods, as a NetworkPolicy peer: what the proxy calls. */
