@@ -54,3 +54,4 @@ export { evaluateQuery } from './whatif/_promql-eval';
 export type { EvaluateOptions, ReplayRecordingRule } from './whatif/_promql-eval';
 export * from './dashboards/dashboard-panel';
 export * from './dashboards/serving-dashboards';
+export * from './vllm/serving-pool';
