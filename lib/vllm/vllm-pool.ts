@@ -2,7 +2,12 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { drainScript, modelReadyScript } from './_probes';
-import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
+import {
+  boundedSeconds, defaultServedName, poolResources, requireEnum, requireFiniteMillis, requireFlag, requireModel, requireServicePort,
+  requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources, validateIdentity, validateServiceName,
+} from './_pool-props';
+import { gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
+import { ENGINE_READY_TIMEOUT_SINCE, SHUTDOWN_TIMEOUT_SINCE, atLeast } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
 import { LoraAdapter, ResolvedLora, loraArgs, resolveLora } from './lora-adapter';
@@ -12,12 +17,10 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { positiveMillis, requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
+import { positiveMillis, requireDefined, wholeSeconds } from '../core/_units';
 import { PodUser, requirePodUser } from '../core/pod-user';
-import {
-  invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue, requirePositive, requirePositiveInteger,
-} from '../core/_validation';
-import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+import { invalid } from '../core/_validation';
+import { SecretKeyRef } from '../core/secret-ref';
 import { HostedVllmBackend } from '../litellm/config';
 import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
@@ -25,7 +28,7 @@ import { requireWakeSignal, wakeGroupError } from '../autoscaling/_wake';
 import { KedaMetricType, KedaTrigger } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import type { ScaleTarget } from '../autoscaling/scale-target';
-import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
 import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
@@ -45,18 +48,6 @@ const TMP_DIR = '/tmp';
 const PROBE_PERIOD_SECONDS = 10;
 const PROBE_TIMEOUT_SECONDS = 5;
 const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
-/** Resource-name prefixes of accelerator device plugins: at most one family per pool. */
-const ACCELERATOR_RESOURCE = /^(nvidia\.com\/|amd\.com\/|aws\.amazon\.com\/neuron)/;
-const EXTENDED_RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** The longest model load, request or drain the pool accepts: a day (beyond it is a typo). */
-const MAX_SECONDS = 86400;
-/** The most replicas (or PodDisruptionBudget `maxUnavailable`) a Deployment takes (int32). */
-const MAX_INT32 = 2147483647;
-/** A CPU quantity as cdk8s-plus renders it: cores (`4`, `0.5`) or millicores (`500m`). */
-const CPU_QUANTITY = /^(\d+(\.\d+)?|\d+m)$/;
-/** Control characters: never part of a model id, a path or a revision. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
 /** The uid the pool runs as by default (the upstream image has no USER and would run as root). */
 const DEFAULT_UID = 1000;
 
@@ -792,11 +783,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * @throws on a pool that does not run on NVIDIA GPUs, and on a MIG pool
    */
   public metricGpuUtilization(): ScopedMetric {
-    this.requireNvidia();
-    if (this.accelerator.kind === AcceleratorKind.NVIDIA_MIG) {
-      throw invalid('accelerator', this.accelerator.resourceName, `is a MIG slice: ${DcgmMetrics.GPU_UTIL.name} reads 0 or is absent on MIG slices (NVIDIA/dcgm-exporter #216); use metricGpuBusy() or metricGpuEngineActive() (${DcgmMetrics.GR_ENGINE_ACTIVE.name}, a ratio 0 to 1)`);
-    }
-    return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: this.podNamePattern });
+    return gpuUtilizationMetric(this);
   }
 
   /**
@@ -806,8 +793,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * @throws on a pool that does not run on NVIDIA GPUs
    */
   public metricGpuEngineActive(): ScopedMetric {
-    this.requireNvidia();
-    return new ScopedMetric(DcgmMetrics.GR_ENGINE_ACTIVE, { namespace: this.namespace }, { pod: this.podNamePattern });
+    return gpuEngineActiveMetric(this);
   }
 
   /**
@@ -893,25 +879,12 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * `model_name` on it, so it is scoped by namespace and pool only.
    */
   public metricLoraRequestsInfo(): ScopedMetric {
-    if (this.loraAdapterNames.length === 0) {
-      throw invalid('metricLoraRequestsInfo()', this.name, `has no loraAdapters on VllmPool '${this.node.path}': vLLM reports vllm:lora_requests_info only with LoRA enabled`);
-    }
-    return new ScopedMetric(VllmMetrics.LORA_REQUESTS_INFO, { namespace: this.namespace, [METRIC_LABEL_POOL]: this.name });
+    return loraRequestsInfoMetric(this, 'VllmPool');
   }
 
-  /**
-   * A vLLM metric of this pool: scoped by namespace, the pool's identity (the `pool` label
-   * its PodMonitor adds) and the served model name.
-   */
+  /** A vLLM metric of this pool, scoped by namespace, pool and served model name. */
   private scoped(definition: MetricDefinition): ScopedMetric {
-    return new ScopedMetric(definition, { namespace: this.namespace, [METRIC_LABEL_POOL]: this.name, model_name: this.servedModelName });
-  }
-
-  private requireNvidia(): void {
-    const kind = this.accelerator.kind;
-    if (kind !== AcceleratorKind.NVIDIA_GPU && kind !== AcceleratorKind.NVIDIA_MIG) {
-      throw invalid('accelerator', this.accelerator.resourceName ?? kind, 'is not an NVIDIA GPU: dcgm-exporter reports NVIDIA GPUs only, so the pool has no GPU metrics');
-    }
+    return vllmMetric(this, definition);
   }
 
   private addSecretEnv(name: string, ref: SecretKeyRef): void {
@@ -992,134 +965,9 @@ function rolloutStrategy(cache: ModelCache): kplus.DeploymentStrategy {
   });
 }
 
-/** `org/Model-Name` → `Model-Name`. */
-function defaultServedName(model: string): string {
-  const segments = model.split('/').filter(s => s !== '');
-  return segments[segments.length - 1] ?? model;
-}
-
-function poolResources(props: VllmPoolProps): { cpu: kplus.Cpu; memory: Size } {
-  const devices = Math.max(props.accelerator.count, 1);
-  const cpuOnly = props.accelerator.kind === AcceleratorKind.CPU;
-  const resources: unknown = props.resources;
-  if (resources !== undefined && (typeof resources !== 'object' || resources === null || Array.isArray(resources))) {
-    throw invalid('resources', resources, 'must be an object: { cpu?: Cpu, memory?: Size }');
-  }
-  const cpu = props.resources?.cpu ?? kplus.Cpu.units(4 * devices);
-  if (!(cpu instanceof kplus.Cpu) || !CPU_QUANTITY.test(cpu.amount) || !(parseFloat(cpu.amount) > 0)) {
-    throw invalid('resources.cpu', cpu instanceof kplus.Cpu ? cpu.amount : cpu, 'must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)');
-  }
-  const memory = props.resources?.memory ?? Size.gibibytes(cpuOnly ? 16 : 32 * devices);
-  wholeMebibytes('resources.memory', memory);
-  return { cpu, memory };
-}
-
-function requireShmBelowMemory(shm: Size, memory: Size): void {
-  const shmMib = wholeMebibytes('shmSize', shm);
-  const memoryMib = memory.toMebibytes();
-  if (shmMib >= memoryMib) {
-    throw invalid('shmSize', `${shmMib}Mi`, `must be less than the memory limit (${memoryMib}Mi): /dev/shm is memory-backed and counts against it`);
-  }
-}
-
-/**
- * Checks what core's Duration conversions pass to cdk8s unchecked: cdk8s throws its own
- * message, without the prop, for a NaN, infinite or sub-millisecond Duration
- * ("'1e-9 minutes' cannot be converted into a whole number of millis.").
- */
-function requireFiniteMillis(prop: string, duration: Duration, wholeRule = 'must be a whole number of milliseconds, e.g. Duration.seconds(2)'): void {
-  if (!(duration instanceof Duration)) return;
-  const ms = duration.toMilliseconds({ integral: false });
-  if (!Number.isFinite(ms)) throw invalid(prop, `${ms}ms`, 'must be a finite Duration, e.g. Duration.seconds(30)');
-  if (!Number.isInteger(ms)) throw invalid(prop, `${ms}ms`, wholeRule);
-}
-
-/** A Duration in whole seconds, from `min` to a day. */
-function boundedSeconds(prop: string, duration: Duration, min: number): number {
-  requireFiniteMillis(prop, duration, `must be a whole number of seconds, at least ${min}s (e.g. Duration.seconds(${min}))`);
-  const seconds = wholeSeconds(prop, duration, min);
-  if (seconds > MAX_SECONDS) throw invalid(prop, `${seconds}s`, `must be at most a day (${MAX_SECONDS}s)`);
-  return seconds;
-}
-
-/** A string without whitespace or control characters (a model id, a path, a revision, an image). */
-function requireToken(prop: string, value: unknown, what: string): string {
-  if (typeof value !== 'string' || !value.trim() || /\s/.test(value) || CONTROL.test(value)) {
-    throw invalid(prop, value, `must be ${what}, without whitespace`);
-  }
-  return value;
-}
-
-function requireModel(model: unknown): string {
-  requireDefined('model', model, 'the Hugging Face repository id or the path in the container to serve, e.g. \'meta-llama/Llama-3.1-8B-Instruct\'');
-  return requireToken('model', model, 'a Hugging Face repository id or a path');
-}
-
-/**
- * The vLLM version of the image: the `vllmVersion` prop, else the tag of the upstream image.
- * A custom image (a Neuron, ROCm or CPU build, a digest) must declare it: its tag names the
- * build, and guessing would render flags the image does not have.
- */
-function resolveVersion(image: string, declared: unknown): string {
-  const tagged = versionOfImage(image);
-  if (declared === undefined) {
-    if (tagged === undefined) {
-      throw invalid('vllmVersion', undefined, `is required for image ${JSON.stringify(image)}: only a vllm/vllm-openai:vX.Y.Z tag carries the vLLM version; declare the version the image runs, e.g. vllmVersion: '0.16.0'`);
-    }
-    if (!atLeast(tagged, MIN_VLLM_VERSION)) {
-      throw invalid('image', image, `runs vLLM ${tagged}, older than vLLM ${MIN_VLLM_VERSION}, the oldest release the pool's flags, probes and metric names were checked against; use a newer vLLM image`);
-    }
-    return tagged;
-  }
-  const version = requireVllmVersion('vllmVersion', declared);
-  if (tagged !== undefined && tagged !== version) {
-    throw invalid('vllmVersion', version, `contradicts the tag of image ${JSON.stringify(image)} (vLLM ${tagged}): omit vllmVersion or make them agree`);
-  }
-  return version;
-}
-
-function requireSecretRef(prop: string, ref: unknown): void {
-  if (typeof ref !== 'object' || ref === null || typeof (ref as SecretKeyRef).secretName !== 'string' || typeof (ref as SecretKeyRef).key !== 'string') {
-    throw invalid(prop, ref, 'must be a Secret reference: { secretName, key }');
-  }
-  validateSecretRef(prop, ref as SecretKeyRef);
-}
-
-function requireRecord(prop: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(prop, value, 'must be an object');
-  return value as Record<string, unknown>;
-}
-
-function requireCount(prop: string, value: number, max: number): void {
-  requirePositiveInteger(prop, value);
-  if (value > max) throw invalid(prop, value, `must be at most ${max}`);
-}
-
-function requireEnum(prop: string, value: unknown, allowed: Record<string, string>): void {
-  const values = Object.values(allowed);
-  if (!values.includes(value as string)) throw invalid(prop, value, `must be one of: ${values.join(', ')}`);
-}
-
 function validateProps(props: VllmPoolProps, servedModelName: string): void {
-  if (props.revision !== undefined) requireToken('revision', props.revision, 'a branch, tag or commit');
-  if (props.hfToken !== undefined) requireSecretRef('hfToken', props.hfToken);
-  if (props.apiKey !== undefined) requireSecretRef('apiKey', props.apiKey);
-  if (typeof servedModelName !== 'string') throw invalid('servedModelName', servedModelName, 'must be a string');
-  if (servedModelName === '') throw invalid('servedModelName', servedModelName, 'must not be empty');
-  // LiteLLM reads any `os.environ/<VAR>` string in its config as a reference to an
-  // environment variable of the proxy (litellm get_secret): a served name must never be one.
-  if (servedModelName.startsWith('os.environ/')) {
-    throw invalid('servedModelName', servedModelName, 'must not start with "os.environ/": LiteLLM would read it as a reference to one of its environment variables');
-  }
-  requireLabelValue('servedModelName', servedModelName);
-
+  validateIdentity(props, servedModelName, VLLM_IMAGE);
   const accelerator = props.accelerator;
-  if (accelerator.needsCustomImage && props.image === undefined) {
-    throw invalid('image', undefined, `must be set for accelerator kind ${accelerator.kind}: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for ${accelerator.kind}`);
-  }
-  if (props.image !== undefined) requireToken('image', props.image, 'an image reference');
-  if (props.engine !== undefined) requireRecord('engine', props.engine);
-
   const engine = props.engine ?? {};
   const tp = engine.tensorParallelSize ?? 1;
   const pp = engine.pipelineParallelSize ?? 1;
@@ -1129,67 +977,9 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
   if (Number.isInteger(tp) && Number.isInteger(pp) && tp * pp !== accelerator.devicesPerPod) {
     throw invalid('engine.tensorParallelSize', tp, `× pipelineParallelSize (${pp}) must equal the ${accelerator.devicesPerPod} accelerator devices per pod (${accelerator.resourceName ?? 'cpu'}): vLLM spreads one model over exactly that many`);
   }
-
-  if (props.extendedResources !== undefined) requireRecord('extendedResources', props.extendedResources);
-  for (const [name, count] of Object.entries(props.extendedResources ?? {})) {
-    if (ACCELERATOR_RESOURCE.test(name)) {
-      throw invalid(`extendedResources.${name}`, count, `is an accelerator resource: a pool runs on one accelerator type, set by 'accelerator' (${accelerator.resourceName ?? 'cpu'})`);
-    }
-    if (!EXTENDED_RESOURCE.test(name) || name.length > 253) {
-      throw invalid('extendedResources', name, 'must be an extended resource name like \'vpc.amazonaws.com/efa\' (<domain>/<name>)');
-    }
-    requireCount(`extendedResources.${name}`, count, MAX_INT32);
-  }
-
-  if (props.slo !== undefined) requireRecord('slo', props.slo);
-  if (props.slo?.queuePerReplica !== undefined) requirePositive('slo.queuePerReplica', props.slo.queuePerReplica);
-  if (props.replicas !== undefined) requireCount('replicas', props.replicas, MAX_INT32);
-  if (props.maxUnavailable !== undefined) requireCount('maxUnavailable', props.maxUnavailable, MAX_INT32);
-  for (const key of ['priorityClassName', 'runtimeClassName'] as const) {
-    const value: unknown = props[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw invalid(key, value, 'must be a string');
-    requireDnsSubdomain(key, value);
-  }
-  if (props.nodeSelector !== undefined) requireRecord('nodeSelector', props.nodeSelector);
-  for (const [key, value] of Object.entries(props.nodeSelector ?? {})) {
-    requireLabelKey('nodeSelector', key);
-    if (typeof value !== 'string') throw invalid(`nodeSelector.${key}`, value, 'must be a string');
-    requireLabelValue(`nodeSelector.${key}`, value);
-  }
+  validateExtendedResources(props.extendedResources, accelerator);
+  validateCounts(props);
   if (props.placement !== undefined) requireEnum('placement', props.placement, PoolPlacement);
-  if (props.capacity !== undefined) {
-    const capacity = requireRecord('capacity', props.capacity);
-    requireEnum('capacity.prefer', capacity.prefer, CapacityType);
-    const weight = props.capacity.weight;
-    if (weight !== undefined && !(Number.isInteger(weight) && weight >= 1 && weight <= 100)) {
-      throw invalid('capacity.weight', weight, 'must be a whole number from 1 to 100');
-    }
-    if (props.capacity.nodeLabel !== undefined) {
-      if (typeof capacity.nodeLabel !== 'string') throw invalid('capacity.nodeLabel', capacity.nodeLabel, 'must be a node label key');
-      requireLabelKey('capacity.nodeLabel', props.capacity.nodeLabel);
-    }
-    if (props.capacity.labelValue !== undefined) {
-      if (typeof capacity.labelValue !== 'string') throw invalid('capacity.labelValue', capacity.labelValue, 'must be a string');
-      requireLabelValue('capacity.labelValue', props.capacity.labelValue);
-    }
-  }
-  const serviceName: unknown = props.serviceName;
-  if (serviceName !== undefined) {
-    if (typeof serviceName !== 'string' || serviceName.length > 63 || !DNS1035_LABEL.test(serviceName)) {
-      throw invalid('serviceName', serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
-    }
-  }
-}
-
-function requireServicePort(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw invalid('servicePort', value, 'must be a port: a whole number from 1 to 65535');
-  }
-  return value;
-}
-
-function requireFlag(prop: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalid(prop, value, 'must be true or false');
-  return value;
+  validateCapacity(props, CapacityType);
+  validateServiceName(props.serviceName);
 }
