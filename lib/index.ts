@@ -55,3 +55,4 @@ export type { EvaluateOptions, ReplayRecordingRule } from './whatif/_promql-eval
 export * from './dashboards/dashboard-panel';
 export * from './dashboards/serving-dashboards';
 export * from './vllm/multi-node-vllm-pool';
+export * from './vllm/serving-pool';

@@ -475,11 +475,12 @@ export class ServingAlerts extends Construct {
     // Available replicas: a Deployment's from kube-state-metrics; a LeaderWorkerSet's (of
     // which kube-state-metrics has no series) are its ready leaders; another kind has none
     // known, so the rule is left out.
-    const available = target.ref.kind === 'Deployment' ? sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, { namespace: ns, deployment: workload })
+    // (The count of ready leaders has the namespace only: matched one-to-one.)
+    const available = target.ref.kind === 'Deployment' ? `group_left ${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, { namespace: ns, deployment: workload })}`
       : target.ref.kind === 'LeaderWorkerSet' ? readyLeaders(ns, workload) : undefined;
     if (available !== undefined) this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmReplicasNotAvailable',
-      expr: `${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} > on (namespace) group_left ${available}`,
+      expr: `${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} > on (namespace) ${available}`,
       for: Duration.seconds(loadTime.toSeconds() + 600), severity: Severity.WARNING, labels,
       summary: `Replicas the autoscaler wants for ${subject} are not available`,
       description: `HPA ${hpa} wants more replicas than are available, for longer than a model load: pods are Pending (no free accelerators, quota) or failing to start. Check pending pods, node autoscaling and quotas.`,
