@@ -1,4 +1,7 @@
-import { Accelerator, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal, MultiNodeVllmPool, NetworkPeer, VllmPool } from '../../lib';
+import {
+  Accelerator, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal, MultiNodeVllmPool, NetworkPeer, ServingAlerts, VllmPool,
+} from '../../lib';
+import { isServingPool } from '../../lib/vllm/serving-pool';
 import { Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -97,5 +100,19 @@ describe('MultiNodeVllmPool.autoscale()', () => {
     big.autoscale({ prometheus: { serverAddress: PROMETHEUS }, maxReplicas: 2 });
     expect(() => big.autoscale({ prometheus: { serverAddress: PROMETHEUS }, maxReplicas: 2 }))
       .toThrow(new Error('\'autoscale()\' ("test/big") was already called: a pool has one autoscaler; pass every signal to one call'));
+  });
+});
+
+describe('MultiNodeVllmPool as a ServingPool for the readers', () => {
+  test('isServingPool, and the per-pool serving alerts read its series by the pool label (valid PromQL)', () => {
+    const manifests = render(p => {
+      expect(isServingPool(p)).toBe(true);
+      p.monitor({ labels: {}, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) });
+      p.autoscale({ prometheus: { serverAddress: PROMETHEUS }, maxReplicas: 2 });
+      new ServingAlerts(p.node.scope!, 'alerts', { pools: [p], discovery: { labels: {} }, runbookBaseUrl: 'https://runbooks.example.com' });
+    });
+    const rules = oneOfKind(manifests, 'PrometheusRule', 'alerts-llama-405b');
+    const exprs: string[] = rules.spec.groups.flatMap((g: Manifest) => g.rules.map((r: Manifest) => r.expr));
+    expect(exprs.some(e => e.includes('pool="llama-405b"'))).toBe(true);
   });
 });
