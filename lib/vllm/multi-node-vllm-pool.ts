@@ -245,6 +245,13 @@ class LeaderWorkerSetScaleTarget implements ScalableWorkload {
  * `/dev/shm`, requests all GPUs of its node, runs hardened (non-root, read-only root
  * filesystem, no capabilities).
  *
+ * Why not Ray: lws's vLLM example (docs/examples/vllm/GPU/lws.yaml at v0.10.0) starts a Ray
+ * cluster with `sh -c "bash .../multi-node-serving.sh leader --ray_cluster_size=$(LWS_GROUP_SIZE); vllm ..."`
+ * on the leader and `... worker --ray_address=$(LWS_LEADER_ADDRESS)` on the workers: a shell
+ * script with interpolation (vLLM's examples/online_serving/multi-node-serving.sh) and a Ray
+ * cluster with its own ports and health to run. The native flags (vLLM 0.15.0 and later; the
+ * pinned image runs 0.26.0) need neither, so only they are rendered.
+ *
  * Renders the LeaderWorkerSet `<name>` (the LWS controller adds the headless Service
  * `<name>`), the Service `<name>-leader`, a PodDisruptionBudget, a NetworkPolicy and,
  * optionally, a ReadWriteMany model cache claim. Needs the LeaderWorkerSet controller
