@@ -1,4 +1,5 @@
 import { Chart, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import {
   Accelerator, CacheAccessMode, CapacityType, LiteLLMProxy, LoraAdapter, ModelCache, MultiNodeVllmPool, MultiNodeVllmPoolProps,
   NetworkPeer, PodUser, ScopedMetric, VllmMetrics,
@@ -544,5 +545,40 @@ describe('MultiNodeVllmPool bad input', () => {
     const chart = testChart();
     pool(chart, {}, 'a');
     expect(() => pool(chart, { name: 'a' }, 'b')).toThrow(new Error('\'name\' ("a") names a LeaderWorkerSet in namespace "llm" that \'test/a\' already renders: \'test/b\' would overwrite it on apply; give one of them another name'));
+  });
+});
+
+describe('the reference stack\'s 405B-class pool (README example)', () => {
+  test('TP 8 × PP 2 on two 8-GPU H100 nodes behind the proxy, monitored and autoscaled by whole groups: strictly valid', () => {
+    const chart = testChart();
+    const PROMETHEUS_SOURCE = { serverAddress: 'http://prometheus-operated.monitoring.svc.cluster.local:9090' };
+    const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: PROMETHEUS };
+    const proxy = new LiteLLMProxy(chart, 'litellm', { masterKey: { secretName: 'litellm-secrets', key: 'master-key' } });
+    // --- as in the README ---
+    const llama405b = new MultiNodeVllmPool(chart, 'llama-3-1-405b', {
+      model: 'meta-llama/Llama-3.1-405B-Instruct',
+      servedModelName: 'llama-3-1-405b',
+      slo: { ttftP95: Duration.seconds(5), e2eLatencyP99: Duration.seconds(120), queuePerReplica: 16 },
+      accelerator: Accelerator.nvidiaGpu(8, { product: 'NVIDIA-H100-80GB-HBM3' }),
+      nodes: 2,
+      engine: { tensorParallelSize: 8, pipelineParallelSize: 2, maxModelLenTokens: 32768 },
+      hfToken: { secretName: 'hf-token', key: 'token' },
+      apiKey: { secretName: 'vllm-api-key', key: 'api-key' },
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(1000) }),
+      resources: { cpu: kplus.Cpu.units(96), memory: Size.gibibytes(1024) },
+      maxModelLoadTime: Duration.minutes(60),
+    });
+    proxy.addBackend(llama405b, { rpm: 120, maxParallelRequests: 256, modelInfo: { maxInputTokens: 32768 } });
+    llama405b.monitor(DISCOVERY);
+    llama405b.autoscale({ prometheus: PROMETHEUS_SOURCE, minReplicas: 1, maxReplicas: 2 });
+    // ---
+    const manifests = render(chart);
+    const set = lws(manifests, 'llama-3-1-405b');
+    expect(set.spec.leaderWorkerTemplate.size).toBe(2);
+    expect(set.spec).not.toHaveProperty('replicas');
+    expect(container(leader(manifests, 'llama-3-1-405b')).resources.limits).toEqual({ 'memory': '1048576Mi', 'nvidia.com/gpu': 8 });
+    expect(oneOfKind(manifests, 'ScaledObject', 'llama-3-1-405b').spec.scaleTargetRef.kind).toBe('LeaderWorkerSet');
+    expect(oneOfKind(manifests, 'PersistentVolumeClaim', 'llama-3-1-405b-model-cache').spec.accessModes).toEqual(['ReadWriteMany']);
+    expect(liteLLMConfig(manifests).model_list.map((m: Manifest) => m.litellm_params.api_base)).toContain('http://llama-3-1-405b-leader.llm.svc.cluster.local:8000/v1');
   });
 });
