@@ -257,6 +257,8 @@ class LeaderWorkerSetScaleTarget implements ScalableWorkload {
  * optionally, a ReadWriteMany model cache claim. Needs the LeaderWorkerSet controller
  * (kubernetes-sigs/lws) in the cluster.
  *
+ * @see https://lws.sigs.k8s.io/docs/
+ * @see https://docs.vllm.ai/en/latest/serving/parallelism_scaling.html
  * @example
  * const llama405b = new MultiNodeVllmPool(chart, 'llama-3-1-405b', {
  *   model: 'meta-llama/Llama-3.1-405B-Instruct',
