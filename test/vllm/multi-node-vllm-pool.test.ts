@@ -511,6 +511,9 @@ describe('MultiNodeVllmPool bad input', () => {
     ['a served name LiteLLM would read as an env reference', { servedModelName: 'os.environ/X' },
       '\'servedModelName\' ("os.environ/X") must not start with "os.environ/": LiteLLM would read it as a reference to one of its environment variables'],
     ['zero replicas', { replicas: 0 }, '\'replicas\' (0) must be a whole number greater than 0'],
+    ['AMD GPUs without a ROCm image', { accelerator: Accelerator.amdGpu(8) },
+      '\'image\' (undefined) must be set for accelerator kind amd-gpu: vllm/vllm-openai:v0.26.0 is built for NVIDIA CUDA; name a vLLM image built for amd-gpu'],
+    ['engine that is no object', { engine: 'tp8' }, '\'engine\' ("tp8") must be an object'],
     ['a load budget below the probe period', { maxModelLoadTime: Duration.seconds(5) },
       '\'maxModelLoadTime\' ("5s") must be at least the startup probe period (10s); loading a model usually takes minutes'],
   ])('%s', (_what, props, message) => {
