@@ -3,7 +3,10 @@ import { Accelerator, AcceleratorKind } from './accelerator';
 import { METRIC_LABEL_POOL } from '../core/_labels';
 import { invalid } from '../core/_validation';
 import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { ScopedMetric } from '../metrics/scoped-metric';
+import { requireNetworkPeer } from '../network/network-peer';
+import type { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 
 /**
  * What the metric helpers of a pool read of it: shared by `VllmPool` and `MultiNodeVllmPool`,
@@ -67,4 +70,20 @@ function requireNvidia(pool: MetricScopeOf): void {
   if (kind !== AcceleratorKind.NVIDIA_GPU && kind !== AcceleratorKind.NVIDIA_MIG) {
     throw invalid('accelerator', pool.accelerator.resourceName ?? kind, 'is not an NVIDIA GPU: dcgm-exporter reports NVIDIA GPUs only, so the pool has no GPU metrics');
   }
+}
+
+/**
+ * Admits the Prometheus of `discovery.scraper` to a pool's vLLM port through its
+ * NetworkPolicy (moved unchanged from `VllmPool`). With a NetworkPolicy and no scraper named,
+ * the monitor would scrape nothing: every scaling signal and alert of the pool would go
+ * quiet, so that is refused.
+ * @internal
+ */
+export function admitScraper(policy: WorkloadNetworkPolicy | undefined, discovery: MonitorDiscovery, poolName: string, port: number): void {
+  if (!policy) return;
+  validateDiscovery('discovery', discovery);
+  if (discovery.scraper === undefined) {
+    throw invalid('discovery.scraper', undefined, `is required: pool '${poolName}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
+  }
+  policy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port }], 'Prometheus scrapes /metrics');
 }

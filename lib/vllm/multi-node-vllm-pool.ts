@@ -7,7 +7,7 @@ import {
   requireNoRankFlags, workerDrainScript,
 } from './_multi-node';
 import { autoscalePool } from './_pool-autoscale';
-import { gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
+import { admitScraper, gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
 import {
   boundedSeconds, defaultServedName, poolResources, requireFiniteMillis, requireFlag, requireModel,
   requireServicePort, requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources,
@@ -33,7 +33,7 @@ import { SecretKeyRef } from '../core/secret-ref';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import type { ScalableWorkload, ScaleTarget } from '../autoscaling/scale-target';
 import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
-import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
+import { MonitorDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
@@ -614,13 +614,7 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
     if (this._podMonitor) {
       throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
     }
-    if (this.networkPolicy) {
-      validateDiscovery('discovery', discovery);
-      if (discovery.scraper === undefined) {
-        throw invalid('discovery.scraper', undefined, `is required: pool '${this.name}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
-      }
-      this.networkPolicy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port: VLLM_PORT }], 'Prometheus scrapes /metrics');
-    }
+    admitScraper(this.networkPolicy, discovery, this.name, VLLM_PORT);
     try {
       this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
         pods: {

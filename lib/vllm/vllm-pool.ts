@@ -7,7 +7,7 @@ import {
   requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources, validateIdentity, validateServiceName,
 } from './_pool-props';
 import { autoscalePool } from './_pool-autoscale';
-import { gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
+import { admitScraper, gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
 import { ENGINE_READY_TIMEOUT_SINCE, SHUTDOWN_TIMEOUT_SINCE, atLeast } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
@@ -28,7 +28,7 @@ import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import type { ScaleTarget } from '../autoscaling/scale-target';
 import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
-import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
+import { MonitorDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
@@ -676,7 +676,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (this._podMonitor) {
       throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
     }
-    this.admitScraper(discovery);
+    admitScraper(this.networkPolicy, discovery, this.name, VLLM_PORT);
     try {
       this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
         workload: this.deployment,
@@ -691,22 +691,6 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       throw e;
     }
     return this._podMonitor;
-  }
-
-  /**
-   * Admits the Prometheus of `discovery.scraper` to the metrics port. With a NetworkPolicy and
-   * no scraper named, the monitor would scrape nothing: every scaling signal and alert of the
-   * pool would go quiet, so that is refused.
-   */
-  private admitScraper(discovery: MonitorDiscovery): void {
-    if (!this.networkPolicy) return;
-    validateDiscovery('discovery', discovery);
-    if (discovery.scraper === undefined) {
-      throw invalid('discovery.scraper', undefined, `is required: pool '${this.name}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
-    }
-    if (discovery?.scraper !== undefined) {
-      this.networkPolicy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port: VLLM_PORT }], 'Prometheus scrapes /metrics');
-    }
   }
 
   /** What runs the pool's replicas, as an autoscaler target: its Deployment and accelerator (`ServingPool.scaleTarget`). */
