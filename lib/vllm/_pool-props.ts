@@ -2,8 +2,8 @@ import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { MIN_VLLM_VERSION, atLeast, requireVllmVersion, versionOfImage } from './_version';
 import { Accelerator, AcceleratorKind } from './accelerator';
-import type { CapacityPreference, PoolResources } from './vllm-pool';
-import { requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
+import type { CapacityPreference, PoolResources, PoolSlo } from './vllm-pool';
+import { positiveMillis, requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
 import {
   invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue, requirePositive, requirePositiveInteger,
 } from '../core/_validation';
@@ -276,4 +276,22 @@ export function validateServiceName(serviceName: unknown): void {
       throw invalid('serviceName', serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
     }
   }
+}
+
+/**
+ * A pool's SLOs with the defaults applied (TTFT p95 2 s, e2e p99 60 s, 10 waiting per
+ * replica), each Duration checked.
+ * @internal
+ */
+export function resolveSlo(slo: PoolSlo | undefined): Required<PoolSlo> {
+  const resolved = {
+    ttftP95: slo?.ttftP95 ?? Duration.seconds(2),
+    e2eLatencyP99: slo?.e2eLatencyP99 ?? Duration.seconds(60),
+    queuePerReplica: slo?.queuePerReplica ?? 10,
+  };
+  for (const key of ['ttftP95', 'e2eLatencyP99'] as const) {
+    requireFiniteMillis(`slo.${key}`, resolved[key]);
+    positiveMillis(`slo.${key}`, resolved[key]);
+  }
+  return resolved;
 }

@@ -9,7 +9,7 @@ import {
 import { autoscalePool } from './_pool-autoscale';
 import { admitScraper, gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
 import {
-  boundedSeconds, defaultServedName, poolResources, requireFiniteMillis, requireFlag, requireModel,
+  boundedSeconds, defaultServedName, poolResources, requireFlag, requireModel, resolveSlo,
   requireServicePort, requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources,
   validateIdentity, validateServiceName,
 } from './_pool-props';
@@ -26,7 +26,7 @@ import {
 import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
-import { positiveMillis, wholeMebibytes } from '../core/_units';
+import { wholeMebibytes } from '../core/_units';
 import { invalid, requireLabelKey } from '../core/_validation';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
@@ -368,15 +368,7 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
     }
     const maxRequestSeconds = boundedSeconds('maxRequestDuration', props.maxRequestDuration ?? Duration.minutes(10), 1);
     const drainDelaySeconds = boundedSeconds('drainDelay', props.drainDelay ?? Duration.seconds(15), 1);
-    this.slo = {
-      ttftP95: props.slo?.ttftP95 ?? Duration.seconds(2),
-      e2eLatencyP99: props.slo?.e2eLatencyP99 ?? Duration.seconds(60),
-      queuePerReplica: props.slo?.queuePerReplica ?? 10,
-    };
-    for (const key of ['ttftP95', 'e2eLatencyP99'] as const) {
-      requireFiniteMillis(`slo.${key}`, this.slo[key]);
-      positiveMillis(`slo.${key}`, this.slo[key]);
-    }
+    this.slo = resolveSlo(props.slo);
     this.gpuMemoryUtilization = engine.gpuMemoryUtilization ?? 0.9;
     const resources = poolResources(props);
     const shmSize = props.shmSize ?? Size.gibibytes(20);

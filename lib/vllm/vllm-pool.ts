@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { drainScript, modelReadyScript } from './_probes';
 import {
-  boundedSeconds, defaultServedName, poolResources, requireEnum, requireFiniteMillis, requireFlag, requireModel, requireServicePort,
+  boundedSeconds, defaultServedName, poolResources, requireEnum, requireFlag, requireModel, requireServicePort, resolveSlo,
   requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources, validateIdentity, validateServiceName,
 } from './_pool-props';
 import { autoscalePool } from './_pool-autoscale';
@@ -18,7 +18,6 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { positiveMillis } from '../core/_units';
 import { PodUser, requirePodUser } from '../core/pod-user';
 import { invalid } from '../core/_validation';
 import { SecretKeyRef } from '../core/secret-ref';
@@ -449,15 +448,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     }
     const maxRequestSeconds = boundedSeconds('maxRequestDuration', props.maxRequestDuration ?? Duration.minutes(10), 1);
     const drainDelaySeconds = boundedSeconds('drainDelay', props.drainDelay ?? Duration.seconds(15), 1);
-    this.slo = {
-      ttftP95: props.slo?.ttftP95 ?? Duration.seconds(2),
-      e2eLatencyP99: props.slo?.e2eLatencyP99 ?? Duration.seconds(60),
-      queuePerReplica: props.slo?.queuePerReplica ?? 10,
-    };
-    for (const key of ['ttftP95', 'e2eLatencyP99'] as const) {
-      requireFiniteMillis(`slo.${key}`, this.slo[key]);
-      positiveMillis(`slo.${key}`, this.slo[key]);
-    }
+    this.slo = resolveSlo(props.slo);
     this.gpuMemoryUtilization = engine.gpuMemoryUtilization ?? 0.9;
     const resources = poolResources(props);
     const shmSize = props.shmSize ?? Size.gibibytes(parallelism > 1 ? 20 : 2);
