@@ -2,7 +2,7 @@ import { Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
   Accelerator, CacheAccessMode, CapacityType, LiteLLMProxy, LoraAdapter, ModelCache, MultiNodeVllmPool, MultiNodeVllmPoolProps,
-  NetworkPeer, PodUser, ScopedMetric, VllmMetrics,
+  NetworkPeer, PodUser, ScopedMetric, VllmMetrics, VllmPool,
 } from '../../lib';
 import { liteLLMConfig, Manifest, oneOfKind, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -571,7 +571,10 @@ describe('the reference stack\'s 405B-class pool (README example)', () => {
       resources: { cpu: kplus.Cpu.units(96), memory: Size.gibibytes(1024) },
       maxModelLoadTime: Duration.minutes(60),
     });
+    const llama70b = new VllmPool(chart, 'llama-3-3-70b', { model: 'meta-llama/Llama-3.3-70B-Instruct', accelerator: Accelerator.nvidiaGpu(4), engine: { tensorParallelSize: 4 } });
+    proxy.addBackend(llama70b);
     proxy.addBackend(llama405b, { rpm: 120, maxParallelRequests: 256, modelInfo: { maxInputTokens: 32768 } });
+    proxy.addFallback(llama405b, [llama70b]);
     llama405b.monitor(DISCOVERY);
     llama405b.autoscale({ prometheus: PROMETHEUS_SOURCE, minReplicas: 1, maxReplicas: 2 });
     // ---
@@ -582,6 +585,8 @@ describe('the reference stack\'s 405B-class pool (README example)', () => {
     expect(container(leader(manifests, 'llama-3-1-405b')).resources.limits).toEqual({ 'memory': '1048576Mi', 'nvidia.com/gpu': 8 });
     expect(oneOfKind(manifests, 'ScaledObject', 'llama-3-1-405b').spec.scaleTargetRef.kind).toBe('LeaderWorkerSet');
     expect(oneOfKind(manifests, 'PersistentVolumeClaim', 'llama-3-1-405b-model-cache').spec.accessModes).toEqual(['ReadWriteMany']);
-    expect(liteLLMConfig(manifests).model_list.map((m: Manifest) => m.litellm_params.api_base)).toContain('http://llama-3-1-405b-leader.llm.svc.cluster.local:8000/v1');
+    const config = liteLLMConfig(manifests);
+    expect(config.model_list.map((m: Manifest) => m.litellm_params.api_base)).toContain('http://llama-3-1-405b-leader.llm.svc.cluster.local:8000/v1');
+    expect(config.router_settings.fallbacks).toEqual([{ 'llama-3-1-405b': ['Llama-3.3-70B-Instruct'] }]);
   });
 });
