@@ -7,12 +7,12 @@
  */
 import { Chart } from 'cdk8s';
 import {
-  Accelerator, HorizontalAutoscaler, HpaMetric, isServingPool, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal, PrometheusAdapter,
-  RecordingRules, resolveTarget, ServingAlerts, ServingDashboards, SignalSource, VllmPool, WorkloadAlerts,
+  Accelerator, HorizontalAutoscaler, HpaMetric, isServingPool, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal, MultiNodeVllmPool,
+  PrometheusAdapter, RecordingRules, resolveTarget, ServingAlerts, ServingDashboards, SignalSource, VllmPool, WorkloadAlerts,
 } from '../../lib';
 import { FakeMultiNodePool } from './_fake-workload';
 import {
-  PromRule, checkRules, requirePromtool, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml,
+  PromRule, checkRules, requirePromtool, ruleGroupsByObject, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
 import { Manifest, allOfKind, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -268,3 +268,44 @@ describe('what-if', () => {
   });
 });
 
+
+describe('the real MultiNodeVllmPool beside a VllmPool', () => {
+  test('signals, KEDA, recording rules, the adapter, alerts and dashboards take both; the output is strictly valid and promtool loads the rules', () => {
+    const chart = testChart();
+    const big = new MultiNodeVllmPool(chart, 'llama-405b', {
+      model: 'meta-llama/Llama-3.1-405B-Instruct', accelerator: Accelerator.nvidiaGpu(8), engine: { tensorParallelSize: 8, pipelineParallelSize: 2 },
+    });
+    const small = new VllmPool(chart, 'llama-8b', { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1) });
+    for (const p of [big, small]) p.monitor(DISCOVERY);
+    expect([isServingPool(big), isServingPool(small)]).toEqual([true, true]);
+    const keda = new KedaScaledObject(chart, 'big-scaler', {
+      target: big.scaleTarget, maxReplicas: 3, triggers: [LlmSignal.queueDepth(big, 5).trigger(PROMETHEUS), LlmSignal.kvCacheUsage(big, 0.8).trigger(PROMETHEUS)], fallback: { replicas: 1 },
+    });
+    const rules = new RecordingRules(chart, 'recording', { pools: [big, small], discovery: DISCOVERY });
+    const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+    adapter.addPodsMetric(big.metricRequestsWaiting());
+    const ttft = adapter.addRecordedMetric(rules.pool(big).ttftP95);
+    new ServingAlerts(chart, 'alerts', { pools: [big, small], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, recordingRules: rules });
+    new WorkloadAlerts(chart, 'workload-alerts', { autoscalers: [keda], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS });
+    new ServingDashboards(chart, 'dashboards', { pools: [big, small], recordingRules: rules });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+
+    expect(oneOfKind(manifests, 'ScaledObject').spec.scaleTargetRef).toEqual({ ...LWS_REF, name: 'llama-405b' });
+    expect(oneOfKind(manifests, 'LeaderWorkerSet').spec).not.toHaveProperty('replicas');
+    expect(ttft.describedResource).toBe('leaderworkerset');
+    const bigRules = oneOfKind(manifests, 'PrometheusRule', 'alerts-llama-405b').spec.groups.flatMap((g: any) => g.rules) as PromRule[];
+    expect(bigRules.find(r => r.alert === 'LlmPoolNoReadyReplica')!.expr).toBe(
+      '(sum by (namespace) (kube_pod_status_ready{namespace="llm",condition="true",pod=~"llama-405b-[0-9]+"}) or label_replace(vector(0), "namespace", "llm", "", "")) == 0'
+      + ' and on (namespace) kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="keda-hpa-llama-405b"} > 0');
+    expect(bigRules.filter(r => r.expr.includes('kube_deployment_'))).toEqual([]);
+    // The VllmPool's rules still read its Deployment.
+    const smallRules = oneOfKind(manifests, 'PrometheusRule', 'alerts-llama-8b').spec.groups.flatMap((g: any) => g.rules) as PromRule[];
+    expect(smallRules.find(r => r.alert === 'LlmPoolNoReadyReplica')!.expr).toContain('kube_deployment_status_replicas_available{namespace="llm",deployment="llama-8b"} == 0');
+
+    requirePromtool();
+    const check = checkRules(writeRuleFile(tempDir('lws-real-'), ruleGroupsByObject(manifests)));
+    expect(check.output).toContain('SUCCESS');
+    expect(check.status).toBe(0);
+  });
+});
