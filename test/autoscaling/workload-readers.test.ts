@@ -254,9 +254,34 @@ describe('dashboards', () => {
 
   test('the Accelerators dashboard selects both kinds of pods and names each pod\'s pool', () => {
     const accelerators = exprs(dashboards('both').accelerators);
-    expect(accelerators[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)(?:-[0-9]+(-[0-9]+)?|-[a-z0-9]+-[a-z0-9]+)"}, "pool", "$1", "pod", "(llama|big)(?:-[0-9]+(-[0-9]+)?|-[a-z0-9]+-[a-z0-9]+)"))');
+    expect(accelerators[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)(?:-[0-9]+(-[0-9]+)?|-[a-z0-9]+-[a-z0-9]+)"}, "pool", "${1}${2}", "pod", "(llama)-[a-z0-9]+-[a-z0-9]+|(big)-[0-9]+(?:-[0-9]+)?"))');
     const only = exprs(dashboards('big').accelerators);
-    expect(only[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)-[0-9]+(-[0-9]+)?"}, "pool", "$1", "pod", "(big)-[0-9]+(-[0-9]+)?"))');
+    expect(only[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)-[0-9]+(-[0-9]+)?"}, "pool", "${1}", "pod", "(big)-[0-9]+(?:-[0-9]+)?"))');
+  });
+
+  test('promtool: the Accelerators dashboard gives each pod its own pool, a leader, a worker and a Deployment\'s pod alike', () => {
+    requirePromtool();
+    // Grafana's variables as it would expand them, all pools picked.
+    const expr = exprs(dashboards('both').accelerators)[0].replace(/\$namespace/g, 'llm').replace(/\$pool/g, 'llama|big');
+    const dir = tempDir('lws-dashboard-');
+    writeRuleFile(dir, [{ name: 'dashboard', rules: [{ record: 'pool:engine_active:avg', expr }] }]);
+    const series = (pod: string, value: number) => ({ series: `DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace="llm",pod="${pod}",gpu="0"}`, values: `${value}x5` });
+    const testFile = writeYaml(dir, 'test.yaml', {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        // big's leader and worker of group 0 (0.5, 0.25), llama's pod (1), another app's pod (ignored).
+        input_series: [series('big-0', 0.5), series('big-0-1', 0.25), series('llama-7d9f8c5b6-x2x4z', 1), series('other-0', 1)],
+        promql_expr_test: [{
+          expr: 'pool:engine_active:avg', eval_time: '3m',
+          exp_samples: [{ labels: 'pool:engine_active:avg{pool="big"}', value: 0.375 }, { labels: 'pool:engine_active:avg{pool="llama"}', value: 1 }],
+        }],
+      }],
+    });
+    const result = testRules(testFile);
+    expect(result.output).toContain('SUCCESS');
+    expect(result.status).toBe(0);
   });
 });
 
