@@ -164,6 +164,15 @@ describe('serving alerts of a multi-node pool', () => {
     expect(rule(manifests, 'LlmKedaScalerErrors').labels).toMatchObject({ pool: 'big', scaledObject: 'big' });
   });
 
+  test('an HPA of the library: its own name', () => {
+    const manifests = render((chart, pool) => {
+      const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+      new HorizontalAutoscaler(chart, 'hpa', { target: pool.scaleTarget, maxReplicas: 4, metrics: [HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5)] });
+    });
+    expect(rule(manifests, 'LlmPoolNoReadyReplica').expr).toBe(`${READY_LEADERS} == 0 and on (namespace) kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="big"} > 0`);
+    expect(rule(manifests, 'LlmReplicasNotAvailable').expr).toBe(`kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="big"} > on (namespace) ${READY_LEADERS}`);
+  });
+
   test('without an autoscaler: no ready leader at all, or no rule when it runs no replica', () => {
     expect(rule(render(), 'LlmPoolNoReadyReplica').expr).toBe(`${READY_LEADERS} == 0`);
     expect(rulesOf(render(undefined, 0)).filter(r => r.alert === 'LlmPoolNoReadyReplica')).toEqual([]);
