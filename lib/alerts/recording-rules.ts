@@ -29,7 +29,7 @@ export interface RecordingRulesProps {
   /**
    * The pools whose series to record: TTFT p50/p95/p99, end-to-end p95/p99, queue time p95,
    * inter-token latency p95, prompt and generated tokens per second, prefix-cache hit rate and
-   * request error ratio, per pool. Every pool needs its PodMonitor (`pool.monitor(discovery)`),
+   * request error ratio, per pool (any `ServingPool`: `VllmPool`, `MultiNodeVllmPool`). Every pool needs its PodMonitor (`pool.monitor(discovery)`),
    * checked at synth: the rules select its series by the `pool` label that monitor adds.
    * @default - none
    */

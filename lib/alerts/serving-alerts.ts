@@ -47,9 +47,15 @@ export interface ServingAlertsProps {
    */
   readonly name?: string;
   /**
-   * The pools to alert on; each pool's SLOs set its thresholds. Every pool needs its
-   * PodMonitor (`pool.monitor(discovery)`), checked at synth: the alerts select its series by
-   * the `pool` label that monitor adds.
+   * The pools to alert on (`VllmPool`, `MultiNodeVllmPool`: any `ServingPool`); each pool's
+   * SLOs set its thresholds. Every pool needs its PodMonitor (`pool.monitor(discovery)`),
+   * checked at synth: the alerts select its series by the `pool` label that monitor adds.
+   *
+   * A `VllmPool`'s replicas are read from kube-state-metrics' Deployment series. kube-state-metrics
+   * has none for a LeaderWorkerSet: a `MultiNodeVllmPool`'s ready replicas are its ready leader
+   * pods (`kube_pod_status_ready`), the replicas it should run its autoscaler's desired replicas
+   * (`kube_horizontalpodautoscaler_status_desired_replicas`, by the HPA's name), or its fixed
+   * replicas without an autoscaler.
    */
   readonly pools: ServingPool[];
   /** The proxy to alert on. @default - none */

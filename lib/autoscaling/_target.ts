@@ -9,6 +9,16 @@ export type ReplicaHolder = kplus.Deployment | ScalableWorkload;
 /**
  * A `ScaleTarget` resolved to what HPA and KEDA need of it, whether a Deployment or a
  * `ScalableWorkload` (such as a LeaderWorkerSet).
+ *
+ * Both autoscalers scale any object with a `scale` subresource, with no RBAC to add: the HPA
+ * controller's bootstrap role may get and update `*\/scale` (kubernetes/kubernetes
+ * plugin/pkg/auth/authorizer/rbac/bootstrappolicy/controller_policy.go,
+ * `horizontal-pod-autoscaler`), KEDA's operator role every verb on `*\/scale` and get on every
+ * resource (kedacore/keda config/rbac/role.yaml; keda.sh "Scaling Deployments, StatefulSets &
+ * Custom Resources": the target must define `/scale`). A LeaderWorkerSet defines it with
+ * `status.hpaPodSelector` as its selector, the leader pods only, one per group
+ * (kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go, v0.10.0: "The selector
+ * for HPA will be that of the leader pod"): its replicas are groups.
  * @internal
  */
 export interface ResolvedScaleTarget {

@@ -53,6 +53,11 @@ const RATE_WINDOW = '2m';
  * Per-replica signals (`AverageValue`) are sums over the pool's pods; the HPA divides them by
  * the current replicas, so pods still loading a model (not yet reporting) pull the average
  * down instead of triggering more scale-up.
+ *
+ * **Pools.** Any `ServingPool`: a `VllmPool` (a replica is a pod) or a `MultiNodeVllmPool`
+ * (a replica is a group of pods; its PodMonitor scrapes the leaders, which serve the API and
+ * report the engine's series, so "per replica" is per group). Scale the pool's
+ * `scaleTarget`: a multi-node pool's LeaderWorkerSet is then scaled by whole groups.
  */
 export class LlmSignal {
   /** Requests waiting in the engine queue, per replica: the primary signal of an overloaded pool. */

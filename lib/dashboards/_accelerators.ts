@@ -26,12 +26,14 @@ export function acceleratorsDashboard(uid: string, pools: readonly ServingPool[]
   const podOf = (label: string) => label === 'pod' || label === 'exported_pod'
     ? `($pool)${suffix}` : undefined;
   const sel = (m: ScopedMetric) => templated(m, NS, '', podOf);
-  // The pool of a pod: any name before a Deployment's two hash segments; otherwise (the suffix
-  // of a LeaderWorkerSet's pods, `<name>-0-1`, would also fit pool `<name>-0`) one of the
-  // pools' names, longest first.
-  const names = [...pools.map(poolName)].sort((a, b) => b.length - a.length);
-  const poolOfPod = suffixes.length === 1 && suffixes[0] === DEPLOYMENT_POD_SUFFIX ? `(.+)${DEPLOYMENT_POD_SUFFIX}` : `(${names.join('|')})${suffix}`;
-  const byPool = (agg: string, m: ScopedMetric) => `${agg} by (pool) (label_replace(${sel(m)}, "pool", "$1", "pod", ${JSON.stringify(poolOfPod)}))`;
+  // The pool of a pod: any name before a Deployment's two hash segments. Otherwise (a
+  // LeaderWorkerSet's worker `<name>-0-1` would also fit a pool `<name>-0`) each pool's own
+  // name and suffix, one capture group each (the others match nothing), longest name first.
+  const exact = pools.map(p => ({ name: poolName(p), suffix: nonCapturing(podSuffix(p)) })).sort((a, b) => b.name.length - a.name.length);
+  const [poolOfPod, replacement] = suffixes.length === 1 && suffixes[0] === DEPLOYMENT_POD_SUFFIX
+    ? [`(.+)${DEPLOYMENT_POD_SUFFIX}`, '$1']
+    : [exact.map(e => `(${e.name})${e.suffix}`).join('|'), exact.map((_, i) => `\${${i + 1}}`).join('')];
+  const byPool = (agg: string, m: ScopedMetric) => `${agg} by (pool) (label_replace(${sel(m)}, "pool", ${JSON.stringify(replacement)}, "pod", ${JSON.stringify(poolOfPod)}))`;
   const like = (definition: typeof DcgmMetrics.FB_USED) => new ScopedMetric(definition, engine.matchers, engine.regexMatchers);
   const whole = pools.find(p => p.accelerator.kind === AcceleratorKind.NVIDIA_GPU);
   const panels: DashboardPanel[] = [
@@ -82,4 +84,9 @@ function podSuffix(pool: ServingPool): string {
   const name = poolName(pool);
   const pattern = pool.podNamePattern;
   return pattern.startsWith(name) ? pattern.slice(name.length) : '-.+';
+}
+
+/** `pattern` with every capture group made non-capturing: `(x)` becomes `(?:x)`. */
+function nonCapturing(pattern: string): string {
+  return pattern.replace(/\((?!\?)/g, '(?:');
 }

@@ -78,7 +78,9 @@ export interface ServingDashboardsProps {
   /**
    * The pools of the Model pool dashboard (each needs its PodMonitor, `pool.monitor()`, which
    * adds the `pool` label the queries select by) and, for those on NVIDIA GPUs, of the
-   * Accelerators dashboard.
+   * Accelerators dashboard. Any `ServingPool`: a `MultiNodeVllmPool`'s replicas are shown as
+   * groups (its ready leaders, its autoscaler's desired replicas), every pod of its groups on
+   * the Accelerators dashboard.
    * @default - no Model pool or Accelerators dashboard
    */
   readonly pools?: ServingPool[];

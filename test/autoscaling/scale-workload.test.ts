@@ -107,6 +107,17 @@ describe('bad input', () => {
     expect([replicaOwner(workload), replicaOwner(deployment)]).toEqual([undefined, undefined]);
   });
 
+  test('a target that is no object', () => {
+    expect(() => hpaOn('app')).toThrow(new Error('\'target\' ("app") must be a VllmPool, a LiteLLMProxy, { deployment } or { workload }'));
+    expect(() => kedaOn(5)).toThrow(new Error('\'target\' (5) must be a VllmPool, a LiteLLMProxy, { deployment } or { workload }'));
+  });
+
+  test('KEDA: a Deployment of another namespace is refused too', () => {
+    const app = Testing.app();
+    const deployment = new kplus.Deployment(new Chart(app, 'serving', { namespace: 'serving' }), 'app', { containers: [{ image: 'nginx:1.27.0' }] });
+    expect(() => kedaOn({ deployment }, new Chart(app, 'ops', { namespace: 'ops' }))).toThrow(new Error('\'target\' ("serving/app") is in namespace "serving", the ScaledObject in "ops": scaleTargetRef names a Deployment of the ScaledObject\'s own namespace; create the autoscaler in the target\'s Chart'));
+  });
+
   test('a workload that is no ScalableWorkload', () => {
     const message = '\'target.workload\' (["scaleTargetRef"]) must be a ScalableWorkload: a construct with scaleTargetRef { apiVersion, kind, name }, namespace, podLabels, containersWithoutRequest() and markHasAutoscaler(), such as a MultiNodeVllmPool\'s workload';
     expect(() => hpaOn({ workload: { scaleTargetRef: LWS_REF } })).toThrow(new Error(message));

@@ -7,12 +7,12 @@
  */
 import { Chart } from 'cdk8s';
 import {
-  Accelerator, HorizontalAutoscaler, HpaMetric, isServingPool, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal, PrometheusAdapter,
-  RecordingRules, resolveTarget, ServingAlerts, ServingDashboards, SignalSource, VllmPool, WorkloadAlerts,
+  Accelerator, HorizontalAutoscaler, HpaMetric, isServingPool, KedaScaledObject, KedaTrigger, LiteLLMProxy, LlmSignal, MultiNodeVllmPool,
+  PrometheusAdapter, RecordingRules, resolveTarget, ServingAlerts, ServingDashboards, SignalSource, VllmPool, WorkloadAlerts,
 } from '../../lib';
 import { FakeMultiNodePool } from './_fake-workload';
 import {
-  PromRule, checkRules, requirePromtool, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml,
+  PromRule, checkRules, requirePromtool, ruleGroupsByObject, ruleGroupsOf, tempDir, testRules, writeRuleFile, writeYaml,
 } from '../util/promtool';
 import { Manifest, allOfKind, oneOfKind, synth, testChart, SCRAPER } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
@@ -164,6 +164,15 @@ describe('serving alerts of a multi-node pool', () => {
     expect(rule(manifests, 'LlmKedaScalerErrors').labels).toMatchObject({ pool: 'big', scaledObject: 'big' });
   });
 
+  test('an HPA of the library: its own name', () => {
+    const manifests = render((chart, pool) => {
+      const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+      new HorizontalAutoscaler(chart, 'hpa', { target: pool.scaleTarget, maxReplicas: 4, metrics: [HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5)] });
+    });
+    expect(rule(manifests, 'LlmPoolNoReadyReplica').expr).toBe(`${READY_LEADERS} == 0 and on (namespace) kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="big"} > 0`);
+    expect(rule(manifests, 'LlmReplicasNotAvailable').expr).toBe(`kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="big"} > on (namespace) ${READY_LEADERS}`);
+  });
+
   test('without an autoscaler: no ready leader at all, or no rule when it runs no replica', () => {
     expect(rule(render(), 'LlmPoolNoReadyReplica').expr).toBe(`${READY_LEADERS} == 0`);
     expect(rulesOf(render(undefined, 0)).filter(r => r.alert === 'LlmPoolNoReadyReplica')).toEqual([]);
@@ -254,9 +263,34 @@ describe('dashboards', () => {
 
   test('the Accelerators dashboard selects both kinds of pods and names each pod\'s pool', () => {
     const accelerators = exprs(dashboards('both').accelerators);
-    expect(accelerators[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)(?:-[0-9]+(-[0-9]+)?|-[a-z0-9]+-[a-z0-9]+)"}, "pool", "$1", "pod", "(llama|big)(?:-[0-9]+(-[0-9]+)?|-[a-z0-9]+-[a-z0-9]+)"))');
+    expect(accelerators[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)(?:-[0-9]+(-[0-9]+)?|-[a-z0-9]+-[a-z0-9]+)"}, "pool", "${1}${2}", "pod", "(llama)-[a-z0-9]+-[a-z0-9]+|(big)-[0-9]+(?:-[0-9]+)?"))');
     const only = exprs(dashboards('big').accelerators);
-    expect(only[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)-[0-9]+(-[0-9]+)?"}, "pool", "$1", "pod", "(big)-[0-9]+(-[0-9]+)?"))');
+    expect(only[0]).toBe('avg by (pool) (label_replace(DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace=~"$namespace",pod=~"($pool)-[0-9]+(-[0-9]+)?"}, "pool", "${1}", "pod", "(big)-[0-9]+(?:-[0-9]+)?"))');
+  });
+
+  test('promtool: the Accelerators dashboard gives each pod its own pool, a leader, a worker and a Deployment\'s pod alike', () => {
+    requirePromtool();
+    // Grafana's variables as it would expand them, all pools picked.
+    const expr = exprs(dashboards('both').accelerators)[0].replace(/\$namespace/g, 'llm').replace(/\$pool/g, 'llama|big');
+    const dir = tempDir('lws-dashboard-');
+    writeRuleFile(dir, [{ name: 'dashboard', rules: [{ record: 'pool:engine_active:avg', expr }] }]);
+    const series = (pod: string, value: number) => ({ series: `DCGM_FI_PROF_GR_ENGINE_ACTIVE{namespace="llm",pod="${pod}",gpu="0"}`, values: `${value}x5` });
+    const testFile = writeYaml(dir, 'test.yaml', {
+      rule_files: ['rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        // big's leader and worker of group 0 (0.5, 0.25), llama's pod (1), another app's pod (ignored).
+        input_series: [series('big-0', 0.5), series('big-0-1', 0.25), series('llama-7d9f8c5b6-x2x4z', 1), series('other-0', 1)],
+        promql_expr_test: [{
+          expr: 'pool:engine_active:avg', eval_time: '3m',
+          exp_samples: [{ labels: 'pool:engine_active:avg{pool="big"}', value: 0.375 }, { labels: 'pool:engine_active:avg{pool="llama"}', value: 1 }],
+        }],
+      }],
+    });
+    const result = testRules(testFile);
+    expect(result.output).toContain('SUCCESS');
+    expect(result.status).toBe(0);
   });
 });
 
@@ -268,3 +302,44 @@ describe('what-if', () => {
   });
 });
 
+
+describe('the real MultiNodeVllmPool beside a VllmPool', () => {
+  test('signals, KEDA, recording rules, the adapter, alerts and dashboards take both; the output is strictly valid and promtool loads the rules', () => {
+    const chart = testChart();
+    const big = new MultiNodeVllmPool(chart, 'llama-405b', {
+      model: 'meta-llama/Llama-3.1-405B-Instruct', accelerator: Accelerator.nvidiaGpu(8), engine: { tensorParallelSize: 8, pipelineParallelSize: 2 },
+    });
+    const small = new VllmPool(chart, 'llama-8b', { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1) });
+    for (const p of [big, small]) p.monitor(DISCOVERY);
+    expect([isServingPool(big), isServingPool(small)]).toEqual([true, true]);
+    const keda = new KedaScaledObject(chart, 'big-scaler', {
+      target: big.scaleTarget, maxReplicas: 3, triggers: [LlmSignal.queueDepth(big, 5).trigger(PROMETHEUS), LlmSignal.kvCacheUsage(big, 0.8).trigger(PROMETHEUS)], fallback: { replicas: 1 },
+    });
+    const rules = new RecordingRules(chart, 'recording', { pools: [big, small], discovery: DISCOVERY });
+    const adapter = new PrometheusAdapter(chart, 'adapter', { configMapName: 'adapter-rules' });
+    adapter.addPodsMetric(big.metricRequestsWaiting());
+    const ttft = adapter.addRecordedMetric(rules.pool(big).ttftP95);
+    new ServingAlerts(chart, 'alerts', { pools: [big, small], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS, recordingRules: rules });
+    new WorkloadAlerts(chart, 'workload-alerts', { autoscalers: [keda], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS });
+    new ServingDashboards(chart, 'dashboards', { pools: [big, small], recordingRules: rules });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+
+    expect(oneOfKind(manifests, 'ScaledObject').spec.scaleTargetRef).toEqual({ ...LWS_REF, name: 'llama-405b' });
+    expect(oneOfKind(manifests, 'LeaderWorkerSet').spec).not.toHaveProperty('replicas');
+    expect(ttft.describedResource).toBe('leaderworkerset');
+    const bigRules = oneOfKind(manifests, 'PrometheusRule', 'alerts-llama-405b').spec.groups.flatMap((g: any) => g.rules) as PromRule[];
+    expect(bigRules.find(r => r.alert === 'LlmPoolNoReadyReplica')!.expr).toBe(
+      '(sum by (namespace) (kube_pod_status_ready{namespace="llm",condition="true",pod=~"llama-405b-[0-9]+"}) or label_replace(vector(0), "namespace", "llm", "", "")) == 0'
+      + ' and on (namespace) kube_horizontalpodautoscaler_status_desired_replicas{namespace="llm",horizontalpodautoscaler="keda-hpa-llama-405b"} > 0');
+    expect(bigRules.filter(r => r.expr.includes('kube_deployment_'))).toEqual([]);
+    // The VllmPool's rules still read its Deployment.
+    const smallRules = oneOfKind(manifests, 'PrometheusRule', 'alerts-llama-8b').spec.groups.flatMap((g: any) => g.rules) as PromRule[];
+    expect(smallRules.find(r => r.alert === 'LlmPoolNoReadyReplica')!.expr).toContain('kube_deployment_status_replicas_available{namespace="llm",deployment="llama-8b"} == 0');
+
+    requirePromtool();
+    const check = checkRules(writeRuleFile(tempDir('lws-real-'), ruleGroupsByObject(manifests)));
+    expect(check.output).toContain('SUCCESS');
+    expect(check.status).toBe(0);
+  });
+});
