@@ -121,8 +121,10 @@ export function groupSize(engine: VllmEngineOptions, accelerator: Accelerator, n
 /**
  * The `vllm serve` arguments of one rank of a group. Every rank runs the same engine
  * arguments (`args`), vLLM's multiprocessing executor across nodes
- * (`--distributed-executor-backend mp`: the vllm-openai image ships Ray, which vLLM could
- * otherwise pick for a world larger than the node), the group's node count and the leader's
+ * (`--distributed-executor-backend mp`: left unset, vLLM picks Ray when the node has fewer
+ * GPUs than the world size, docs/serving/distributed_serving "otherwise Ray will be used", and
+ * the vllm-openai image ships Ray: lws's vLLM example runs `ray start` in it), the group's
+ * node count and the leader's
  * address (`$(LWS_LEADER_ADDRESS)`, expanded by the kubelet from the env var LWS injects:
  * no shell). The leader is rank 0 and serves the API; a worker takes its rank from
  * `$(LWS_WORKER_INDEX)` and runs `--headless` (no API server). `trailing` goes last
