@@ -58,3 +58,5 @@ export * from './gateway/endpoint-picker';
 export * from './gateway/inference-endpoint-picker';
 export * from './gateway/gateway-inference-pool';
 export * from './metrics/epp-metrics';
+export * from './vllm/multi-node-vllm-pool';
+export * from './vllm/serving-pool';

@@ -17,7 +17,7 @@ import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { requirePromQLOfShape } from '../metrics/promql';
 import { RecordedMetric, RecordedOperation } from '../metrics/recorded-metric';
 import { ScopedMetric } from '../metrics/scoped-metric';
-import { VllmPool } from '../vllm/vllm-pool';
+import { isServingPool, ServingPool } from '../vllm/serving-pool';
 
 /** Props of `RecordingRules`. */
 export interface RecordingRulesProps {
@@ -29,11 +29,11 @@ export interface RecordingRulesProps {
   /**
    * The pools whose series to record: TTFT p50/p95/p99, end-to-end p95/p99, queue time p95,
    * inter-token latency p95, prompt and generated tokens per second, prefix-cache hit rate and
-   * request error ratio, per pool. Every pool needs its PodMonitor (`pool.monitor(discovery)`),
+   * request error ratio, per pool (any `ServingPool`: `VllmPool`, `MultiNodeVllmPool`). Every pool needs its PodMonitor (`pool.monitor(discovery)`),
    * checked at synth: the rules select its series by the `pool` label that monitor adds.
    * @default - none
    */
-  readonly pools?: VllmPool[];
+  readonly pools?: ServingPool[];
   /**
    * The proxy whose series to record: request rate, error ratio and latency p95 per model group
    * (LiteLLM's `requested_model` label).
@@ -172,12 +172,12 @@ export class RecordingRules extends Construct {
   /** The `rate()` window of every rule. */
   public readonly window: Duration;
 
-  private readonly pools: readonly VllmPool[];
+  private readonly pools: readonly ServingPool[];
   private readonly proxy?: LiteLLMProxy;
   private readonly declared: readonly MetricDefinition[];
   private readonly windowText: string;
   private readonly groups = new Map<RecordingGroup, RecordingRule[]>();
-  private readonly perPool = new Map<VllmPool, PoolRecordedMetrics>();
+  private readonly perPool = new Map<ServingPool, PoolRecordedMetrics>();
   private readonly perProxy = new Map<string, { requestRate: RecordedMetric; errorRatio: RecordedMetric; latencyP95: RecordedMetric }>();
   /** Shapes of the expressions found valid: every pool's rules share them. */
   private readonly validShapes = new Set<string>();
@@ -189,9 +189,9 @@ export class RecordingRules extends Construct {
     requireDiscoveryLabels(props.discovery, 'PrometheusRules');
     validateDiscovery('discovery', props.discovery);
     const pools = props.pools ?? [];
-    if (!Array.isArray(pools)) throw invalid('pools', pools, 'must be a list of VllmPool');
+    if (!Array.isArray(pools)) throw invalid('pools', pools, 'must be a list of ServingPool (VllmPool or MultiNodeVllmPool)');
     pools.forEach((p, i) => {
-      if (!(p instanceof VllmPool)) throw invalid(`pools[${i}]`, p, 'must be a VllmPool');
+      if (!isServingPool(p)) throw invalid(`pools[${i}]`, p, 'must be a ServingPool (a VllmPool or a MultiNodeVllmPool)');
       if (pools.indexOf(p) !== i) throw invalid(`pools[${i}]`, p.node.path, `is listed twice (also pools[${pools.indexOf(p)}]): list each pool once`);
     });
     if (props.proxy !== undefined && !(props.proxy instanceof LiteLLMProxy)) throw invalid('proxy', props.proxy, 'must be a LiteLLMProxy');
@@ -223,7 +223,7 @@ export class RecordingRules extends Construct {
   }
 
   /** Whether `pool` is one of `pools` (its series are recorded). */
-  public records(pool: VllmPool): boolean {
+  public records(pool: ServingPool): boolean {
     return this.perPool.has(pool);
   }
 
@@ -231,10 +231,10 @@ export class RecordingRules extends Construct {
    * The recorded series of `pool`.
    * @throws when the pool is not one of `pools`
    */
-  public pool(pool: VllmPool): PoolRecordedMetrics {
+  public pool(pool: ServingPool): PoolRecordedMetrics {
     const found = this.perPool.get(pool);
     if (!found) {
-      throw invalid('pool', pool instanceof VllmPool ? pool.node.path : pool, `is not one of the 'pools' of RecordingRules '${this.node.path}': nothing records its series; add it to 'pools'`);
+      throw invalid('pool', isServingPool(pool) ? pool.node.path : pool, `is not one of the 'pools' of RecordingRules '${this.node.path}': nothing records its series; add it to 'pools'`);
     }
     return found;
   }
@@ -310,7 +310,7 @@ export class RecordingRules extends Construct {
     return [...this.groups.values()].flat().map(r => r.metric);
   }
 
-  private poolRules(pool: VllmPool): PoolRecordedMetrics {
+  private poolRules(pool: ServingPool): PoolRecordedMetrics {
     const g = RecordingGroup.POOLS;
     const w = this.windowText;
     const by = POOL_BY.join(', ');

@@ -1,5 +1,4 @@
 import { Duration, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CustomRules, requireDeclaredMetrics } from './_custom-rules';
 import { eppRules, unmonitoredEndpointPicker, validateEndpointPickers } from './_epp-rules';
@@ -7,6 +6,7 @@ import { AlertRule, CustomAlertOptions, CustomRecordingRuleOptions, Severity } f
 import { PoolRecordedMetrics, RecordingRules } from './recording-rules';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { replicaOwner } from '../autoscaling/_ownership';
+import { ReplicaHolder, workloadOf } from '../autoscaling/_target';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { SignalSource } from '../autoscaling/keda-trigger';
@@ -25,7 +25,7 @@ import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
-import { VllmPool } from '../vllm/vllm-pool';
+import { isServingPool, ServingPool } from '../vllm/serving-pool';
 import { directionChanges, kedaErrorRate, promDuration, sel } from './_rule-text';
 
 /**
@@ -49,11 +49,17 @@ export interface ServingAlertsProps {
    */
   readonly name?: string;
   /**
-   * The pools to alert on; each pool's SLOs set its thresholds. Every pool needs its
-   * PodMonitor (`pool.monitor(discovery)`), checked at synth: the alerts select its series by
-   * the `pool` label that monitor adds.
+   * The pools to alert on (`VllmPool`, `MultiNodeVllmPool`: any `ServingPool`); each pool's
+   * SLOs set its thresholds. Every pool needs its PodMonitor (`pool.monitor(discovery)`),
+   * checked at synth: the alerts select its series by the `pool` label that monitor adds.
+   *
+   * A `VllmPool`'s replicas are read from kube-state-metrics' Deployment series. kube-state-metrics
+   * has none for a LeaderWorkerSet: a `MultiNodeVllmPool`'s ready replicas are its ready leader
+   * pods (`kube_pod_status_ready`), the replicas it should run its autoscaler's desired replicas
+   * (`kube_horizontalpodautoscaler_status_desired_replicas`, by the HPA's name), or its fixed
+   * replicas without an autoscaler.
    */
-  readonly pools: VllmPool[];
+  readonly pools: ServingPool[];
   /** The proxy to alert on. @default - none */
   readonly proxy?: LiteLLMProxy;
   /** Discovery labels of the PrometheusRule (the interval is not used). */
@@ -178,7 +184,7 @@ export class ServingAlerts extends Construct {
   public readonly poolResources: ReadonlyMap<string, monitoring.PrometheusRule>;
 
   private readonly props: ServingAlertsProps;
-  private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }>;
+  private readonly costs: ReadonlyArray<{ readonly group: string; readonly maxPerHour: number; readonly pools: ReadonlyArray<{ pool: ServingPool; input: number; output: number }> }>;
   /** Where `add()` puts rules: the groups of the object being collected (see `collectRules`). */
   private groups = new Map<AlertGroup, AlertRule[]>();
   /** Shapes of the rule expressions `validateRules` found valid (see `requirePromQLOfShape`). */
@@ -192,9 +198,9 @@ export class ServingAlerts extends Construct {
     if (props === null || typeof props !== 'object') throw invalid('props', props, 'must set pools, discovery and runbookBaseUrl');
     requireDiscoveryLabels(props.discovery, 'PrometheusRules');
     validateDiscovery('discovery', props.discovery);
-    if (!Array.isArray(props.pools)) throw invalid('pools', props.pools, 'must be a list of VllmPool (empty when only the proxy is alerted on)');
+    if (!Array.isArray(props.pools)) throw invalid('pools', props.pools, 'must be a list of ServingPool: VllmPool or MultiNodeVllmPool (empty when only the proxy is alerted on)');
     props.pools.forEach((p, i) => {
-      if (!(p instanceof VllmPool)) throw invalid(`pools[${i}]`, p, 'must be a VllmPool');
+      if (!isServingPool(p)) throw invalid(`pools[${i}]`, p, 'must be a ServingPool (a VllmPool or a MultiNodeVllmPool)');
     });
     if (props.proxy !== undefined && !(props.proxy instanceof LiteLLMProxy)) throw invalid('proxy', props.proxy, 'must be a LiteLLMProxy');
     if (props.pools.length === 0 && !props.proxy) throw invalid('pools', [], 'must name at least one pool, or set proxy');
@@ -290,18 +296,18 @@ export class ServingAlerts extends Construct {
   }
 
   /** The rules of one object: `pool`'s, or the shared object's (`undefined`). */
-  private rulesOf(pool: VllmPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+  private rulesOf(pool: ServingPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
     // Within synthValidated the App is built: its validation and its rendering read the same
     // rules, collected once per object (tens of thousands for a fleet of a thousand pools).
     return sessionMemo(this, pool ? `rules:${poolName(pool)}` : 'rules', () => this.collectRules(pool));
   }
 
   /** The rules of `pool`'s object, or of the shared object (`undefined`), by group. */
-  private collectRules(pool: VllmPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
+  private collectRules(pool: ServingPool | undefined): ReadonlyMap<AlertGroup, readonly AlertRule[]> {
     this.groups = new Map();
     if (pool) {
       this.servingRules(pool);
-      this.autoscalingRules(pool.deployment, pool.namespace, pool.maxModelLoadTime, pool);
+      this.autoscalingRules(workloadOf(pool.scaleTarget), pool.namespace, pool.maxModelLoadTime, pool);
       this.acceleratorRules(pool);
       for (const epp of this.endpointPickers.filter(e => e.modelPool === pool)) {
         for (const rule of eppRules(epp)) this.add(AlertGroup.ROUTING, rule);
@@ -311,7 +317,7 @@ export class ServingAlerts extends Construct {
     const proxy = this.props.proxy;
     if (proxy) {
       this.proxyRules(proxy);
-      this.autoscalingRules(proxy.deployment, proxy.namespace, Duration.minutes(5), undefined);
+      this.autoscalingRules(workloadOf({ deployment: proxy.deployment }), proxy.namespace, Duration.minutes(5), undefined);
     }
     if (this.props.acceleratorBudget !== undefined) this.budgetRule(this.props.acceleratorBudget);
     for (const cost of this.costs) this.costRule(cost);
@@ -341,7 +347,7 @@ export class ServingAlerts extends Construct {
   }
 
   /** The recorded series of `pool`, when `recordingRules` records it. */
-  private recordedOf(pool: VllmPool): PoolRecordedMetrics | undefined {
+  private recordedOf(pool: ServingPool): PoolRecordedMetrics | undefined {
     const rules = this.props.recordingRules;
     return rules?.records(pool) ? rules.pool(pool) : undefined;
   }
@@ -369,7 +375,7 @@ export class ServingAlerts extends Construct {
   }
 
   /** The groups of `pool`'s object. */
-  private renderPoolGroups(pool: VllmPool): monitoring.PrometheusRuleSpecGroups[] {
+  private renderPoolGroups(pool: ServingPool): monitoring.PrometheusRuleSpecGroups[] {
     return this.toGroups(this.rulesOf(pool));
   }
 
@@ -387,7 +393,7 @@ export class ServingAlerts extends Construct {
     }));
   }
 
-  private servingRules(pool: VllmPool): void {
+  private servingRules(pool: ServingPool): void {
     const ns = pool.namespace;
     const model = pool.servedModelName;
     const subject = `model ${model} (pool ${poolName(pool)}) in namespace ${ns}`;
@@ -434,11 +440,14 @@ export class ServingAlerts extends Construct {
       summary: `vLLM preempts requests on ${subject}`,
       description: `${subject} preempts {{ $value }} requests/s: the KV cache is too small for the load, and preempted requests are recomputed (slower). Scale out or give the KV cache more memory.`,
     });
-    const deployment = { namespace: ns, deployment: pool.deployment.name };
-    this.stuckAtZeroRule(pool, deployment, subject, labels);
+    const series = workloadSeries(pool);
+    if (!series) return;
+    this.stuckAtZeroRule(pool, series, subject, labels);
+    const noReady = series.noReadyReplica;
+    if (noReady === undefined) return;
     this.add(AlertGroup.SERVING, {
       alert: 'LlmPoolNoReadyReplica',
-      expr: `${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, deployment)} == 0 and on (namespace, deployment) ${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} > 0`,
+      expr: noReady,
       // A pool woken from zero has no ready replica until its model has loaded.
       for: Duration.seconds(pool.maxModelLoadTime.toSeconds() + 300), severity: Severity.CRITICAL, labels,
       summary: `No ready replica serves ${subject}`,
@@ -451,25 +460,25 @@ export class ServingAlerts extends Construct {
    * fallback never wakes a target at zero (kedacore/keda pkg/scaling/executor/scale_scaledobjects.go),
    * so when KEDA or its query is down the pool stays at zero and its requests fail or fall back.
    */
-  private stuckAtZeroRule(pool: VllmPool, deployment: Record<string, string>, subject: string, labels: Record<string, string>): void {
-    const owner = replicaOwner(pool.deployment);
+  private stuckAtZeroRule(pool: ServingPool, series: WorkloadSeries, subject: string, labels: Record<string, string>): void {
+    const owner = replicaOwner(series.holder);
     if (!(owner instanceof KedaScaledObject) || (owner.minReplicas !== 0 && owner.idleReplicaCount !== 0)) return;
     const wakes = owner.triggers.filter(t => t.query !== undefined && t.source === SignalSource.EXTERNAL);
     if (wakes.length === 0) return;
     const traffic = wakes.map(t => `(${t.query}) > ${t.metadata.activationThreshold ?? '0'}`).join(' or ');
     this.add(AlertGroup.SERVING, {
       alert: 'LlmPoolStuckAtZero',
-      expr: `(${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} == 0) and on () (${traffic})`,
+      expr: `(${series.atZero(owner)}) and on () (${traffic})`,
       // KEDA polls every 15 s and sets the replicas at once; 5 minutes is many missed polls.
       for: Duration.minutes(5), severity: Severity.CRITICAL, labels,
       summary: `The pool of ${subject} stays at zero replicas while requests arrive`,
-      description: `The pool of ${subject} has had zero replicas for 5 minutes while its wake signal reports traffic: KEDA is not waking it (a KEDA fallback never wakes a target at zero). Requests to it fail or go to fallbacks. Check the KEDA operator and kubectl describe scaledobject ${owner.name} -n ${pool.namespace}; scale the Deployment by hand to recover.`,
+      description: `The pool of ${subject} has had zero replicas for 5 minutes while its wake signal reports traffic: KEDA is not waking it (a KEDA fallback never wakes a target at zero). Requests to it fail or go to fallbacks. Check the KEDA operator and kubectl describe scaledobject ${owner.name} -n ${pool.namespace}; scale the ${series.kind} by hand to recover.`,
     });
   }
 
-  private autoscalingRules(deployment: kplus.Deployment, ns: string, loadTime: Duration, pool: VllmPool | undefined): void {
-    const owner = replicaOwner(deployment);
-    const workload = deployment.name;
+  private autoscalingRules(target: { readonly ref: { readonly kind: string; readonly name: string }; readonly holder: ReplicaHolder }, ns: string, loadTime: Duration, pool: ServingPool | undefined): void {
+    const owner = replicaOwner(target.holder);
+    const workload = target.ref.name;
     if (!owner) return;
     const hpa = owner instanceof KedaScaledObject ? owner.hpaName : owner instanceof HorizontalAutoscaler ? owner.name : undefined;
     if (!hpa) return;
@@ -492,11 +501,17 @@ export class ServingAlerts extends Construct {
         + ` unless ${on} (${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} == 0)`,
       for: Duration.minutes(10), severity: Severity.CRITICAL, labels,
       summary: `The autoscaler of ${subject} cannot scale`,
-      description: `HPA ${hpa} reports AbleToScale or ScalingActive false: it cannot read its metrics or update the Deployment, so the pool no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns}; check the metrics pipeline (KEDA, prometheus-adapter, Prometheus).`,
+      description: `HPA ${hpa} reports AbleToScale or ScalingActive false: it cannot read its metrics or update the ${target.ref.kind}, so the pool no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns}; check the metrics pipeline (KEDA, prometheus-adapter, Prometheus).`,
     });
-    this.add(AlertGroup.AUTOSCALING, {
+    // Available replicas: a Deployment's from kube-state-metrics; a LeaderWorkerSet's (of
+    // which kube-state-metrics has no series) are its ready leaders; another kind has none
+    // known, so the rule is left out.
+    // (The count of ready leaders has the namespace only: matched one-to-one.)
+    const available = target.ref.kind === 'Deployment' ? `group_left ${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, { namespace: ns, deployment: workload })}`
+      : target.ref.kind === 'LeaderWorkerSet' ? readyLeaders(ns, workload) : undefined;
+    if (available !== undefined) this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmReplicasNotAvailable',
-      expr: `${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} > on (namespace) group_left ${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, { namespace: ns, deployment: workload })}`,
+      expr: `${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} > on (namespace) ${available}`,
       for: Duration.seconds(loadTime.toSeconds() + 600), severity: Severity.WARNING, labels,
       summary: `Replicas the autoscaler wants for ${subject} are not available`,
       description: `HPA ${hpa} wants more replicas than are available, for longer than a model load: pods are Pending (no free accelerators, quota) or failing to start. Check pending pods, node autoscaling and quotas.`,
@@ -542,7 +557,7 @@ export class ServingAlerts extends Construct {
     }
   }
 
-  private acceleratorRules(pool: VllmPool): void {
+  private acceleratorRules(pool: ServingPool): void {
     const resource = pool.accelerator.resourceName;
     if (!resource) return;
     const ns = pool.namespace;
@@ -616,7 +631,7 @@ export class ServingAlerts extends Construct {
    * (over the last hour) times the group's prices, times 3600. `or vector(0)` keeps the sum
    * defined while a pool (scaled to zero) reports no series.
    */
-  private costRule(cost: { group: string; maxPerHour: number; pools: ReadonlyArray<{ pool: VllmPool; input: number; output: number }> }): void {
+  private costRule(cost: { group: string; maxPerHour: number; pools: ReadonlyArray<{ pool: ServingPool; input: number; output: number }> }): void {
     const terms = cost.pools.map(({ pool, input, output }) =>
       `(sum(rate(${pool.metricPromptTokens().selector}[1h])) or vector(0)) * ${input} + (sum(rate(${pool.metricGenerationTokens().selector}[1h])) or vector(0)) * ${output}`);
     const namespaces = [...new Set(cost.pools.map(p => p.pool.namespace))].sort();
@@ -651,7 +666,7 @@ export class ServingAlerts extends Construct {
  * `pools` (so its series carry the `pool` label) listed with both prices, and no pool may
  * be priced under two groups.
  */
-function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; maxPerHour: number; pools: Array<{ pool: VllmPool; input: number; output: number }> }> {
+function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; maxPerHour: number; pools: Array<{ pool: ServingPool; input: number; output: number }> }> {
   if (props.costBudgets === undefined) return [];
   if (!Array.isArray(props.costBudgets)) throw invalid('costBudgets', props.costBudgets, 'must be a list of CostBudget { group, maxPerHour }');
   const proxy = props.proxy;
@@ -677,7 +692,7 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
     const mine = routes.filter(r => r.group === b.group);
     const pools = mine.map(r => {
       const pool = r.backend;
-      if (!(pool instanceof VllmPool) || !props.pools.includes(pool)) {
+      if (!isServingPool(pool) || !props.pools.includes(pool)) {
         throw invalid(`${at}.group`, b.group.name, `routes to '${pool.node.path}', which is not one of 'pools': its tokens are counted from the pool's series, selected by the label its PodMonitor adds; add the pool to 'pools'`);
       }
       const input = r.modelInfo?.inputCostPerToken;
@@ -701,13 +716,13 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
  * object name of this library is) or when two pools share a name: a name cut or hashed to fit
  * would no longer say which pool's rules it holds.
  */
-function poolObjectNames(name: string, pools: readonly VllmPool[]): string[] {
+function poolObjectNames(name: string, pools: readonly ServingPool[]): string[] {
   const seen = new Map<string, number>();
   return pools.map((pool, i) => {
     const pn = poolName(pool);
     const first = seen.get(pn);
     if (first !== undefined) {
-      throw invalid(`pools[${i}]`, pool.node.path, `has the name ${JSON.stringify(pn)} of pools[${first}] ('${pools[first].node.path}'): each pool's rules go to the PrometheusRule '${name}-${pn}'; give the pools distinct names (VllmPool 'name') or alert on them with two ServingAlerts`);
+      throw invalid(`pools[${i}]`, pool.node.path, `has the name ${JSON.stringify(pn)} of pools[${first}] ('${pools[first].node.path}'): each pool's rules go to the PrometheusRule '${name}-${pn}'; give the pools distinct names (the pool's 'name') or alert on them with two ServingAlerts`);
     }
     seen.set(pn, i);
     const full = `${name}-${pn}`;
@@ -722,8 +737,71 @@ function poolObjectNames(name: string, pools: readonly VllmPool[]): string[] {
   });
 }
 
+/** What the serving rules read of a pool's workload (its replicas, ready or not). */
+interface WorkloadSeries {
+  /** The workload's kind, for descriptions. */
+  readonly kind: string;
+  /** What its replica ownership is recorded on. */
+  readonly holder: ReplicaHolder;
+  /** The `LlmPoolNoReadyReplica` expression, or undefined when the pool never runs a replica. */
+  readonly noReadyReplica?: string;
+  /** An expression true while the workload, scaled by `owner`, has zero replicas. */
+  atZero(owner: KedaScaledObject): string;
+}
+
+/**
+ * The series of a pool's workload. A Deployment's come from kube-state-metrics
+ * (`kube_deployment_*`). kube-state-metrics has no LeaderWorkerSet series: its ready replicas
+ * are its ready leader pods (`kube_pod_status_ready`, see `readyLeaders`), the replicas it
+ * should run are its autoscaler's desired replicas (`kube_horizontalpodautoscaler_*`, by the
+ * HPA's name; KEDA's is `keda-hpa-<name>`) or, without an autoscaler, its fixed replicas.
+ * Another kind has no known series: its workload rules are left out.
+ */
+function workloadSeries(pool: ServingPool): WorkloadSeries | undefined {
+  const { ref, holder } = workloadOf(pool.scaleTarget);
+  const ns = pool.namespace;
+  if (ref.kind === 'Deployment') {
+    const deployment = { namespace: ns, deployment: ref.name };
+    return {
+      kind: ref.kind,
+      holder,
+      noReadyReplica: `${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, deployment)} == 0 and on (namespace, deployment) ${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} > 0`,
+      atZero: () => `${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} == 0`,
+    };
+  }
+  if (ref.kind !== 'LeaderWorkerSet') return undefined;
+  const owner = replicaOwner(holder);
+  const hpa = owner instanceof KedaScaledObject ? owner.hpaName : owner instanceof HorizontalAutoscaler ? owner.name : undefined;
+  const ready = readyLeaders(ns, ref.name);
+  // Without an autoscaler the LeaderWorkerSet runs its fixed replicas (the API's default is 1).
+  const fixed = (holder as { replicas?: number }).replicas;
+  const noReadyReplica = hpa !== undefined
+    ? `${ready} == 0 and on (namespace) ${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, { namespace: ns, horizontalpodautoscaler: hpa })} > 0`
+    : fixed === 0 ? undefined : `${ready} == 0`;
+  return {
+    kind: ref.kind,
+    holder,
+    noReadyReplica,
+    // The HPA's current replicas are the scale subresource's status.replicas (groups).
+    atZero: o => `${sel(KubeStateMetrics.HPA_STATUS_CURRENT_REPLICAS, { namespace: ns, horizontalpodautoscaler: o.hpaName })} == 0`,
+  };
+}
+
+/**
+ * The number of ready groups of LeaderWorkerSet `name`, by namespace: its ready leader pods
+ * (the served endpoint; vLLM's leader is ready only once its workers have joined). Leader pods
+ * are named `<name>-<group index>`, workers `<name>-<group index>-<worker index>`
+ * (kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go, v0.10.0), so
+ * `pod=~"<name>-[0-9]+"` (anchored) matches the leaders only. `or` a 0 of the namespace keeps
+ * the count defined when no leader pod exists (quota, a stopped controller).
+ */
+function readyLeaders(ns: string, name: string): string {
+  const leaders = sel(KubeStateMetrics.POD_STATUS_READY, { namespace: ns, condition: 'true' }, { pod: `${name}-[0-9]+` });
+  return `(sum by (namespace) (${leaders}) or label_replace(vector(0), "namespace", ${JSON.stringify(ns)}, "", ""))`;
+}
+
 /** The static labels of a pool's alerts: two pools serving one model raise two distinct alerts. */
-function poolLabels(pool: VllmPool): Record<string, string> {
+function poolLabels(pool: ServingPool): Record<string, string> {
   return { namespace: pool.namespace, [METRIC_LABEL_POOL]: poolName(pool), model_name: pool.servedModelName };
 }
 

@@ -101,7 +101,7 @@ export const WORKLOAD_ALERT_GROUP = 'workload-autoscaling';
  *   are at least half those polls, for as long as `failureThreshold + 1` HPA syncs (15 s each)
  *   take, at least a minute: the scaler fails steadily, so the fallback is (very likely) held.
  *
- * Every alert carries `namespace`, `horizontalpodautoscaler` and `workload` (the Deployment);
+ * Every alert carries `namespace`, `horizontalpodautoscaler` and `workload` (the scaled workload: a Deployment, a LeaderWorkerSet ...);
  * the KEDA ones also `scaledObject`. Add rules of your own with `addAlert()` and
  * `addRecordingRule()` (group `custom` unless named).
  *
@@ -223,7 +223,7 @@ export class WorkloadAlerts extends Construct {
   private rulesOf(autoscaler: WatchedAutoscaler): AlertRule[] {
     const hpa = autoscaler instanceof KedaScaledObject ? autoscaler.hpaName : autoscaler.name;
     const ns = autoscaler.namespace;
-    const workload = autoscaler.target.deployment.name;
+    const workload = autoscaler.scaleTargetRef.name;
     const what = autoscaler instanceof KedaScaledObject ? `ScaledObject ${autoscaler.name} (HPA ${hpa})` : `HPA ${hpa}`;
     const subject = `workload ${workload} in namespace ${ns}`;
     const h = { namespace: ns, horizontalpodautoscaler: hpa };
@@ -246,7 +246,7 @@ export class WorkloadAlerts extends Construct {
         + ` unless ${on} (${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} == 0)`,
       for: Duration.seconds(this.unableSeconds), severity: Severity.CRITICAL, labels,
       summary: `The autoscaler of ${subject} cannot scale`,
-      description: `${what} reports AbleToScale or ScalingActive false: it cannot read its metrics (metrics-server, prometheus-adapter, KEDA) or cannot update the Deployment, so the workload no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns} and read its conditions and events.`,
+      description: `${what} reports AbleToScale or ScalingActive false: it cannot read its metrics (metrics-server, prometheus-adapter, KEDA) or cannot update the ${autoscaler.scaleTargetRef.kind}, so the workload no longer follows load. Run kubectl describe hpa ${hpa} -n ${ns} and read its conditions and events.`,
     });
     if (autoscaler.minReplicas !== autoscaler.maxReplicas) {
       const window = promDuration(Duration.seconds(this.flapWindowSeconds));

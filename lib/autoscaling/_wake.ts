@@ -2,7 +2,7 @@ import { LlmSignal } from './llm-signal';
 import { invalid } from '../core/_validation';
 import type { LiteLLMProxy } from '../litellm/litellm-proxy';
 import type { ModelGroup } from '../litellm/model-group';
-import type { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 /**
  * The model groups `pool` is a backend of on `proxy`, as `addBackend()` recorded them: the
@@ -10,7 +10,7 @@ import type { VllmPool } from '../vllm/vllm-pool';
  * the map is read where the proxy keeps it; without it, a backend of the proxy counts for the
  * group named after its served model name (`addBackend()`'s default).
  */
-function backedGroups(proxy: LiteLLMProxy, pool: VllmPool): readonly ModelGroup[] {
+function backedGroups(proxy: LiteLLMProxy, pool: ServingPool): readonly ModelGroup[] {
   const p = proxy as unknown as { backendGroups?: unknown; backends?: unknown; modelGroups?: unknown };
   for (const map of [p.backendGroups, p.backends]) {
     if (map instanceof Map) return (map.get(pool) as ModelGroup[] | undefined) ?? [];
@@ -42,7 +42,7 @@ export function requireWakeSignal(wakeOn: LlmSignal): void {
  * after `autoscale()`, so this runs at synth.
  * @internal
  */
-export function wakeGroupError(pool: VllmPool, wakeOn: LlmSignal): string | undefined {
+export function wakeGroupError(pool: ServingPool, wakeOn: LlmSignal): string | undefined {
   const proxy = wakeOn.proxy!;
   const group = wakeOn.modelGroup!;
   const groups = backedGroups(proxy, pool);

@@ -2,10 +2,11 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
 import { requireObjectName, requireReplicas } from './_replicas';
+import { missingRequest, resolveScaleTarget } from './_target';
 import { ScalingBehavior, renderBehavior } from './behavior';
 import { HpaMetric, HpaMetricType } from './hpa-metric';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
-import { LABEL_NAME, recommendedLabels } from '../core/_labels';
+import { recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { claimName } from '../core/_naming';
 import { requireDefined } from '../core/_units';
@@ -15,11 +16,15 @@ import { PrometheusAdapter } from '../metrics/prometheus-adapter';
 
 /** Props of `HorizontalAutoscaler`. */
 export interface HorizontalAutoscalerProps {
-  /** What to scale: a `VllmPool`, a `LiteLLMProxy`, or `{ deployment }`. Kubernetes name: `spec.scaleTargetRef`. */
+  /**
+   * What to scale: a `VllmPool`, a `LiteLLMProxy`, `{ deployment }`, or a workload with a scale
+   * subresource as `{ workload }` (a `MultiNodeVllmPool`'s LeaderWorkerSet: the HPA then scales
+   * whole groups and averages Pods metrics over the groups' leaders). Kubernetes name: `spec.scaleTargetRef`.
+   */
   readonly target: ScaleTarget;
   /**
    * The HorizontalPodAutoscaler's name (a DNS-1123 subdomain).
-   * @default - the target Deployment's name (one replica owner per Deployment, so it is unique)
+   * @default - the target workload's name (one replica owner per workload, so it is unique)
    */
   readonly name?: string;
   /**
@@ -47,11 +52,12 @@ export interface HorizontalAutoscalerProps {
 }
 
 /**
- * An autoscaling/v2 HorizontalPodAutoscaler on a Deployment.
+ * An autoscaling/v2 HorizontalPodAutoscaler on a Deployment, or on another workload with a
+ * scale subresource (`{ workload }`, such as a LeaderWorkerSet, one replica per group).
  *
- * The autoscaler owns the Deployment's replicas: the Deployment renders no `spec.replicas`
- * (so Argo CD and the HPA do not fight over it), a Deployment with a fixed `replicas` is
- * refused, and so is a second HPA or KEDA ScaledObject on the same Deployment. Utilization
+ * The autoscaler owns the workload's replicas: the workload renders no `spec.replicas`
+ * (so Argo CD and the HPA do not fight over it), a workload with a fixed `replicas` is
+ * refused, and so is a second HPA or KEDA ScaledObject on the same workload. Utilization
  * metrics need a request for their resource on every container.
  *
  * @see https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/
@@ -77,14 +83,15 @@ export class HorizontalAutoscaler extends Construct {
   public readonly name: string;
   /** The namespace of the HorizontalPodAutoscaler (the target's). */
   public readonly namespace: string;
+  /** The HPA's `spec.scaleTargetRef`: the workload it scales. */
+  public readonly scaleTargetRef: { readonly apiVersion: string; readonly kind: string; readonly name: string };
 
   public constructor(scope: Construct, id: string, props: HorizontalAutoscalerProps) {
     super(scope, id);
     this.namespace = requireChartNamespace(this, 'HorizontalAutoscaler');
     requireDefined('props', props, 'target, maxReplicas and metrics');
     const target = requireDefined('target', props.target, 'the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }');
-    if (!(target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', target.deployment, 'must be a cdk8s-plus Deployment');
-    const deployment = target.deployment;
+    const workload = resolveScaleTarget(target);
     const minReplicas = props.minReplicas ?? 1;
     requireReplicas('minReplicas', minReplicas, 1);
     requireReplicas('maxReplicas', props.maxReplicas, 1);
@@ -99,43 +106,45 @@ export class HorizontalAutoscaler extends Construct {
       if (!(m instanceof HpaMetric)) throw invalid(`metrics[${i}]`, m, 'must be an HpaMetric (HpaMetric.cpuUtilization(), HpaMetric.adapterPods(), ...)');
       if (m.type === HpaMetricType.RESOURCE && !m.guard && isAcceleratorPool(target)) {
         const guard = m.resourceName === 'cpu' ? '; to add cpu as a guard beside such a signal, use HpaMetric.cpuGuard(percent)' : '';
-        throw invalid(`metrics[${i}]`, m.resourceName, `scales accelerator pool '${deployment.node.path}' (${target.accelerator!.resourceName}) on ${m.resourceName}, which says nothing about its load: the accelerator does the work, so ${m.resourceName} stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))${guard}`);
+        throw invalid(`metrics[${i}]`, m.resourceName, `scales accelerator pool '${workload.path}' (${target.accelerator!.resourceName}) on ${m.resourceName}, which says nothing about its load: the accelerator does the work, so ${m.resourceName} stays flat while requests queue; scale it on its queue (pool.autoscale() with LlmSignal.queueDepth, or HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))${guard}`);
       }
     });
     // A guard only caps a saturated CPU: alone, it would be the CPU-only scaling refused above.
     const guards = props.metrics.flatMap((m, i) => m.guard ? [i] : []);
     if (guards.length > 0 && props.metrics.every(m => m.type === HpaMetricType.RESOURCE)) {
-      throw invalid(`metrics[${guards[0]}]`, 'cpu', `is a guard (HpaMetric.cpuGuard()) with no LLM signal beside it: a guard adds replicas only when the CPU saturates, and alone it scales '${deployment.node.path}' on CPU only; add a Pods, Object or External metric (e.g. HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))`);
+      throw invalid(`metrics[${guards[0]}]`, 'cpu', `is a guard (HpaMetric.cpuGuard()) with no LLM signal beside it: a guard adds replicas only when the CPU saturates, and alone it scales '${workload.path}' on CPU only; add a Pods, Object or External metric (e.g. HpaMetric.adapterPods(adapter.addPodsMetric(pool.metricRequestsWaiting()), 5))`);
     }
     const metrics = props.metrics.map((m, i) => m._render(`metrics[${i}]`));
-    const resourceMetrics = props.metrics.flatMap((m, i) => m.resourceName ? [{ resource: m.resourceName, prop: `metrics[${i}]` }] : []);
+    const resourceMetrics = props.metrics.flatMap((m, i) => m.resourceName ? [{ resource: m.resourceName as 'cpu' | 'memory', prop: `metrics[${i}]` }] : []);
     for (const { resource, prop } of resourceMetrics) {
-      const problem = missingRequest(deployment, resource, prop);
+      const problem = missingRequest(workload, resource, prop);
       if (problem) throw new Error(problem);
     }
     const behavior = props.behavior ? renderBehavior(props.behavior) as kplus.k8s.HorizontalPodAutoscalerBehaviorV2 : undefined;
-    const targetNamespace = deployment.metadata.namespace;
+    const targetNamespace = workload.namespace;
     if (targetNamespace !== this.namespace) {
-      throw invalid('target', deployment.node.path, `is in namespace ${JSON.stringify(targetNamespace)}, the autoscaler in ${JSON.stringify(this.namespace)}: scaleTargetRef names a Deployment of the HPA's own namespace; create the autoscaler in the target's Chart`);
+      throw invalid('target', workload.path, `is in namespace ${JSON.stringify(targetNamespace)}, the autoscaler in ${JSON.stringify(this.namespace)}: scaleTargetRef names a ${workload.kind} of the HPA's own namespace; create the autoscaler in the target's Chart`);
     }
+    const holder = workload.holder;
     // A second replica owner is refused with its own message before its name could clash.
-    if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'HorizontalPodAutoscaler');
-    const name = this.name = claimName(this, 'autoscaling/HorizontalPodAutoscaler', requireObjectName('name', props.name) ?? deployment.name, this.namespace);
+    if (replicaOwner(holder) || holder.replicas !== undefined) claimReplicas(holder, this, 'HorizontalPodAutoscaler');
+    const name = this.name = claimName(this, 'autoscaling/HorizontalPodAutoscaler', requireObjectName('name', props.name) ?? workload.name, this.namespace);
 
     // Only once every prop is valid: a refused autoscaler must not keep the replicas.
-    claimReplicas(deployment, this, 'HorizontalPodAutoscaler');
-    for (const { resource } of resourceMetrics) recordHpaResource(deployment, resource, this);
+    claimReplicas(holder, this, 'HorizontalPodAutoscaler');
+    for (const { resource } of resourceMetrics) recordHpaResource(holder, resource, this);
 
     this.target = target;
     this.minReplicas = minReplicas;
     this.maxReplicas = props.maxReplicas;
     this.metrics = [...props.metrics];
+    this.scaleTargetRef = workload.scaleTargetRef;
 
-    const labels = recommendedLabels(deployment.metadata.getLabel(LABEL_NAME) ?? 'autoscaler', name, 'autoscaler');
+    const labels = recommendedLabels(workload.appName ?? 'autoscaler', name, 'autoscaler');
     new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Resource', {
       metadata: { name, labels },
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name },
+        scaleTargetRef: { ...workload.scaleTargetRef },
         minReplicas,
         maxReplicas: props.maxReplicas,
         metrics,
@@ -146,7 +155,7 @@ export class HorizontalAutoscaler extends Construct {
     // Containers added after the autoscaler need the requests too; adapters may come later.
     this.node.addValidation({
       validate: () => [
-        ...resourceMetrics.flatMap(({ resource, prop }) => missingRequest(deployment, resource, prop) ?? []),
+        ...resourceMetrics.flatMap(({ resource, prop }) => missingRequest(workload, resource, prop) ?? []),
         ...this.unservedPodsMetrics(),
       ],
     });
@@ -160,18 +169,4 @@ export class HorizontalAutoscaler extends Construct {
       invalid(`metrics[${i}].metricName`, m.podsMetricName, `is served by no PrometheusAdapter of the App as a Pods metric (${served.length ? `served: ${served.join(', ')}` : 'the App has no adapter Pods metric'}): the HPA would report FailedGetPodsMetric and never scale; serve it with adapter.addPodsMetric() and pass the result to HpaMetric.adapterPods()`).message,
     ]);
   }
-}
-
-/**
- * The error when a container of `deployment` has no request for `resource`: the pods'
- * utilization would be undefined and the HPA would not scale. A limit alone will do:
- * Kubernetes then defaults the request to it.
- */
-function missingRequest(deployment: kplus.Deployment, resource: string, prop: string): string | undefined {
-  const bare = deployment.containers.find(c => {
-    const r = resource === 'cpu' ? c.resources?.cpu : c.resources?.memory;
-    return !(r?.request ?? r?.limit);
-  });
-  if (!bare) return undefined;
-  return invalid(prop, resource, `needs a ${resource} request on every container of '${deployment.node.path}': utilization is measured against requests (container ${JSON.stringify(bare.name)} has neither a request nor a limit)`).message;
 }

@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { claimReplicas, recordHpaResource, replicaOwner } from './_ownership';
 import { requireObjectName, requireReplicas } from './_replicas';
+import { missingRequest, ResolvedScaleTarget, resolveScaleTarget } from './_target';
 import { renderBehavior, ScalingBehavior } from './behavior';
 import { KedaMetricType, KedaTrigger, QUERY_METRIC_TYPES, SignalSource, requireEnum } from './keda-trigger';
 import { isAcceleratorPool, ScaleTarget } from './scale-target';
@@ -63,12 +63,16 @@ export interface ScalingModifiers {
 
 /** Props of `KedaScaledObject`. */
 export interface KedaScaledObjectProps {
-  /** What to scale: a `VllmPool`, a `LiteLLMProxy`, or `{ deployment }`. */
+  /**
+   * What to scale: a `VllmPool`, a `LiteLLMProxy`, `{ deployment }`, or a workload with a scale
+   * subresource as `{ workload }` (a `MultiNodeVllmPool`'s LeaderWorkerSet: KEDA then scales
+   * whole groups).
+   */
   readonly target: ScaleTarget;
   /**
    * The ScaledObject's name (a DNS-1123 subdomain). TriggerAuthentications are named
    * `<name>-auth` (then `<name>-auth-1`, ...), and KEDA names its HPA `keda-hpa-<name>`.
-   * @default - the target Deployment's name (one replica owner per Deployment, so it is unique)
+   * @default - the target workload's name (one replica owner per workload, so it is unique)
    */
   readonly name?: string;
   /**
@@ -145,36 +149,42 @@ export class KedaScaledObject extends Construct {
   public readonly target: ScaleTarget;
   /** The namespace of the ScaledObject (the target's). */
   public readonly namespace: string;
+  /** The ScaledObject's `spec.scaleTargetRef`: the workload it scales. */
+  public readonly scaleTargetRef: { readonly apiVersion: string; readonly kind: string; readonly name: string };
 
   public constructor(scope: Construct, id: string, props: KedaScaledObjectProps) {
     super(scope, id);
     const namespace = requireChartNamespace(this, 'KedaScaledObject');
     requireDefined('props', props, 'target, maxReplicas and triggers');
     const target = requireDefined('target', props.target, 'the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }');
-    if (!(target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', target.deployment, 'must be a cdk8s-plus Deployment');
-    const deployment = target.deployment;
+    const workload = resolveScaleTarget(target);
     this.target = target;
+    this.scaleTargetRef = workload.scaleTargetRef;
     this.namespace = namespace;
     const min = this.minReplicas = props.minReplicas ?? 1;
     this.maxReplicas = props.maxReplicas;
     this.triggers = props.triggers;
     this.hasFallback = props.fallback !== undefined;
     this.idleReplicaCount = props.idleReplicaCount;
-    const durations = validate(props, min);
+    const durations = validate(props, min, workload);
     const resourceTriggers = props.triggers.flatMap((t, i) => t.resourceName ? [{ resource: t.resourceName, prop: `triggers[${i}]` }] : []);
     for (const { resource, prop } of resourceTriggers) {
-      const problem = missingRequest(deployment, resource, prop);
+      const problem = missingRequest(workload, resource, prop);
       if (problem) throw new Error(problem);
     }
+    if (workload.namespace !== namespace) {
+      throw invalid('target', workload.path, `is in namespace ${JSON.stringify(workload.namespace)}, the ScaledObject in ${JSON.stringify(namespace)}: scaleTargetRef names a ${workload.kind} of the ScaledObject's own namespace; create the autoscaler in the target's Chart`);
+    }
+    const holder = workload.holder;
     // A second replica owner is refused with its own message before its name could clash.
-    if (replicaOwner(deployment) || deployment.replicas !== undefined) claimReplicas(deployment, this, 'KEDA ScaledObject');
-    const name = this.name = claimName(this, 'keda.sh/ScaledObject', requireObjectName('name', props.name) ?? deployment.name, namespace);
+    if (replicaOwner(holder) || holder.replicas !== undefined) claimReplicas(holder, this, 'KEDA ScaledObject');
+    const name = this.name = claimName(this, 'keda.sh/ScaledObject', requireObjectName('name', props.name) ?? workload.name, namespace);
     this.hpaName = `keda-hpa-${name}`;
     // The HPA KEDA creates must not clash with an HPA the library renders.
     claimName(this, 'autoscaling/HorizontalPodAutoscaler', this.hpaName, namespace);
-    claimReplicas(deployment, this, 'KEDA ScaledObject');
+    claimReplicas(holder, this, 'KEDA ScaledObject');
     // The HPA KEDA creates scales on these resources: a VPA must not control them.
-    for (const { resource } of resourceTriggers) recordHpaResource(deployment, resource, this);
+    for (const { resource } of resourceTriggers) recordHpaResource(holder, resource, this);
 
     const labels = recommendedLabels('keda', name, 'autoscaler');
     // One TriggerAuthentication per distinct set of Secret parameters: triggers never share
@@ -218,7 +228,7 @@ export class KedaScaledObject extends Construct {
     this.resource = new keda.ScaledObject(this, 'Resource', {
       metadata: { name, labels },
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.name },
+        scaleTargetRef: { ...workload.scaleTargetRef },
         minReplicaCount: min,
         maxReplicaCount: props.maxReplicas,
         pollingInterval: durations.pollingInterval,
@@ -247,26 +257,13 @@ export class KedaScaledObject extends Construct {
         ...props.triggers.flatMap((t, i) => t.pool ? unmonitoredPool(`triggers[${i}]`, t.pool, `KedaScaledObject '${this.node.path}'`) ?? [] : []),
         ...props.triggers.flatMap((t, i) => t.recorded?._unrenderedError(`triggers[${i}]`, this) ?? []),
         // Containers added after the autoscaler need the requests too.
-        ...resourceTriggers.flatMap(({ resource, prop }) => missingRequest(deployment, resource, prop) ?? []),
+        ...resourceTriggers.flatMap(({ resource, prop }) => missingRequest(workload, resource, prop) ?? []),
       ],
     });
   }
 }
 
-/**
- * The error when a container of `deployment` has no request (nor limit) for `resource`: a
- * utilization is a percentage of requests, so KEDA's HPA could not compute it.
- */
-function missingRequest(deployment: kplus.Deployment, resource: 'cpu' | 'memory', prop: string): string | undefined {
-  const bare = deployment.containers.find(c => {
-    const r = resource === 'cpu' ? c.resources?.cpu : c.resources?.memory;
-    return !(r?.request ?? r?.limit);
-  });
-  if (!bare) return undefined;
-  return invalid(prop, resource, `needs a ${resource} request on every container of '${deployment.node.path}': utilization is measured against requests (container ${JSON.stringify(bare.name)} has neither a request nor a limit)`).message;
-}
-
-function validate(props: KedaScaledObjectProps, min: number): { pollingInterval: number; cooldownPeriod?: number; initialCooldownPeriod?: number } {
+function validate(props: KedaScaledObjectProps, min: number, workload: ResolvedScaleTarget): { pollingInterval: number; cooldownPeriod?: number; initialCooldownPeriod?: number } {
   requireReplicas('minReplicas', min, 0);
   requireReplicas('maxReplicas', props.maxReplicas, 1);
   if (min > props.maxReplicas) {
@@ -279,7 +276,7 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
   });
   props.triggers.forEach((t, i) => {
     if (t.resourceName !== undefined && isAcceleratorPool(props.target)) {
-      throw invalid(`triggers[${i}]`, t.resourceName, `scales accelerator pool '${props.target.deployment.node.path}' (${props.target.accelerator!.resourceName}) on ${t.resourceName}, which says nothing about its load: the accelerator does the work; scale it on its queue (LlmSignal.queueDepth)`);
+      throw invalid(`triggers[${i}]`, t.resourceName, `scales accelerator pool '${workload.path}' (${props.target.accelerator!.resourceName}) on ${t.resourceName}, which says nothing about its load: the accelerator does the work; scale it on its queue (LlmSignal.queueDepth)`);
     }
   });
   const names = props.triggers.map(t => t.name).filter((n): n is string => n !== undefined);
@@ -299,7 +296,7 @@ function validate(props: KedaScaledObjectProps, min: number): { pollingInterval:
 
   const fallback = props.fallback;
   if (!fallback && isAcceleratorPool(props.target)) {
-    throw invalid('fallback', undefined, `is required on accelerator pool '${props.target.deployment.node.path}' (${props.target.accelerator!.resourceName}): without one, the pool drops to minReplicas whenever its metrics go missing (a Prometheus restart, a broken scrape) and each lost pod costs a model load; set fallback: { replicas: n } (KEDA then holds at least n, or the current replicas if more)`);
+    throw invalid('fallback', undefined, `is required on accelerator pool '${workload.path}' (${props.target.accelerator!.resourceName}): without one, the pool drops to minReplicas whenever its metrics go missing (a Prometheus restart, a broken scrape) and each lost pod costs a model load; set fallback: { replicas: n } (KEDA then holds at least n, or the current replicas if more)`);
   }
   if (fallback) {
     requireReplicas('fallback.replicas', fallback.replicas, 1);

@@ -6,7 +6,7 @@ import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
 import { CaBundle, CaBundleSource, requireCaBundle } from '../metrics/ca-bundle';
 import { requireKedaQuery } from '../metrics/promql';
 import { RecordedMetric, requireRecordedMetric } from '../metrics/recorded-metric';
-import type { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 /** How the HPA KEDA creates reads a trigger's value. */
 export enum KedaMetricType {
@@ -117,7 +117,7 @@ export interface PrometheusTriggerOptions {
    * requires the pool's PodMonitor at synth. `LlmSignal` sets it.
    * @default - the query reads no pool's series
    */
-  readonly pool?: VllmPool;
+  readonly pool?: ServingPool;
   /**
    * The recorded series the query reads (`LlmSignal.recorded()` sets it): the ScaledObject
    * then requires its `RecordingRules` in the same App at synth.
@@ -322,7 +322,7 @@ export class KedaTrigger {
     /** The trigger name. */
     public readonly name?: string,
     /** The pool whose series a `prometheus` trigger reads, if any (its PodMonitor is required). */
-    public readonly pool?: VllmPool,
+    public readonly pool?: ServingPool,
     /** ConfigMap keys passed through a TriggerAuthentication (`configMapTargetRef`). */
     public readonly configMaps: readonly TriggerConfigMap[] = [],
     /** The container resource of a `cpu` or `memory` trigger; undefined for the others. */

@@ -8,7 +8,7 @@ import { DcgmMetrics, MetricType } from '../metrics/catalog';
 import { RecordedMetric, RecordedOperation, requireRecordedMetric } from '../metrics/recorded-metric';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
-import type { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 /** The Prometheus a KEDA `prometheus` trigger queries. */
 export interface PrometheusSource {
@@ -53,16 +53,21 @@ const RATE_WINDOW = '2m';
  * Per-replica signals (`AverageValue`) are sums over the pool's pods; the HPA divides them by
  * the current replicas, so pods still loading a model (not yet reporting) pull the average
  * down instead of triggering more scale-up.
+ *
+ * **Pools.** Any `ServingPool`: a `VllmPool` (a replica is a pod) or a `MultiNodeVllmPool`
+ * (a replica is a group of pods; its PodMonitor scrapes the leaders, which serve the API and
+ * report the engine's series, so "per replica" is per group). Scale the pool's
+ * `scaleTarget`: a multi-node pool's LeaderWorkerSet is then scaled by whole groups.
  */
 export class LlmSignal {
   /** Requests waiting in the engine queue, per replica: the primary signal of an overloaded pool. */
-  public static queueDepth(pool: VllmPool, perReplica: number): LlmSignal {
+  public static queueDepth(pool: ServingPool, perReplica: number): LlmSignal {
     requirePool(pool);
     return LlmSignal.gaugeSum('queue_depth', pool, pool.metricRequestsWaiting(), perReplica, 'perReplica');
   }
 
   /** Requests running on the engine, per replica (batch occupancy). */
-  public static runningRequests(pool: VllmPool, perReplica: number): LlmSignal {
+  public static runningRequests(pool: ServingPool, perReplica: number): LlmSignal {
     requirePool(pool);
     return LlmSignal.gaugeSum('running_requests', pool, pool.metricRequestsRunning(), perReplica, 'perReplica');
   }
@@ -72,14 +77,14 @@ export class LlmSignal {
    * name): above the target, requests start to queue or be preempted.
    * @param ratio the target, a fraction greater than 0 and at most 1 (e.g. `0.8`), not a percentage
    */
-  public static kvCacheUsage(pool: VllmPool, ratio: number): LlmSignal {
+  public static kvCacheUsage(pool: ServingPool, ratio: number): LlmSignal {
     requirePool(pool);
     requireRatio('ratio', ratio, 'vllm:kv_cache_usage_perc is a fraction despite its name');
     return LlmSignal.gaugeSum('kv_cache', pool, pool.metricKvCacheUsage(), ratio, 'ratio');
   }
 
   /** Time to first token, 95th percentile over the pool, against a latency target. */
-  public static ttftP95(pool: VllmPool, target: Duration): LlmSignal {
+  public static ttftP95(pool: ServingPool, target: Duration): LlmSignal {
     requirePool(pool);
     const seconds = positiveMillis('target', target) / 1000;
     const m = pool.metricTimeToFirstToken();
@@ -88,13 +93,13 @@ export class LlmSignal {
   }
 
   /** Finished requests per second, per replica. */
-  public static requestRate(pool: VllmPool, perReplicaPerSecond: number): LlmSignal {
+  public static requestRate(pool: ServingPool, perReplicaPerSecond: number): LlmSignal {
     requirePool(pool);
     return LlmSignal.counterRate('request_rate', pool, pool.metricRequestSuccess(), perReplicaPerSecond);
   }
 
   /** Generated tokens per second, per replica (decode throughput). */
-  public static generationTokens(pool: VllmPool, perReplicaPerSecond: number): LlmSignal {
+  public static generationTokens(pool: ServingPool, perReplicaPerSecond: number): LlmSignal {
     requirePool(pool);
     return LlmSignal.counterRate('generation_tokens', pool, pool.metricGenerationTokens(), perReplicaPerSecond);
   }
@@ -110,7 +115,7 @@ export class LlmSignal {
    * `DCGM_FI_PROF_GR_ENGINE_ACTIVE`.
    * @param ratio the target, a fraction greater than 0 and at most 1 (e.g. `0.8` for 80 %)
    */
-  public static gpuUtilization(pool: VllmPool, ratio: number): LlmSignal {
+  public static gpuUtilization(pool: ServingPool, ratio: number): LlmSignal {
     requireNvidia(pool, 'gpuUtilization');
     if (pool.accelerator.kind === AcceleratorKind.NVIDIA_MIG) {
       throw invalid('pool', pool.node.path, `runs on a MIG slice (${pool.accelerator.resourceName}), where ${DcgmMetrics.GPU_UTIL.name} is 0 or absent (NVIDIA/dcgm-exporter #216): scale on LlmSignal.gpuEngineActive(pool, ratio), which reads ${DcgmMetrics.GR_ENGINE_ACTIVE.name}`);
@@ -127,7 +132,7 @@ export class LlmSignal {
    * profiling metrics (dcgm-exporter with `SYS_ADMIN`).
    * @param ratio the target, a fraction greater than 0 and at most 1 (e.g. `0.8`)
    */
-  public static gpuEngineActive(pool: VllmPool, ratio: number): LlmSignal {
+  public static gpuEngineActive(pool: ServingPool, ratio: number): LlmSignal {
     requireNvidia(pool, 'gpuEngineActive');
     requireRatio('ratio', ratio, `${DcgmMetrics.GR_ENGINE_ACTIVE.name} is a ratio`);
     return new LlmSignal('gpu_engine_active', `avg(${pool.metricGpuEngineActive().selector})`,
@@ -195,13 +200,13 @@ export class LlmSignal {
     return new LlmSignal(`predicted_${signal.kind}`, query, signal.threshold, signal.metricType, signal.source, undefined, signal.pool);
   }
 
-  private static gaugeSum(kind: string, pool: VllmPool, metric: ScopedMetric, threshold: number, prop: string): LlmSignal {
+  private static gaugeSum(kind: string, pool: ServingPool, metric: ScopedMetric, threshold: number, prop: string): LlmSignal {
     requirePositive(prop, threshold);
     if (metric.definition.type !== MetricType.GAUGE) throw new Error(`${metric.name} is not a gauge`);
     return new LlmSignal(kind, `sum(${metric.selector})`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, metric, pool);
   }
 
-  private static counterRate(kind: string, pool: VllmPool, metric: ScopedMetric, threshold: number): LlmSignal {
+  private static counterRate(kind: string, pool: ServingPool, metric: ScopedMetric, threshold: number): LlmSignal {
     requirePositive('perReplicaPerSecond', threshold);
     return new LlmSignal(kind, `sum(rate(${metric.selector}[${RATE_WINDOW}]))`, threshold, KedaMetricType.AVERAGE_VALUE, SignalSource.OWN_PODS, undefined, pool);
   }
@@ -220,7 +225,7 @@ export class LlmSignal {
     /** The gauge summed, for signals that can be predicted. */
     private readonly gauge: ScopedMetric | undefined,
     /** The pool whose series the query reads (its PodMonitor adds the `pool` label); undefined for proxy signals. */
-    public readonly pool?: VllmPool,
+    public readonly pool?: ServingPool,
     /** The proxy whose series the query reads; undefined for pool signals. */
     public readonly proxy?: LiteLLMProxy,
     /** The model group whose requests a `proxyRequestRate` signal counts. */
@@ -260,11 +265,11 @@ function recordedKind(metric: RecordedMetric): string {
   return `${name}_${op}`.toLowerCase().slice(0, 54).replace(/_+$/, '');
 }
 
-function requirePool(pool: VllmPool): void {
-  if (!pool || typeof pool.metricRequestsWaiting !== 'function' || !pool.accelerator) throw invalid('pool', pool, 'must be a VllmPool');
+function requirePool(pool: ServingPool): void {
+  if (!pool || typeof pool.metricRequestsWaiting !== 'function' || !pool.accelerator) throw invalid('pool', pool, 'must be a ServingPool (a VllmPool or a MultiNodeVllmPool)');
 }
 
-function requireNvidia(pool: VllmPool, signal: string): void {
+function requireNvidia(pool: ServingPool, signal: string): void {
   requirePool(pool);
   const kind = pool.accelerator.kind;
   if (kind !== AcceleratorKind.NVIDIA_GPU && kind !== AcceleratorKind.NVIDIA_MIG) {

@@ -36,10 +36,14 @@ export interface ScalableWorkload extends IConstruct {
 export interface ScaleTarget {
   /**
    * The Deployment whose replicas (or resources) the autoscaler owns.
-   * (Contract for issue 14 §3: becomes optional once HPA/KEDA accept `workload`.)
+   * @default - none: then `workload` is set
    */
-  readonly deployment: kplus.Deployment;
-  /** The non-Deployment workload whose replicas the autoscaler owns (HPA and KEDA only). */
+  readonly deployment?: kplus.Deployment;
+  /**
+   * The non-Deployment workload whose replicas the autoscaler owns (HPA and KEDA only; a
+   * `VerticalAutoscaler` refuses it).
+   * @default - none: then `deployment` is set
+   */
   readonly workload?: ScalableWorkload;
   /** The pool's accelerator, if any. */
   readonly accelerator?: Accelerator;

@@ -173,13 +173,15 @@ export class VerticalAutoscaler extends Construct {
   public readonly updateMode: VpaUpdateMode;
 
   private readonly policies: readonly VpaContainerPolicy[];
+  private readonly deployment: kplus.Deployment;
 
   public constructor(scope: Construct, id: string, props: VerticalAutoscalerProps) {
     super(scope, id);
     requireDefined('props', props, 'target and updateMode');
     requireDefined('target', props.target, 'the workload to size: a VllmPool, a LiteLLMProxy or { deployment }');
+    refuseWorkload(props.target);
     if (!(props.target.deployment instanceof kplus.Deployment)) throw invalid('target.deployment', props.target.deployment, 'must be a cdk8s-plus Deployment');
-    const deployment = props.target.deployment;
+    const deployment = this.deployment = props.target.deployment;
     this.target = props.target;
     this.updateMode = props.updateMode;
     this.policies = props.containerPolicies ?? [];
@@ -214,7 +216,7 @@ export class VerticalAutoscaler extends Construct {
     const byName = new Map(this.policies.map(p => [p.containerName, p]));
     const fallback = byName.get(ANY_CONTAINER)?.controlledResources ?? ALL_RESOURCES;
     const controlled = new Set<VpaResource>();
-    for (const container of this.target.deployment.containers) {
+    for (const container of this.deployment.containers) {
       const own = byName.get(container.name);
       for (const r of own ? own.controlledResources ?? ALL_RESOURCES : fallback) controlled.add(r);
     }
@@ -223,7 +225,7 @@ export class VerticalAutoscaler extends Construct {
 
   private hpaConflicts(): string[] {
     if (this.updateMode === VpaUpdateMode.OFF) return [];
-    const deployment = this.target.deployment;
+    const deployment = this.deployment;
     const hpas = hpaScaledResources(deployment);
     const controlled = this.controlledResources();
     return controlled.filter(r => hpas.has(r)).map(r => invalid('controlledResources', controlled,
@@ -231,7 +233,7 @@ export class VerticalAutoscaler extends Construct {
   }
 
   private unknownContainers(): string[] {
-    const deployment = this.target.deployment;
+    const deployment = this.deployment;
     const names = [...deployment.containers, ...deployment.initContainers].map(c => c.name);
     return this.policies.flatMap((p, i) => p.containerName === ANY_CONTAINER || names.includes(p.containerName) ? [] : [
       invalid(`containerPolicies[${i}].containerName`, p.containerName,
@@ -240,13 +242,31 @@ export class VerticalAutoscaler extends Construct {
   }
 }
 
+/**
+ * A VerticalAutoscaler sizes Deployments only. VPA itself accepts any controller with a scale
+ * subresource as its targetRef: for a kind it does not know, it selects pods with the scale
+ * subresource's selector (kubernetes/autoscaler vertical-pod-autoscaler/pkg/target/fetcher.go,
+ * "not on a list of known controllers, use scale sub-resource"; controller_fetcher.go
+ * `isWellKnownOrScalable`; the `system:vpa-target-reader` ClusterRole reads `*\/scale`). On a
+ * LeaderWorkerSet that selector is `status.hpaPodSelector`, the leader pods only (lws v0.10.0
+ * api/leaderworkerset/v1/leaderworkerset_types.go: "The selector for HPA will be that of the
+ * leader pod"), so the workers (the other nodes of each group) would go unsized while the
+ * leaders are resized apart from them: out of scope, refused.
+ */
+function refuseWorkload(target: ScaleTarget): void {
+  const workload = (target as { workload?: unknown }).workload;
+  if (workload === undefined || workload === null) return;
+  const path = (workload as { node?: { path?: unknown } }).node?.path;
+  throw invalid('target.workload', typeof path === 'string' ? path : workload, 'is not a Deployment: a VerticalAutoscaler sizes Deployments only (VPA on a LeaderWorkerSet would see its leader pods only, never the workers); size a multi-node pool\'s containers by hand, or scale it horizontally with a HorizontalAutoscaler or KedaScaledObject');
+}
+
 function validateUpdateMode(props: VerticalAutoscalerProps): void {
   const mode = props.updateMode;
   if (!Object.values(VpaUpdateMode).includes(mode)) {
     throw invalid('updateMode', mode, `must be one of ${Object.values(VpaUpdateMode).join(', ')} ('Auto' is deprecated: use Recreate or InPlaceOrRecreate)`);
   }
   if (mode !== VpaUpdateMode.OFF && isAcceleratorPool(props.target)) {
-    throw invalid('updateMode', mode, `must be Off on an accelerator pool ('${props.target.deployment.node.path}' requests ${props.target.accelerator!.resourceName}): VPA would evict or resize its pods, each restart costs minutes of model load, and accelerator resources are not VPA's to change; use VpaUpdateMode.OFF for recommendations only`);
+    throw invalid('updateMode', mode, `must be Off on an accelerator pool ('${props.target.deployment!.node.path}' requests ${props.target.accelerator!.resourceName}): VPA would evict or resize its pods, each restart costs minutes of model load, and accelerator resources are not VPA's to change; use VpaUpdateMode.OFF for recommendations only`);
   }
 }
 

@@ -4,7 +4,7 @@ import { poolName } from '../metrics/_pool-identity';
 import { DcgmMetrics } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
-import { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 const NS = { namespace: 'namespace' };
 
@@ -16,15 +16,24 @@ const NS = { namespace: 'namespace' };
  * temperature.
  * @internal
  */
-export function acceleratorsDashboard(uid: string, pools: readonly VllmPool[]): DashboardSpec {
+export function acceleratorsDashboard(uid: string, pools: readonly ServingPool[]): DashboardSpec {
   const sample = pools[0];
   const engine = sample.metricGpuEngineActive();
-  // The helper's pod pattern is `<deployment>-[a-z0-9]+-[a-z0-9]+`; the variable picks the pool
-  // (a pool's Deployment is named after it).
-  const podOf = (label: string, value: string) => label === 'pod' || label === 'exported_pod'
-    ? `($pool)${value.slice(sample.deployment.name.length)}` : undefined;
+  // A pool's pod pattern is its name and a suffix (`-[a-z0-9]+-[a-z0-9]+` for a Deployment's
+  // pods, `-[0-9]+(-[0-9]+)?` for a LeaderWorkerSet's); the variable picks the pool.
+  const suffixes = [...new Set(pools.map(podSuffix))];
+  const suffix = suffixes.length === 1 ? suffixes[0] : `(?:${suffixes.join('|')})`;
+  const podOf = (label: string) => label === 'pod' || label === 'exported_pod'
+    ? `($pool)${suffix}` : undefined;
   const sel = (m: ScopedMetric) => templated(m, NS, '', podOf);
-  const byPool = (agg: string, m: ScopedMetric) => `${agg} by (pool) (label_replace(${sel(m)}, "pool", "$1", "pod", "(.+)-[a-z0-9]+-[a-z0-9]+"))`;
+  // The pool of a pod: any name before a Deployment's two hash segments. Otherwise (a
+  // LeaderWorkerSet's worker `<name>-0-1` would also fit a pool `<name>-0`) each pool's own
+  // name and suffix, one capture group each (the others match nothing), longest name first.
+  const exact = pools.map(p => ({ name: poolName(p), suffix: nonCapturing(podSuffix(p)) })).sort((a, b) => b.name.length - a.name.length);
+  const [poolOfPod, replacement] = suffixes.length === 1 && suffixes[0] === DEPLOYMENT_POD_SUFFIX
+    ? [`(.+)${DEPLOYMENT_POD_SUFFIX}`, '$1']
+    : [exact.map(e => `(${e.name})${e.suffix}`).join('|'), exact.map((_, i) => `\${${i + 1}}`).join('')];
+  const byPool = (agg: string, m: ScopedMetric) => `${agg} by (pool) (label_replace(${sel(m)}, "pool", ${JSON.stringify(replacement)}, "pod", ${JSON.stringify(poolOfPod)}))`;
   const like = (definition: typeof DcgmMetrics.FB_USED) => new ScopedMetric(definition, engine.matchers, engine.regexMatchers);
   const whole = pools.find(p => p.accelerator.kind === AcceleratorKind.NVIDIA_GPU);
   const panels: DashboardPanel[] = [
@@ -65,4 +74,19 @@ export function acceleratorsDashboard(uid: string, pools: readonly VllmPool[]): 
     ],
     panels,
   };
+}
+
+/** The suffix of a Deployment's pod names: ReplicaSet hash, pod hash. */
+const DEPLOYMENT_POD_SUFFIX = '-[a-z0-9]+-[a-z0-9]+';
+
+/** The part of `pool`'s pod-name pattern after its name (`ServingPool.podNamePattern` starts with it). */
+function podSuffix(pool: ServingPool): string {
+  const name = poolName(pool);
+  const pattern = pool.podNamePattern;
+  return pattern.startsWith(name) ? pattern.slice(name.length) : '-.+';
+}
+
+/** `pattern` with every capture group made non-capturing: `(x)` becomes `(?:x)`. */
+function nonCapturing(pattern: string): string {
+  return pattern.replace(/\((?!\?)/g, '(?:');
 }

@@ -2,6 +2,7 @@ import { DashboardSpec, templated } from './_model';
 import { DashboardPanel, PanelKind } from './dashboard-panel';
 import { RecordingRules } from '../alerts/recording-rules';
 import { replicaOwner } from '../autoscaling/_ownership';
+import { workloadOf } from '../autoscaling/_target';
 import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { METRIC_LABEL_POOL } from '../core/_labels';
@@ -9,7 +10,7 @@ import { poolName } from '../metrics/_pool-identity';
 import { KubeStateMetrics } from '../metrics/catalog';
 import { RecordedMetric } from '../metrics/recorded-metric';
 import { ScopedMetric } from '../metrics/scoped-metric';
-import { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 /** Pool series: `namespace` and the pool identity from the variables, the model name dropped (a pool serves one). */
 const POOL_VARS = { namespace: 'namespace', [METRIC_LABEL_POOL]: 'pool' };
@@ -27,7 +28,7 @@ const LEGEND = `{{${METRIC_LABEL_POOL}}}`;
  * no load-time series, FACTS §A.4; kube-state-metrics' pod readiness times are not in it).
  * @internal
  */
-export function modelPoolDashboard(uid: string, pools: readonly VllmPool[], rules?: RecordingRules): DashboardSpec {
+export function modelPoolDashboard(uid: string, pools: readonly ServingPool[], rules?: RecordingRules): DashboardSpec {
   const sample = pools[0];
   const recorded = rules && pools.every(p => rules.records(p)) ? rules.pool(sample) : undefined;
   const sel = (m: ScopedMetric | RecordedMetric, suffix = '') => templated(m, POOL_VARS, suffix);
@@ -39,23 +40,41 @@ export function modelPoolDashboard(uid: string, pools: readonly VllmPool[], rule
     : `sum by (${BY}) (rate(${sel(m)}${RATE}))`;
   const ttft = sample.metricTimeToFirstToken();
   const e2e = sample.metricE2eRequestLatency();
-  const hpaNames = pools.flatMap(p => {
-    const owner = replicaOwner(p.deployment);
+  const hpaOf = (p: ServingPool): string[] => {
+    const owner = replicaOwner(workloadOf(p.scaleTarget).holder);
     return owner instanceof KedaScaledObject ? [owner.hpaName] : owner instanceof HorizontalAutoscaler ? [owner.name] : [];
-  });
+  };
+  const hpaNames = pools.flatMap(hpaOf);
   const deployment = '{namespace=~"$namespace",deployment=~"$pool"}';
+  // kube-state-metrics has no LeaderWorkerSet series: a multi-node pool's available replicas
+  // are its ready leader pods (`<name>-<group>`, kubernetes-sigs/lws
+  // api/leaderworkerset/v1/leaderworkerset_types.go), its desired replicas its autoscaler's.
+  const groupPools = pools.filter(p => workloadOf(p.scaleTarget).ref.kind === 'LeaderWorkerSet');
+  const groupHpas = groupPools.flatMap(hpaOf);
+  const leaders = `${KubeStateMetrics.POD_STATUS_READY.name}{namespace=~"$namespace",condition="true",pod=~"($pool)-[0-9]+"}`;
+  const readyGroups = `sum by (pool) (label_replace(${leaders}, "pool", "$1", "pod", ${JSON.stringify(`(${groupPools.map(poolName).sort((a, b) => b.length - a.length).join('|')})-[0-9]+`)}))`;
   const replicas: DashboardPanel = {
     row: 'Replicas', title: 'Replicas: available, desired, max', unit: 'short',
-    description: 'Does the pool have the replicas its autoscaler asks for, and how close is it to its maximum (kube-state-metrics)?',
+    description: groupPools.length
+      ? 'Does the pool have the replicas its autoscaler asks for, and how close is it to its maximum (kube-state-metrics; a multi-node pool counts groups: its ready leaders, and its autoscaler\'s desired replicas)?'
+      : 'Does the pool have the replicas its autoscaler asks for, and how close is it to its maximum (kube-state-metrics)?',
     queries: [
       { expr: `sum by (deployment) (${KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE.name}${deployment})`, legend: 'available {{deployment}}' },
       { expr: `sum by (deployment) (${KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS.name}${deployment})`, legend: 'desired {{deployment}}' },
+      ...(groupPools.length ? [{ expr: readyGroups, legend: 'available groups {{pool}}' }] : []),
+      ...(groupHpas.length ? [{
+        expr: `max by (horizontalpodautoscaler) (${KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS.name}{namespace=~"$namespace",horizontalpodautoscaler=~${JSON.stringify(groupHpas.join('|'))}})`,
+        legend: 'desired groups {{horizontalpodautoscaler}}',
+      }] : []),
       ...(hpaNames.length ? [{
         expr: `max by (horizontalpodautoscaler) (${KubeStateMetrics.HPA_SPEC_MAX_REPLICAS.name}{namespace=~"$namespace",horizontalpodautoscaler=~${JSON.stringify(hpaNames.join('|'))}})`,
         legend: 'max {{horizontalpodautoscaler}}',
       }] : []),
     ],
   };
+  const available = groupPools.length
+    ? `(sum(${KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE.name}${deployment}) or vector(0)) + (sum(${leaders}) or vector(0))`
+    : `sum(${KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE.name}${deployment})`;
   const namespaces = [...new Set(pools.map(p => p.namespace))];
   return {
     uid,
@@ -131,7 +150,7 @@ export function modelPoolDashboard(uid: string, pools: readonly VllmPool[], rule
       {
         row: 'Replicas', title: 'Available replicas', kind: PanelKind.STAT, unit: 'short',
         description: 'How many replicas serve right now?',
-        queries: [{ expr: `sum(${KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE.name}${deployment})`, legend: 'available' }],
+        queries: [{ expr: available, legend: 'available' }],
       },
     ],
   };

@@ -21,7 +21,7 @@ import { unmonitoredPool } from '../metrics/_pool-identity';
 import { MetricDefinition, MetricType } from '../metrics/catalog';
 import { unmonitoredEndpointPicker } from '../metrics/_epp-identity';
 import { AcceleratorKind } from '../vllm/accelerator';
-import { VllmPool } from '../vllm/vllm-pool';
+import { isServingPool, ServingPool } from '../vllm/serving-pool';
 
 /** The dashboards `ServingDashboards` renders. */
 export enum ServingDashboard {
@@ -81,10 +81,12 @@ export interface ServingDashboardsProps {
   /**
    * The pools of the Model pool dashboard (each needs its PodMonitor, `pool.monitor()`, which
    * adds the `pool` label the queries select by) and, for those on NVIDIA GPUs, of the
-   * Accelerators dashboard.
+   * Accelerators dashboard. Any `ServingPool`: a `MultiNodeVllmPool`'s replicas are shown as
+   * groups (its ready leaders, its autoscaler's desired replicas), every pod of its groups on
+   * the Accelerators dashboard.
    * @default - no Model pool or Accelerators dashboard
    */
-  readonly pools?: VllmPool[];
+  readonly pools?: ServingPool[];
   /**
    * Recording rules whose series the quantile and rate panels read (when they record the
    * proxy, and every pool): one series per panel line instead of a `histogram_quantile`
@@ -145,7 +147,7 @@ export class ServingDashboards extends Construct {
   /** The namespace of the ConfigMaps. */
   public readonly namespace: string;
 
-  private readonly pools: readonly VllmPool[];
+  private readonly pools: readonly ServingPool[];
   private readonly proxy?: LiteLLMProxy;
   private readonly rules?: RecordingRules;
   private readonly declared: readonly MetricDefinition[];
@@ -159,9 +161,9 @@ export class ServingDashboards extends Construct {
     this.namespace = requireChartNamespace(this, 'ServingDashboards');
     if (props === null || typeof props !== 'object') throw invalid('props', props, 'must be an object: { proxy?, pools?, recordingRules? }');
     const pools = props.pools ?? [];
-    if (!Array.isArray(pools)) throw invalid('pools', pools, 'must be a list of VllmPool');
+    if (!Array.isArray(pools)) throw invalid('pools', pools, 'must be a list of ServingPool (VllmPool or MultiNodeVllmPool)');
     pools.forEach((p, i) => {
-      if (!(p instanceof VllmPool)) throw invalid(`pools[${i}]`, p, 'must be a VllmPool');
+      if (!isServingPool(p)) throw invalid(`pools[${i}]`, p, 'must be a ServingPool (a VllmPool or a MultiNodeVllmPool)');
       if (pools.indexOf(p) !== i) throw invalid(`pools[${i}]`, p.node.path, `is listed twice (also pools[${pools.indexOf(p)}]): list each pool once`);
     });
     if (props.proxy !== undefined && !(props.proxy instanceof LiteLLMProxy)) throw invalid('proxy', props.proxy, 'must be a LiteLLMProxy');
@@ -252,7 +254,7 @@ export class ServingDashboards extends Construct {
     return JSON.stringify(this.model(kind), null, 2);
   }
 
-  private get nvidiaPools(): VllmPool[] {
+  private get nvidiaPools(): ServingPool[] {
     return this.pools.filter(p => p.accelerator.kind === AcceleratorKind.NVIDIA_GPU || p.accelerator.kind === AcceleratorKind.NVIDIA_MIG);
   }
 

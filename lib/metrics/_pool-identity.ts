@@ -1,15 +1,15 @@
 import { PodMetricsMonitor } from './pod-metrics-monitor';
 import { METRIC_LABEL_POOL } from '../core/_labels';
 import { invalid } from '../core/_validation';
-import type { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 /**
- * The pool's PodMonitor (`VllmPool.podMonitor`, set by `pool.monitor()`), if any. Until that
+ * The pool's PodMonitor (`ServingPool.podMonitor`, set by `pool.monitor()`), if any. Until that
  * getter exists on every branch, a PodMetricsMonitor child of the pool counts too: it is what
  * `monitor()` creates.
  * @internal
  */
-export function poolMonitor(pool: VllmPool): PodMetricsMonitor | undefined {
+export function poolMonitor(pool: ServingPool): PodMetricsMonitor | undefined {
   const declared = (pool as unknown as { podMonitor?: PodMetricsMonitor }).podMonitor;
   if (declared !== undefined) return declared;
   return pool.node.children.find((c): c is PodMetricsMonitor => c instanceof PodMetricsMonitor);
@@ -23,12 +23,12 @@ export function poolMonitor(pool: VllmPool): PodMetricsMonitor | undefined {
  * @param reader what reads the series, e.g. `ServingAlerts 'monitoring/alerts'`
  * @internal
  */
-export function unmonitoredPool(prop: string, pool: VllmPool, reader: string): string | undefined {
+export function unmonitoredPool(prop: string, pool: ServingPool, reader: string): string | undefined {
   if (poolMonitor(pool) !== undefined) return undefined;
   return invalid(prop, pool.node.path, `has no PodMonitor, but ${reader} reads its series by the '${METRIC_LABEL_POOL}' label, which only the pool's PodMonitor adds at scrape time (without it the query matches nothing); call pool.monitor(discovery) on '${pool.node.path}'`).message;
 }
 
-/** The pool's name, the value of its `pool` label (`VllmPool.name`, else its Deployment's name). @internal */
-export function poolName(pool: VllmPool): string {
-  return (pool as unknown as { name?: string }).name ?? pool.deployment.name;
+/** The pool's name, the value of its `pool` label (`ServingPool.name`). @internal */
+export function poolName(pool: ServingPool): string {
+  return pool.name;
 }

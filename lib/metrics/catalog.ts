@@ -193,6 +193,12 @@ export const KubeStateMetrics = {
   // docs/pod-metrics.md (pod, namespace, uid labels) and its deployment metrics.
   /** Whether the pod is scheduled (`condition` true / false / unknown). */
   POD_STATUS_SCHEDULED: metric('kube_pod_status_scheduled', MetricType.GAUGE, ['namespace', 'pod', 'uid', 'condition'], 'pod scheduled condition'),
+  /**
+   * Whether the pod is ready (`condition` true / false / unknown): kubernetes/kube-state-metrics
+   * docs/metrics/workload/pod-metrics.md (STABLE). Counts the ready leaders of a LeaderWorkerSet,
+   * of which kube-state-metrics has no metrics of its own.
+   */
+  POD_STATUS_READY: metric('kube_pod_status_ready', MetricType.GAUGE, ['namespace', 'pod', 'uid', 'condition'], 'pod ready condition'),
   /** Pod phase (`phase` Pending / Running / Succeeded / Failed / Unknown). */
   POD_STATUS_PHASE: metric('kube_pod_status_phase', MetricType.GAUGE, ['namespace', 'pod', 'uid', 'phase'], 'pod phase'),
   /** Container requests; `resource` is sanitized (`nvidia_com_gpu`). */

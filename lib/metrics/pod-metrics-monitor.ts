@@ -1,16 +1,43 @@
 import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { MonitorDiscovery, validateDiscovery } from './discovery';
 import * as monitoring from '../../imports/monitoring.coreos.com';
 import { claimName } from '../core/_naming';
 import { requireChartNamespace } from '../core/_namespace';
 import { invalid, requireLabelKey } from '../core/_validation';
 
+/**
+ * Pods that no cdk8s-plus workload renders, for `PodMetricsMonitorProps.pods`: e.g. the
+ * leader pods of a LeaderWorkerSet (`MultiNodeVllmPool`), which alone serve `/metrics`.
+ */
+export interface MonitoredPods {
+  /** The construct that renders the pods (named in errors; the monitor's namespace is its chart's). */
+  readonly owner: IConstruct;
+  /** The workload's name: the PodMonitor's default name. */
+  readonly name: string;
+  /** Labels that select exactly the pods to scrape (the PodMonitor's `selector.matchLabels`). */
+  readonly matchLabels: Readonly<Record<string, string>>;
+  /** Labels every selected pod carries (what `copyPodLabels` may copy). */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** The names of the selected pods' container ports. */
+  readonly portNames: readonly string[];
+}
+
 /** Props of `PodMetricsMonitor`. */
 export interface PodMetricsMonitorProps {
-  /** The workload whose pods to scrape; the selector is its pod selector. */
-  readonly workload: kplus.Deployment | kplus.DaemonSet;
+  /**
+   * The workload whose pods to scrape; the selector is its pod selector. Exactly one of
+   * `workload` and `pods` is set.
+   * @default - `pods`
+   */
+  readonly workload?: kplus.Deployment | kplus.DaemonSet;
+  /**
+   * Pods no cdk8s-plus workload renders (the leaders of a LeaderWorkerSet), selected by
+   * their labels. Exactly one of `workload` and `pods` is set.
+   * @default - `workload`
+   */
+  readonly pods?: MonitoredPods;
   /** The name of the container port that serves the metrics. */
   readonly port: string;
   /** @default '/metrics' */
@@ -30,7 +57,7 @@ export interface PodMetricsMonitorProps {
    * renders a relabeling that reads the pod label from service discovery
    * (`__meta_kubernetes_pod_label_<key>`, every character other than a letter, digit or `_`
    * replaced by `_`) and writes the target label, so the identity survives scraping.
-   * Every pod label must be on the workload's pod template.
+   * Every pod label must be on the workload's pod template (or in `pods.podLabels`).
    *
    * Kubernetes name: `spec.podMetricsEndpoints[].relabelings` (`action: replace`).
    * @see https://prometheus.io/docs/prometheus/latest/configuration/configuration/#kubernetes_sd_config
@@ -55,8 +82,10 @@ const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'container', 'endp
 export class PodMetricsMonitor extends Construct {
   /** The PodMonitor. */
   public readonly resource: monitoring.PodMonitor;
-  /** The scraped workload. */
-  public readonly workload: kplus.Deployment | kplus.DaemonSet;
+  /** The scraped workload, unless the monitor scrapes `pods`. */
+  public readonly workload?: kplus.Deployment | kplus.DaemonSet;
+  /** The scraped pods, when they are no cdk8s-plus workload's. */
+  public readonly pods?: MonitoredPods;
   /** The scraped port name. */
   public readonly port: string;
   /** How Prometheus finds the monitor (its labels) and the scrape interval. */
@@ -73,14 +102,16 @@ export class PodMetricsMonitor extends Construct {
     const interval = validateDiscovery('discovery', props.discovery);
     const path = props.path ?? '/metrics';
     if (!path.startsWith('/')) throw invalid('path', path, 'must start with /');
+    const target = requireTarget(props);
     const check = (): Error | undefined => {
-      const names = props.workload.containers.flatMap(c => c.ports.map(p => p.name)).filter((n): n is string => !!n);
+      const names = target.portNames();
       return names.includes(props.port) ? undefined
-        : invalid('port', props.port, `is not a container port of '${props.workload.node.path}' (its ports: ${names.join(', ') || 'none named'}): the monitor would scrape nothing`);
+        : invalid('port', props.port, `is not a container port of '${target.owner.node.path}' (its ports: ${names.join(', ') || 'none named'}): the monitor would scrape nothing`);
     };
     const error = check();
     if (error) throw error;
     this.workload = props.workload;
+    this.pods = props.pods;
     this.port = props.port;
     this.discovery = props.discovery;
     const copyPodLabels: unknown = props.copyPodLabels;
@@ -89,8 +120,8 @@ export class PodMetricsMonitor extends Construct {
     }
     const copies = Object.entries(props.copyPodLabels ?? {});
     const missingLabels = (): Error | undefined => {
-      const missing = copies.find(([, key]) => props.workload.podMetadata.getLabel(key) === undefined);
-      return missing && invalid(`copyPodLabels.${missing[0]}`, missing[1], `is not a label of the pods of '${props.workload.node.path}': the target label would be empty`);
+      const missing = copies.find(([, key]) => target.podLabel(key) === undefined);
+      return missing && invalid(`copyPodLabels.${missing[0]}`, missing[1], `is not a label of the pods of '${target.owner.node.path}': the target label would be empty`);
     };
     for (const [target, key] of copies) {
       if (!PROMETHEUS_LABEL_NAME.test(target) || target.startsWith('__')) {
@@ -105,13 +136,13 @@ export class PodMetricsMonitor extends Construct {
     const missing = missingLabels();
     if (missing) throw missing;
     this.copiedPodLabels = Object.fromEntries(copies);
-    const namespace = Chart.of(props.workload).namespace!;
-    this.name = claimName(this, 'PodMonitor', props.name ?? props.workload.name, namespace);
+    const namespace = Chart.of(target.owner).namespace!;
+    this.name = claimName(this, 'PodMonitor', props.name ?? target.name, namespace);
 
     this.resource = new monitoring.PodMonitor(this, 'Resource', {
       metadata: { name: this.name, labels: { ...props.discovery.labels } },
       spec: {
-        selector: { matchLabels: { ...props.workload.matchLabels } },
+        selector: { matchLabels: { ...target.matchLabels } },
         namespaceSelector: { matchNames: [namespace] },
         podMetricsEndpoints: [{
           port: props.port,
@@ -131,6 +162,50 @@ export class PodMetricsMonitor extends Construct {
       return e ? [e.message] : [];
     } });
   }
+}
+
+/** What the monitor reads of its target, a cdk8s-plus workload or `MonitoredPods`. */
+interface ScrapeTarget {
+  readonly owner: IConstruct;
+  readonly name: string;
+  readonly matchLabels: Readonly<Record<string, string>>;
+  portNames(): string[];
+  podLabel(key: string): string | undefined;
+}
+
+function requireTarget(props: PodMetricsMonitorProps): ScrapeTarget {
+  const { workload, pods } = props;
+  if ((workload === undefined) === (pods === undefined)) {
+    throw invalid('workload', workload === undefined ? undefined : workload.node.path, 'and \'pods\' are exclusive and one is required: the workload whose pods to scrape, or MonitoredPods { owner, name, matchLabels, podLabels, portNames }');
+  }
+  if (workload !== undefined) {
+    return {
+      owner: workload,
+      name: workload.name,
+      matchLabels: workload.matchLabels,
+      // Read when called, so ports and labels added after the monitor are seen at synth.
+      portNames: () => workload.containers.flatMap(c => c.ports.map(p => p.name)).filter((n): n is string => !!n),
+      podLabel: key => workload.podMetadata.getLabel(key),
+    };
+  }
+  const p = pods!;
+  if (typeof p !== 'object' || p === null) {
+    throw invalid('pods', p, 'must be MonitoredPods { owner, name, matchLabels, podLabels, portNames }');
+  }
+  if (typeof p.owner !== 'object' || p.owner === null || !p.owner.node) throw invalid('pods.owner', typeof p.owner, 'must be the construct that renders the pods');
+  if (typeof p.name !== 'string') throw invalid('pods.name', p.name, 'must be the workload\'s name');
+  if (typeof p.matchLabels !== 'object' || p.matchLabels === null || Object.keys(p.matchLabels).length === 0) {
+    throw invalid('pods.matchLabels', p.matchLabels, 'must select the pods: an empty selector would scrape every pod of the namespace');
+  }
+  if (typeof p.podLabels !== 'object' || p.podLabels === null) throw invalid('pods.podLabels', p.podLabels, 'must be the labels every selected pod carries');
+  if (!Array.isArray(p.portNames)) throw invalid('pods.portNames', p.portNames, 'must list the names of the pods\' container ports');
+  return {
+    owner: p.owner,
+    name: p.name,
+    matchLabels: p.matchLabels,
+    portNames: () => [...p.portNames],
+    podLabel: key => p.podLabels[key],
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import { DcgmMetrics, MetricDefinition, MetricType, VllmMetrics } from './catalo
 import { requirePromQL } from './promql';
 import { RecordedMetric, requireRecordedMetric } from './recorded-metric';
 import { ScopedMetric } from './scoped-metric';
+import { workloadOf } from '../autoscaling/_target';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { LABEL_INSTANCE, LABEL_NAME as K8S_LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
@@ -21,7 +22,7 @@ import { invalid, requireDnsSubdomain, requirePositiveInteger } from '../core/_v
 import { podsWithLabels, selectByLabels } from '../core/_workload';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
-import { VllmPool } from '../vllm/vllm-pool';
+import { isServingPool, ServingPool } from '../vllm/serving-pool';
 
 /** The pinned adapter image (FACTS §D; kubernetes-sigs/prometheus-adapter deploy/manifests/deployment.yaml). */
 export const PROMETHEUS_ADAPTER_IMAGE = 'registry.k8s.io/prometheus-adapter/prometheus-adapter:v0.12.0';
@@ -225,7 +226,7 @@ export class PrometheusAdapter extends Construct {
   private readonly externalRules: DiscoveryRule[] = [];
   private readonly served: AdapterMetric[] = [];
   /** The pool each rule reads (by its `pool` label), for the synth-time monitor check. */
-  private readonly poolRules: Array<{ readonly at: string; readonly pool: VllmPool }> = [];
+  private readonly poolRules: Array<{ readonly at: string; readonly pool: ServingPool }> = [];
   /** The recorded series each rule reads, for the synth-time check that their rules are in the App. */
   private readonly recorded: Array<{ readonly at: string; readonly metric: RecordedMetric }> = [];
   private customApi?: Construct;
@@ -416,11 +417,13 @@ export class PrometheusAdapter extends Construct {
 
   /**
    * Serves a pool's recorded series (`rules.pool(pool).ttftP95`, from `RecordingRules`) on
-   * `custom.metrics.k8s.io` as an `Object` metric describing the pool's Deployment, for an HPA
-   * on a quantile over the whole pool:
-   * `HpaMetric.adapterObject(metric, { apiVersion: 'apps/v1', kind: 'Deployment', name: pool.deployment.name }, { value: 1.5 })`.
+   * `custom.metrics.k8s.io` as an `Object` metric describing the pool's workload (a
+   * `VllmPool`'s Deployment, a `MultiNodeVllmPool`'s LeaderWorkerSet), for an HPA on a
+   * quantile over the whole pool:
+   * `HpaMetric.adapterObject(metric, { apiVersion: 'apps/v1', kind: 'Deployment', name: pool.deployment.name }, { value: 1.5 })`
+   * (for a multi-node pool `{ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: pool.name }`).
    * The recorded value is served as it is (a quantile or a ratio is no counter: no `rate()`),
-   * read by its `namespace` and `pool` labels (the pool's name is its Deployment's name). The
+   * read by its `namespace` and `pool` labels (the pool's name is its workload's name). The
    * pool's PodMonitor, and the rules rendered in the same App, are checked at synth.
    * @param metric a pool's recorded series
    * @param options `name` (default: the recorded name with `:` as `_`, then the pool's name)
@@ -432,7 +435,9 @@ export class PrometheusAdapter extends Construct {
       throw invalid('metric', metric.name, 'is not a pool\'s recorded series: the adapter serves a recorded series per pool, as an Object metric of the pool\'s Deployment; scale on a proxy\'s recorded series with LlmSignal.recorded() (KEDA)');
     }
     if (options === null || typeof options !== 'object') throw invalid('options', options, 'must be { name? }');
-    // The pool's name is its Deployment's name (the naming contract): the `pool` label names the Deployment.
+    // The pool's name is its workload's name (the naming contract): the `pool` label names the
+    // Deployment (apps/deployment) or the LeaderWorkerSet (leaderworkerset.x-k8s.io/leaderworkerset).
+    const workload = workloadResource(pool);
     const name = options.name ?? `${metric.name.replace(/[^A-Za-z0-9_]/g, '_')}_${poolName(pool).replace(/[^A-Za-z0-9_]/g, '_')}`;
     if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
       throw invalid('name', name, 'must be a metric name of letters, digits and \'_\' (no \':\': the Kubernetes metrics APIs refuse it), not starting with a digit');
@@ -450,13 +455,13 @@ export class PrometheusAdapter extends Construct {
     requirePromQL(`${at}.metricsQuery`, metricsQuery.replace(/<<\.Series>>/g, metric.name).replace(/<<\.LabelMatchers>>/g, `namespace="llm",${METRIC_LABEL_POOL}="pool-0"`).replace(/<<\.GroupBy>>/g, METRIC_LABEL_POOL));
     this.rules.push({
       seriesQuery,
-      resources: { overrides: { namespace: { resource: 'namespace' }, [METRIC_LABEL_POOL]: { group: 'apps', resource: 'deployment' } } },
+      resources: { overrides: { namespace: { resource: 'namespace' }, [METRIC_LABEL_POOL]: workload } },
       name: { matches: `^${escapeRegex(metric.name)}$`, as: name },
       metricsQuery,
     });
     this.poolRules.push({ at: `${at} (${name})`, pool });
     this.recorded.push({ at: `${at} (${name})`, metric });
-    const served = AdapterMetric._create({ name, kind: AdapterMetricKind.OBJECT, definition: metric.definition, adapterPath: this.node.path, describedResource: 'deployment' });
+    const served = AdapterMetric._create({ name, kind: AdapterMetricKind.OBJECT, definition: metric.definition, adapterPath: this.node.path, describedResource: workload.resource });
     this.served.push(served);
     if (this.installed) this.renderApiService(false);
     return served;
@@ -536,12 +541,12 @@ export class PrometheusAdapter extends Construct {
     return served;
   }
 
-  /** The pool a helper's `pool` matcher names (in the helper's namespace). */
-  private poolOf(metric: ScopedMetric): VllmPool | undefined {
+  /** The pool (any `ServingPool`: a VllmPool or a MultiNodeVllmPool) a helper's `pool` matcher names (in the helper's namespace). */
+  private poolOf(metric: ScopedMetric): ServingPool | undefined {
     const name = metric.matchers[METRIC_LABEL_POOL];
     const namespace = metric.matchers.namespace;
-    return this.node.root.node.findAll().find((c: IConstruct): c is VllmPool =>
-      c instanceof VllmPool && poolName(c) === name && (namespace === undefined || c.namespace === namespace));
+    return this.node.root.node.findAll().find((c: IConstruct): c is IConstruct & ServingPool =>
+      isServingPool(c) && poolName(c) === name && (namespace === undefined || c.namespace === namespace));
   }
 
   /** The RBAC every install needs (prometheus-community/helm-charts charts/prometheus-adapter/templates). */
@@ -768,4 +773,16 @@ function clusterScoped(scope: IConstruct): void {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The resource (group and singular lower-case name, as the adapter's `resources.overrides`
+ * take it) of the workload a pool's replicas run as: `apps`/`deployment` for a `VllmPool`,
+ * `leaderworkerset.x-k8s.io`/`leaderworkerset` for a `MultiNodeVllmPool`.
+ */
+function workloadResource(pool: ServingPool): { group?: string; resource: string } {
+  const { ref } = workloadOf(pool.scaleTarget);
+  const slash = ref.apiVersion.indexOf('/');
+  const resource = ref.kind.toLowerCase();
+  return slash > 0 ? { group: ref.apiVersion.slice(0, slash), resource } : { resource };
 }

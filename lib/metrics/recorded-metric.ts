@@ -2,7 +2,7 @@ import { IConstruct } from 'constructs';
 import { MetricDefinition, MetricType } from './catalog';
 import { invalid } from '../core/_validation';
 import type { LiteLLMProxy } from '../litellm/litellm-proxy';
-import type { VllmPool } from '../vllm/vllm-pool';
+import type { ServingPool } from '../vllm/serving-pool';
 
 /** What a recording rule computes from its source metric. */
 export enum RecordedOperation {
@@ -29,7 +29,7 @@ export class RecordedMetric {
   /** @internal */
   public static _create(props: {
     name: string; operation: RecordedOperation; source: MetricDefinition; labels: readonly string[];
-    matchers: Readonly<Record<string, string>>; rules: IConstruct; quantile?: number; pool?: VllmPool; proxy?: LiteLLMProxy;
+    matchers: Readonly<Record<string, string>>; rules: IConstruct; quantile?: number; pool?: ServingPool; proxy?: LiteLLMProxy;
   }): RecordedMetric {
     return new RecordedMetric(props.name, props.operation, props.source, [...props.labels], { ...props.matchers }, props.rules, props.quantile, props.pool, props.proxy);
   }
@@ -49,7 +49,7 @@ export class RecordedMetric {
     /** The quantile of a `QUANTILE` series (e.g. 0.95); undefined otherwise. */
     public readonly quantile?: number,
     /** The pool whose series the rule reads (by its `pool` label); undefined for others. */
-    public readonly pool?: VllmPool,
+    public readonly pool?: ServingPool,
     /** The proxy whose series the rule reads; undefined for others. */
     public readonly proxy?: LiteLLMProxy,
   ) {}

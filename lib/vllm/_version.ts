@@ -30,6 +30,26 @@ export const SHUTDOWN_TIMEOUT_SINCE = '0.18.0';
  */
 export const ENGINE_READY_TIMEOUT_SINCE = '0.16.0';
 
+/**
+ * vLLM's native multi-node serving without Ray: every node runs `vllm serve` with the same
+ * engine arguments plus `--nnodes <N> --node-rank <i> --master-addr <rank 0's address>`
+ * (`--master-port` defaults to 29501), and every node but rank 0 with `--headless` (no API
+ * server: its workers join rank 0's multiprocessing executor over torch.distributed).
+ * Introduced by vllm-project/vllm PR #23691 "[V1] Support MP Executor for multi node
+ * distributed inference" (still in review on 2025-11-14, so no 0.11.x release has it) and
+ * documented in docs/serving/parallelism_scaling.md "Running vLLM with MultiProcessing"
+ * (PR #30509, 2025-12-14, the TP 8 × PP 2 on two 8-GPU nodes example). Flags as registered
+ * in vllm/engine/arg_utils.py `add_cli_args` (ParallelConfig group: `--master-addr`,
+ * `--master-port`, `--nnodes`/`-n`, `--node-rank`/`-r`; checks in `create_engine_config`:
+ * "world_size must be divisible by nnodes", "node_rank must be less than nnodes"). The first
+ * release that carries it is not verified; 0.15.0 is the oldest release verified with it
+ * (Center-for-AI-Innovation/LLMFlux #137 builds on "vLLM 0.15.0's native rendezvous flags";
+ * the same flags are in every later arg_utils.py seen, up to the newest, which also has
+ * `--numa-bind`). Older releases reject the unknown flags and exit.
+ * @internal
+ */
+export const MULTI_NODE_SINCE = '0.15.0';
+
 /** The upstream CUDA image repository, whose tags are vLLM versions (`v0.26.0`). */
 const UPSTREAM_REPOSITORIES = ['vllm/vllm-openai', 'docker.io/vllm/vllm-openai', 'index.docker.io/vllm/vllm-openai'];
 /** A vLLM release: 0.11.0, 0.10.1.1 (vLLM has four-part patch releases). */

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import type { Accelerator } from './accelerator';
 import type { PoolSlo } from './vllm-pool';
+import type { ScaleTarget } from '../autoscaling/scale-target';
 import type { PodUser } from '../core/pod-user';
 import type { HostedVllmBackend } from '../litellm/config';
 import type { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
@@ -20,6 +21,13 @@ export interface ServingPool extends HostedVllmBackend {
   readonly name: string;
   /** The namespace of the pool's objects. */
   readonly namespace: string;
+  /**
+   * What runs the pool's replicas, as an autoscaler target: `{ deployment, accelerator }` for a
+   * `VllmPool`, `{ workload, accelerator }` (its LeaderWorkerSet) for a `MultiNodeVllmPool`.
+   * Readers use it to name the workload (alerts, dashboards, the adapter's object metrics) and
+   * to find the autoscaler that owns its replicas.
+   */
+  readonly scaleTarget: ScaleTarget;
   /** The vLLM version the pool's image runs (flags are gated on it). */
   readonly vllmVersion: string;
   /** The accelerator of the pool's pods. */
@@ -62,4 +70,25 @@ export interface ServingPool extends HostedVllmBackend {
   metricPrefixCacheQueries(): ScopedMetric;
   metricPrefixCacheHits(): ScopedMetric;
   metricLoraRequestsInfo(): ScopedMetric;
+}
+
+/**
+ * Whether `c` is a `ServingPool` (a `VllmPool`, a `MultiNodeVllmPool` or any construct that
+ * implements the interface): what readers that look pools up in the construct tree (the
+ * adapter) or check what they are given (alerts, recording rules, dashboards) test, so both
+ * kinds of pool pass. Checked on the members readers rely on.
+ */
+export function isServingPool(c: unknown): c is ServingPool {
+  if (c === null || typeof c !== 'object') return false;
+  const p = c as Partial<Record<keyof ServingPool, unknown>> & { node?: unknown };
+  const target = p.scaleTarget as Partial<ScaleTarget> | undefined;
+  return typeof p.node === 'object' && p.node !== null
+    && typeof p.name === 'string'
+    && typeof p.namespace === 'string'
+    && typeof p.servedModelName === 'string'
+    && typeof p.accelerator === 'object' && p.accelerator !== null
+    && typeof p.metricRequestsWaiting === 'function'
+    && typeof p.metricKvCacheUsage === 'function'
+    && typeof target === 'object' && target !== null
+    && (target.deployment !== undefined || target.workload !== undefined);
 }

@@ -2,7 +2,13 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { drainScript, modelReadyScript } from './_probes';
-import { ENGINE_READY_TIMEOUT_SINCE, MIN_VLLM_VERSION, SHUTDOWN_TIMEOUT_SINCE, atLeast, requireVllmVersion, versionOfImage } from './_version';
+import {
+  boundedSeconds, defaultServedName, poolResources, requireEnum, requireFlag, requireModel, requireServicePort, resolveSlo,
+  requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources, validateIdentity, validateServiceName,
+} from './_pool-props';
+import { autoscalePool } from './_pool-autoscale';
+import { admitScraper, gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
+import { ENGINE_READY_TIMEOUT_SINCE, SHUTDOWN_TIMEOUT_SINCE, atLeast } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
 import { LoraAdapter, ResolvedLora, loraArgs, resolveLora } from './lora-adapter';
@@ -12,20 +18,16 @@ import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
 import { hardenedContainer, hardenedPod } from '../core/_security';
-import { positiveMillis, requireDefined, wholeMebibytes, wholeSeconds } from '../core/_units';
 import { PodUser, requirePodUser } from '../core/pod-user';
-import {
-  invalid, requireDnsSubdomain, requireLabelKey, requireLabelValue, requirePositive, requirePositiveInteger,
-} from '../core/_validation';
-import { SecretKeyRef, validateSecretRef } from '../core/secret-ref';
+import { invalid } from '../core/_validation';
+import { SecretKeyRef } from '../core/secret-ref';
 import { HostedVllmBackend } from '../litellm/config';
-import { ScalingBehavior, ScalingBehaviors } from '../autoscaling/behavior';
+import { ScalingBehavior } from '../autoscaling/behavior';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
-import { requireWakeSignal, wakeGroupError } from '../autoscaling/_wake';
-import { KedaMetricType, KedaTrigger } from '../autoscaling/keda-trigger';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
-import { DcgmMetrics, MetricDefinition, VllmMetrics } from '../metrics/catalog';
-import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
+import type { ScaleTarget } from '../autoscaling/scale-target';
+import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
+import { MonitorDiscovery } from '../metrics/discovery';
 import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
@@ -44,18 +46,6 @@ const TMP_DIR = '/tmp';
 const PROBE_PERIOD_SECONDS = 10;
 const PROBE_TIMEOUT_SECONDS = 5;
 const KARPENTER_CAPACITY_TYPE = 'karpenter.sh/capacity-type';
-/** Resource-name prefixes of accelerator device plugins: at most one family per pool. */
-const ACCELERATOR_RESOURCE = /^(nvidia\.com\/|amd\.com\/|aws\.amazon\.com\/neuron)/;
-const EXTENDED_RESOURCE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-/** The longest model load, request or drain the pool accepts: a day (beyond it is a typo). */
-const MAX_SECONDS = 86400;
-/** The most replicas (or PodDisruptionBudget `maxUnavailable`) a Deployment takes (int32). */
-const MAX_INT32 = 2147483647;
-/** A CPU quantity as cdk8s-plus renders it: cores (`4`, `0.5`) or millicores (`500m`). */
-const CPU_QUANTITY = /^(\d+(\.\d+)?|\d+m)$/;
-/** Control characters: never part of a model id, a path or a revision. */
-const CONTROL = /[\u0000-\u001f\u007f]/;
 /** The uid the pool runs as by default (the upstream image has no USER and would run as root). */
 const DEFAULT_UID = 1000;
 
@@ -461,15 +451,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     const maxRequestSeconds = boundedSeconds('maxRequestDuration', props.maxRequestDuration ?? Duration.minutes(10), 1);
     this.maxRequestDuration = Duration.seconds(maxRequestSeconds);
     const drainDelaySeconds = boundedSeconds('drainDelay', props.drainDelay ?? Duration.seconds(15), 1);
-    this.slo = {
-      ttftP95: props.slo?.ttftP95 ?? Duration.seconds(2),
-      e2eLatencyP99: props.slo?.e2eLatencyP99 ?? Duration.seconds(60),
-      queuePerReplica: props.slo?.queuePerReplica ?? 10,
-    };
-    for (const key of ['ttftP95', 'e2eLatencyP99'] as const) {
-      requireFiniteMillis(`slo.${key}`, this.slo[key]);
-      positiveMillis(`slo.${key}`, this.slo[key]);
-    }
+    this.slo = resolveSlo(props.slo);
     this.gpuMemoryUtilization = engine.gpuMemoryUtilization ?? 0.9;
     const resources = poolResources(props);
     const shmSize = props.shmSize ?? Size.gibibytes(parallelism > 1 ? 20 : 2);
@@ -671,62 +653,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * new pods load the model, optional scale-to-zero woken by `wakeOn`, and pre-warm windows.
    */
   public autoscale(options: PoolAutoscaleOptions): KedaScaledObject {
-    if (this.node.tryFindChild('Autoscaler')) {
-      throw invalid('autoscale()', this.node.path, 'was already called: a pool has one autoscaler; pass every signal to one call');
-    }
-    requireDefined('options', options, 'prometheus and maxReplicas');
-    const prometheus = options.prometheus;
-    if (prometheus === null || typeof prometheus !== 'object' || typeof prometheus.serverAddress !== 'string') {
-      throw invalid('prometheus', prometheus, 'must be the Prometheus the triggers query, e.g. { serverAddress: \'http://prometheus-operated.monitoring.svc:9090\' }');
-    }
-    const min = options.minReplicas ?? 1;
-    const wakeOn = options.wakeOn;
-    if (wakeOn !== undefined) requireWakeSignal(wakeOn);
-    const signals = options.signals ?? [LlmSignal.queueDepth(this, 5), LlmSignal.kvCacheUsage(this, 0.8)];
-    if (!Array.isArray(signals) || signals.length === 0) {
-      throw invalid('signals', signals, 'must name at least one LlmSignal of this pool (e.g. LlmSignal.queueDepth(pool, 5)), or be left out for the defaults');
-    }
-    signals.forEach((s, i) => {
-      if (!(s instanceof LlmSignal)) throw invalid(`signals[${i}]`, s, 'must be an LlmSignal');
-      if (s.pool !== undefined && s.pool !== this) {
-        throw invalid(`signals[${i}]`, s.kind, `reads pool '${s.pool.node.path}', not '${this.node.path}': a pool scales on its own load; build the signal from this pool`);
-      }
-    });
-    if (!signals.some(s => s.metricType === KedaMetricType.AVERAGE_VALUE)) {
-      throw invalid('signals', signals.map(s => s.kind), 'has no per-replica (AverageValue) signal: the fallback that holds replicas during a metrics outage needs one (KEDA); add LlmSignal.queueDepth or LlmSignal.kvCacheUsage');
-    }
-    const cooldown = min === 0 ? Duration.seconds(wholeSeconds('scaleToZeroCooldown', options.scaleToZeroCooldown ?? Duration.minutes(15))) : undefined;
-    // At zero replicas the pool's series are absent: read that as 0, not as a scaler error
-    // (which would fall back to replicas and wake the pool). Above zero, an absent metric is
-    // a broken scrape: make it an error so the fallback holds the replicas.
-    const ignoreNullValues = min === 0;
-    const triggers: KedaTrigger[] = signals.map(s => s.trigger(options.prometheus, { ignoreNullValues }));
-    if (wakeOn) triggers.push(wakeOn.trigger(options.prometheus, { activationThreshold: 0 }));
-    (options.preWarm ?? []).forEach((w, i) => triggers.push(KedaTrigger.cron({
-      timezone: w.timezone, start: w.start, end: w.end, desiredReplicas: w.replicas, name: `prewarm_${i}`,
-    })));
-    let scaledObject: KedaScaledObject;
-    try {
-      scaledObject = new KedaScaledObject(this, 'Autoscaler', {
-        target: this,
-        minReplicas: min,
-        maxReplicas: options.maxReplicas,
-        triggers,
-        pollingInterval: Duration.seconds(15),
-        cooldownPeriod: cooldown,
-        // A new ScaledObject does not scale to zero before its first pods could have loaded.
-        initialCooldownPeriod: min === 0 ? this.maxModelLoadTime : undefined,
-        fallback: { replicas: options.fallbackReplicas ?? Math.max(min, 1) },
-        behavior: options.behavior ?? ScalingBehaviors.GPU_POOL,
-      });
-    } catch (e) {
-      // A refused autoscaler leaves no half-built child: the pool can still be autoscaled.
-      this.node.tryRemoveChild('Autoscaler');
-      throw e;
-    }
-    // Backends may be added after autoscale(): the wake group is checked at synth.
-    if (wakeOn) this.node.addValidation({ validate: () => { const e = wakeGroupError(this, wakeOn); return e ? [e] : []; } });
-    return scaledObject;
+    return autoscalePool(this, this, options);
   }
 
 
@@ -743,7 +670,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     if (this._podMonitor) {
       throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
     }
-    this.admitScraper(discovery);
+    admitScraper(this.networkPolicy, discovery, this.name, VLLM_PORT);
     try {
       this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
         workload: this.deployment,
@@ -760,20 +687,9 @@ export class VllmPool extends Construct implements HostedVllmBackend {
     return this._podMonitor;
   }
 
-  /**
-   * Admits the Prometheus of `discovery.scraper` to the metrics port. With a NetworkPolicy and
-   * no scraper named, the monitor would scrape nothing: every scaling signal and alert of the
-   * pool would go quiet, so that is refused.
-   */
-  private admitScraper(discovery: MonitorDiscovery): void {
-    if (!this.networkPolicy) return;
-    validateDiscovery('discovery', discovery);
-    if (discovery.scraper === undefined) {
-      throw invalid('discovery.scraper', undefined, `is required: pool '${this.name}' has a NetworkPolicy that admits only named peers, so Prometheus must be named to scrape it, e.g. NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }); or set network.enabled to false`);
-    }
-    if (discovery?.scraper !== undefined) {
-      this.networkPolicy.allowFrom(requireNetworkPeer('discovery.scraper', discovery.scraper), [{ port: VLLM_PORT }], 'Prometheus scrapes /metrics');
-    }
+  /** What runs the pool's replicas, as an autoscaler target: its Deployment and accelerator (`ServingPool.scaleTarget`). */
+  public get scaleTarget(): ScaleTarget {
+    return { deployment: this.deployment, accelerator: this.accelerator };
   }
 
   /** An RE2 pattern matching the names of the pool's pods (`<deployment>-<replicaset hash>-<pod hash>`). */
@@ -789,11 +705,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * @throws on a pool that does not run on NVIDIA GPUs, and on a MIG pool
    */
   public metricGpuUtilization(): ScopedMetric {
-    this.requireNvidia();
-    if (this.accelerator.kind === AcceleratorKind.NVIDIA_MIG) {
-      throw invalid('accelerator', this.accelerator.resourceName, `is a MIG slice: ${DcgmMetrics.GPU_UTIL.name} reads 0 or is absent on MIG slices (NVIDIA/dcgm-exporter #216); use metricGpuBusy() or metricGpuEngineActive() (${DcgmMetrics.GR_ENGINE_ACTIVE.name}, a ratio 0 to 1)`);
-    }
-    return new ScopedMetric(DcgmMetrics.GPU_UTIL, { namespace: this.namespace }, { pod: this.podNamePattern });
+    return gpuUtilizationMetric(this);
   }
 
   /**
@@ -803,8 +715,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * @throws on a pool that does not run on NVIDIA GPUs
    */
   public metricGpuEngineActive(): ScopedMetric {
-    this.requireNvidia();
-    return new ScopedMetric(DcgmMetrics.GR_ENGINE_ACTIVE, { namespace: this.namespace }, { pod: this.podNamePattern });
+    return gpuEngineActiveMetric(this);
   }
 
   /**
@@ -890,25 +801,12 @@ export class VllmPool extends Construct implements HostedVllmBackend {
    * `model_name` on it, so it is scoped by namespace and pool only.
    */
   public metricLoraRequestsInfo(): ScopedMetric {
-    if (this.loraAdapterNames.length === 0) {
-      throw invalid('metricLoraRequestsInfo()', this.name, `has no loraAdapters on VllmPool '${this.node.path}': vLLM reports vllm:lora_requests_info only with LoRA enabled`);
-    }
-    return new ScopedMetric(VllmMetrics.LORA_REQUESTS_INFO, { namespace: this.namespace, [METRIC_LABEL_POOL]: this.name });
+    return loraRequestsInfoMetric(this, 'VllmPool');
   }
 
-  /**
-   * A vLLM metric of this pool: scoped by namespace, the pool's identity (the `pool` label
-   * its PodMonitor adds) and the served model name.
-   */
+  /** A vLLM metric of this pool, scoped by namespace, pool and served model name. */
   private scoped(definition: MetricDefinition): ScopedMetric {
-    return new ScopedMetric(definition, { namespace: this.namespace, [METRIC_LABEL_POOL]: this.name, model_name: this.servedModelName });
-  }
-
-  private requireNvidia(): void {
-    const kind = this.accelerator.kind;
-    if (kind !== AcceleratorKind.NVIDIA_GPU && kind !== AcceleratorKind.NVIDIA_MIG) {
-      throw invalid('accelerator', this.accelerator.resourceName ?? kind, 'is not an NVIDIA GPU: dcgm-exporter reports NVIDIA GPUs only, so the pool has no GPU metrics');
-    }
+    return vllmMetric(this, definition);
   }
 
   private addSecretEnv(name: string, ref: SecretKeyRef): void {
@@ -989,134 +887,9 @@ function rolloutStrategy(cache: ModelCache): kplus.DeploymentStrategy {
   });
 }
 
-/** `org/Model-Name` → `Model-Name`. */
-function defaultServedName(model: string): string {
-  const segments = model.split('/').filter(s => s !== '');
-  return segments[segments.length - 1] ?? model;
-}
-
-function poolResources(props: VllmPoolProps): { cpu: kplus.Cpu; memory: Size } {
-  const devices = Math.max(props.accelerator.count, 1);
-  const cpuOnly = props.accelerator.kind === AcceleratorKind.CPU;
-  const resources: unknown = props.resources;
-  if (resources !== undefined && (typeof resources !== 'object' || resources === null || Array.isArray(resources))) {
-    throw invalid('resources', resources, 'must be an object: { cpu?: Cpu, memory?: Size }');
-  }
-  const cpu = props.resources?.cpu ?? kplus.Cpu.units(4 * devices);
-  if (!(cpu instanceof kplus.Cpu) || !CPU_QUANTITY.test(cpu.amount) || !(parseFloat(cpu.amount) > 0)) {
-    throw invalid('resources.cpu', cpu instanceof kplus.Cpu ? cpu.amount : cpu, 'must be a Cpu greater than 0, e.g. Cpu.units(4) or Cpu.millis(500)');
-  }
-  const memory = props.resources?.memory ?? Size.gibibytes(cpuOnly ? 16 : 32 * devices);
-  wholeMebibytes('resources.memory', memory);
-  return { cpu, memory };
-}
-
-function requireShmBelowMemory(shm: Size, memory: Size): void {
-  const shmMib = wholeMebibytes('shmSize', shm);
-  const memoryMib = memory.toMebibytes();
-  if (shmMib >= memoryMib) {
-    throw invalid('shmSize', `${shmMib}Mi`, `must be less than the memory limit (${memoryMib}Mi): /dev/shm is memory-backed and counts against it`);
-  }
-}
-
-/**
- * Checks what core's Duration conversions pass to cdk8s unchecked: cdk8s throws its own
- * message, without the prop, for a NaN, infinite or sub-millisecond Duration
- * ("'1e-9 minutes' cannot be converted into a whole number of millis.").
- */
-function requireFiniteMillis(prop: string, duration: Duration, wholeRule = 'must be a whole number of milliseconds, e.g. Duration.seconds(2)'): void {
-  if (!(duration instanceof Duration)) return;
-  const ms = duration.toMilliseconds({ integral: false });
-  if (!Number.isFinite(ms)) throw invalid(prop, `${ms}ms`, 'must be a finite Duration, e.g. Duration.seconds(30)');
-  if (!Number.isInteger(ms)) throw invalid(prop, `${ms}ms`, wholeRule);
-}
-
-/** A Duration in whole seconds, from `min` to a day. */
-function boundedSeconds(prop: string, duration: Duration, min: number): number {
-  requireFiniteMillis(prop, duration, `must be a whole number of seconds, at least ${min}s (e.g. Duration.seconds(${min}))`);
-  const seconds = wholeSeconds(prop, duration, min);
-  if (seconds > MAX_SECONDS) throw invalid(prop, `${seconds}s`, `must be at most a day (${MAX_SECONDS}s)`);
-  return seconds;
-}
-
-/** A string without whitespace or control characters (a model id, a path, a revision, an image). */
-function requireToken(prop: string, value: unknown, what: string): string {
-  if (typeof value !== 'string' || !value.trim() || /\s/.test(value) || CONTROL.test(value)) {
-    throw invalid(prop, value, `must be ${what}, without whitespace`);
-  }
-  return value;
-}
-
-function requireModel(model: unknown): string {
-  requireDefined('model', model, 'the Hugging Face repository id or the path in the container to serve, e.g. \'meta-llama/Llama-3.1-8B-Instruct\'');
-  return requireToken('model', model, 'a Hugging Face repository id or a path');
-}
-
-/**
- * The vLLM version of the image: the `vllmVersion` prop, else the tag of the upstream image.
- * A custom image (a Neuron, ROCm or CPU build, a digest) must declare it: its tag names the
- * build, and guessing would render flags the image does not have.
- */
-function resolveVersion(image: string, declared: unknown): string {
-  const tagged = versionOfImage(image);
-  if (declared === undefined) {
-    if (tagged === undefined) {
-      throw invalid('vllmVersion', undefined, `is required for image ${JSON.stringify(image)}: only a vllm/vllm-openai:vX.Y.Z tag carries the vLLM version; declare the version the image runs, e.g. vllmVersion: '0.16.0'`);
-    }
-    if (!atLeast(tagged, MIN_VLLM_VERSION)) {
-      throw invalid('image', image, `runs vLLM ${tagged}, older than vLLM ${MIN_VLLM_VERSION}, the oldest release the pool's flags, probes and metric names were checked against; use a newer vLLM image`);
-    }
-    return tagged;
-  }
-  const version = requireVllmVersion('vllmVersion', declared);
-  if (tagged !== undefined && tagged !== version) {
-    throw invalid('vllmVersion', version, `contradicts the tag of image ${JSON.stringify(image)} (vLLM ${tagged}): omit vllmVersion or make them agree`);
-  }
-  return version;
-}
-
-function requireSecretRef(prop: string, ref: unknown): void {
-  if (typeof ref !== 'object' || ref === null || typeof (ref as SecretKeyRef).secretName !== 'string' || typeof (ref as SecretKeyRef).key !== 'string') {
-    throw invalid(prop, ref, 'must be a Secret reference: { secretName, key }');
-  }
-  validateSecretRef(prop, ref as SecretKeyRef);
-}
-
-function requireRecord(prop: string, value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(prop, value, 'must be an object');
-  return value as Record<string, unknown>;
-}
-
-function requireCount(prop: string, value: number, max: number): void {
-  requirePositiveInteger(prop, value);
-  if (value > max) throw invalid(prop, value, `must be at most ${max}`);
-}
-
-function requireEnum(prop: string, value: unknown, allowed: Record<string, string>): void {
-  const values = Object.values(allowed);
-  if (!values.includes(value as string)) throw invalid(prop, value, `must be one of: ${values.join(', ')}`);
-}
-
 function validateProps(props: VllmPoolProps, servedModelName: string): void {
-  if (props.revision !== undefined) requireToken('revision', props.revision, 'a branch, tag or commit');
-  if (props.hfToken !== undefined) requireSecretRef('hfToken', props.hfToken);
-  if (props.apiKey !== undefined) requireSecretRef('apiKey', props.apiKey);
-  if (typeof servedModelName !== 'string') throw invalid('servedModelName', servedModelName, 'must be a string');
-  if (servedModelName === '') throw invalid('servedModelName', servedModelName, 'must not be empty');
-  // LiteLLM reads any `os.environ/<VAR>` string in its config as a reference to an
-  // environment variable of the proxy (litellm get_secret): a served name must never be one.
-  if (servedModelName.startsWith('os.environ/')) {
-    throw invalid('servedModelName', servedModelName, 'must not start with "os.environ/": LiteLLM would read it as a reference to one of its environment variables');
-  }
-  requireLabelValue('servedModelName', servedModelName);
-
+  validateIdentity(props, servedModelName, VLLM_IMAGE);
   const accelerator = props.accelerator;
-  if (accelerator.needsCustomImage && props.image === undefined) {
-    throw invalid('image', undefined, `must be set for accelerator kind ${accelerator.kind}: ${VLLM_IMAGE} is built for NVIDIA CUDA; name a vLLM image built for ${accelerator.kind}`);
-  }
-  if (props.image !== undefined) requireToken('image', props.image, 'an image reference');
-  if (props.engine !== undefined) requireRecord('engine', props.engine);
-
   const engine = props.engine ?? {};
   const tp = engine.tensorParallelSize ?? 1;
   const pp = engine.pipelineParallelSize ?? 1;
@@ -1126,67 +899,9 @@ function validateProps(props: VllmPoolProps, servedModelName: string): void {
   if (Number.isInteger(tp) && Number.isInteger(pp) && tp * pp !== accelerator.devicesPerPod) {
     throw invalid('engine.tensorParallelSize', tp, `× pipelineParallelSize (${pp}) must equal the ${accelerator.devicesPerPod} accelerator devices per pod (${accelerator.resourceName ?? 'cpu'}): vLLM spreads one model over exactly that many`);
   }
-
-  if (props.extendedResources !== undefined) requireRecord('extendedResources', props.extendedResources);
-  for (const [name, count] of Object.entries(props.extendedResources ?? {})) {
-    if (ACCELERATOR_RESOURCE.test(name)) {
-      throw invalid(`extendedResources.${name}`, count, `is an accelerator resource: a pool runs on one accelerator type, set by 'accelerator' (${accelerator.resourceName ?? 'cpu'})`);
-    }
-    if (!EXTENDED_RESOURCE.test(name) || name.length > 253) {
-      throw invalid('extendedResources', name, 'must be an extended resource name like \'vpc.amazonaws.com/efa\' (<domain>/<name>)');
-    }
-    requireCount(`extendedResources.${name}`, count, MAX_INT32);
-  }
-
-  if (props.slo !== undefined) requireRecord('slo', props.slo);
-  if (props.slo?.queuePerReplica !== undefined) requirePositive('slo.queuePerReplica', props.slo.queuePerReplica);
-  if (props.replicas !== undefined) requireCount('replicas', props.replicas, MAX_INT32);
-  if (props.maxUnavailable !== undefined) requireCount('maxUnavailable', props.maxUnavailable, MAX_INT32);
-  for (const key of ['priorityClassName', 'runtimeClassName'] as const) {
-    const value: unknown = props[key];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw invalid(key, value, 'must be a string');
-    requireDnsSubdomain(key, value);
-  }
-  if (props.nodeSelector !== undefined) requireRecord('nodeSelector', props.nodeSelector);
-  for (const [key, value] of Object.entries(props.nodeSelector ?? {})) {
-    requireLabelKey('nodeSelector', key);
-    if (typeof value !== 'string') throw invalid(`nodeSelector.${key}`, value, 'must be a string');
-    requireLabelValue(`nodeSelector.${key}`, value);
-  }
+  validateExtendedResources(props.extendedResources, accelerator);
+  validateCounts(props);
   if (props.placement !== undefined) requireEnum('placement', props.placement, PoolPlacement);
-  if (props.capacity !== undefined) {
-    const capacity = requireRecord('capacity', props.capacity);
-    requireEnum('capacity.prefer', capacity.prefer, CapacityType);
-    const weight = props.capacity.weight;
-    if (weight !== undefined && !(Number.isInteger(weight) && weight >= 1 && weight <= 100)) {
-      throw invalid('capacity.weight', weight, 'must be a whole number from 1 to 100');
-    }
-    if (props.capacity.nodeLabel !== undefined) {
-      if (typeof capacity.nodeLabel !== 'string') throw invalid('capacity.nodeLabel', capacity.nodeLabel, 'must be a node label key');
-      requireLabelKey('capacity.nodeLabel', props.capacity.nodeLabel);
-    }
-    if (props.capacity.labelValue !== undefined) {
-      if (typeof capacity.labelValue !== 'string') throw invalid('capacity.labelValue', capacity.labelValue, 'must be a string');
-      requireLabelValue('capacity.labelValue', props.capacity.labelValue);
-    }
-  }
-  const serviceName: unknown = props.serviceName;
-  if (serviceName !== undefined) {
-    if (typeof serviceName !== 'string' || serviceName.length > 63 || !DNS1035_LABEL.test(serviceName)) {
-      throw invalid('serviceName', serviceName, 'must be a DNS-1035 label: at most 63 lower-case alphanumerics or \'-\', starting with a letter and ending with an alphanumeric');
-    }
-  }
-}
-
-function requireServicePort(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw invalid('servicePort', value, 'must be a port: a whole number from 1 to 65535');
-  }
-  return value;
-}
-
-function requireFlag(prop: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw invalid(prop, value, 'must be true or false');
-  return value;
+  validateCapacity(props, CapacityType);
+  validateServiceName(props.serviceName);
 }

@@ -251,6 +251,9 @@ function scaleTarget(manifests: ReadonlyArray<LoadedManifest>, object: any, kind
   }
   // KEDA defaults scaleTargetRef.kind to Deployment (apps/v1); the HPA requires it.
   const refKind = ref.kind ?? (kind === 'ScaledObject' ? 'Deployment' : undefined);
+  if (refKind === 'LeaderWorkerSet') {
+    throw invalid('spec.scaleTargetRef', ref, `${where} names a LeaderWorkerSet (a MultiNodeVllmPool, one group of pods per replica): the replay models a Deployment's pods, one pod per replica, so a multi-node pool cannot be replayed; replay the autoscaler of a VllmPool`);
+  }
   if (refKind !== 'Deployment' || (ref.apiVersion !== undefined && ref.apiVersion !== 'apps/v1')) {
     throw invalid('spec.scaleTargetRef', ref, `${where} must name an apps/v1 Deployment: the replay models a Deployment's pods`);
   }

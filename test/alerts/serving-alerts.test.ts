@@ -405,7 +405,7 @@ describe('one PrometheusRule per pool', () => {
     const first = pool(a, 'llama');
     const second = pool(b, 'llama');
     expect(() => new ServingAlerts(monitoring, 'alerts', { pools: [first, second], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS })).toThrow(new Error(
-      '\'pools[1]\' ("team-b/llama") has the name "llama" of pools[0] (\'team-a/llama\'): each pool\'s rules go to the PrometheusRule \'alerts-llama\'; give the pools distinct names (VllmPool \'name\') or alert on them with two ServingAlerts'));
+      '\'pools[1]\' ("team-b/llama") has the name "llama" of pools[0] (\'team-a/llama\'): each pool\'s rules go to the PrometheusRule \'alerts-llama\'; give the pools distinct names (the pool\'s \'name\') or alert on them with two ServingAlerts'));
   });
 });
 
@@ -557,9 +557,9 @@ describe('errors', () => {
     expect(() => new ServingAlerts(chart, 'b', { pools: [], runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
       '\'discovery\' (undefined) must be { labels, interval? }: the labels your Prometheus selects PrometheusRules by, e.g. { labels: { release: \'kube-prometheus-stack\' } }'));
     expect(() => new ServingAlerts(chart, 'c', { pools: 'llama', discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
-      '\'pools\' ("llama") must be a list of VllmPool (empty when only the proxy is alerted on)'));
+      '\'pools\' ("llama") must be a list of ServingPool: VllmPool or MultiNodeVllmPool (empty when only the proxy is alerted on)'));
     expect(() => new ServingAlerts(chart, 'd', { pools: [{}], discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
-      '\'pools[0]\' ({}) must be a VllmPool'));
+      '\'pools[0]\' ({}) must be a ServingPool (a VllmPool or a MultiNodeVllmPool)'));
     expect(() => new ServingAlerts(chart, 'e', { pools: [], proxy: {}, discovery: DISCOVERY, runbookBaseUrl: RUNBOOKS } as any)).toThrow(new Error(
       '\'proxy\' ({}) must be a LiteLLMProxy'));
     expect(() => new ServingAlerts(chart, 'f', { pools: [pool(chart, 'x')], discovery: DISCOVERY } as any)).toThrow(new Error(

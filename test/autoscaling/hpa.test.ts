@@ -80,7 +80,7 @@ describe('defaults', () => {
 
   test('the Deployment renders no spec.replicas: the HPA owns them', () => {
     expect(deployment.spec.replicas).toBeUndefined();
-    expect(replicaOwner(autoscaler.target.deployment)).toBe(autoscaler);
+    expect(replicaOwner(autoscaler.target.deployment!)).toBe(autoscaler);
   });
 
   test('recommended labels, component autoscaler', () => {
@@ -202,7 +202,7 @@ describe('metrics', () => {
 
   test('resource metrics are recorded on the Deployment, the others not', () => {
     const { autoscaler } = render({ metrics: [HpaMetric.memoryUtilization(80), HpaMetric.pods('x', 1)] });
-    const scaled = hpaScaledResources(autoscaler.target.deployment);
+    const scaled = hpaScaledResources(autoscaler.target.deployment!);
     expect([...scaled.keys()]).toEqual(['memory']);
     expect(scaled.get('memory')).toBe(autoscaler);
   });

@@ -483,6 +483,8 @@ describe('hostile input', () => {
     expect(() => new KedaScaledObject(chart, 'b', { maxReplicas: 2, triggers: [own] } as any)).toThrow(new Error(
       '\'target\' (undefined) is required: the workload to scale: a VllmPool, a LiteLLMProxy or { deployment }'));
     expect(() => new KedaScaledObject(chart, 'c', { target: {}, maxReplicas: 2, triggers: [own] } as any)).toThrow(new Error(
-      '\'target.deployment\' (undefined) must be a cdk8s-plus Deployment'));
+      '\'target\' ([]) must set exactly one of \'deployment\' (a cdk8s-plus Deployment) and \'workload\' (a ScalableWorkload, such as a MultiNodeVllmPool\'s LeaderWorkerSet)'));
+    expect(() => new KedaScaledObject(chart, 'd', { target: { deployment: 'app' }, maxReplicas: 2, triggers: [own] } as any)).toThrow(new Error(
+      '\'target.deployment\' ("app") must be a cdk8s-plus Deployment'));
   });
 });

@@ -194,8 +194,8 @@ describe('errors', () => {
   });
 
   test('missing pool, proxy or group from plain JavaScript', () => {
-    expect(() => LlmSignal.queueDepth(undefined as any, 5)).toThrow(new Error('\'pool\' (undefined) must be a VllmPool'));
-    expect(() => LlmSignal.gpuUtilization({} as any, 0.5)).toThrow(new Error('\'pool\' ({}) must be a VllmPool'));
+    expect(() => LlmSignal.queueDepth(undefined as any, 5)).toThrow(new Error('\'pool\' (undefined) must be a ServingPool (a VllmPool or a MultiNodeVllmPool)'));
+    expect(() => LlmSignal.gpuUtilization({} as any, 0.5)).toThrow(new Error('\'pool\' ({}) must be a ServingPool (a VllmPool or a MultiNodeVllmPool)'));
     expect(() => LlmSignal.proxyInFlight(undefined as any, 5)).toThrow(new Error('\'proxy\' (undefined) must be a LiteLLMProxy'));
     expect(() => LlmSignal.proxyRequestRate(proxy, undefined as any, 5)).toThrow(new Error(
       '\'group\' (undefined) is required: the model group whose requests to count, as returned by proxy.addBackend(pool)'));

@@ -32,7 +32,7 @@ function gpuPool(chart: Chart, accelerator = Accelerator.nvidiaGpu(1)): VllmPool
 /** A fake HPA scaling `target` on `resource` (the real HPA records the same fact). */
 function fakeHpa(chart: Chart, target: ScaleTarget, resource: string, id = 'hpa'): Construct {
   const hpa = new Construct(chart, id);
-  recordHpaResource(target.deployment, resource, hpa);
+  recordHpaResource(target.deployment!, resource, hpa);
   return hpa;
 }
 
@@ -358,8 +358,8 @@ describe('names and plain JavaScript', () => {
     const target = appTarget(chart);
     const vpa = new VerticalAutoscaler(chart, 'vpa', { target, updateMode: VpaUpdateMode.OFF });
     const { vpa: rendered } = synthVpa(chart);
-    expect([vpa.name, rendered.metadata.name]).toEqual([target.deployment.name, target.deployment.name]);
-    expect(rendered.metadata.labels['app.kubernetes.io/instance']).toBe(target.deployment.name);
+    expect([vpa.name, rendered.metadata.name]).toEqual([target.deployment!.name, target.deployment!.name]);
+    expect(rendered.metadata.labels['app.kubernetes.io/instance']).toBe(target.deployment!.name);
 
     const other = testChart();
     const a = appTarget(other);
