@@ -27,7 +27,7 @@ export function buildApp(props: AppProps = {}): App {
   const neuron = new ReferenceNeuronPools(app, 'reference-neuron', {
     proxy: platform.proxy, neuronImage: REFERENCE_NEURON_IMAGE, adapter: monitoring.adapter,
   });
-  const pools = [platform.llama8b, platform.qwen8b, platform.llama70b, platform.qwenSmall, neuron.llama8b, neuron.qwen8b];
+  const pools = [platform.llama8b, platform.qwen8b, platform.llama70b, platform.qwenSmall, platform.llama405b, neuron.llama8b, neuron.qwen8b];
   new ServingAlerts(monitoring, 'llm-serving-alerts', {
     proxy: platform.proxy,
     pools,

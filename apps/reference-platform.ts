@@ -1,7 +1,8 @@
 import { Chart, ChartProps, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Accelerator, CapacityType, GatewayInferencePool, GatewayRef, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, ModelCache, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
+  Accelerator, CapacityType, GatewayInferencePool, GatewayRef, LiteLLMProxy, LiteLLMProxyProps, LlmSignal, ModelCache, MultiNodeVllmPool, MonitorDiscovery, NetworkPeer, PoolPlacement, PrometheusSource, Quantization,
   RoutingStrategy, VerticalAutoscaler, VllmPool, VpaUpdateMode,
 } from '../lib';
 
@@ -77,7 +78,9 @@ export const HF_TOKEN = { secretName: 'hf-token', key: 'token' };
  *   through the inference Gateway: an InferencePool whose endpoint picker sends each request
  *   to the replica with the shortest queue and its prompt's prefix already cached;
  * - `llama-3-3-70b`: Llama 3.3 70B Instruct at tensor parallelism 4 on four H100s, bin-packed;
- * - `qwen2-5-1-5b`: a small model on a 1g.10gb MIG slice.
+ * - `qwen2-5-1-5b`: a small model on a 1g.10gb MIG slice;
+ * - `llama-3-1-405b`: Llama 3.1 405B over two 8-GPU H100 nodes (tensor parallelism 8 in each
+ *   node, pipeline parallelism 2 across them), each replica a LeaderWorkerSet group of two pods.
  *
  * Every pool is autoscaled by KEDA on queue depth and KV cache with a fallback; the 8B pool
  * is pre-warmed in business hours, the 70B pool also scales on the predicted queue, and the
@@ -98,6 +101,8 @@ export class ReferencePlatform extends Chart {
   public readonly llama70b: VllmPool;
   /** Qwen2.5 1.5B on a MIG slice. */
   public readonly qwenSmall: VllmPool;
+  /** Llama 3.1 405B over two 8-GPU nodes (a LeaderWorkerSet). */
+  public readonly llama405b: MultiNodeVllmPool;
 
   public constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'litellm', ...props });
@@ -175,6 +180,25 @@ export class ReferencePlatform extends Chart {
       resources: { memory: Size.gibibytes(16) },
     });
 
+    // A 405B-class model on two 8-GPU H100 nodes: tensor parallelism 8 inside each node,
+    // pipeline parallelism 2 across them; each replica is a LeaderWorkerSet group of 2 pods
+    // (vLLM's native multi-node flags: the leader serves the API, the worker runs headless).
+    this.llama405b = new MultiNodeVllmPool(this, 'llama-3-1-405b', {
+      model: 'meta-llama/Llama-3.1-405B-Instruct',
+      servedModelName: 'llama-3-1-405b',
+      slo: { ttftP95: Duration.seconds(5), e2eLatencyP99: Duration.seconds(120), queuePerReplica: 16 },
+      accelerator: Accelerator.nvidiaGpu(8, { product: 'NVIDIA-H100-80GB-HBM3' }),
+      nodes: 2,
+      engine: { tensorParallelSize: 8, pipelineParallelSize: 2, maxModelLenTokens: 32768 },
+      hfToken: HF_TOKEN,
+      apiKey: VLLM_API_KEY,
+      // ~810 GB of BF16 weights, shared ReadWriteMany by every node of every group.
+      modelCache: ModelCache.newClaim({ size: Size.gibibytes(1000) }),
+      resources: { cpu: kplus.Cpu.units(96), memory: Size.gibibytes(1024) },
+      // Two nodes each read 405 GB of weights and capture CUDA graphs before the group serves.
+      maxModelLoadTime: Duration.minutes(60),
+    });
+
     const llama = this.proxy.addBackend(this.llama8b, { rpm: 600, maxParallelRequests: 256 });
     const qwen = this.proxy.addBackend(this.qwen8bRouted, { rpm: 600, maxParallelRequests: 256 });
     this.proxy.addBackend(this.llama70b, { rpm: 300, maxParallelRequests: 512, modelInfo: { maxInputTokens: 65536 } });
@@ -182,6 +206,8 @@ export class ReferencePlatform extends Chart {
     this.proxy.addFallback(llama, [qwen]);
     this.proxy.addFallback(qwen, [llama]);
     this.proxy.addFallback(this.llama70b, [this.llama8b]);
+    this.proxy.addBackend(this.llama405b, { rpm: 120, maxParallelRequests: 256, modelInfo: { maxInputTokens: 32768 } });
+    this.proxy.addFallback(this.llama405b, [this.llama70b]);
     // An adapter that fails falls back to its base model.
     this.proxy.addFallback(this.proxy.loraGroup(this.llama8b, 'llama-3-1-8b-sql'), [llama]);
     this.proxy.addFallback(this.proxy.loraGroup(this.llama8b, 'llama-3-1-8b-support'), [llama]);
@@ -190,6 +216,8 @@ export class ReferencePlatform extends Chart {
     this.proxy.monitor(DISCOVERY);
     for (const pool of [this.llama8b, this.qwen8b, this.llama70b, this.qwenSmall]) pool.monitor(DISCOVERY);
     this.qwen8bRouted.endpointPicker.monitor(DISCOVERY);
+    // The leaders only: they serve the API and report the engine's metrics.
+    this.llama405b.monitor(DISCOVERY);
 
     // The proxy: HPA 2 to 10 on CPU 70 % / memory 80 % with the seeds' behavior, and a VPA
     // in recommendation mode (Off) to right-size its requests by hand.
@@ -217,6 +245,8 @@ export class ReferencePlatform extends Chart {
         LlmSignal.predicted(LlmSignal.queueDepth(this.llama70b, 8), { lookback: Duration.minutes(30), horizon: Duration.minutes(15) }),
       ],
     });
+    // The 405B pool scales by whole groups of two nodes (KEDA on the LeaderWorkerSet).
+    this.llama405b.autoscale({ prometheus: PROMETHEUS, minReplicas: 1, maxReplicas: 2 });
     // The small MIG pool idles at zero; the proxy's requests for its model group wake it.
     this.qwenSmall.autoscale({
       prometheus: PROMETHEUS,

@@ -22,6 +22,7 @@ function distManifests(): Manifest[] {
 const all = distManifests();
 const ofKind = (kind: string) => all.filter(m => m.kind === kind);
 const pools = ofKind('Deployment').filter(d => d.metadata.labels['app.kubernetes.io/name'] === 'vllm');
+const multiNode = ofKind('LeaderWorkerSet');
 const proxies = ofKind('Deployment').filter(d => d.metadata.labels['app.kubernetes.io/name'] === 'litellm');
 const env = (c: Manifest, name: string) => (c.env ?? []).find((e: Manifest) => e.name === name);
 const versionOf = (image: string) => /:v?(\d+\.\d+\.\d+)/.exec(image)?.[1];
@@ -100,7 +101,28 @@ describe('NetworkPolicies: vLLM\'s --api-key guards only /v1, /v2 and /inference
       return host === 'inference-gateway' ? url.pathname.split('/').slice(1, 3).reverse().join('/') : `${host}/${namespace}`;
     });
     const services = pools.map(p => ofKind('Service').find(s => s.metadata.namespace === p.metadata.namespace && s.metadata.name === p.metadata.name)!);
-    expect([...new Set(targets)].sort()).toEqual(services.map(s => `${s.metadata.name}/${s.metadata.namespace}`).sort());
+    // A multi-node pool is served by its leaders' Service (`<name>-leader`: the LWS controller
+    // creates a headless Service named like the LeaderWorkerSet for the group's pods).
+    const leaderServices = multiNode.map(l => ofKind('Service').find(s => s.metadata.namespace === l.metadata.namespace
+      && s.spec.selector['leaderworkerset.sigs.k8s.io/worker-index'] === '0' && s.spec.selector['app.kubernetes.io/instance'] === l.metadata.name)!);
+    expect(leaderServices.map(s => s.metadata.name)).toEqual(['llama-3-1-405b-leader']);
+    expect([...new Set(targets)].sort()).toEqual([...services, ...leaderServices].map(s => `${s.metadata.name}/${s.metadata.namespace}`).sort());
+  });
+
+  test('the multi-node pool admits its own group\'s pods on every port (NCCL, the rendezvous), and its proxy and scraper on 8000 only', () => {
+    expect(multiNode).toHaveLength(1);
+    const lws = multiNode[0];
+    const podLabels = lws.spec.leaderWorkerTemplate.leaderTemplate.metadata.labels;
+    const np = ofKind('NetworkPolicy').find(n => n.metadata.namespace === lws.metadata.namespace && n.metadata.name === lws.metadata.name)!;
+    expect(Object.entries(np.spec.podSelector.matchLabels).every(([k, v]) => podLabels[k] === v)).toBe(true);
+    const [group, ...rest] = np.spec.ingress;
+    expect(group.from).toEqual([{ podSelector: { matchLabels: np.spec.podSelector.matchLabels } }]);
+    expect(group.ports ?? []).toEqual([]);
+    const admitted = rest.map((rule: Manifest) => {
+      expect(rule.ports).toEqual([{ port: 8000, protocol: 'TCP' }]);
+      return peerKey(rule.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], rule.from[0].podSelector.matchLabels);
+    }).sort();
+    expect(admitted).toEqual([...proxyPeers, scraper].sort());
   });
 
   test('the proxy admits its ingress controller and the scraper only; the migrations Job admits nobody', () => {

@@ -6,7 +6,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { buildApps } from '../../apps/main';
 import { ReferencePlatform } from '../../apps/reference-platform';
 import { isCatalogSeries, promqlMetricNames, promqlSyntaxError, synthValidated, VLLM_IMAGE } from '../../lib';
-import { allOfKind, containerOf, envOf, liteLLMConfig, Manifest, oneOfKind, synth } from '../util/synth';
+import { allOfKind, containerOf, envOf, liteLLMConfig, LWS_WORKER_INDEX_LABEL, Manifest, oneOfKind, podWorkloads, synth } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -40,6 +40,7 @@ describe('reference platform', () => {
       routing_strategy: 'least-busy', enable_pre_call_checks: true, allowed_fails: 3, cooldown_time: 60, num_retries: 2, timeout: 120,
       fallbacks: [
         { 'llama-3-1-8b': ['qwen3-8b'] }, { 'qwen3-8b': ['llama-3-1-8b'] }, { 'llama-3-3-70b': ['llama-3-1-8b'] },
+        { 'llama-3-1-405b': ['llama-3-3-70b'] },
         { 'llama-3-1-8b-sql': ['llama-3-1-8b'] }, { 'llama-3-1-8b-support': ['llama-3-1-8b'] },
       ],
     });
@@ -137,7 +138,8 @@ describe('dist/', () => {
   });
 
   describe('vLLM pools', () => {
-    const pools = allOfKind(dist, 'Deployment').filter(d => d.spec.template.spec.containers.some((c: Manifest) => c.name === 'vllm'));
+    // Every pool's serving pods: a Deployment's, or a multi-node pool's leaders (its workers serve nothing).
+    const pools = podWorkloads(dist).filter(d => d.role !== 'worker' && d.spec.template.spec.containers.some((c: Manifest) => c.name === 'vllm'));
     const vllm = (d: Manifest): Manifest => containerOf(d, 'vllm');
     /** Flags of `vllm serve` the library may emit: FACTS §A.2, plus --shutdown-timeout (docs.vllm.ai engine args, vLLM ≥ 0.18). */
     const REAL_FLAGS = ['--served-model-name', '--port', '--revision', '--shutdown-timeout', '--tensor-parallel-size',
@@ -145,7 +147,9 @@ describe('dist/', () => {
       '--dtype', '--quantization', '--kv-cache-dtype', '--enable-prefix-caching', '--no-enable-prefix-caching',
       '--enable-chunked-prefill', '--no-enable-chunked-prefill', '--trust-remote-code', '--enforce-eager', '--download-dir',
       // LoRA (FACTS §A.2; lib/vllm/lora-adapter.ts cites vLLM's cli_args.py and config/lora.py).
-      '--enable-lora', '--max-loras', '--max-lora-rank', '--lora-modules'];
+      '--enable-lora', '--max-loras', '--max-lora-rank', '--lora-modules',
+      // Multi-node over a LeaderWorkerSet (lib/vllm/_multi-node.ts cites vLLM PR #23691).
+      '--distributed-executor-backend', '--nnodes', '--node-rank', '--master-addr'];
     const flagValue = (args: string[], flag: string): string | undefined => {
       const i = args.indexOf(flag);
       return i >= 0 ? args[i + 1] : undefined;
@@ -153,14 +157,42 @@ describe('dist/', () => {
     const parallelism = (args: string[]): number =>
       Number(flagValue(args, '--tensor-parallel-size') ?? 1) * Number(flagValue(args, '--pipeline-parallel-size') ?? 1);
 
-    test('the reference stack has six pools: four on NVIDIA (one at TP 4, one on MIG) and two on Neuron', () => {
-      expect(pools).toHaveLength(6);
+    test('the reference stack has seven pools: five on NVIDIA (one at TP 4, one on MIG, one over two 8-GPU nodes) and two on Neuron', () => {
+      expect(pools).toHaveLength(7);
       const resources = pools.map(d => vllm(d).resources.limits);
       expect(resources.filter(r => r['nvidia.com/gpu'] === 1)).toHaveLength(2);
       expect(resources.filter(r => r['nvidia.com/gpu'] === 4)).toHaveLength(1);
+      expect(resources.filter(r => r['nvidia.com/gpu'] === 8)).toHaveLength(1);
       expect(resources.filter(r => r['nvidia.com/mig-1g.10gb'] === 1)).toHaveLength(1);
       expect(resources.filter(r => r['aws.amazon.com/neuron'] === 1)).toHaveLength(2);
-      expect(pools.filter(d => vllm(d).image === VLLM_IMAGE)).toHaveLength(4);
+      expect(pools.filter(d => vllm(d).image === VLLM_IMAGE)).toHaveLength(5);
+    });
+
+    test('the 405B pool is a LeaderWorkerSet of 2-node groups at TP 8 × PP 2: the leader serves as rank 0, the worker joins it headless with its rank, both on all 8 GPUs of their node', () => {
+      const [lws] = allOfKind(dist, 'LeaderWorkerSet');
+      expect(allOfKind(dist, 'LeaderWorkerSet')).toHaveLength(1);
+      expect(lws.metadata.name).toBe('llama-3-1-405b');
+      const views = podWorkloads([lws]);
+      const leader = vllm(views.find(v => v.role === 'leader')!);
+      const worker = vllm(views.find(v => v.role === 'worker')!);
+      // Group size = nodes = TP × PP / GPUs per node.
+      expect(lws.spec.leaderWorkerTemplate.size).toBe(2);
+      expect(parallelism(leader.args)).toBe(16);
+      for (const c of [leader, worker]) {
+        expect(c.resources.limits['nvidia.com/gpu']).toBe(8);
+        expect(flagValue(c.args, '--nnodes')).toBe('2');
+        expect(flagValue(c.args, '--master-addr')).toBe('$(LWS_LEADER_ADDRESS)');
+        expect(flagValue(c.args, '--distributed-executor-backend')).toBe('mp');
+      }
+      expect(flagValue(leader.args, '--node-rank')).toBe('0');
+      expect(leader.args).not.toContain('--headless');
+      expect(flagValue(worker.args, '--node-rank')).toBe('$(LWS_WORKER_INDEX)');
+      expect(worker.args).toContain('--headless');
+      // A pod restart recreates the whole group: a lone restarted rank could never rejoin.
+      expect(lws.spec.leaderWorkerTemplate.restartPolicy).toBe('RecreateGroupOnPodRestart');
+      // The served Service selects the leaders only.
+      const svc = allOfKind(dist, 'Service').find(x => x.metadata.name === 'llama-3-1-405b-leader')!;
+      expect(svc.spec.selector[LWS_WORKER_INDEX_LABEL]).toBe('0');
     });
 
     test('args: the model first, then only real flags, never --model / --disable-log-requests / --swap-space / --device', () => {
@@ -179,7 +211,8 @@ describe('dist/', () => {
         expect(accel).toHaveLength(1);
         expect(requests[accel[0]]).toBe(limits[accel[0]]);
         const devices = accel[0] === 'aws.amazon.com/neuron' ? limits[accel[0]] * 2 : limits[accel[0]];
-        expect(parallelism(vllm(d).args)).toBe(devices);
+        // A multi-node pool's parallelism spans its group's pods, one per node.
+        expect(parallelism(vllm(d).args)).toBe(devices * (d.groupSize ?? 1));
       }
     });
 
@@ -251,8 +284,8 @@ describe('dist/', () => {
     test('every api_base reaches, through a Service or the inference Gateway, the pods that serve exactly that model', () => {
       const entries = liteLLMConfigMaps().flatMap(cm => liteLLMConfig([cm]).model_list);
       const vllmEntries = entries.filter((e: Manifest) => e.litellm_params.model.startsWith('hosted_vllm/'));
-      // Six pools, plus the two LoRA adapters of the 8B pool, each its own group at the pool's URL.
-      expect(vllmEntries).toHaveLength(8);
+      // Seven pools, plus the two LoRA adapters of the 8B pool, each its own group at the pool's URL.
+      expect(vllmEntries).toHaveLength(9);
       const viaGateway: string[] = [];
       for (const entry of vllmEntries) {
         const { pool, targetPort } = poolServing(entry.litellm_params.api_base);
@@ -270,13 +303,14 @@ describe('dist/', () => {
   });
 
   describe('autoscaling', () => {
-    const deployments = allOfKind(dist, 'Deployment');
+    // Deployments, and the multi-node pool's LeaderWorkerSet (as its leaders: what its scale subresource counts).
+    const deployments = podWorkloads(dist).filter(w => w.role !== 'worker');
     const hpas = hpasOn();
     const scaledObjects = allOfKind(dist, 'ScaledObject');
     const vpas = allOfKind(dist, 'VerticalPodAutoscaler');
     const targetOf = (ref: Manifest, namespace: string): Manifest => {
-      const d = deployments.find(x => x.metadata.name === ref.name && x.metadata.namespace === namespace);
-      if (!d) throw new Error(`no Deployment ${namespace}/${ref.name}`);
+      const d = deployments.find(x => x.kind === ref.kind && x.metadata.name === ref.name && x.metadata.namespace === namespace);
+      if (!d) throw new Error(`no ${ref.kind} ${namespace}/${ref.name}`);
       return d;
     };
     const acceleratorOf = (d: Manifest): string | undefined => Object.keys(d.spec.template.spec.containers[0].resources?.limits ?? {})
@@ -287,8 +321,10 @@ describe('dist/', () => {
       return i >= 0 ? args[i + 1] : undefined;
     };
 
-    test('every pool and the proxy are autoscaled (5 ScaledObjects, 2 HPAs); no autoscaled Deployment renders spec.replicas', () => {
-      expect(scaledObjects).toHaveLength(5);
+    test('every pool and the proxy are autoscaled (6 ScaledObjects, 2 HPAs); no autoscaled workload renders spec.replicas', () => {
+      expect(scaledObjects).toHaveLength(6);
+      expect(scaledObjects.filter(so => so.spec.scaleTargetRef.kind === 'LeaderWorkerSet').map(so => so.spec.scaleTargetRef))
+        .toEqual([{ apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', name: 'llama-3-1-405b' }]);
       expect(hpas).toHaveLength(2);
       const targets = [
         ...hpas.map(h => targetOf(h.spec.scaleTargetRef, h.metadata.namespace)),
@@ -394,7 +430,7 @@ describe('dist/', () => {
     test('every PodMonitor selects the pods of a workload in the output and names one of their container ports', () => {
       for (const m of allOfKind(dist, 'PodMonitor')) {
         const namespaces: string[] = m.spec.namespaceSelector.matchNames;
-        const workloads = [...allOfKind(dist, 'Deployment'), ...allOfKind(dist, 'DaemonSet')]
+        const workloads = podWorkloads(dist)
           .filter(w => namespaces.includes(w.metadata.namespace) && selects(m.spec.selector, w.spec.template.metadata.labels));
         expect(workloads.length).toBeGreaterThanOrEqual(1);
         for (const e of m.spec.podMetricsEndpoints) {
@@ -497,10 +533,10 @@ describe('dist/', () => {
 
     test('every pool has alerts with its own SLO thresholds, and the proxy its error ratio', () => {
       const ttft = rules.filter((r: Manifest) => r.alert === 'LlmTtftSloBreach');
-      expect(ttft).toHaveLength(6);
+      expect(ttft).toHaveLength(7);
       const byModel = Object.fromEntries(ttft.map((r: Manifest) => [r.labels.model_name, Number(r.expr.split(' > ').pop())]));
       expect(byModel).toEqual({
-        'llama-3-1-8b': 1, 'qwen3-8b': 1.5, 'llama-3-3-70b': 3, 'qwen2-5-1-5b': 0.5, 'llama-3-1-8b-int8-neuron': 2, 'qwen3-8b-fp8-neuron': 2,
+        'llama-3-1-8b': 1, 'qwen3-8b': 1.5, 'llama-3-3-70b': 3, 'qwen2-5-1-5b': 0.5, 'llama-3-1-405b': 5, 'llama-3-1-8b-int8-neuron': 2, 'qwen3-8b-fp8-neuron': 2,
       });
       expect(rules.find((r: Manifest) => r.alert === 'LlmProxyErrorRatio').expr).toMatch(/ > 0\.02$/);
     });

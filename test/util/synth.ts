@@ -20,6 +20,34 @@ export function allOfKind(manifests: Manifest[], kind: string): Manifest[] {
   return manifests.filter(m => m.kind === kind);
 }
 
+/** The labels the LeaderWorkerSet controller puts on a group's pods (lws v0.10.0 api/leaderworkerset/v1/leaderworkerset_types.go). */
+export const LWS_NAME_LABEL = 'leaderworkerset.sigs.k8s.io/name';
+/** The pod's index in its group: "0" on the leader (same source). */
+export const LWS_WORKER_INDEX_LABEL = 'leaderworkerset.sigs.k8s.io/worker-index';
+
+/**
+ * Every workload's pods as Deployment-shaped views (`{ kind, metadata, spec: { replicas,
+ * selector, template } }`), so tests read them alike: Deployments and DaemonSets as they are;
+ * a LeaderWorkerSet as two views, its leaders (`role: 'leader'`, worker index "0") and its
+ * workers (`role: 'worker'`, index "1"), each with the labels the LWS controller adds and
+ * `groupSize` (`leaderWorkerTemplate.size`). `spec.replicas` is the LeaderWorkerSet's (groups).
+ */
+export function podWorkloads(manifests: Manifest[]): Manifest[] {
+  return manifests.flatMap((m): Manifest[] => {
+    if (m.kind === 'Deployment' || m.kind === 'DaemonSet') return [m];
+    if (m.kind !== 'LeaderWorkerSet') return [];
+    const lwt = m.spec.leaderWorkerTemplate;
+    const view = (role: string, template: Manifest, index: string): Manifest => {
+      const labels = { ...template.metadata?.labels, [LWS_NAME_LABEL]: m.metadata.name, [LWS_WORKER_INDEX_LABEL]: index };
+      return {
+        kind: m.kind, role, groupSize: lwt.size, metadata: m.metadata,
+        spec: { replicas: m.spec.replicas, selector: { matchLabels: { [LWS_NAME_LABEL]: m.metadata.name, [LWS_WORKER_INDEX_LABEL]: index } }, template: { ...template, metadata: { ...template.metadata, labels } } },
+      };
+    };
+    return [view('leader', lwt.leaderTemplate ?? lwt.workerTemplate, '0'), view('worker', lwt.workerTemplate, '1')];
+  });
+}
+
 /** The single object of a kind (optionally whose name contains a fragment); fails otherwise. */
 export function oneOfKind(manifests: Manifest[], kind: string, nameContains?: string): Manifest {
   const found = allOfKind(manifests, kind).filter(m => nameContains === undefined || m.metadata.name.includes(nameContains));
