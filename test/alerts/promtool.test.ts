@@ -114,11 +114,17 @@ function threshold(rule: PromRule): number {
   return Number(m[1]);
 }
 
-/** A pod name matched by the rule's `pod=~` expression (`<deployment>-[a-z0-9]+-[a-z0-9]+`). */
+/**
+ * A pod name matched by the rule's `pod=~` expression: a Deployment's
+ * `<deployment>-[a-z0-9]+-[a-z0-9]+`, or a LeaderWorkerSet's `<lws>-[0-9]+(-[0-9]+)?` (a leader
+ * `<lws>-<group>`, a worker `<lws>-<group>-<index>`: odd `n` give workers).
+ */
 function podName(rule: PromRule, n = 0): string {
   const re = regexMatcher(rule, 'pod');
   const tokens = [`7c9d8b6f5${n}`, `x2k4${n}`];
-  const name = re.replace(/\[a-z0-9\]\+/g, () => tokens.shift() ?? 'z');
+  const name = re.endsWith('-[0-9]+(-[0-9]+)?')
+    ? `${re.slice(0, -'-[0-9]+(-[0-9]+)?'.length)}-${Math.floor(n / 2)}${n % 2 ? '-1' : ''}`
+    : re.replace(/\[a-z0-9\]\+/g, () => tokens.shift() ?? 'z');
   if (!new RegExp(`^(?:${re})$`).test(name)) throw new Error(`${rule.alert}: generated pod ${name} does not match ${re}`);
   return name;
 }
@@ -215,6 +221,37 @@ function deployment(rule: PromRule, metric: string, value: number): InputSeries 
   return { series: series(`kube_deployment_${metric}`, { namespace: rule.labels!.namespace, deployment: matcher(rule, 'deployment'), ...KSM }), values: gauge(value) };
 }
 
+/**
+ * A multi-node pool's rules count its ready groups as its ready leader pods (kube-state-metrics
+ * has no LeaderWorkerSet series): leaders are `<lws>-<group>`, workers `<lws>-<group>-<index>`.
+ */
+const isLeaderWorkerSet = (rule: PromRule): boolean => rule.expr.includes('kube_pod_status_ready{');
+function lwsName(rule: PromRule): string {
+  const m = /kube_pod_status_ready\{[^}]*pod=~"([^"]+)-\[0-9\]\+"/.exec(rule.expr);
+  if (!m) throw new Error(`${rule.alert}: no leader pod pattern in ${rule.expr}`);
+  return m[1];
+}
+/** The desired replicas of the HPA the rule reads (by its `horizontalpodautoscaler` matcher: the rule may not carry the label). */
+function desiredGroups(rule: PromRule, value: number): InputSeries {
+  return {
+    series: series('kube_horizontalpodautoscaler_status_desired_replicas', { namespace: rule.labels!.namespace, horizontalpodautoscaler: matcher(rule, 'horizontalpodautoscaler'), ...KSM }),
+    values: gauge(value),
+  };
+}
+/** kube_pod_status_ready of `ready` ready and `notReady` unready leaders, plus one ready worker the rules must not count. */
+function leaders(rule: PromRule, ready: number, notReady: number): InputSeries[] {
+  const namespace = rule.labels!.namespace;
+  const name = lwsName(rule);
+  const pods = [
+    ...Array.from({ length: ready + notReady }, (_, i) => ({ pod: `${name}-${i}`, ready: i < ready })),
+    { pod: `${name}-0-1`, ready: true },
+  ];
+  return pods.flatMap(({ pod, ready: isReady }) => ['true', 'false', 'unknown'].map(condition => ({
+    series: series('kube_pod_status_ready', { namespace, pod, uid: `uid-${pod}`, condition, ...KSM }),
+    values: gauge(condition === String(isReady) ? 1 : 0),
+  })));
+}
+
 function podScheduled(namespace: string, pod: string, scheduled: boolean): InputSeries[] {
   return ['true', 'false', 'unknown'].map(condition => ({
     series: series('kube_pod_status_scheduled', { namespace, pod, uid: `uid-${pod}`, condition, ...KSM }),
@@ -264,7 +301,17 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
       silent: [{ what: 'no preemptions since start', series: [preemptions(gauge(12))], alerts: [] }],
     };
   },
-  LlmPoolNoReadyReplica: rule => ({
+  LlmPoolNoReadyReplica: rule => isLeaderWorkerSet(rule) ? {
+    firing: {
+      what: '2 groups wanted, no leader ready (a ready worker does not count)',
+      series: [...leaders(rule, 0, 2), desiredGroups(rule, 2)],
+      alerts: [{ labels: { namespace: rule.labels!.namespace }, value: 0 }],
+    },
+    silent: [
+      { what: 'one leader ready', series: [...leaders(rule, 1, 1), desiredGroups(rule, 2)], alerts: [] },
+      { what: 'scaled to zero', series: [...leaders(rule, 0, 0), desiredGroups(rule, 0)], alerts: [] },
+    ],
+  } : ({
     firing: {
       what: '2 replicas wanted, none available',
       series: [deployment(rule, 'status_replicas_available', 0), deployment(rule, 'spec_replicas', 2)],
@@ -295,7 +342,11 @@ const SCENARIOS: Record<string, (rule: PromRule) => Scenario> = {
       { what: 'ScalingActive false because the target is at zero', series: [...hpaConditions(rule, ['ScalingActive']), hpa(rule, 'status_desired_replicas', gauge(0))], alerts: [] },
     ],
   }),
-  LlmReplicasNotAvailable: rule => ({
+  LlmReplicasNotAvailable: rule => isLeaderWorkerSet(rule) ? {
+    // One-to-one matching with on (namespace) keeps only the namespace.
+    firing: { what: '3 groups desired, 1 leader ready', series: [desiredGroups(rule, 3), ...leaders(rule, 1, 2)], alerts: [{ labels: { namespace: rule.labels!.namespace }, value: 3 }] },
+    silent: [{ what: 'desired == ready leaders', series: [desiredGroups(rule, 3), ...leaders(rule, 3, 0)], alerts: [] }],
+  } : ({
     firing: { what: '3 desired, 1 available', series: [hpa(rule, 'status_desired_replicas', gauge(3)), deployment(rule, 'status_replicas_available', 1)], alerts: [{ labels: HPA_KEEP(rule), value: 3 }] },
     silent: [{ what: 'desired == available', series: [hpa(rule, 'status_desired_replicas', gauge(3)), deployment(rule, 'status_replicas_available', 3)], alerts: [] }],
   }),

@@ -327,8 +327,16 @@ describe('HPA metrics on synthetic adapter rules', () => {
 });
 
 describe('every autoscaler in dist/, over the pool model', () => {
-  const autoscalers = dist.filter(x => ['HorizontalPodAutoscaler', 'ScaledObject'].includes(x.object.kind))
+  // The replay models one pod per replica: a multi-node pool (LeaderWorkerSet) is refused by name.
+  const ofLeaderWorkerSet = (x: { object: { spec?: { scaleTargetRef?: { kind?: string } } } }) => x.object.spec?.scaleTargetRef?.kind === 'LeaderWorkerSet';
+  const autoscalers = dist.filter(x => ['HorizontalPodAutoscaler', 'ScaledObject'].includes(x.object.kind) && !ofLeaderWorkerSet(x))
     .map(x => `${x.object.metadata.namespace}/${x.object.metadata.name}`);
+
+  test('the multi-node pool\'s ScaledObject is refused by name: the replay models a Deployment\'s pods', () => {
+    const multiNode = dist.filter(x => x.object.kind === 'ScaledObject' && ofLeaderWorkerSet(x));
+    expect(multiNode.map(x => x.object.metadata.name)).toEqual(['llama-3-1-405b']);
+    expect(() => resolveTarget(dist, 'litellm/llama-3-1-405b')).toThrow('names a LeaderWorkerSet (a MultiNodeVllmPool, one group of pods per replica): the replay models a Deployment\'s pods, one pod per replica, so a multi-node pool cannot be replayed; replay the autoscaler of a VllmPool');
+  });
 
   test('each signal reads (ok or empty), except the queue worker\'s own metrics and cron triggers', () => {
     expect(autoscalers.length).toBeGreaterThanOrEqual(20);
