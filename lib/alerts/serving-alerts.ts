@@ -25,7 +25,7 @@ import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
-import { isServingPool, ServingPool } from '../vllm/serving-pool';
+import { isServingPool, poolBehind, ServingPool } from '../vllm/serving-pool';
 import { directionChanges, kedaErrorRate, promDuration, sel } from './_rule-text';
 
 /**
@@ -678,7 +678,9 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
   const pricedUnder = new Map<unknown, Set<string>>();
   for (const r of routes) {
     if (r.modelInfo?.inputCostPerToken === undefined && r.modelInfo?.outputCostPerToken === undefined) continue;
-    pricedUnder.set(r.backend, new Set([...(pricedUnder.get(r.backend) ?? []), r.group.name]));
+    // Keyed by the pool behind the backend: a pool routed through the Gateway is priced like one reached directly.
+    const key = poolBehind(r.backend) ?? r.backend;
+    pricedUnder.set(key, new Set([...(pricedUnder.get(key) ?? []), r.group.name]));
   }
   return props.costBudgets.map((b, i) => {
     const at = `costBudgets[${i}]`;
@@ -691,9 +693,9 @@ function validateCostBudgets(props: ServingAlertsProps): Array<{ group: string; 
     }
     const mine = routes.filter(r => r.group === b.group);
     const pools = mine.map(r => {
-      const pool = r.backend;
-      if (!isServingPool(pool) || !props.pools.includes(pool)) {
-        throw invalid(`${at}.group`, b.group.name, `routes to '${pool.node.path}', which is not one of 'pools': its tokens are counted from the pool's series, selected by the label its PodMonitor adds; add the pool to 'pools'`);
+      const pool = poolBehind(r.backend);
+      if (pool === undefined || !props.pools.includes(pool)) {
+        throw invalid(`${at}.group`, b.group.name, `routes to '${(pool ?? r.backend).node.path}', which is not one of 'pools': its tokens are counted from the pool's series, selected by the label its PodMonitor adds; add the pool to 'pools'`);
       }
       const input = r.modelInfo?.inputCostPerToken;
       const output = r.modelInfo?.outputCostPerToken;

@@ -2,20 +2,23 @@ import { LlmSignal } from './llm-signal';
 import { invalid } from '../core/_validation';
 import type { LiteLLMProxy } from '../litellm/litellm-proxy';
 import type { ModelGroup } from '../litellm/model-group';
-import type { ServingPool } from '../vllm/serving-pool';
+import { poolBehind, ServingPool } from '../vllm/serving-pool';
 
 /**
- * The model groups `pool` is a backend of on `proxy`, as `addBackend()` recorded them: the
- * proxy's backend → groups map. `LiteLLMProxy.backends` (public) lists the backends only, so
- * the map is read where the proxy keeps it; without it, a backend of the proxy counts for the
- * group named after its served model name (`addBackend()`'s default).
+ * The model groups `pool` is a backend of on `proxy`, directly or through a route to it (a
+ * `GatewayInferencePool`), as `addBackend()` recorded them: the proxy's backend → groups map.
+ * `LiteLLMProxy.backends` (public) lists the backends only, so the map is read where the
+ * proxy keeps it; without it, a backend of the proxy counts for the group named after its
+ * served model name (`addBackend()`'s default).
  */
 function backedGroups(proxy: LiteLLMProxy, pool: ServingPool): readonly ModelGroup[] {
   const p = proxy as unknown as { backendGroups?: unknown; backends?: unknown; modelGroups?: unknown };
   for (const map of [p.backendGroups, p.backends]) {
-    if (map instanceof Map) return (map.get(pool) as ModelGroup[] | undefined) ?? [];
+    if (map instanceof Map) {
+      return [...map.entries()].filter(([backend]) => poolBehind(backend) === pool).flatMap(([, groups]) => (groups as ModelGroup[] | undefined) ?? []);
+    }
   }
-  if (Array.isArray(p.backends) && p.backends.includes(pool) && Array.isArray(p.modelGroups)) {
+  if (Array.isArray(p.backends) && p.backends.some(b => poolBehind(b) === pool) && Array.isArray(p.modelGroups)) {
     return (p.modelGroups as ModelGroup[]).filter(g => g.name === pool.servedModelName);
   }
   return [];

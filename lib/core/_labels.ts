@@ -28,3 +28,12 @@ export function recommendedLabels(name: string, instance: string, component: str
  * @internal
  */
 export const METRIC_LABEL_POOL = 'pool';
+
+/**
+ * The "kind" a pool's name is claimed under (`claimName`) by every kind of vLLM pool: its pods
+ * carry `app.kubernetes.io/name: vllm` and `app.kubernetes.io/instance: <name>`, which its
+ * selectors, its PodMonitor's `pool` label and an InferencePool select by, so a `VllmPool` and
+ * a `MultiNodeVllmPool` of one name in one namespace would select each other's pods.
+ * @internal
+ */
+export const POOL_IDENTITY_KIND = 'vLLM pool (pods labelled app.kubernetes.io/instance)';

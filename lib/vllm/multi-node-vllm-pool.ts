@@ -23,7 +23,7 @@ import type { ServingPool } from './serving-pool';
 import {
   CapacityPreference, CapacityType, PoolAutoscaleOptions, PoolNetworkOptions, PoolResources, PoolSlo, VLLM_IMAGE, VLLM_PORT,
 } from './vllm-pool';
-import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, POOL_IDENTITY_KIND, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { wholeMebibytes } from '../core/_units';
@@ -387,6 +387,7 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
       throw invalid('serviceName', serviceName, 'must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name');
     }
     claimName(this, 'LeaderWorkerSet', name, namespace);
+    claimName(this, POOL_IDENTITY_KIND, name, namespace);
     // The LWS controller creates the headless Service `<name>` (SubdomainPolicy Shared): claimed
     // so that no other object of the App renders a Service by that name.
     claimName(this, 'Service', name, namespace);

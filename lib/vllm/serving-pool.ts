@@ -92,3 +92,16 @@ export function isServingPool(c: unknown): c is ServingPool {
     && typeof target === 'object' && target !== null
     && (target.deployment !== undefined || target.workload !== undefined);
 }
+
+/**
+ * The pool that serves a proxy backend's requests: the backend itself when it is a pool, or
+ * the pool behind a route to it (a `GatewayInferencePool`'s `pool`); undefined for anything
+ * else. What reads a pool's series for a backend (cost budgets, wake checks) uses it, so a
+ * pool reached through the inference Gateway counts like one reached through its Service.
+ * @internal
+ */
+export function poolBehind(backend: unknown): ServingPool | undefined {
+  if (isServingPool(backend)) return backend;
+  const inner = backend !== null && typeof backend === 'object' ? (backend as { pool?: unknown }).pool : undefined;
+  return isServingPool(inner) ? inner : undefined;
+}

@@ -13,7 +13,7 @@ import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator'
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
 import { LoraAdapter, ResolvedLora, loraArgs, resolveLora } from './lora-adapter';
 import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from './model-cache';
-import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, POOL_IDENTITY_KIND, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
@@ -477,6 +477,7 @@ export class VllmPool extends Construct implements HostedVllmBackend {
       throw invalid(prop, serviceName, `${prop === 'name' ? 'names the Service too: it ' : ''}must not be "vllm": Kubernetes would inject VLLM_PORT=tcp://… into pods of the namespace and vLLM refuses to start; choose another name`);
     }
     claimName(this, 'Deployment', name, namespace);
+    claimName(this, POOL_IDENTITY_KIND, name, namespace);
     claimName(this, 'Service', serviceName, namespace, props.serviceName === undefined ? 'name' : 'serviceName');
     claimName(this, 'PodDisruptionBudget', name, namespace);
     const claimedCacheName = cache.kind === ModelCacheKind.NEW_CLAIM

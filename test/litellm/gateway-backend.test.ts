@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { Accelerator, GatewayInferencePool, LiteLLMProxy, NetworkPeer, VllmPool, VllmPoolProps } from '../../lib';
+import { Accelerator, GatewayInferencePool, LiteLLMProxy, LlmSignal, NetworkPeer, ServingAlerts, VllmPool, VllmPoolProps } from '../../lib';
 import { allOfKind, Manifest, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
@@ -114,5 +114,50 @@ describe('LiteLLMProxy.addBackend(GatewayInferencePool)', () => {
     const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
     expect(() => proxy.addBackend({ servedModelName: 'x', url: 'http://x/v1', port: 80, service: 'x' } as any)).toThrow(new Error(
       "'backend' ({\"servedModelName\":\"x\",\"url\":\"http://x/v1\",\"port\":80,\"service\":\"x\"}) must be a HostedVllmBackend such as a VllmPool or a GatewayInferencePool (servedModelName, url, port, service?)"));
+  });
+});
+
+describe('a pool reached through the Gateway counts as the backend of its groups', () => {
+  const PROMETHEUS_URL = { serverAddress: 'http://prometheus-operated.monitoring.svc:9090' };
+  const DISCOVERY = { labels: { release: 'kube-prometheus-stack' }, scraper: NetworkPeer.pods('monitoring', { 'app.kubernetes.io/name': 'prometheus' }) };
+
+  test('scale to zero woken by the proxy\'s requests for the group the Gateway route serves', () => {
+    const chart = testChart();
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const p = pool(chart, 'llama', { servedModelName: 'llama-3-1-8b' });
+    const group = proxy.addBackend(routed(chart, p));
+    p.monitor(DISCOVERY);
+    p.autoscale({ prometheus: PROMETHEUS_URL, minReplicas: 0, maxReplicas: 2, wakeOn: LlmSignal.proxyRequestRate(proxy, group, 5) });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const so = allOfKind(manifests, 'ScaledObject')[0];
+    expect(so.spec.minReplicaCount).toBe(0);
+    expect(so.spec.triggers.some((t: Manifest) => t.type === 'prometheus' && t.metadata.query.includes('requested_model="llama-3-1-8b"'))).toBe(true);
+  });
+
+  test('a wake group the pool serves neither directly nor through the Gateway is still refused', () => {
+    const chart = testChart();
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const p = pool(chart, 'llama', { servedModelName: 'llama-3-1-8b' });
+    const other = proxy.addBackend(routed(chart, pool(chart, 'qwen', { servedModelName: 'qwen3-8b' })));
+    p.monitor(DISCOVERY);
+    p.autoscale({ prometheus: PROMETHEUS_URL, minReplicas: 0, maxReplicas: 2, wakeOn: LlmSignal.proxyRequestRate(proxy, other, 5) });
+    expect(() => synth(chart)).toThrow(/wakeOn/);
+  });
+
+  test('cost budgets price the pool behind the Gateway route', () => {
+    const chart = testChart();
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: MASTER_KEY });
+    const p = pool(chart, 'llama', { servedModelName: 'llama-3-1-8b' });
+    const group = proxy.addBackend(routed(chart, p), { modelInfo: { inputCostPerToken: 0.000001, outputCostPerToken: 0.000002 } });
+    p.monitor(DISCOVERY);
+    proxy.monitor(DISCOVERY);
+    new ServingAlerts(chart, 'alerts', { pools: [p], proxy, discovery: DISCOVERY, runbookBaseUrl: 'https://runbooks.example.com', costBudgets: [{ group, maxPerHour: 3 }] });
+    const manifests = synth(chart);
+    expectValidManifests(manifests);
+    const rules = allOfKind(manifests, 'PrometheusRule').flatMap(r => r.spec.groups.flatMap((g: Manifest) => g.rules));
+    const cost = rules.find((r: Manifest) => r.alert === 'LlmTierCostOverBudget');
+    expect(cost.expr).toContain('pool="llama"');
+    expect(cost.expr).toMatch(/ > 3$/);
   });
 });

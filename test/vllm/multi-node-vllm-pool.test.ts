@@ -590,3 +590,19 @@ describe('the reference stack\'s 405B-class pool (README example)', () => {
     expect(config.router_settings.fallbacks).toEqual([{ 'llama-3-1-405b': ['Llama-3.3-70B-Instruct'] }]);
   });
 });
+
+describe('one pool identity per namespace', () => {
+  test('a VllmPool and a MultiNodeVllmPool of one name would select each other\'s pods: refused, naming both', () => {
+    const chart = testChart();
+    new VllmPool(chart, 'llama', { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1), serviceName: 'llama-api' });
+    expect(() => pool(chart, { name: 'llama' }, 'big')).toThrow(new Error(
+      '\'name\' ("llama") names a vLLM pool (pods labelled app.kubernetes.io/instance) in namespace "llm" that \'test/llama\' already renders: \'test/big\' would overwrite it on apply; give one of them another name'));
+  });
+
+  test('the other way round, too', () => {
+    const chart = testChart();
+    pool(chart, { name: 'llama' }, 'big');
+    expect(() => new VllmPool(chart, 'llama', { model: 'meta-llama/Llama-3.1-8B-Instruct', accelerator: Accelerator.nvidiaGpu(1), serviceName: 'llama-api' }))
+      .toThrow(new Error('\'name\' ("llama") names a vLLM pool (pods labelled app.kubernetes.io/instance) in namespace "llm" that \'test/big\' already renders: \'test/llama\' would overwrite it on apply; give one of them another name'));
+  });
+});
