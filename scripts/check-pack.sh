@@ -207,6 +207,7 @@ import { Application } from 'cdk8s-llm-serving/imports/argocd';
 import { ScaledObject } from 'cdk8s-llm-serving/imports/keda';
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from 'cdk8s-llm-serving/imports/prometheus-operator';
 import { VerticalPodAutoscaler } from 'cdk8s-llm-serving/imports/vpa';
+import { HttpRoute } from 'cdk8s-llm-serving/imports/gateway-api';
 
 function build(outdir: string, broken: boolean): App {
   const app = new App({ outdir });
@@ -222,6 +223,10 @@ function build(outdir: string, broken: boolean): App {
   new PrometheusRule(chart, 'rules', {
     metadata: { name: 'worker' },
     spec: { groups: [{ name: 'worker', rules: [{ alert: 'WorkerDown', expr: PrometheusRuleSpecGroupsRulesExpr.fromString('up{job="worker"} == 0'), for: '5m' }] }] },
+  });
+  new HttpRoute(chart, 'route', {
+    metadata: { name: 'worker' },
+    spec: { parentRefs: [{ name: 'gateway', namespace: 'gateway' }], rules: [{ backendRefs: [{ name: 'worker', port: 8080 }] }] },
   });
   if (broken) new ApiObject(chart, 'bad', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad' }, datta: {} } as any);
   const argocd = new Chart(app, 'argocd');
@@ -239,6 +244,7 @@ if (good.length !== 0) throw new Error(`validateApp rejected a valid app: ${JSON
 synthValidated(build('dist-good', false));
 const written = fs.readFileSync('dist-good/worker.k8s.yaml', 'utf8');
 if (!written.includes('argocd.argoproj.io/sync-wave: "3"')) throw new Error('the ScaledObject has no derived sync wave');
+if (!written.includes('kind: HTTPRoute')) throw new Error('the typed HTTPRoute (imports/gateway-api) was not written');
 if (!fs.readFileSync('dist-good/argocd.k8s.yaml', 'utf8').includes('repoURL: https://github.com/acme/platform.git')) throw new Error('no Application written');
 
 try {
