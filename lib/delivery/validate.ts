@@ -1,12 +1,13 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+import * as vm from 'vm';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
 import { stringifyManifest } from './_yaml';
-import { inSynthSession } from '../core/_synth-session';
+import { inSynthSession, noteRendered } from '../core/_synth-session';
 
 /** One problem found in a manifest, in the words of the API server. */
 export interface ManifestError {
@@ -31,10 +32,15 @@ export interface ManifestError {
  * @returns every problem found; empty when the object is valid
  */
 export function validateManifest(obj: any): ManifestError[] {
+  return checkManifest(obj);
+}
+
+/** {@link validateManifest}, given the object's JSON text when the caller has it. */
+function checkManifest(obj: any, jsonText?: string): ManifestError[] {
   const id = objectId(obj);
   if (!isObject(obj)) return [{ object: id, path: '', message: 'manifest must be an object' }];
   const problems: Problem[] = [];
-  const tooLarge = sizeProblem(obj);
+  const tooLarge = sizeProblem(jsonText ?? JSON.stringify(obj));
   if (tooLarge) problems.push(tooLarge);
   const lookup = findValidator(obj.apiVersion, obj.kind);
   if ('problem' in lookup) {
@@ -63,8 +69,8 @@ export const MAX_OBJECT_BYTES = 1024 * 1024;
  * custom resource) is larger than {@link MAX_OBJECT_BYTES}. Measured on the JSON in every
  * path, so `validateApp` and `synthValidated` report the same size.
  */
-function sizeProblem(obj: object): Problem | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
+function sizeProblem(jsonText: string): Problem | undefined {
+  const bytes = Buffer.byteLength(jsonText, 'utf8');
   if (bytes <= MAX_OBJECT_BYTES) return undefined;
   return {
     path: '',
@@ -102,9 +108,11 @@ export function validateApp(app: App): ManifestError[] {
   // One validation pass, then every object rendered once: `chart.toJson()` would run every
   // construct validation of the whole App again for each chart.
   runConstructValidations(app);
-  return validateManifests(app.charts.flatMap((chart) => chart.node.findAll()
+  const errors = validateManifests(app.charts.flatMap((chart) => chart.node.findAll()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
     .map((o) => o.toJson())));
+  writeCodeCaches();
+  return errors;
 }
 
 /**
@@ -224,7 +232,9 @@ function writesFilePerChart(app: App): boolean {
 function renderFilePerChart(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
   // No user code runs until the files are rendered: constructs may reuse what their validation
   // computed (see inSynthSession).
-  return inSynthSession(() => renderBuiltApp(app, stringify));
+  const rendered = inSynthSession(() => renderBuiltApp(app, stringify));
+  writeCodeCaches();
+  return rendered;
 }
 
 function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
@@ -241,7 +251,9 @@ function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; pro
     const documents: string[][] = [];
     for (const obj of objects) {
       const json = obj.toJson();
-      const objectProblems = validateManifest(json);
+      const text = JSON.stringify(json);
+      noteRendered(obj, { length: text.length });
+      const objectProblems = checkManifest(json, text);
       if (objectProblems.length > 0) {
         found.push({ obj, problems: objectProblems });
         stringify = false;
@@ -426,7 +438,11 @@ function ajvOf(reg: Registry): Ajv {
     // validateFormats off: int32, int64, byte, date-time... are not checked by kubectl either.
     // verbose puts the offending value into type errors. code.source keeps the generated code
     // for the cache; code.optimize off compiles ~2× faster (the checks are the same).
-    reg.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true, code: { source: true, optimize: false } });
+    // Required here, not at the top: a run finding every validator in the cache never loads
+    // Ajv's compiler (~40 ms), only the runtime helpers its standalone code requires.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const AjvClass: typeof Ajv = require('ajv').default;
+    reg.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: false, verbose: true, code: { source: true, optimize: false } });
     reg.ajv.addSchema({ $id: K8S_ID, definitions: mapValues(reg.definitions, toStrictSchema) });
   }
   return reg.ajv;
@@ -469,7 +485,7 @@ function compileValidator(reg: Registry, key: string, schema: Schema): ValidateF
   const hash = createHash('sha1').update(`${fingerprint}\0${key}\0`).update(JSON.stringify(schema)).digest('hex');
   const file = path.join(dir, `validator-${hash}.js`);
   try {
-    return loadStandalone(fs.readFileSync(file, 'utf8'));
+    return loadStandalone(fs.readFileSync(file, 'utf8'), file);
   } catch {
     // Not cached yet (or unreadable): compile.
   }
@@ -479,6 +495,8 @@ function compileValidator(reg: Registry, key: string, schema: Schema): ValidateF
     fs.mkdirSync(dir, { recursive: true });
     // Write then rename: parallel runs (jest workers) never read half a file.
     const tmp = `${file}.${process.pid}.tmp`;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
     fs.writeFileSync(tmp, standaloneCode(ajv, validate));
     fs.renameSync(tmp, file);
   } catch {
@@ -487,13 +505,64 @@ function compileValidator(reg: Registry, key: string, schema: Schema): ValidateF
   return validate;
 }
 
-/** Runs Ajv's standalone (CommonJS) code, resolving its `require`s (Ajv's runtime) from this package. */
-function loadStandalone(code: string): ValidateFunction {
+/**
+ * Whether code compiled with `vm` runs in the caller's realm (its objects have this module's
+ * `Object.prototype`): not in a sandbox such as jest's, where validators must be created with
+ * `new Function` to share the realm of the data they check (Ajv's deep equality compares
+ * constructors).
+ */
+let sameRealm: boolean | undefined;
+
+/** What a V8 code cache depends on besides the code: V8 refuses one made by another V8 or with other flags. */
+let v8Key: string | undefined;
+
+/** Validators compiled without a usable code cache: theirs is written by {@link writeCodeCaches}. */
+const codeCachesToWrite: Array<{ script: vm.Script; file: string }> = [];
+
+/**
+ * Runs Ajv's standalone (CommonJS) code, resolving its `require`s (Ajv's runtime) from this package.
+ *
+ * With the file it was read from (the cache), V8's compiled code of it is read from
+ * `<file>.<v8 key>.code` when there is one, and written otherwise (by {@link writeCodeCaches},
+ * once the run has validated its objects, so the code of the validator's functions that ran is
+ * in it): a 2 MB validator (the Argo CD Application's) then loads without being parsed, and its
+ * functions run without being compiled first. A code cache V8 refuses (another Node or V8 flags)
+ * is only a slower load, and is rewritten.
+ */
+function loadStandalone(code: string, file?: string): ValidateFunction {
   const mod: { exports: any } = { exports: {} };
-  new Function('require', 'module', 'exports', code)(require, mod, mod.exports);
+  sameRealm ??= Object.getPrototypeOf(vm.runInThisContext('({})')) === Object.prototype;
+  if (file && sameRealm) {
+    v8Key ??= createHash('sha1').update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`).digest('hex').slice(0, 12);
+    const codeFile = `${file.replace(/\.js$/, '')}.${v8Key}.code`;
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = fs.readFileSync(codeFile);
+    } catch {
+      // Not cached yet.
+    }
+    const script = new vm.Script(`(function (require, module, exports) {${code}\n})`, { filename: file, cachedData });
+    if (!cachedData || script.cachedDataRejected) codeCachesToWrite.push({ script, file: codeFile });
+    script.runInThisContext()(require, mod, mod.exports);
+  } else {
+    new Function('require', 'module', 'exports', code)(require, mod, mod.exports);
+  }
   const validate = mod.exports.default ?? mod.exports;
   if (typeof validate !== 'function') throw new Error('not a validator');
   return validate;
+}
+
+/** Writes the code caches {@link loadStandalone} found missing (write then rename; failures only cost the next run). */
+function writeCodeCaches(): void {
+  for (const { script, file } of codeCachesToWrite.splice(0)) {
+    try {
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, file);
+    } catch {
+      return;
+    }
+  }
 }
 
 /** The versions of a vendored CRD, read from its file the first time its kind is seen. */
