@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
 import type Ajv from 'ajv';
@@ -153,9 +154,11 @@ function synthOnceValidated(app: App): void {
  * other's files).
  *
  * The files are byte for byte those of `app.synth()`. With cdk8s's default output (one file
- * per chart, no construct metadata) each object is rendered once, validated and turned into
- * its YAML document at once, so only the documents' text is held until every object has
- * passed, never the JSON of a whole chart nor its file as one string (as `app.synth()` does).
+ * per chart, no construct metadata) each object is rendered once, validated, turned into its
+ * YAML document at once and appended to its chart's file in a staging folder of the system's
+ * temporary directory (`os.tmpdir()`); the files are moved into the outdirs once every object
+ * of every App has passed, and the staging folder is removed in any case. Neither the JSON nor
+ * the YAML of a whole chart is ever held in memory (`app.synth()` holds both).
  * Other output types are validated with {@link validateApp}, then written by `app.synth()`.
  *
  * @example
@@ -187,28 +190,46 @@ export function synthValidated(app: App | readonly App[]): void {
   });
   const errors: ManifestError[] = [];
   const outputs: Array<ChartFile[] | undefined> = [];
-  for (const a of apps) {
-    const rendered = writesFilePerChart(a) ? renderFilePerChart(a, errors.length === 0) : undefined;
-    const problems = rendered ? rendered.problems : validateApp(a);
-    outputs.push(rendered?.files);
-    errors.push(...(apps.length > 1 ? problems.map((e) => ({ ...e, object: `${a.outdir}: ${e.object}` })) : problems));
+  // The files are written as their objects pass, into a staging folder, and moved into the
+  // outdirs only once every object of every App has passed: no document is held in memory
+  // until the end, and nothing is ever written to an outdir on a problem.
+  const staging = apps.some(writesFilePerChart) ? fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-llm-serving-synth-')) : undefined;
+  try {
+    apps.forEach((a, i) => {
+      const rendered = staging ? renderFilePerChart(a, errors.length === 0 ? path.join(staging, String(i)) : undefined) : undefined;
+      const problems = rendered ? rendered.problems : validateApp(a);
+      outputs.push(rendered?.files);
+      errors.push(...(apps.length > 1 ? problems.map((e) => ({ ...e, object: `${a.outdir}: ${e.object}` })) : problems));
+    });
+    if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
+    apps.forEach((a, i) => {
+      const files = outputs[i];
+      if (!files) {
+        synthOnceValidated(a);
+        return;
+      }
+      fs.mkdirSync(a.outdir, { recursive: true });
+      for (const file of files) moveFile(file.staged, path.join(a.outdir, file.name));
+    });
+  } finally {
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
   }
-  if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
-  apps.forEach((a, i) => {
-    const files = outputs[i];
-    if (!files) {
-      synthOnceValidated(a);
-      return;
-    }
-    fs.mkdirSync(a.outdir, { recursive: true });
-    for (const file of files) writeDocuments(path.join(a.outdir, file.name), file.documents);
-  });
 }
 
-/** One chart's file: its name and its YAML documents, in order, each in pieces ({@link stringifyManifest}). */
+/** Moves a staged file into place (a rename, or a copy across file systems). */
+function moveFile(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    fs.copyFileSync(from, to);
+  }
+}
+
+/** One chart's file: its name in the outdir and where it was staged. */
 interface ChartFile {
   readonly name: string;
-  readonly documents: string[][];
+  readonly staged: string;
 }
 
 /** The App writes one file per chart (cdk8s's default) and no construct metadata. */
@@ -219,53 +240,62 @@ function writesFilePerChart(app: App): boolean {
 /**
  * Renders an App as `app.synth()` would with one file per chart, validating every object as
  * {@link validateApp} does (construct validations first, once): each object is rendered once
- * (`toJson()`), checked, and stringified to its YAML document as cdk8s does (`Yaml.stringify`,
- * one document at a time), so the JSON of the App is never held whole. Once a problem is
- * found (here or in an earlier App, `stringify` false), documents are no longer stringified:
- * nothing will be written.
+ * (`toJson()`), checked, stringified to its YAML document as cdk8s does (`Yaml.stringify`, one
+ * document at a time) and appended to its chart's file in `stageDir`, so neither the JSON of
+ * the App nor its YAML is ever held whole. Once a problem is found (here or in an earlier App,
+ * `stageDir` undefined), documents are no longer stringified nor written: nothing will be
+ * moved into the outdir.
  *
  * Mirrors cdk8s 2.x `App.synth()` (`resolveDependencies`, `charts`, `chartToKube`, the chart
  * file namers); the tests compare the files with `app.synth()`'s byte for byte.
  *
  * @returns the files, and the problems in chart order then construct order (as validateApp)
  */
-function renderFilePerChart(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+function renderFilePerChart(app: App, stageDir: string | undefined): { files: ChartFile[]; problems: ManifestError[] } {
   // No user code runs until the files are rendered: constructs may reuse what their validation
   // computed (see inSynthSession).
-  const rendered = inSynthSession(() => renderBuiltApp(app, stringify));
+  const rendered = inSynthSession(() => renderBuiltApp(app, stageDir));
   writeCodeCaches();
   return rendered;
 }
 
-function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+function renderBuiltApp(app: App, stageDir: string | undefined): { files: ChartFile[]; problems: ManifestError[] } {
   runConstructValidations(app);
   const all = app.node.findAll();
   const hasDependantCharts = resolveDependencies(all);
   const files: ChartFile[] = [];
   const problems: ManifestError[] = [];
+  if (stageDir) fs.mkdirSync(stageDir);
   let index = 0;
   for (const chart of app.charts) {
     const name = `${hasDependantCharts ? `${String(index++).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
+    const staged = stageDir ? path.join(stageDir, `${files.length}-${name}`) : '';
     const objects = new DependencyGraph(chart.node).topology().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
     const found: Array<{ obj: ApiObject; problems: ManifestError[] }> = [];
-    const documents: string[][] = [];
-    for (const obj of objects) {
-      const json = obj.toJson();
-      const text = JSON.stringify(json);
-      noteRendered(obj, { length: text.length });
-      const objectProblems = checkManifest(json, text);
-      if (objectProblems.length > 0) {
-        found.push({ obj, problems: objectProblems });
-        stringify = false;
+    let writer = stageDir ? new DocumentWriter(staged) : undefined;
+    try {
+      for (const obj of objects) {
+        const json = obj.toJson();
+        const text = JSON.stringify(json);
+        noteRendered(obj, { length: text.length });
+        const objectProblems = checkManifest(json, text);
+        if (objectProblems.length > 0) {
+          found.push({ obj, problems: objectProblems });
+          writer?.close();
+          writer = undefined;
+          stageDir = undefined;
+        }
+        writer?.add(stringifyManifest(json));
       }
-      if (stringify) documents.push(stringifyManifest(json));
+    } finally {
+      writer?.close();
     }
     if (found.length > 0) {
       // Problems are reported in construct order, as validateApp reports them.
       const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
       found.sort((a, b) => position.get(a.obj)! - position.get(b.obj)!).forEach((f) => problems.push(...f.problems));
     }
-    files.push({ name, documents });
+    files.push({ name, staged });
   }
   return { files, problems };
 }
@@ -313,32 +343,47 @@ function resolveDependencies(all: IConstruct[]): boolean {
 }
 
 /**
- * Writes YAML documents as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), about a
- * megabyte at a time: the whole file's text is never built.
+ * Writes YAML documents to a file as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), one
+ * document at a time as they come, about a megabyte per write: the file's text is never held.
  */
-function writeDocuments(file: string, documents: readonly string[][]): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let batch: string[] = [];
-    let length = 0;
-    const flush = () => {
-      const bytes = Buffer.from(batch.join(''), 'utf8');
-      for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at, bytes.length - at);
-      batch = [];
-      length = 0;
-    };
-    const add = (text: string) => {
-      batch.push(text);
-      length += text.length;
-      if (length >= 1 << 20) flush();
-    };
-    documents.forEach((pieces, i) => {
-      if (i > 0) add('---\n');
-      pieces.forEach(add);
-    });
-    flush();
-  } finally {
-    fs.closeSync(fd);
+class DocumentWriter {
+  private readonly fd: number;
+  private batch: string[] = [];
+  private length = 0;
+  private documents = 0;
+  private closed = false;
+
+  public constructor(file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  /** Appends one document, given in pieces ({@link stringifyManifest}). */
+  public add(pieces: readonly string[]): void {
+    if (this.documents++ > 0) this.push('---\n');
+    for (const piece of pieces) this.push(piece);
+  }
+
+  public close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
+  }
+
+  private push(text: string): void {
+    this.batch.push(text);
+    this.length += text.length;
+    if (this.length >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    const bytes = Buffer.from(this.batch.join(''), 'utf8');
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(this.fd, bytes, at, bytes.length - at);
+    this.batch = [];
+    this.length = 0;
   }
 }
 

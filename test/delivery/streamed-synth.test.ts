@@ -86,6 +86,59 @@ describe('synthValidated writes what app.synth() writes, byte for byte', () => {
   });
 });
 
+describe('synthValidated stages the files outside the outdir', () => {
+  /** Runs `fn` with os.tmpdir() a fresh empty folder, returned. */
+  function withTmpdir(fn: () => void): string {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'staging-'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = jest.spyOn(require('os') as typeof os, 'tmpdir').mockReturnValue(tmp);
+    try {
+      fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return tmp;
+  }
+
+  test('files are staged in os.tmpdir(), moved into the outdir, and the staging folder removed', () => {
+    const ours = tmpOutdir();
+    const theirs = tmpOutdir();
+    let staged: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs = require('fs') as typeof fs;
+    const openSync = nodeFs.openSync;
+    const spy = jest.spyOn(nodeFs, 'openSync').mockImplementation(((file: fs.PathLike, ...rest: any[]) => {
+      staged.push(String(file));
+      return (openSync as any)(file, ...rest);
+    }) as any);
+    let tmp = '';
+    try {
+      tmp = withTmpdir(() => synthValidated(tangledApp(ours)));
+    } finally {
+      spy.mockRestore();
+    }
+    tangledApp(theirs).synth();
+    expect(files(ours)).toEqual(files(theirs));
+    staged = staged.filter((f) => f.endsWith('.k8s.yaml'));
+    expect(staged).toHaveLength(3);
+    for (const f of staged) expect(f.startsWith(tmp + path.sep)).toBe(true);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  test('on a problem in the second App, neither outdir is created and the staging folder is removed', () => {
+    const dev = tmpOutdir();
+    const prod = tmpOutdir();
+    const good = tangledApp(dev);
+    const bad = new App({ outdir: prod });
+    new ApiObject(new Chart(bad, 'web'), 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, datta: {} } as any);
+    const tmp = withTmpdir(() => expect(() => synthValidated([good, bad])).toThrow(
+      `synth refused: 1 invalid field(s); none of ${dev}, ${prod} was written\n${prod}: v1 ConfigMap a /datta: unknown field "datta"`));
+    expect(fs.existsSync(dev)).toBe(false);
+    expect(fs.existsSync(prod)).toBe(false);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
+
 describe('stringifyManifest: long arrays in slices, the same text as Yaml.stringify', () => {
   const rule = (i: number) => ({
     alert: `Alert${i}`,
