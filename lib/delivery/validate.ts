@@ -7,6 +7,7 @@ import type Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
+import { SynthCache } from './_synth-cache';
 import { stringifyManifest } from './_yaml';
 import { inSynthSession, noteRendered } from '../core/_synth-session';
 
@@ -158,7 +159,11 @@ function synthOnceValidated(app: App): void {
  * YAML document at once and appended to its chart's file in a staging folder of the system's
  * temporary directory (`os.tmpdir()`); the files are moved into the outdirs once every object
  * of every App has passed, and the staging folder is removed in any case. Neither the JSON nor
- * the YAML of a whole chart is ever held in memory (`app.synth()` holds both).
+ * the YAML of a whole chart is ever held in memory (`app.synth()` holds both). An object whose
+ * JSON is the same as in the last run that wrote everything is known valid and written as that
+ * run wrote it, unchecked and not stringified again (the synth cache, beside the compiled
+ * validators: `CDK8S_LLM_SERVING_SYNTH_CACHE=off` turns it off; it is keyed by this package's
+ * code, Ajv, cdk8s and the schemas, and not used for outputs above 8 MB).
  * Other output types are validated with {@link validateApp}, then written by `app.synth()`.
  *
  * @example
@@ -194,9 +199,11 @@ export function synthValidated(app: App | readonly App[]): void {
   // outdirs only once every object of every App has passed: no document is held in memory
   // until the end, and nothing is ever written to an outdir on a problem.
   const staging = apps.some(writesFilePerChart) ? fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-llm-serving-synth-')) : undefined;
+  // Objects unchanged since the last run are known valid and their documents known (see SynthCache).
+  const cache = staging ? SynthCache.open(cacheDir(), synthFingerprint()) : undefined;
   try {
     apps.forEach((a, i) => {
-      const rendered = staging ? renderFilePerChart(a, errors.length === 0 ? path.join(staging, String(i)) : undefined) : undefined;
+      const rendered = staging && writesFilePerChart(a) ? renderFilePerChart(a, errors.length === 0 ? path.join(staging, String(i)) : undefined, cache) : undefined;
       const problems = rendered ? rendered.problems : validateApp(a);
       outputs.push(rendered?.files);
       errors.push(...(apps.length > 1 ? problems.map((e) => ({ ...e, object: `${a.outdir}: ${e.object}` })) : problems));
@@ -211,7 +218,9 @@ export function synthValidated(app: App | readonly App[]): void {
       fs.mkdirSync(a.outdir, { recursive: true });
       for (const file of files) moveFile(file.staged, path.join(a.outdir, file.name));
     });
+    cache?.commit();
   } finally {
+    cache?.discard();
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
   }
 }
@@ -251,15 +260,15 @@ function writesFilePerChart(app: App): boolean {
  *
  * @returns the files, and the problems in chart order then construct order (as validateApp)
  */
-function renderFilePerChart(app: App, stageDir: string | undefined): { files: ChartFile[]; problems: ManifestError[] } {
+function renderFilePerChart(app: App, stageDir: string | undefined, cache?: SynthCache): { files: ChartFile[]; problems: ManifestError[] } {
   // No user code runs until the files are rendered: constructs may reuse what their validation
   // computed (see inSynthSession).
-  const rendered = inSynthSession(() => renderBuiltApp(app, stageDir));
+  const rendered = inSynthSession(() => renderBuiltApp(app, stageDir, cache));
   writeCodeCaches();
   return rendered;
 }
 
-function renderBuiltApp(app: App, stageDir: string | undefined): { files: ChartFile[]; problems: ManifestError[] } {
+function renderBuiltApp(app: App, stageDir: string | undefined, cache: SynthCache | undefined): { files: ChartFile[]; problems: ManifestError[] } {
   runConstructValidations(app);
   const all = app.node.findAll();
   const hasDependantCharts = resolveDependencies(all);
@@ -278,6 +287,14 @@ function renderBuiltApp(app: App, stageDir: string | undefined): { files: ChartF
         const json = obj.toJson();
         const text = JSON.stringify(json);
         noteRendered(obj, { length: text.length });
+        const key = cache?.keyOf(json, text);
+        const known = key !== undefined ? cache!.get(key) : undefined;
+        if (known !== undefined) {
+          // Written valid, as this document, by the last run.
+          writer?.add([known]);
+          if (writer) cache!.put(key!, known);
+          continue;
+        }
         const objectProblems = checkManifest(json, text);
         if (objectProblems.length > 0) {
           found.push({ obj, problems: objectProblems });
@@ -285,7 +302,10 @@ function renderBuiltApp(app: App, stageDir: string | undefined): { files: ChartF
           writer = undefined;
           stageDir = undefined;
         }
-        writer?.add(stringifyManifest(json));
+        if (!writer) continue;
+        const pieces = stringifyManifest(json);
+        writer.add(pieces);
+        if (key !== undefined && pieces.length === 1) cache!.put(key, pieces[0]);
       }
     } finally {
       writer?.close();
@@ -509,6 +529,28 @@ function cacheDir(): string | undefined {
 }
 
 let fingerprint: string | undefined;
+
+/**
+ * What the synth cache's entries depend on besides the objects: this file (the checks), Ajv,
+ * every vendored schema, the YAML code (./_yaml, cdk8s and its yaml) and the cache's own code.
+ */
+function synthFingerprint(): string {
+  const hash = createHash('sha1');
+  const versionOf = (pkg: string, from?: string) => {
+    try {
+      return JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`, from ? { paths: [from] } : undefined), 'utf8')).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  const cdk8sDir = path.dirname(require.resolve('cdk8s/package.json'));
+  hash.update(`${versionOf('ajv')}\0${versionOf('cdk8s')}\0${versionOf('yaml', cdk8sDir)}\0`);
+  for (const file of [__filename, require.resolve('./_yaml'), require.resolve('./_synth-cache')]) hash.update(fs.readFileSync(file)).update('\0');
+  const reg = loadRegistry();
+  hash.update(reg.definitionsHash).update(fs.readFileSync(path.join(reg.dir, 'index.json')));
+  for (const entry of Object.values(reg.index.crds)) hash.update('\0').update(fs.readFileSync(path.join(reg.dir, entry.file)));
+  return hash.digest('hex');
+}
 
 /**
  * Compiles the validator of one kind, or loads it from the cache: compiling the Kubernetes
