@@ -104,7 +104,10 @@ function compileWithCodeCache(module, js, filename, codeFile) {
   } catch {
     // First run of this file.
   }
-  const script = new vm.Script(Module.wrap(js), { filename, cachedData });
+  // A shebang line is valid only at the very start of a script: inside the module wrapper it
+  // becomes a comment (Node's own loader strips it too), keeping the line numbers.
+  const body = js.startsWith('#!') ? `//${js.slice(2)}` : js;
+  const script = new vm.Script(Module.wrap(body), { filename, cachedData });
   if (!cachedData || script.cachedDataRejected) {
     if (toWrite.length === 0) process.once('exit', writeCodeCaches);
     toWrite.push({ script, codeFile });
@@ -166,7 +169,6 @@ if (codeCacheOn) {
     if (pkgType === 'module') return loadJs(module, filename);
     const key = crypto.createHash('sha1').update(`${filename}\0${stat.size}\0${stat.mtimeMs}\0${v8Key}`).digest('hex');
     const source = fs.readFileSync(filename, 'utf8');
-    // Node strips a shebang line itself (vm.Script too: V8 accepts a hashbang at the start).
     return compileWithCodeCache(module, source, filename, path.join(cacheDir, 'modules', `${key}.js.code`));
   };
 }
