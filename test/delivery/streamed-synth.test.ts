@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, Testing, Yaml, YamlOutputType } from 'cdk8s';
 import { ConfigMap, Deployment } from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
 import { stringifyManifest } from '../../lib/delivery/_yaml';
-import { synthValidated, validateApp } from '../../lib';
+import { Accelerator, LiteLLMProxy, synthValidated, validateApp, VllmPool } from '../../lib';
 
 function tmpOutdir(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'streamed-synth-')), 'dist');
@@ -158,6 +159,17 @@ describe('stringifyManifest: long arrays in slices, the same text as Yaml.string
   test.each([1, 2, 3, 4, 7, 64])('slices of %i', (slice) => {
     const pieces = stringifyManifest(doc, slice);
     expect(pieces.join('')).toBe(Yaml.stringify(doc));
+  });
+
+  test('the LiteLLM config of more than a slice of models is Yaml.stringify\'s text (its model list is sliced)', () => {
+    const chart = new Chart(Testing.app(), 'fleet', { namespace: 'llm' });
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+    for (let i = 0; i < 70; i++) proxy.addBackend(new VllmPool(chart, `pool-${i}`, { model: `org/model-${i}`, accelerator: Accelerator.nvidiaGpu(1) }));
+    const configMap = Testing.synth(chart).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'litellm-config');
+    const text: string = configMap.data['config.yaml'];
+    const config = YAML.parse(text);
+    expect(config.model_list).toHaveLength(70);
+    expect(text).toBe(Yaml.stringify(config));
   });
 
   test('a document is sliced only when it has a long array', () => {
