@@ -200,7 +200,7 @@ export function synthValidated(app: App | readonly App[]): void {
   // until the end, and nothing is ever written to an outdir on a problem.
   const staging = apps.some(writesFilePerChart) ? fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-llm-serving-synth-')) : undefined;
   // Objects unchanged since the last run are known valid and their documents known (see SynthCache).
-  const cache = staging ? SynthCache.open(cacheDir(), synthFingerprint()) : undefined;
+  const cache = staging ? openSynthCache() : undefined;
   try {
     apps.forEach((a, i) => {
       const rendered = staging && writesFilePerChart(a) ? renderFilePerChart(a, errors.length === 0 ? path.join(staging, String(i)) : undefined, cache) : undefined;
@@ -529,6 +529,17 @@ function cacheDir(): string | undefined {
 }
 
 let fingerprint: string | undefined;
+
+/** The synth cache, or undefined when off or when what it depends on cannot be read (then every object is checked). */
+function openSynthCache(): SynthCache | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  try {
+    return SynthCache.open(dir, synthFingerprint());
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * What the synth cache's entries depend on besides the objects: this file (the checks), Ajv,
