@@ -34,6 +34,11 @@ import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { Accelerator, LiteLLMProxy, LlmSignal, MonitorDiscovery, NetworkPeer, ServingAlerts, synthValidated, VllmPool } from '../lib';
 
+// The synth cache (lib/delivery/_synth-cache.ts) would let every run after the first skip the
+// checks and the YAML of unchanged objects: off, the bench measures the work itself (the RSS
+// children inherit it).
+process.env.CDK8S_LLM_SERVING_SYNTH_CACHE = 'off';
+
 const SIZES = process.env.BENCH_SIZES ? process.env.BENCH_SIZES.split(',').map(Number) : [100, 400, 1000];
 /** Sizes above this get one run (each costs tens of seconds). */
 const MEDIAN_UP_TO = 400;

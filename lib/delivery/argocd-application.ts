@@ -2,6 +2,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, Lazy, Names, YamlOutputType } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { baseName, claimName } from '../core/_naming';
+import { renderedJsonLength } from '../core/_synth-session';
 import { formatValue, invalid, requireDnsLabel, requireDnsSubdomain } from '../core/_validation';
 
 /**
@@ -306,7 +307,7 @@ export class ArgoCdApplication extends Construct {
 
   private hasLargeObjects(): boolean {
     return this.chart.node.findAll().some((c) => c instanceof ApiObject && Chart.of(c) === this.chart
-      && (c.kind === 'PrometheusRule' || JSON.stringify(c.toJson()).length > LARGE_OBJECT_BYTES));
+      && (c.kind === 'PrometheusRule' || renderedJsonLength(c) > LARGE_OBJECT_BYTES));
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { ARGOCD_HOOK, ARGOCD_SYNC_WAVE } from '../core/_argocd';
+import { inSynthSession, noteRendered } from '../core/_synth-session';
 import { invalid } from '../core/_validation';
 
 /**
@@ -144,13 +145,16 @@ export function deriveSyncWaves(scope: IConstruct, options: SyncWaveOptions = {}
     }
   }
   const objects = scope.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
-  const nodes = objects.map((apiObject): Node => {
+  // A synth session (nothing changes while objects render): an Argo CD Application reads the
+  // size of its chart's objects from what was rendered here instead of rendering them again.
+  const nodes = inSynthSession(() => objects.map((apiObject): Node => {
     const json = apiObject.toJson();
+    noteRendered(apiObject, { json });
     const groupKind = `${groupOf(json.apiVersion)}/${json.kind}`;
     const isHook = typeof json.metadata?.annotations?.[ARGOCD_HOOK] === 'string';
     const stage = overrides[groupKind] ?? (isHook ? SyncStage.HOOKS : STAGES.get(groupKind) ?? SyncStage.WORKLOADS);
     return { apiObject, json, stage, id: objectId(json), after: [] };
-  });
+  }));
   linkNeeds(nodes);
 
   const waves = new Map<Node, number>();

@@ -1,12 +1,15 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import standaloneCode from 'ajv/dist/standalone';
+import * as vm from 'vm';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
+import { SynthCache } from './_synth-cache';
 import { stringifyManifest } from './_yaml';
-import { inSynthSession } from '../core/_synth-session';
+import { inSynthSession, noteRendered } from '../core/_synth-session';
 
 /** One problem found in a manifest, in the words of the API server. */
 export interface ManifestError {
@@ -31,10 +34,15 @@ export interface ManifestError {
  * @returns every problem found; empty when the object is valid
  */
 export function validateManifest(obj: any): ManifestError[] {
+  return checkManifest(obj);
+}
+
+/** {@link validateManifest}, given the object's JSON text when the caller has it. */
+function checkManifest(obj: any, jsonText?: string): ManifestError[] {
   const id = objectId(obj);
   if (!isObject(obj)) return [{ object: id, path: '', message: 'manifest must be an object' }];
   const problems: Problem[] = [];
-  const tooLarge = sizeProblem(obj);
+  const tooLarge = sizeProblem(jsonText ?? JSON.stringify(obj));
   if (tooLarge) problems.push(tooLarge);
   const lookup = findValidator(obj.apiVersion, obj.kind);
   if ('problem' in lookup) {
@@ -63,8 +71,8 @@ export const MAX_OBJECT_BYTES = 1024 * 1024;
  * custom resource) is larger than {@link MAX_OBJECT_BYTES}. Measured on the JSON in every
  * path, so `validateApp` and `synthValidated` report the same size.
  */
-function sizeProblem(obj: object): Problem | undefined {
-  const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
+function sizeProblem(jsonText: string): Problem | undefined {
+  const bytes = Buffer.byteLength(jsonText, 'utf8');
   if (bytes <= MAX_OBJECT_BYTES) return undefined;
   return {
     path: '',
@@ -102,9 +110,11 @@ export function validateApp(app: App): ManifestError[] {
   // One validation pass, then every object rendered once: `chart.toJson()` would run every
   // construct validation of the whole App again for each chart.
   runConstructValidations(app);
-  return validateManifests(app.charts.flatMap((chart) => chart.node.findAll()
+  const errors = validateManifests(app.charts.flatMap((chart) => chart.node.findAll()
     .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
     .map((o) => o.toJson())));
+  writeCodeCaches();
+  return errors;
 }
 
 /**
@@ -145,9 +155,15 @@ function synthOnceValidated(app: App): void {
  * other's files).
  *
  * The files are byte for byte those of `app.synth()`. With cdk8s's default output (one file
- * per chart, no construct metadata) each object is rendered once, validated and turned into
- * its YAML document at once, so only the documents' text is held until every object has
- * passed, never the JSON of a whole chart nor its file as one string (as `app.synth()` does).
+ * per chart, no construct metadata) each object is rendered once, validated, turned into its
+ * YAML document at once and appended to its chart's file in a staging folder of the system's
+ * temporary directory (`os.tmpdir()`); the files are moved into the outdirs once every object
+ * of every App has passed, and the staging folder is removed in any case. Neither the JSON nor
+ * the YAML of a whole chart is ever held in memory (`app.synth()` holds both). An object whose
+ * JSON is the same as in the last run that wrote everything is known valid and written as that
+ * run wrote it, unchecked and not stringified again (the synth cache, beside the compiled
+ * validators: `CDK8S_LLM_SERVING_SYNTH_CACHE=off` turns it off; it is keyed by this package's
+ * code, Ajv, cdk8s and the schemas, and not used for outputs above 8 MB).
  * Other output types are validated with {@link validateApp}, then written by `app.synth()`.
  *
  * @example
@@ -179,28 +195,50 @@ export function synthValidated(app: App | readonly App[]): void {
   });
   const errors: ManifestError[] = [];
   const outputs: Array<ChartFile[] | undefined> = [];
-  for (const a of apps) {
-    const rendered = writesFilePerChart(a) ? renderFilePerChart(a, errors.length === 0) : undefined;
-    const problems = rendered ? rendered.problems : validateApp(a);
-    outputs.push(rendered?.files);
-    errors.push(...(apps.length > 1 ? problems.map((e) => ({ ...e, object: `${a.outdir}: ${e.object}` })) : problems));
+  // The files are written as their objects pass, into a staging folder, and moved into the
+  // outdirs only once every object of every App has passed: no document is held in memory
+  // until the end, and nothing is ever written to an outdir on a problem.
+  const staging = apps.some(writesFilePerChart) ? fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-llm-serving-synth-')) : undefined;
+  // Objects unchanged since the last run are known valid and their documents known (see SynthCache).
+  const cache = staging ? openSynthCache() : undefined;
+  try {
+    apps.forEach((a, i) => {
+      const rendered = staging && writesFilePerChart(a) ? renderFilePerChart(a, errors.length === 0 ? path.join(staging, String(i)) : undefined, cache) : undefined;
+      const problems = rendered ? rendered.problems : validateApp(a);
+      outputs.push(rendered?.files);
+      errors.push(...(apps.length > 1 ? problems.map((e) => ({ ...e, object: `${a.outdir}: ${e.object}` })) : problems));
+    });
+    if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
+    apps.forEach((a, i) => {
+      const files = outputs[i];
+      if (!files) {
+        synthOnceValidated(a);
+        return;
+      }
+      fs.mkdirSync(a.outdir, { recursive: true });
+      for (const file of files) moveFile(file.staged, path.join(a.outdir, file.name));
+    });
+    cache?.commit();
+  } finally {
+    cache?.discard();
+    if (staging) fs.rmSync(staging, { recursive: true, force: true });
   }
-  if (errors.length > 0) throw new ManifestValidationError(errors, apps.length > 1 ? apps.map((a) => a.outdir) : apps[0].outdir);
-  apps.forEach((a, i) => {
-    const files = outputs[i];
-    if (!files) {
-      synthOnceValidated(a);
-      return;
-    }
-    fs.mkdirSync(a.outdir, { recursive: true });
-    for (const file of files) writeDocuments(path.join(a.outdir, file.name), file.documents);
-  });
 }
 
-/** One chart's file: its name and its YAML documents, in order, each in pieces ({@link stringifyManifest}). */
+/** Moves a staged file into place (a rename, or a copy across file systems). */
+function moveFile(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    fs.copyFileSync(from, to);
+  }
+}
+
+/** One chart's file: its name in the outdir and where it was staged. */
 interface ChartFile {
   readonly name: string;
-  readonly documents: string[][];
+  readonly staged: string;
 }
 
 /** The App writes one file per chart (cdk8s's default) and no construct metadata. */
@@ -211,49 +249,73 @@ function writesFilePerChart(app: App): boolean {
 /**
  * Renders an App as `app.synth()` would with one file per chart, validating every object as
  * {@link validateApp} does (construct validations first, once): each object is rendered once
- * (`toJson()`), checked, and stringified to its YAML document as cdk8s does (`Yaml.stringify`,
- * one document at a time), so the JSON of the App is never held whole. Once a problem is
- * found (here or in an earlier App, `stringify` false), documents are no longer stringified:
- * nothing will be written.
+ * (`toJson()`), checked, stringified to its YAML document as cdk8s does (`Yaml.stringify`, one
+ * document at a time) and appended to its chart's file in `stageDir`, so neither the JSON of
+ * the App nor its YAML is ever held whole. Once a problem is found (here or in an earlier App,
+ * `stageDir` undefined), documents are no longer stringified nor written: nothing will be
+ * moved into the outdir.
  *
  * Mirrors cdk8s 2.x `App.synth()` (`resolveDependencies`, `charts`, `chartToKube`, the chart
  * file namers); the tests compare the files with `app.synth()`'s byte for byte.
  *
  * @returns the files, and the problems in chart order then construct order (as validateApp)
  */
-function renderFilePerChart(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+function renderFilePerChart(app: App, stageDir: string | undefined, cache?: SynthCache): { files: ChartFile[]; problems: ManifestError[] } {
   // No user code runs until the files are rendered: constructs may reuse what their validation
   // computed (see inSynthSession).
-  return inSynthSession(() => renderBuiltApp(app, stringify));
+  const rendered = inSynthSession(() => renderBuiltApp(app, stageDir, cache));
+  writeCodeCaches();
+  return rendered;
 }
 
-function renderBuiltApp(app: App, stringify: boolean): { files: ChartFile[]; problems: ManifestError[] } {
+function renderBuiltApp(app: App, stageDir: string | undefined, cache: SynthCache | undefined): { files: ChartFile[]; problems: ManifestError[] } {
   runConstructValidations(app);
   const all = app.node.findAll();
   const hasDependantCharts = resolveDependencies(all);
   const files: ChartFile[] = [];
   const problems: ManifestError[] = [];
+  if (stageDir) fs.mkdirSync(stageDir);
   let index = 0;
   for (const chart of app.charts) {
     const name = `${hasDependantCharts ? `${String(index++).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
+    const staged = stageDir ? path.join(stageDir, `${files.length}-${name}`) : '';
     const objects = new DependencyGraph(chart.node).topology().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
     const found: Array<{ obj: ApiObject; problems: ManifestError[] }> = [];
-    const documents: string[][] = [];
-    for (const obj of objects) {
-      const json = obj.toJson();
-      const objectProblems = validateManifest(json);
-      if (objectProblems.length > 0) {
-        found.push({ obj, problems: objectProblems });
-        stringify = false;
+    let writer = stageDir ? new DocumentWriter(staged) : undefined;
+    try {
+      for (const obj of objects) {
+        const json = obj.toJson();
+        const text = JSON.stringify(json);
+        noteRendered(obj, { length: text.length });
+        const key = cache?.keyOf(json, text);
+        const known = key !== undefined ? cache!.get(key) : undefined;
+        if (known !== undefined) {
+          // Written valid, as this document, by the last run.
+          writer?.add([known]);
+          if (writer) cache!.put(key!, known);
+          continue;
+        }
+        const objectProblems = checkManifest(json, text);
+        if (objectProblems.length > 0) {
+          found.push({ obj, problems: objectProblems });
+          writer?.close();
+          writer = undefined;
+          stageDir = undefined;
+        }
+        if (!writer) continue;
+        const pieces = stringifyManifest(json);
+        writer.add(pieces);
+        if (key !== undefined && pieces.length === 1) cache!.put(key, pieces[0]);
       }
-      if (stringify) documents.push(stringifyManifest(json));
+    } finally {
+      writer?.close();
     }
     if (found.length > 0) {
       // Problems are reported in construct order, as validateApp reports them.
       const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
       found.sort((a, b) => position.get(a.obj)! - position.get(b.obj)!).forEach((f) => problems.push(...f.problems));
     }
-    files.push({ name, documents });
+    files.push({ name, staged });
   }
   return { files, problems };
 }
@@ -301,32 +363,50 @@ function resolveDependencies(all: IConstruct[]): boolean {
 }
 
 /**
- * Writes YAML documents as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), about a
- * megabyte at a time: the whole file's text is never built.
+ * Writes YAML documents to a file as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), one
+ * document at a time as they come, about 64 KiB per write: the file's text is never held, and
+ * the text waiting to be written is short-lived enough to die young (a megabyte per write kept
+ * every document alive long enough to be promoted to V8's old generation, tens of MB of
+ * garbage there at 1000 pools).
  */
-function writeDocuments(file: string, documents: readonly string[][]): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let batch: string[] = [];
-    let length = 0;
-    const flush = () => {
-      const bytes = Buffer.from(batch.join(''), 'utf8');
-      for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at, bytes.length - at);
-      batch = [];
-      length = 0;
-    };
-    const add = (text: string) => {
-      batch.push(text);
-      length += text.length;
-      if (length >= 1 << 20) flush();
-    };
-    documents.forEach((pieces, i) => {
-      if (i > 0) add('---\n');
-      pieces.forEach(add);
-    });
-    flush();
-  } finally {
-    fs.closeSync(fd);
+class DocumentWriter {
+  private readonly fd: number;
+  private batch: string[] = [];
+  private length = 0;
+  private documents = 0;
+  private closed = false;
+
+  public constructor(file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  /** Appends one document, given in pieces ({@link stringifyManifest}). */
+  public add(pieces: readonly string[]): void {
+    if (this.documents++ > 0) this.push('---\n');
+    for (const piece of pieces) this.push(piece);
+  }
+
+  public close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.flush();
+    } finally {
+      fs.closeSync(this.fd);
+    }
+  }
+
+  private push(text: string): void {
+    this.batch.push(text);
+    this.length += text.length;
+    if (this.length >= 1 << 16) this.flush();
+  }
+
+  private flush(): void {
+    const bytes = Buffer.from(this.batch.join(''), 'utf8');
+    for (let at = 0; at < bytes.length;) at += fs.writeSync(this.fd, bytes, at, bytes.length - at);
+    this.batch = [];
+    this.length = 0;
   }
 }
 
@@ -426,7 +506,11 @@ function ajvOf(reg: Registry): Ajv {
     // validateFormats off: int32, int64, byte, date-time... are not checked by kubectl either.
     // verbose puts the offending value into type errors. code.source keeps the generated code
     // for the cache; code.optimize off compiles ~2× faster (the checks are the same).
-    reg.ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, verbose: true, code: { source: true, optimize: false } });
+    // Required here, not at the top: a run finding every validator in the cache never loads
+    // Ajv's compiler (~40 ms), only the runtime helpers its standalone code requires.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const AjvClass: typeof Ajv = require('ajv').default;
+    reg.ajv = new AjvClass({ strict: false, allErrors: true, validateFormats: false, verbose: true, code: { source: true, optimize: false } });
     reg.ajv.addSchema({ $id: K8S_ID, definitions: mapValues(reg.definitions, toStrictSchema) });
   }
   return reg.ajv;
@@ -445,6 +529,39 @@ function cacheDir(): string | undefined {
 }
 
 let fingerprint: string | undefined;
+
+/** The synth cache, or undefined when off or when what it depends on cannot be read (then every object is checked). */
+function openSynthCache(): SynthCache | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  try {
+    return SynthCache.open(dir, synthFingerprint());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the synth cache's entries depend on besides the objects: this file (the checks), Ajv,
+ * every vendored schema, the YAML code (./_yaml, cdk8s and its yaml) and the cache's own code.
+ */
+function synthFingerprint(): string {
+  const hash = createHash('sha1');
+  const versionOf = (pkg: string, from?: string) => {
+    try {
+      return JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`, from ? { paths: [from] } : undefined), 'utf8')).version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  const cdk8sDir = path.dirname(require.resolve('cdk8s/package.json'));
+  hash.update(`${versionOf('ajv')}\0${versionOf('cdk8s')}\0${versionOf('yaml', cdk8sDir)}\0`);
+  for (const file of [__filename, require.resolve('./_yaml'), require.resolve('./_synth-cache')]) hash.update(fs.readFileSync(file)).update('\0');
+  const reg = loadRegistry();
+  hash.update(reg.definitionsHash).update(fs.readFileSync(path.join(reg.dir, 'index.json')));
+  for (const entry of Object.values(reg.index.crds)) hash.update('\0').update(fs.readFileSync(path.join(reg.dir, entry.file)));
+  return hash.digest('hex');
+}
 
 /**
  * Compiles the validator of one kind, or loads it from the cache: compiling the Kubernetes
@@ -469,7 +586,7 @@ function compileValidator(reg: Registry, key: string, schema: Schema): ValidateF
   const hash = createHash('sha1').update(`${fingerprint}\0${key}\0`).update(JSON.stringify(schema)).digest('hex');
   const file = path.join(dir, `validator-${hash}.js`);
   try {
-    return loadStandalone(fs.readFileSync(file, 'utf8'));
+    return loadStandalone(fs.readFileSync(file, 'utf8'), file);
   } catch {
     // Not cached yet (or unreadable): compile.
   }
@@ -479,6 +596,8 @@ function compileValidator(reg: Registry, key: string, schema: Schema): ValidateF
     fs.mkdirSync(dir, { recursive: true });
     // Write then rename: parallel runs (jest workers) never read half a file.
     const tmp = `${file}.${process.pid}.tmp`;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const standaloneCode: typeof import('ajv/dist/standalone').default = require('ajv/dist/standalone').default;
     fs.writeFileSync(tmp, standaloneCode(ajv, validate));
     fs.renameSync(tmp, file);
   } catch {
@@ -487,13 +606,64 @@ function compileValidator(reg: Registry, key: string, schema: Schema): ValidateF
   return validate;
 }
 
-/** Runs Ajv's standalone (CommonJS) code, resolving its `require`s (Ajv's runtime) from this package. */
-function loadStandalone(code: string): ValidateFunction {
+/**
+ * Whether code compiled with `vm` runs in the caller's realm (its objects have this module's
+ * `Object.prototype`): not in a sandbox such as jest's, where validators must be created with
+ * `new Function` to share the realm of the data they check (Ajv's deep equality compares
+ * constructors).
+ */
+let sameRealm: boolean | undefined;
+
+/** What a V8 code cache depends on besides the code: V8 refuses one made by another V8 or with other flags. */
+let v8Key: string | undefined;
+
+/** Validators compiled without a usable code cache: theirs is written by {@link writeCodeCaches}. */
+const codeCachesToWrite: Array<{ script: vm.Script; file: string }> = [];
+
+/**
+ * Runs Ajv's standalone (CommonJS) code, resolving its `require`s (Ajv's runtime) from this package.
+ *
+ * With the file it was read from (the cache), V8's compiled code of it is read from
+ * `<file>.<v8 key>.code` when there is one, and written otherwise (by {@link writeCodeCaches},
+ * once the run has validated its objects, so the code of the validator's functions that ran is
+ * in it): a 2 MB validator (the Argo CD Application's) then loads without being parsed, and its
+ * functions run without being compiled first. A code cache V8 refuses (another Node or V8 flags)
+ * is only a slower load, and is rewritten.
+ */
+function loadStandalone(code: string, file?: string): ValidateFunction {
   const mod: { exports: any } = { exports: {} };
-  new Function('require', 'module', 'exports', code)(require, mod, mod.exports);
+  sameRealm ??= Object.getPrototypeOf(vm.runInThisContext('({})')) === Object.prototype;
+  if (file && sameRealm) {
+    v8Key ??= createHash('sha1').update(`${process.version}\0${process.arch}\0${process.execArgv.join(' ')}\0${process.env.NODE_OPTIONS ?? ''}`).digest('hex').slice(0, 12);
+    const codeFile = `${file.replace(/\.js$/, '')}.${v8Key}.code`;
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = fs.readFileSync(codeFile);
+    } catch {
+      // Not cached yet.
+    }
+    const script = new vm.Script(`(function (require, module, exports) {${code}\n})`, { filename: file, cachedData });
+    if (!cachedData || script.cachedDataRejected) codeCachesToWrite.push({ script, file: codeFile });
+    script.runInThisContext()(require, mod, mod.exports);
+  } else {
+    new Function('require', 'module', 'exports', code)(require, mod, mod.exports);
+  }
   const validate = mod.exports.default ?? mod.exports;
   if (typeof validate !== 'function') throw new Error('not a validator');
   return validate;
+}
+
+/** Writes the code caches {@link loadStandalone} found missing (write then rename; failures only cost the next run). */
+function writeCodeCaches(): void {
+  for (const { script, file } of codeCachesToWrite.splice(0)) {
+    try {
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, script.createCachedData());
+      fs.renameSync(tmp, file);
+    } catch {
+      return;
+    }
+  }
 }
 
 /** The versions of a vendored CRD, read from its file the first time its kind is seen. */

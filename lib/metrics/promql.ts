@@ -13,7 +13,27 @@ type SyntaxNode = Tree['topNode'];
  */
 export function promqlSyntaxError(expr: string): number | undefined {
   if (expr.trim() === '') return 0;
-  return syntaxErrorIn(parser.parse(expr));
+  return parsed(expr).syntaxError;
+}
+
+/**
+ * What the two pure functions above and below read of one parse of an expression, kept by
+ * expression: an App checks the same queries several times (a dashboard's validation reads each
+ * query's syntax, then its metric names; alerts, dashboards and autoscalers share queries), and
+ * parsing is most of the cost. Bounded: cleared past {@link MEMO_LIMIT} entries.
+ */
+const PARSED = new Map<string, { readonly syntaxError: number | undefined; readonly metricNames: readonly string[] }>();
+const MEMO_LIMIT = 10_000;
+
+function parsed(expr: string): { readonly syntaxError: number | undefined; readonly metricNames: readonly string[] } {
+  let hit = PARSED.get(expr);
+  if (!hit) {
+    const tree = parser.parse(expr);
+    hit = { syntaxError: syntaxErrorIn(tree), metricNames: metricNamesIn(tree, expr) };
+    if (PARSED.size >= MEMO_LIMIT) PARSED.clear();
+    PARSED.set(expr, hit);
+  }
+  return hit;
 }
 
 /** The offset of the first syntax error in a parsed tree, or undefined when there is none. */
@@ -83,7 +103,7 @@ function requireSyntax(prop: string, expr: string, at: number | undefined): void
 
 /** The metric names `expr` selects (vector selectors with a name), in order of appearance. */
 export function promqlMetricNames(expr: string): string[] {
-  return metricNamesIn(parser.parse(expr), expr);
+  return [...parsed(expr).metricNames];
 }
 
 /** The metric names a parsed tree of `expr` selects. */

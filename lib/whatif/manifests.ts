@@ -1,11 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App, Chart } from 'cdk8s';
-import * as YAML from 'yaml';
+import type * as YamlModule from 'yaml';
 import { parseQuantity } from './hpa-controller';
 import { ReplayRecordingRule } from './_promql-eval';
 import { PoolModelParams } from './pool-model';
 import { formatValue, invalid } from '../core/_validation';
+
+/**
+ * The yaml package, required on first use rather than at the top: loading it costs ~40 ms, and a
+ * synth (`apps/main.ts`, which loads the whole library) never reads manifests back.
+ */
+function yaml(): typeof YamlModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('yaml');
+}
 
 /** One Kubernetes object read from a manifest file (or synthesized from an App). */
 export interface LoadedManifest {
@@ -125,13 +134,13 @@ function yamlFiles(dir: string): string[] {
  */
 export function parseManifests(text: string, file: string): LoadedManifest[] {
   const out: LoadedManifest[] = [];
-  YAML.parseAllDocuments(text).forEach((doc, i) => {
+  yaml().parseAllDocuments(text).forEach((doc, i) => {
     // parseAllDocuments returns an EmptyStream (no documents) for an empty text.
-    const error = (doc as YAML.Document).errors?.[0];
+    const error = (doc as YamlModule.Document).errors?.[0];
     if (error) {
       throw new Error(`'${file}' (document ${i + 1}) is not valid YAML: ${firstLine(error.message)}`);
     }
-    const object = (doc as YAML.Document).toJS({ maxAliasCount: 100 });
+    const object = (doc as YamlModule.Document).toJS({ maxAliasCount: 100 });
     if (object === null || object === undefined) return;
     if (typeof object !== 'object' || Array.isArray(object)) {
       throw new Error(`'${file}' (document ${i + 1}) is not a Kubernetes object: expected a mapping with apiVersion and kind, got ${formatValue(object).slice(0, 80)}`);
@@ -455,7 +464,7 @@ function adapterRules(manifests: ReadonlyArray<LoadedManifest>): AdapterRule[] {
       if (typeof text !== 'string' || !/metricsQuery|seriesQuery/.test(text)) continue;
       let config: any;
       try {
-        config = YAML.parse(text);
+        config = yaml().parse(text);
       } catch {
         continue;
       }
@@ -523,7 +532,7 @@ function proxyOf(manifests: ReadonlyArray<LoadedManifest>, deployment: any, pool
       if (typeof text !== 'string' || !text.includes('model_list')) continue;
       let config: any;
       try {
-        config = YAML.parse(text);
+        config = yaml().parse(text);
       } catch {
         continue;
       }

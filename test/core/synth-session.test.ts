@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { inSynthSession, sessionMemo } from '../../lib/core/_synth-session';
+import { inSynthSession, noteRendered, renderedJsonLength, sessionMemo } from '../../lib/core/_synth-session';
 import { Accelerator, LiteLLMProxy, ServingAlerts, synthValidated, VllmPool } from '../../lib';
 import { SCRAPER } from '../util/synth';
 
@@ -26,6 +26,29 @@ describe('sessionMemo', () => {
     sessionMemo(owner, 'k', () => ++calls);
     sessionMemo(owner, 'k', () => ++calls);
     expect(calls).toBe(2);
+  });
+});
+
+describe('renderedJsonLength', () => {
+  test('reads what the session noted (a length, or the JSON rendered), renders otherwise and outside a session', () => {
+    let renders = 0;
+    const obj = (json: unknown) => ({ toJson: () => { renders++; return json; } });
+    const a = obj({ a: 1 });
+    const b = obj({ bb: 'x' });
+    const c = obj({ c: [1, 2] });
+    expect(renderedJsonLength(a)).toBe(7);
+    expect(renders).toBe(1);
+    noteRendered(a, { length: 1000 }); // outside a session: nothing is noted
+    expect(renderedJsonLength(a)).toBe(7);
+    expect(renders).toBe(2);
+    renders = 0;
+    inSynthSession(() => {
+      noteRendered(a, { length: 1000 });
+      noteRendered(b, { json: { bb: 'xyz' } });
+      expect([renderedJsonLength(a), renderedJsonLength(b), renderedJsonLength(b), renderedJsonLength(c)]).toEqual([1000, 12, 12, 11]);
+    });
+    expect(renders).toBe(1);
+    expect(renderedJsonLength(a)).toBe(7);
   });
 });
 

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart, Yaml, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, Testing, Yaml, YamlOutputType } from 'cdk8s';
 import { ConfigMap, Deployment } from 'cdk8s-plus-28';
+import * as YAML from 'yaml';
 import { stringifyManifest } from '../../lib/delivery/_yaml';
-import { synthValidated, validateApp } from '../../lib';
+import { Accelerator, LiteLLMProxy, synthValidated, validateApp, VllmPool } from '../../lib';
 
 function tmpOutdir(): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'streamed-synth-')), 'dist');
@@ -86,6 +87,59 @@ describe('synthValidated writes what app.synth() writes, byte for byte', () => {
   });
 });
 
+describe('synthValidated stages the files outside the outdir', () => {
+  /** Runs `fn` with os.tmpdir() a fresh empty folder, returned. */
+  function withTmpdir(fn: () => void): string {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'staging-'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = jest.spyOn(require('os') as typeof os, 'tmpdir').mockReturnValue(tmp);
+    try {
+      fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return tmp;
+  }
+
+  test('files are staged in os.tmpdir(), moved into the outdir, and the staging folder removed', () => {
+    const ours = tmpOutdir();
+    const theirs = tmpOutdir();
+    let staged: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeFs = require('fs') as typeof fs;
+    const openSync = nodeFs.openSync;
+    const spy = jest.spyOn(nodeFs, 'openSync').mockImplementation(((file: fs.PathLike, ...rest: any[]) => {
+      staged.push(String(file));
+      return (openSync as any)(file, ...rest);
+    }) as any);
+    let tmp = '';
+    try {
+      tmp = withTmpdir(() => synthValidated(tangledApp(ours)));
+    } finally {
+      spy.mockRestore();
+    }
+    tangledApp(theirs).synth();
+    expect(files(ours)).toEqual(files(theirs));
+    staged = staged.filter((f) => f.endsWith('.k8s.yaml'));
+    expect(staged).toHaveLength(3);
+    for (const f of staged) expect(f.startsWith(tmp + path.sep)).toBe(true);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+
+  test('on a problem in the second App, neither outdir is created and the staging folder is removed', () => {
+    const dev = tmpOutdir();
+    const prod = tmpOutdir();
+    const good = tangledApp(dev);
+    const bad = new App({ outdir: prod });
+    new ApiObject(new Chart(bad, 'web'), 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, datta: {} } as any);
+    const tmp = withTmpdir(() => expect(() => synthValidated([good, bad])).toThrow(
+      `synth refused: 1 invalid field(s); none of ${dev}, ${prod} was written\n${prod}: v1 ConfigMap a /datta: unknown field "datta"`));
+    expect(fs.existsSync(dev)).toBe(false);
+    expect(fs.existsSync(prod)).toBe(false);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
+});
+
 describe('stringifyManifest: long arrays in slices, the same text as Yaml.stringify', () => {
   const rule = (i: number) => ({
     alert: `Alert${i}`,
@@ -105,6 +159,17 @@ describe('stringifyManifest: long arrays in slices, the same text as Yaml.string
   test.each([1, 2, 3, 4, 7, 64])('slices of %i', (slice) => {
     const pieces = stringifyManifest(doc, slice);
     expect(pieces.join('')).toBe(Yaml.stringify(doc));
+  });
+
+  test('the LiteLLM config of more than a slice of models is Yaml.stringify\'s text (its model list is sliced)', () => {
+    const chart = new Chart(Testing.app(), 'fleet', { namespace: 'llm' });
+    const proxy = new LiteLLMProxy(chart, 'proxy', { masterKey: { secretName: 'litellm', key: 'master-key' } });
+    for (let i = 0; i < 70; i++) proxy.addBackend(new VllmPool(chart, `pool-${i}`, { model: `org/model-${i}`, accelerator: Accelerator.nvidiaGpu(1) }));
+    const configMap = Testing.synth(chart).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'litellm-config');
+    const text: string = configMap.data['config.yaml'];
+    const config = YAML.parse(text);
+    expect(config.model_list).toHaveLength(70);
+    expect(text).toBe(Yaml.stringify(config));
   });
 
   test('a document is sliced only when it has a long array', () => {
