@@ -6,7 +6,7 @@ import type { ServingPool } from '../vllm/serving-pool';
 /**
  * An InferencePool's endpoint picker (EPP) as its readers see it: what the EPP's metrics,
  * alerts and dashboards need of the construct that renders the InferencePool.
- * (Contract for issue 14 §1; implemented by the InferencePool construct of lib/gateway/.)
+ * Implemented by `InferenceEndpointPicker` (the EPP of a `GatewayInferencePool`).
  */
 export interface EndpointPicker extends IConstruct {
   /** The InferencePool's name (the EPP's `--pool-name`). */
