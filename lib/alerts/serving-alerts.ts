@@ -25,6 +25,7 @@ import { MonitorDiscovery, validateDiscovery } from '../metrics/discovery';
 import { requirePromQLOfShape } from '../metrics/promql';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { AcceleratorKind } from '../vllm/accelerator';
+import { LWS_INDEX_SUFFIX, LWS_KIND } from '../vllm/_multi-node';
 import { isServingPool, poolBehind, ServingPool } from '../vllm/serving-pool';
 import { directionChanges, kedaErrorRate, promDuration, sel } from './_rule-text';
 
@@ -508,7 +509,7 @@ export class ServingAlerts extends Construct {
     // known, so the rule is left out.
     // (The count of ready leaders has the namespace only: matched one-to-one.)
     const available = target.ref.kind === 'Deployment' ? `group_left ${sel(KubeStateMetrics.DEPLOYMENT_STATUS_REPLICAS_AVAILABLE, { namespace: ns, deployment: workload })}`
-      : target.ref.kind === 'LeaderWorkerSet' ? readyLeaders(ns, workload) : undefined;
+      : target.ref.kind === LWS_KIND ? readyLeaders(ns, workload) : undefined;
     if (available !== undefined) this.add(AlertGroup.AUTOSCALING, {
       alert: 'LlmReplicasNotAvailable',
       expr: `${sel(KubeStateMetrics.HPA_STATUS_DESIRED_REPLICAS, h)} > on (namespace) ${available}`,
@@ -771,7 +772,7 @@ function workloadSeries(pool: ServingPool): WorkloadSeries | undefined {
       atZero: () => `${sel(KubeStateMetrics.DEPLOYMENT_SPEC_REPLICAS, deployment)} == 0`,
     };
   }
-  if (ref.kind !== 'LeaderWorkerSet') return undefined;
+  if (ref.kind !== LWS_KIND) return undefined;
   const owner = replicaOwner(holder);
   const hpa = owner instanceof KedaScaledObject ? owner.hpaName : owner instanceof HorizontalAutoscaler ? owner.name : undefined;
   const ready = readyLeaders(ns, ref.name);
@@ -794,11 +795,11 @@ function workloadSeries(pool: ServingPool): WorkloadSeries | undefined {
  * (the served endpoint; vLLM's leader is ready only once its workers have joined). Leader pods
  * are named `<name>-<group index>`, workers `<name>-<group index>-<worker index>`
  * (kubernetes-sigs/lws api/leaderworkerset/v1/leaderworkerset_types.go, v0.10.0), so
- * `pod=~"<name>-[0-9]+"` (anchored) matches the leaders only. `or` a 0 of the namespace keeps
+ * `pod=~"<name>-[0-9]+"` (anchored, `LWS_INDEX_SUFFIX`) matches the leaders only. `or` a 0 of the namespace keeps
  * the count defined when no leader pod exists (quota, a stopped controller).
  */
 function readyLeaders(ns: string, name: string): string {
-  const leaders = sel(KubeStateMetrics.POD_STATUS_READY, { namespace: ns, condition: 'true' }, { pod: `${name}-[0-9]+` });
+  const leaders = sel(KubeStateMetrics.POD_STATUS_READY, { namespace: ns, condition: 'true' }, { pod: `${name}${LWS_INDEX_SUFFIX}` });
   return `(sum by (namespace) (${leaders}) or label_replace(vector(0), "namespace", ${JSON.stringify(ns)}, "", ""))`;
 }
 

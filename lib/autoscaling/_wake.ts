@@ -6,22 +6,10 @@ import { poolBehind, ServingPool } from '../vllm/serving-pool';
 
 /**
  * The model groups `pool` is a backend of on `proxy`, directly or through a route to it (a
- * `GatewayInferencePool`), as `addBackend()` recorded them: the proxy's backend → groups map.
- * `LiteLLMProxy.backends` (public) lists the backends only, so the map is read where the
- * proxy keeps it; without it, a backend of the proxy counts for the group named after its
- * served model name (`addBackend()`'s default).
+ * `GatewayInferencePool`), in the order `addBackend()` listed them.
  */
 function backedGroups(proxy: LiteLLMProxy, pool: ServingPool): readonly ModelGroup[] {
-  const p = proxy as unknown as { backendGroups?: unknown; backends?: unknown; modelGroups?: unknown };
-  for (const map of [p.backendGroups, p.backends]) {
-    if (map instanceof Map) {
-      return [...map.entries()].filter(([backend]) => poolBehind(backend) === pool).flatMap(([, groups]) => (groups as ModelGroup[] | undefined) ?? []);
-    }
-  }
-  if (Array.isArray(p.backends) && p.backends.some(b => poolBehind(b) === pool) && Array.isArray(p.modelGroups)) {
-    return (p.modelGroups as ModelGroup[]).filter(g => g.name === pool.servedModelName);
-  }
-  return [];
+  return [...new Set(proxy.backendRoutes.filter(r => poolBehind(r.backend) === pool).map(r => r.group))];
 }
 
 /**

@@ -7,6 +7,7 @@ import { HorizontalAutoscaler } from '../autoscaling/hpa';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { METRIC_LABEL_POOL } from '../core/_labels';
 import { poolName } from '../metrics/_pool-identity';
+import { LWS_INDEX_SUFFIX, LWS_KIND } from '../vllm/_multi-node';
 import { KubeStateMetrics } from '../metrics/catalog';
 import { RecordedMetric } from '../metrics/recorded-metric';
 import { ScopedMetric } from '../metrics/scoped-metric';
@@ -49,10 +50,10 @@ export function modelPoolDashboard(uid: string, pools: readonly ServingPool[], r
   // kube-state-metrics has no LeaderWorkerSet series: a multi-node pool's available replicas
   // are its ready leader pods (`<name>-<group>`, kubernetes-sigs/lws
   // api/leaderworkerset/v1/leaderworkerset_types.go), its desired replicas its autoscaler's.
-  const groupPools = pools.filter(p => workloadOf(p.scaleTarget).ref.kind === 'LeaderWorkerSet');
+  const groupPools = pools.filter(p => workloadOf(p.scaleTarget).ref.kind === LWS_KIND);
   const groupHpas = groupPools.flatMap(hpaOf);
-  const leaders = `${KubeStateMetrics.POD_STATUS_READY.name}{namespace=~"$namespace",condition="true",pod=~"($pool)-[0-9]+"}`;
-  const readyGroups = `sum by (pool) (label_replace(${leaders}, "pool", "$1", "pod", ${JSON.stringify(`(${groupPools.map(poolName).sort((a, b) => b.length - a.length).join('|')})-[0-9]+`)}))`;
+  const leaders = `${KubeStateMetrics.POD_STATUS_READY.name}{namespace=~"$namespace",condition="true",pod=~"($pool)${LWS_INDEX_SUFFIX}"}`;
+  const readyGroups = `sum by (pool) (label_replace(${leaders}, "pool", "$1", "pod", ${JSON.stringify(`(${groupPools.map(poolName).sort((a, b) => b.length - a.length).join('|')})${LWS_INDEX_SUFFIX}`)}))`;
   const replicas: DashboardPanel = {
     row: 'Replicas', title: 'Replicas: available, desired, max', unit: 'short',
     description: groupPools.length

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { EndpointPickerOptions, InferenceEndpointPicker } from './inference-endpoint-picker';
+import { EndpointPickerOptions, EPP_GRPC_PORT, InferenceEndpointPicker } from './inference-endpoint-picker';
 import type {
   HttpRouteProps, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesFiltersUrlRewritePathType, HttpRouteSpecRulesMatchesPathType,
 } from '../../imports/gateway.networking.k8s.io';
@@ -244,7 +244,7 @@ export class GatewayInferencePool extends Construct implements HostedVllmBackend
         // The EPP Service's ext-proc port (a Service port number, not the target port: the CRD).
         endpointPickerRef: {
           name: this.endpointPicker.service.name,
-          port: { number: this.endpointPicker.service.ports.find(p => p.name === 'grpc-ext-proc')!.port },
+          port: { number: EPP_GRPC_PORT },
           failureMode: this.endpointPicker.failureMode as string as InferencePoolSpecEndpointPickerRefFailureMode,
         },
       },

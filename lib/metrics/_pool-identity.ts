@@ -1,18 +1,14 @@
-import { PodMetricsMonitor } from './pod-metrics-monitor';
+import type { PodMetricsMonitor } from './pod-metrics-monitor';
 import { METRIC_LABEL_POOL } from '../core/_labels';
 import { invalid } from '../core/_validation';
 import type { ServingPool } from '../vllm/serving-pool';
 
 /**
- * The pool's PodMonitor (`ServingPool.podMonitor`, set by `pool.monitor()`), if any. Until that
- * getter exists on every branch, a PodMetricsMonitor child of the pool counts too: it is what
- * `monitor()` creates.
+ * The pool's PodMonitor (`ServingPool.podMonitor`, set by `pool.monitor()`), if any.
  * @internal
  */
 export function poolMonitor(pool: ServingPool): PodMetricsMonitor | undefined {
-  const declared = (pool as unknown as { podMonitor?: PodMetricsMonitor }).podMonitor;
-  if (declared !== undefined) return declared;
-  return pool.node.children.find((c): c is PodMetricsMonitor => c instanceof PodMetricsMonitor);
+  return pool.podMonitor;
 }
 
 /**

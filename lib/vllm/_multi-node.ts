@@ -34,6 +34,15 @@ export const LWS_WORKER_INDEX_LABEL = 'leaderworkerset.sigs.k8s.io/worker-index'
  * @internal
  */
 export const LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION = 'leaderworkerset.sigs.k8s.io/exclusive-topology';
+/**
+ * The RE2 suffix of a group's pod names after the LeaderWorkerSet's name: a leader is
+ * `<lws>-<group index>`, a worker `<lws>-<group index>-<worker index>` (the controller names
+ * the leader StatefulSet's pods and each group's worker StatefulSet so), so
+ * `<lws>${LWS_INDEX_SUFFIX}` matches the leaders only (anchored) and
+ * `<lws>${LWS_INDEX_SUFFIX}(${LWS_INDEX_SUFFIX})?` every pod of the pool.
+ * @internal
+ */
+export const LWS_INDEX_SUFFIX = '-[0-9]+';
 /** Env var: the leader's DNS name, `<lws>-<group>.<headless service>.<namespace>` (`LwsLeaderAddress`). @internal */
 export const LWS_LEADER_ADDRESS_ENV = 'LWS_LEADER_ADDRESS';
 /** Env var: the pod's index in its group, 0 on the leader (`LwsWorkerIndex`). @internal */

@@ -2,7 +2,7 @@ import { ApiObject, Duration, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct, Node } from 'constructs';
 import {
-  LWS_API_VERSION, LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION, LWS_KIND, LWS_NAME_LABEL, LWS_WORKER_INDEX_LABEL, RESTART_POLICY, ROLLOUT_TYPE,
+  LWS_API_VERSION, LWS_EXCLUSIVE_TOPOLOGY_ANNOTATION, LWS_INDEX_SUFFIX, LWS_KIND, LWS_NAME_LABEL, LWS_WORKER_INDEX_LABEL, RESTART_POLICY, ROLLOUT_TYPE,
   STARTUP_POLICY, containerSecurityContextJson, groupSize, podSecurityContextJson, rankArgs, requireMultiNodeAccelerator,
   requireNoRankFlags, workerDrainScript,
 } from './_multi-node';
@@ -634,7 +634,7 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
    * and workers (`<name>-<group>-<index>`): all their GPUs serve it.
    */
   public get podNamePattern(): string {
-    return `${this.name}-[0-9]+(-[0-9]+)?`;
+    return `${this.name}${LWS_INDEX_SUFFIX}(${LWS_INDEX_SUFFIX})?`;
   }
 
   /** GPU utilization of every pod of the pool (`DCGM_FI_DEV_GPU_UTIL`, percent). */

@@ -6,6 +6,7 @@ import { parseQuantity } from './hpa-controller';
 import { ReplayRecordingRule } from './_promql-eval';
 import { PoolModelParams } from './pool-model';
 import { formatValue, invalid } from '../core/_validation';
+import { LWS_KIND } from '../vllm/_multi-node';
 
 /**
  * The yaml package, required on first use rather than at the top: loading it costs ~40 ms, and a
@@ -260,7 +261,7 @@ function scaleTarget(manifests: ReadonlyArray<LoadedManifest>, object: any, kind
   }
   // KEDA defaults scaleTargetRef.kind to Deployment (apps/v1); the HPA requires it.
   const refKind = ref.kind ?? (kind === 'ScaledObject' ? 'Deployment' : undefined);
-  if (refKind === 'LeaderWorkerSet') {
+  if (refKind === LWS_KIND) {
     throw invalid('spec.scaleTargetRef', ref, `${where} names a LeaderWorkerSet (a MultiNodeVllmPool, one group of pods per replica): the replay models a Deployment's pods, one pod per replica, so a multi-node pool cannot be replayed; replay the autoscaler of a VllmPool`);
   }
   if (refKind !== 'Deployment' || (ref.apiVersion !== undefined && ref.apiVersion !== 'apps/v1')) {

@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-28';
 import {
   Accelerator, GatewayInferencePool, GatewayInferencePoolProps, GatewayRef, HostedVllmBackend, NetworkPeer, VllmPool, VllmPoolProps,
 } from '../../lib';
-import { allOfKind, Manifest, SCRAPER, synth, testChart } from '../util/synth';
-import { expectValidManifests } from '../util/validate';
+import { allOfKind, named, SCRAPER, synth, testChart } from '../util/synth';
+import { renderValid } from '../util/validate';
 
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 const DATA_PLANE = NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' });
@@ -24,19 +24,7 @@ function expose(chart: Chart, p: VllmPool, props: Partial<GatewayInferencePoolPr
   return new GatewayInferencePool(chart, id, { pool: p, gateway: GATEWAY, ...props });
 }
 
-function render(configure: (chart: Chart) => void): Manifest[] {
-  const chart = testChart();
-  configure(chart);
-  const manifests = synth(chart);
-  expectValidManifests(manifests);
-  return manifests;
-}
 
-function named(manifests: Manifest[], kind: string, name: string): Manifest {
-  const found = allOfKind(manifests, kind).filter(m => m.metadata.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
-  return found[0];
-}
 
 function matches(labels: Record<string, string>, selector: Record<string, string>): boolean {
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
@@ -44,7 +32,7 @@ function matches(labels: Record<string, string>, selector: Record<string, string
 
 describe('GatewayInferencePool defaults', () => {
   test('renders the InferencePool, the HTTPRoute and the EPP, named from the pool, all strictly valid', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama')));
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama')));
     expect(manifests.map(m => `${m.kind}/${m.metadata.name}`).filter(k => !k.startsWith('Deployment/llama') || k === 'Deployment/llama-epp').sort()).toMatchSnapshot();
     expect(named(manifests, 'InferencePool', 'llama').apiVersion).toBe('inference.networking.k8s.io/v1');
     expect(named(manifests, 'HTTPRoute', 'llama').apiVersion).toBe('gateway.networking.k8s.io/v1');
@@ -56,7 +44,7 @@ describe('GatewayInferencePool defaults', () => {
   test('the InferencePool selects exactly the pool\'s pods, on the vLLM port, and points at the EPP Service\'s ext-proc port', () => {
     let p!: VllmPool;
     let routed!: GatewayInferencePool;
-    const manifests = render(chart => { p = pool(chart, 'llama'); routed = expose(chart, p); });
+    const manifests = renderValid(chart => { p = pool(chart, 'llama'); routed = expose(chart, p); });
     const ip = named(manifests, 'InferencePool', 'llama');
     expect(ip.metadata.namespace).toBe('llm');
     expect(ip.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': 'llama' } });
@@ -71,7 +59,7 @@ describe('GatewayInferencePool defaults', () => {
   });
 
   test('wiring: route → InferencePool → the pool\'s pods and no other pods of the output', () => {
-    const manifests = render(chart => {
+    const manifests = renderValid(chart => {
       const llama = pool(chart, 'llama');
       pool(chart, 'qwen', { model: 'Qwen/Qwen3-8B' });
       expose(chart, llama);
@@ -87,7 +75,7 @@ describe('GatewayInferencePool defaults', () => {
   });
 
   test('the route attaches to the named Gateway, matches /<namespace>/<name>, rewrites it to / and allows the pool\'s longest request', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama')));
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama')));
     const route = named(manifests, 'HTTPRoute', 'llama');
     expect(route.metadata.namespace).toBe('llm');
     expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'inference-gateway', namespace: 'gateway' }]);
@@ -126,7 +114,7 @@ describe('GatewayInferencePool defaults', () => {
 
 describe('GatewayInferencePool options', () => {
   test('name, pathPrefix, sectionName, requestTimeout and a Gateway in the pool\'s namespace', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama'), {
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama'), {
       name: 'llama-routed',
       pathPrefix: '/models/llama',
       requestTimeout: Duration.minutes(30),
@@ -141,12 +129,12 @@ describe('GatewayInferencePool options', () => {
   });
 
   test('the route timeout follows the pool\'s maxRequestDuration', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama', { maxRequestDuration: Duration.minutes(45) })));
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama', { maxRequestDuration: Duration.minutes(45) })));
     expect(named(manifests, 'HTTPRoute', 'llama').spec.rules[0].timeouts).toEqual({ request: '2700s' });
   });
 
   test('InferenceObjectives reference the InferencePool with their priority (0 when unset)', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama'), {
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama'), {
       objectives: [{ name: 'interactive', priority: 10 }, { name: 'batch', priority: -10 }, { name: 'default' }],
     }));
     const objectives = allOfKind(manifests, 'InferenceObjective');
@@ -158,7 +146,7 @@ describe('GatewayInferencePool options', () => {
   });
 
   test('several pools share one Gateway, each on its own prefix', () => {
-    const manifests = render(chart => {
+    const manifests = renderValid(chart => {
       expose(chart, pool(chart, 'llama'));
       expose(chart, pool(chart, 'qwen', { model: 'Qwen/Qwen3-8B' }));
     });
@@ -167,7 +155,7 @@ describe('GatewayInferencePool options', () => {
   });
 
   test('the pool admits the Gateway\'s data plane and the EPP on the vLLM port; the EPP admits the data plane on ext-proc', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama')));
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama')));
     const poolPolicy = named(manifests, 'NetworkPolicy', 'llama');
     expect(poolPolicy.spec.ingress).toEqual([
       {
@@ -189,7 +177,7 @@ describe('GatewayInferencePool options', () => {
   });
 
   test('without NetworkPolicies the data plane need not be named', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama', { network: { enabled: false } }), {
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama', { network: { enabled: false } }), {
       gateway: { name: 'gw', address: 'http://gw.llm.svc:80' }, endpointPicker: { networkPolicy: false },
     }));
     expect(allOfKind(manifests, 'NetworkPolicy')).toEqual([]);
@@ -197,7 +185,7 @@ describe('GatewayInferencePool options', () => {
   });
 
   test('the EPP monitor scrapes through the EPP policy', () => {
-    const manifests = render(chart => expose(chart, pool(chart, 'llama')).endpointPicker.monitor({ labels: {}, scraper: SCRAPER }));
+    const manifests = renderValid(chart => expose(chart, pool(chart, 'llama')).endpointPicker.monitor({ labels: {}, scraper: SCRAPER }));
     expect(named(manifests, 'ServiceMonitor', 'llama-epp').spec.endpoints[0].port).toBe('metrics');
   });
 });

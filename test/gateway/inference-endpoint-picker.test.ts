@@ -4,8 +4,8 @@ import { parse } from 'yaml';
 import {
   Accelerator, EndpointPicker, EndpointPickerFailureMode, InferenceEndpointPicker, EndpointPickerOptions, EPP_IMAGE, GatewayInferencePool, NetworkPeer, PodUser, VllmPool,
 } from '../../lib';
-import { allOfKind, containerOf, envOf, Manifest, SCRAPER, synth, testChart } from '../util/synth';
-import { expectValidManifests } from '../util/validate';
+import { allOfKind, containerOf, envOf, Manifest, named, SCRAPER, testChart } from '../util/synth';
+import { renderValid } from '../util/validate';
 
 const GATEWAY = {
   name: 'inference-gateway',
@@ -19,19 +19,7 @@ function expose(chart: Chart, endpointPicker?: EndpointPickerOptions, id = 'llam
   return new GatewayInferencePool(chart, id, { pool, gateway: GATEWAY, endpointPicker });
 }
 
-function render(configure: (chart: Chart) => void): Manifest[] {
-  const chart = testChart();
-  configure(chart);
-  const manifests = synth(chart);
-  expectValidManifests(manifests);
-  return manifests;
-}
 
-function named(manifests: Manifest[], kind: string, name: string): Manifest {
-  const found = allOfKind(manifests, kind).filter(m => m.metadata.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
-  return found[0];
-}
 
 /** The verbs a Role or ClusterRole grants on `group/resource`. */
 function verbs(role: Manifest, group: string, resource: string): string[] {
@@ -46,7 +34,7 @@ const EPP_SUBJECT = { kind: 'ServiceAccount', name: 'llama-epp', namespace: 'llm
 
 describe('InferenceEndpointPicker defaults', () => {
   test('the Deployment: pinned image, the v1.5.0 flags, ports, gRPC probes, hardened, its ServiceAccount', () => {
-    const manifests = render(chart => expose(chart));
+    const manifests = renderValid(chart => expose(chart));
     const deployment = named(manifests, 'Deployment', 'llama-epp');
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
@@ -89,7 +77,7 @@ describe('InferenceEndpointPicker defaults', () => {
   });
 
   test('--config-file names the ConfigMap key mounted at /config: the chart\'s scheduling profile for vLLM', () => {
-    const manifests = render(chart => expose(chart));
+    const manifests = renderValid(chart => expose(chart));
     const deployment = named(manifests, 'Deployment', 'llama-epp');
     const epp = containerOf(deployment, 'epp');
     const file = epp.args[epp.args.indexOf('--config-file') + 1];
@@ -114,7 +102,7 @@ describe('InferenceEndpointPicker defaults', () => {
   });
 
   test('the Service: the ext-proc port and a port named metrics, onto the EPP pods only', () => {
-    const manifests = render(chart => expose(chart));
+    const manifests = renderValid(chart => expose(chart));
     const service = named(manifests, 'Service', 'llama-epp');
     expect(service.spec.ports).toEqual([
       { name: 'grpc-ext-proc', port: 9002, targetPort: 9002 },
@@ -127,7 +115,7 @@ describe('InferenceEndpointPicker defaults', () => {
   });
 
   test('RBAC covers what the EPP reads, bound to its ServiceAccount', () => {
-    const manifests = render(chart => expose(chart));
+    const manifests = renderValid(chart => expose(chart));
     const role = named(manifests, 'Role', 'llama-epp');
     expect(role.metadata.namespace).toBe('llm');
     for (const [group, resource] of [
@@ -162,7 +150,7 @@ describe('InferenceEndpointPicker defaults', () => {
 
 describe('InferenceEndpointPicker options', () => {
   test('replicas above 1 elect a leader: the flag, the leases Role, liveness and readiness services', () => {
-    const manifests = render(chart => expose(chart, { replicas: 2 }));
+    const manifests = renderValid(chart => expose(chart, { replicas: 2 }));
     const deployment = named(manifests, 'Deployment', 'llama-epp');
     const epp = containerOf(deployment, 'epp');
     expect(deployment.spec.replicas).toBe(2);
@@ -176,13 +164,13 @@ describe('InferenceEndpointPicker options', () => {
   });
 
   test('metricsEndpointAuth false: the flag, and no TokenReview ClusterRole', () => {
-    const manifests = render(chart => expose(chart, { metricsEndpointAuth: false }));
+    const manifests = renderValid(chart => expose(chart, { metricsEndpointAuth: false }));
     expect(containerOf(named(manifests, 'Deployment', 'llama-epp'), 'epp').args).toContain('--metrics-endpoint-auth=false');
     expect(allOfKind(manifests, 'ClusterRole')).toEqual([]);
   });
 
   test('image, resources, failure mode, user', () => {
-    const manifests = render(chart => expose(chart, {
+    const manifests = renderValid(chart => expose(chart, {
       image: 'mirror.example.com/epp@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
       version: '1.5.0',
       resources: { cpu: kplus.Cpu.millis(500), memory: Size.gibibytes(1), memoryLimit: Size.gibibytes(2) },
@@ -200,14 +188,14 @@ describe('InferenceEndpointPicker options', () => {
   });
 
   test('networkPolicy false: no EPP policy', () => {
-    const manifests = render(chart => expose(chart, { networkPolicy: false }));
+    const manifests = renderValid(chart => expose(chart, { networkPolicy: false }));
     expect(allOfKind(manifests, 'NetworkPolicy').map(p => p.metadata.name)).toEqual(['llama']);
   });
 });
 
 describe('InferenceEndpointPicker.monitor()', () => {
   test('by default: a metrics-reader ServiceAccount allowed GET /metrics, its token Secret, the ServiceMonitor sending it', () => {
-    const manifests = render(chart => expose(chart).endpointPicker.monitor({ labels: { release: 'kps' }, scraper: SCRAPER }));
+    const manifests = renderValid(chart => expose(chart).endpointPicker.monitor({ labels: { release: 'kps' }, scraper: SCRAPER }));
     const monitor = named(manifests, 'ServiceMonitor', 'llama-epp');
     expect(monitor.metadata.labels).toEqual({ release: 'kps' });
     expect(monitor.spec.endpoints).toEqual([{
@@ -234,14 +222,14 @@ describe('InferenceEndpointPicker.monitor()', () => {
   });
 
   test('with the scraper\'s own token: no metrics-reader objects', () => {
-    const manifests = render(chart => expose(chart).endpointPicker.monitor({ labels: {}, scraper: SCRAPER }, { bearerToken: { secretName: 'prometheus-token', key: 'token' } }));
+    const manifests = renderValid(chart => expose(chart).endpointPicker.monitor({ labels: {}, scraper: SCRAPER }, { bearerToken: { secretName: 'prometheus-token', key: 'token' } }));
     expect(named(manifests, 'ServiceMonitor', 'llama-epp').spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: 'prometheus-token', key: 'token' } });
     expect(allOfKind(manifests, 'Secret')).toEqual([]);
     expect(allOfKind(manifests, 'ServiceAccount').map(a => a.metadata.name)).toEqual(['llama-epp']);
   });
 
   test('without metrics auth: no token', () => {
-    const manifests = render(chart => expose(chart, { metricsEndpointAuth: false }).endpointPicker.monitor({ labels: {}, scraper: SCRAPER }));
+    const manifests = renderValid(chart => expose(chart, { metricsEndpointAuth: false }).endpointPicker.monitor({ labels: {}, scraper: SCRAPER }));
     expect(named(manifests, 'ServiceMonitor', 'llama-epp').spec.endpoints[0].authorization).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Accelerator, GatewayInferencePool, LiteLLMProxy, LlmSignal, NetworkPeer, ServingAlerts, VllmPool, VllmPoolProps } from '../../lib';
-import { allOfKind, Manifest, synth, testChart } from '../util/synth';
+import { allOfKind, Manifest, named, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
 
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
@@ -28,9 +28,6 @@ function modelList(manifests: Manifest[]): Manifest[] {
   return parse(configMap.data['config.yaml']).model_list;
 }
 
-function named(manifests: Manifest[], kind: string, name: string): Manifest {
-  return allOfKind(manifests, kind).find(m => m.metadata.name === name)!;
-}
 
 describe('LiteLLMProxy.addBackend(GatewayInferencePool)', () => {
   test('the model group\'s api_base is the Gateway route (address + prefix + /v1), not the pool Service', () => {

@@ -48,6 +48,13 @@ export function podWorkloads(manifests: Manifest[]): Manifest[] {
   });
 }
 
+/** The one object of a kind with exactly this name; fails when there is none or more than one. */
+export function named(manifests: Manifest[], kind: string, name: string): Manifest {
+  const found = allOfKind(manifests, kind).filter(m => m.metadata.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
+  return found[0];
+}
+
 /** The single object of a kind (optionally whose name contains a fragment); fails otherwise. */
 export function oneOfKind(manifests: Manifest[], kind: string, nameContains?: string): Manifest {
   const found = allOfKind(manifests, kind).filter(m => nameContains === undefined || m.metadata.name.includes(nameContains));
