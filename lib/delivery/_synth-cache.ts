@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { isPlainJson } from './_plain-json';
 
 /**
  * The synth cache of `synthValidated`: for every object the previous run wrote, the YAML
@@ -60,7 +61,7 @@ export class SynthCache {
 
   /** The key of an object rendered to `json` (whose JSON text is `text`), or undefined when it cannot be cached. */
   public keyOf(json: unknown, text: string): string | undefined {
-    return plainJson(json, new Set()) ? createHash('sha1').update(text).digest('hex') : undefined;
+    return isPlainJson(json) ? createHash('sha1').update(text).digest('hex') : undefined;
   }
 
   /** The YAML document of a valid object the previous run wrote with this key. */
@@ -121,30 +122,3 @@ export class SynthCache {
  * 300 pools of the bench's fleet. Reading it costs ~5 ms per MB, and it is held in memory.
  */
 export const MAX_CACHE_BYTES = 8 * 1024 * 1024;
-
-/** Whether `v` is plain JSON: its JSON text determines it exactly (see {@link SynthCache}). */
-function plainJson(v: unknown, seen: Set<object>): boolean {
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(v) && !Object.is(v, -0);
-    case 'object': {
-      if (v === null) return true;
-      if (seen.has(v)) return false;
-      seen.add(v);
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) if (!(i in v) || !plainJson(v[i], seen)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return false;
-      if (Object.getOwnPropertySymbols(v).length > 0) return false;
-      for (const key of Object.keys(v)) if (!plainJson((v as Record<string, unknown>)[key], seen)) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
-}

@@ -1,4 +1,6 @@
+import * as path from 'path';
 import { Yaml } from 'cdk8s';
+import type * as YamlModule from 'yaml';
 
 /** Arrays of at least this many elements are stringified in slices of this many. */
 const SLICE = 64;
@@ -7,6 +9,39 @@ const MAX_DEPTH = 8;
 const PLACEHOLDER = 'cdk8sLlmServingSlice';
 /** A line starting a YAML document marker, which yaml renders differently at the root (see below). */
 const DOCUMENT_MARKER = /^(%|---|\.\.\.)/m;
+
+/**
+ * The `yaml` module cdk8s writes with (its own copy when it has one): `require.resolve`d from
+ * cdk8s's directory, as cdk8s's `lib/yaml.js` requires it.
+ * @internal
+ */
+export const CDK8S_YAML_MODULE = require.resolve('yaml', { paths: [path.dirname(require.resolve('cdk8s'))] });
+
+/** cdk8s 2.x `Yaml.stringify`'s options for every document (lib/yaml.js, cdk8s 2.70). */
+const CDK8S_YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
+
+/**
+ * {@link CDK8S_YAML_OPTIONS} with two walks of yaml left out that cannot change the text of a
+ * plain JSON document ({@link isPlainJson}): `directives: false` (a new document has no
+ * directive to write, yet yaml visits every node of it looking for tags; about 9 % of its time),
+ * and `aliasDuplicateObjects: false` (plain JSON references no object twice, so no alias is ever
+ * written). The property test in test/delivery holds the text equal to cdk8s's.
+ * @internal
+ */
+export const PLAIN_JSON_YAML_OPTIONS = { ...CDK8S_YAML_OPTIONS, directives: false, aliasDuplicateObjects: false } as const;
+
+let cdk8sYaml: typeof YamlModule | undefined;
+
+/**
+ * The document of a plain JSON object ({@link isPlainJson}) as cdk8s's `Yaml.stringify(doc)`
+ * writes it, byte for byte, with less work ({@link PLAIN_JSON_YAML_OPTIONS}).
+ * @internal
+ */
+export function stringifyPlainJson(doc: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cdk8sYaml ??= require(CDK8S_YAML_MODULE) as typeof YamlModule;
+  return cdk8sYaml.stringify(doc, PLAIN_JSON_YAML_OPTIONS);
+}
 
 /**
  * One manifest as cdk8s's `Yaml.stringify(doc)` renders it, byte for byte (the pieces joined
@@ -53,6 +88,22 @@ export function stringifyManifest(doc: unknown, slice: number = SLICE): string[]
   }
   pieces.push(text.slice(from));
   return pieces;
+}
+
+/**
+ * Whether {@link stringifyManifest} renders `doc` whole, as `Yaml.stringify(doc)`: it has no
+ * array of {@link SLICE} elements or more within its first {@link MAX_DEPTH} levels.
+ * @internal
+ */
+export function isStringifiedWhole(doc: unknown): boolean {
+  return !hasLongArray(doc, 0);
+}
+
+function hasLongArray(value: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.length >= SLICE || value.some((v) => hasLongArray(v, depth + 1));
+  for (const key of Object.keys(value)) if (hasLongArray((value as Record<string, unknown>)[key], depth + 1)) return true;
+  return false;
 }
 
 /**

@@ -8,7 +8,9 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { ApiObject, App, Chart, DependencyGraph, Names, YamlOutputType } from 'cdk8s';
 import { IConstruct, Node } from 'constructs';
 import { SynthCache } from './_synth-cache';
-import { stringifyManifest } from './_yaml';
+import { isPlainJson } from './_plain-json';
+import { isStringifiedWhole, stringifyManifest, stringifyPlainJson } from './_yaml';
+import { PendingDocument, YamlThread } from './_yaml-thread';
 import { inSynthSession, noteRendered } from '../core/_synth-session';
 
 /** One problem found in a manifest, in the words of the API server. */
@@ -275,50 +277,82 @@ function renderBuiltApp(app: App, stageDir: string | undefined, cache: SynthCach
   const files: ChartFile[] = [];
   const problems: ManifestError[] = [];
   if (stageDir) fs.mkdirSync(stageDir);
+  // A second thread stringifies documents while this one renders and checks the next objects.
+  const thread = stageDir ? YamlThread.start(all.filter(ApiObject.isApiObject).length) : undefined;
   let index = 0;
-  for (const chart of app.charts) {
-    const name = `${hasDependantCharts ? `${String(index++).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
-    const staged = stageDir ? path.join(stageDir, `${files.length}-${name}`) : '';
-    const objects = new DependencyGraph(chart.node).topology().filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
-    const found: Array<{ obj: ApiObject; problems: ManifestError[] }> = [];
-    let writer = stageDir ? new DocumentWriter(staged) : undefined;
-    try {
-      for (const obj of objects) {
-        const json = obj.toJson();
-        const text = JSON.stringify(json);
-        noteRendered(obj, { length: text.length });
-        const key = cache?.keyOf(json, text);
-        const known = key !== undefined ? cache!.get(key) : undefined;
-        if (known !== undefined) {
-          // Written valid, as this document, by the last run.
-          writer?.add([known]);
-          if (writer) cache!.put(key!, known);
-          continue;
+  try {
+    for (const chart of topology(app.node, all).filter((c): c is Chart => c instanceof Chart)) {
+      const name = `${hasDependantCharts ? `${String(index++).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}${app.outputFileExtension}`;
+      const staged = stageDir ? path.join(stageDir, `${files.length}-${name}`) : '';
+      const objects = topology(chart.node).filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart);
+      const found: Array<{ obj: ApiObject; problems: ManifestError[] }> = [];
+      let writer = stageDir ? new DocumentWriter(staged) : undefined;
+      try {
+        for (const obj of objects) {
+          const json = obj.toJson();
+          const text = JSON.stringify(json);
+          noteRendered(obj, { length: text.length });
+          const key = cache?.keyOf(json, text);
+          const known = key !== undefined ? cache!.get(key) : undefined;
+          if (known !== undefined) {
+            // Written valid, as this document, by the last run.
+            writer?.add({ pieces: [known] });
+            if (writer) cache!.put(key!, known);
+            continue;
+          }
+          const objectProblems = checkManifest(json, text);
+          if (objectProblems.length > 0) {
+            found.push({ obj, problems: objectProblems });
+            writer?.abandon();
+            writer = undefined;
+            stageDir = undefined;
+          }
+          if (!writer) continue;
+          // A plain JSON document without long arrays is stringified whole, by the thread if any.
+          const whole = (key !== undefined || isPlainJson(json)) && isStringifiedWhole(json);
+          const doc = !whole ? { pieces: stringifyManifest(json) } : thread ? thread.add(json, text) : { pieces: [stringifyPlainJson(json)] };
+          writer.add(doc, key === undefined ? undefined : (pieces) => {
+            if (pieces.length === 1) cache!.put(key, pieces[0]);
+          });
         }
-        const objectProblems = checkManifest(json, text);
-        if (objectProblems.length > 0) {
-          found.push({ obj, problems: objectProblems });
-          writer?.close();
-          writer = undefined;
-          stageDir = undefined;
+        if (writer) {
+          thread?.finish();
+          writer.close();
         }
-        if (!writer) continue;
-        const pieces = stringifyManifest(json);
-        writer.add(pieces);
-        if (key !== undefined && pieces.length === 1) cache!.put(key, pieces[0]);
+      } finally {
+        writer?.abandon();
       }
-    } finally {
-      writer?.close();
+      if (found.length > 0) {
+        // Problems are reported in construct order, as validateApp reports them.
+        const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
+        found.sort((a, b) => position.get(a.obj)! - position.get(b.obj)!).forEach((f) => problems.push(...f.problems));
+      }
+      files.push({ name, staged });
     }
-    if (found.length > 0) {
-      // Problems are reported in construct order, as validateApp reports them.
-      const position = new Map(chart.node.findAll().map((c, i) => [c, i]));
-      found.sort((a, b) => position.get(a.obj)! - position.get(b.obj)!).forEach((f) => problems.push(...f.problems));
-    }
-    files.push({ name, staged });
+  } finally {
+    thread?.close();
   }
   return { files, problems };
 }
+
+/**
+ * The constructs under `node` (itself included) in the order of cdk8s's
+ * `new DependencyGraph(node).topology()`, which `app.charts` and `app.synth()` write in. When no
+ * construct under `node` depends on another, the graph's root adopts every vertex in the order
+ * of its path as a key of a JavaScript object: `findAll()`'s order, except for paths that are
+ * array indexes (listed first); so without dependencies or such paths (a top-level id such as
+ * "0"), the order is `findAll()`'s, and the graph (thousands of vertices for a large fleet,
+ * built twice a synth) is not built.
+ *
+ * @param all `node.findAll()`, when the caller has it
+ */
+function topology(node: Node, all: IConstruct[] = node.findAll()): IConstruct[] {
+  const treeOrder = all.every((c) => c.node.dependencies.length === 0 && !ARRAY_INDEX.test(c.node.path));
+  return treeOrder ? all : new DependencyGraph(node).topology();
+}
+
+/** A path a JavaScript object may list as an array index (all digits: the few that are not only cost building the graph). */
+const ARRAY_INDEX = /^[0-9]+$/;
 
 /**
  * cdk8s's `resolveDependencies` (app.ts, not exported): makes every dependency between
@@ -363,14 +397,16 @@ function resolveDependencies(all: IConstruct[]): boolean {
 }
 
 /**
- * Writes YAML documents to a file as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), one
- * document at a time as they come, about 64 KiB per write: the file's text is never held, and
- * the text waiting to be written is short-lived enough to die young (a megabyte per write kept
- * every document alive long enough to be promoted to V8's old generation, tens of MB of
- * garbage there at 1000 pools).
+ * Writes YAML documents to a file as cdk8s's `Yaml.save` does (joined by `---`, UTF-8), in the
+ * order they were added, each as soon as it and those before it are known (a document may be
+ * stringified by the {@link YamlThread}), about 64 KiB per write: the file's text is never
+ * held, and the text waiting to be written is short-lived enough to die young (a megabyte per
+ * write kept every document alive long enough to be promoted to V8's old generation, tens of
+ * MB of garbage there at 1000 pools).
  */
 class DocumentWriter {
   private readonly fd: number;
+  private readonly queue: Array<{ doc: PendingDocument; written?: (pieces: readonly string[]) => void }> = [];
   private batch: string[] = [];
   private length = 0;
   private documents = 0;
@@ -380,19 +416,44 @@ class DocumentWriter {
     this.fd = fs.openSync(file, 'w');
   }
 
-  /** Appends one document, given in pieces ({@link stringifyManifest}). */
-  public add(pieces: readonly string[]): void {
-    if (this.documents++ > 0) this.push('---\n');
-    for (const piece of pieces) this.push(piece);
+  /**
+   * Appends one document, given in pieces ({@link stringifyManifest}) or still pending.
+   * @param written called with its pieces once it is written
+   */
+  public add(doc: PendingDocument, written?: (pieces: readonly string[]) => void): void {
+    this.queue.push({ doc, written });
+    this.writeKnown();
   }
 
+  /** Writes what is left and closes the file: every document added must be known by now. */
   public close(): void {
+    this.writeKnown();
+    if (this.queue.length > 0) throw new Error(`DocumentWriter: ${this.queue.length} documents are still pending`);
+    this.end(true);
+  }
+
+  /** Closes the file without writing what is left (its file will not be used). */
+  public abandon(): void {
+    this.end(false);
+  }
+
+  private end(flush: boolean): void {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.flush();
+      if (flush) this.flush();
     } finally {
       fs.closeSync(this.fd);
+    }
+  }
+
+  /** Writes the documents known, in order, up to the first still pending. */
+  private writeKnown(): void {
+    while (this.queue.length > 0 && this.queue[0].doc.pieces) {
+      const { doc, written } = this.queue.shift()!;
+      if (this.documents++ > 0) this.push('---\n');
+      for (const piece of doc.pieces!) this.push(piece);
+      written?.(doc.pieces!);
     }
   }
 

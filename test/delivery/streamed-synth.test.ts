@@ -60,6 +60,40 @@ describe('synthValidated writes what app.synth() writes, byte for byte', () => {
     expect(written['0002-web.k8s.yaml'].indexOf('name: first')).toBeLessThan(written['0002-web.k8s.yaml'].indexOf('name: second'));
   });
 
+  test('no construct depends on another: the files app.synth() writes', () => {
+    const build = (outdir: string) => {
+      const app = new App({ outdir });
+      for (const id of ['web', 'api', 'db']) {
+        const chart = new Chart(app, id, { namespace: 'ns' });
+        for (const name of ['b', 'a', 'c']) new ApiObject(chart, name, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-${id}` }, data: { id } });
+      }
+      return app;
+    };
+    const ours = tmpOutdir();
+    const theirs = tmpOutdir();
+    synthValidated(build(ours));
+    build(theirs).synth();
+    expect(files(ours)).toEqual(files(theirs));
+    expect(files(ours)['web.k8s.yaml'].match(/name: \w-web/g)).toEqual(['name: b-web', 'name: a-web', 'name: c-web']);
+  });
+
+  test('charts in app.charts order, top-level ids that are array indexes first (as a JavaScript object lists them)', () => {
+    const app = new App({ outdir: tmpOutdir() });
+    for (const id of ['web', '10', '2', 'api', '007']) {
+      new ApiObject(new Chart(app, id, { namespace: 'ns' }), 'bad', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `bad-${id}` }, datta: {} } as any);
+    }
+    expect(app.charts.map((c) => c.node.id)).toEqual(['2', '10', 'web', 'api', '007']);
+    const expected = validateApp(app).map((e) => e.object);
+    expect(expected).toEqual(['v1 ConfigMap ns/bad-2', 'v1 ConfigMap ns/bad-10', 'v1 ConfigMap ns/bad-web', 'v1 ConfigMap ns/bad-api', 'v1 ConfigMap ns/bad-007']);
+    let message = '';
+    try {
+      synthValidated(app);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message.split('\n').slice(1).map((line) => line.split(' /')[0])).toEqual(expected);
+  });
+
   test('other output types are written by app.synth() itself, after validation', () => {
     const ours = tmpOutdir();
     const theirs = tmpOutdir();
