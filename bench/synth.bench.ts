@@ -9,22 +9,24 @@
  * - library: what a platform repo runs (apps/main.ts does the same): building the fleet with
  *   the library's constructs, then `synthValidated(app)`, which runs the construct
  *   validations, checks every object strictly against the Kubernetes and CRD schemas and
- *   writes the chart's file (byte for byte what `app.synth()` writes); in ms, median of the
- *   runs;
+ *   writes the chart's file (byte for byte what `app.synth()` writes), the YAML of the checked
+ *   objects stringified by a second thread meanwhile (lib/delivery/_yaml-thread.ts); in ms,
+ *   median of the runs;
+ * - the same in one thread (`CDK8S_LLM_SERVING_YAML_THREAD=off`), for comparison;
  * - floor: the framework alone for the same output: the objects the library rendered,
  *   re-emitted through plain `ApiObject`s in a fresh App and written by cdk8s's `app.synth()`
  *   (no validation);
  * - the ratio library / floor, and the library's time per pool (flat when linear);
  * then the peak RSS of a fresh process that synthesizes the largest fleet: the library
- * (`synthValidated`), the library through cdk8s's own `app.synth()` (unvalidated, for
- * comparison), and the floor.
+ * (`synthValidated`, with and without the YAML thread), the library through cdk8s's own
+ * `app.synth()` (unvalidated, for comparison), and the floor.
  * Goals (issue 11 §4): ≤ 1.5× the floor at 400 pools, peak RSS ≤ 300 MB at 1000 pools.
  * Asserts nothing: timings are machine-dependent. Keep it out of `npm test`.
  *
  * Usage: npm run bench [-- <runs per size, default 3>]   (BENCH_SIZES=100,400 for other sizes)
- *        node --expose-gc -r ./scripts/register-ts.js bench/synth.bench.ts --rss <pools> [synth | objects.json]
- *        (one peak-RSS measurement, JSON: the library with synthValidated, with app.synth(), or
- *        the floor re-emitting objects.json)
+ *        node --expose-gc -r ./scripts/register-ts.js bench/synth.bench.ts --rss <pools> [synth | one | objects.json]
+ *        (one peak-RSS measurement, JSON: the library with synthValidated, with app.synth(), with
+ *        synthValidated in one thread, or the floor re-emitting objects.json)
  */
 import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -72,12 +74,17 @@ function fleet(pools: number, outdir = path.join(OUTDIR, 'library')): App {
 /** The file both paths write (the chart `fleet`). */
 const written = (dir: string) => path.join(OUTDIR, dir, 'fleet.k8s.yaml');
 
-/** The library: build the fleet and synthesize it as a platform repo does (validated, written). */
-function library(pools: number): Timed {
+/** The library: build the fleet and synthesize it as a platform repo does (validated, written), with or without the YAML thread. */
+function library(pools: number, thread = true): Timed {
   global.gc?.();
-  const start = clock();
-  synthValidated(fleet(pools));
-  return start.stop();
+  if (!thread) process.env.CDK8S_LLM_SERVING_YAML_THREAD = 'off';
+  try {
+    const start = clock();
+    synthValidated(fleet(pools));
+    return start.stop();
+  } finally {
+    delete process.env.CDK8S_LLM_SERVING_YAML_THREAD;
+  }
 }
 
 /** The library through cdk8s's own `app.synth()` (no strict validation): for the RSS comparison. */
@@ -135,19 +142,23 @@ function rssChild(pools: number, what?: string): number {
 const mib = (x: number) => `${x.toFixed(0)} MiB (${(x * 1.048576).toFixed(0)} MB)`;
 
 function main(runs: number): void {
-  library(5); // warm-up: module loading, JIT, compiled validators
-  floor(fleet(5).charts.flatMap((c) => c.toJson()));
+  // Warm-up: module loading, JIT, compiled validators, the YAML thread.
+  library(60);
+  library(60, false);
+  floor(fleet(60).charts.flatMap((c) => c.toJson()));
   console.log(`synth of N pools: library (build + synthValidated) vs framework floor (plain ApiObjects + app.synth(), same output); median of ${runs} runs up to ${MEDIAN_UP_TO} pools, 1 above;`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)} at start`);
-  console.log(' pools  objects   library ms (CPU)    floor ms (CPU)   ratio wall (CPU)  library CPU ms/pool');
+  console.log(' pools  objects   library ms (CPU)    floor ms (CPU)   ratio wall (CPU)  library CPU ms/pool   one thread ms (CPU)  ratio wall (CPU)');
   const perPool: number[] = [];
   let largest: any[] = [];
   for (const n of SIZES) {
     const objects = fleet(n, path.join(OUTDIR, 'unused')).charts.flatMap((c) => c.toJson());
     const lib: Timed[] = [];
+    const one: Timed[] = [];
     const flo: Timed[] = [];
     for (let r = 0; r < (n <= MEDIAN_UP_TO ? runs : 1); r++) {
       lib.push(library(n));
+      one.push(library(n, false));
       flo.push(floor(objects));
       // The same output: the floor re-emits exactly the library's objects, and the two files
       // hold the same lines (cdk8s sorts some keys of plain ApiObjects that the library's
@@ -161,8 +172,10 @@ function main(runs: number): void {
     const lc = median(lib.map((x) => x.cpuMs));
     const f = median(flo.map((x) => x.ms));
     const fc = median(flo.map((x) => x.cpuMs));
+    const o = median(one.map((x) => x.ms));
+    const oc = median(one.map((x) => x.cpuMs));
     perPool.push(lc / n);
-    console.log(`${String(n).padStart(6)}  ${String(objects.length).padStart(7)}  ${`${l.toFixed(0)} (${lc.toFixed(0)})`.padStart(17)}  ${`${f.toFixed(0)} (${fc.toFixed(0)})`.padStart(16)}  ${`${(l / f).toFixed(2)} (${(lc / fc).toFixed(2)})`.padStart(16)}  ${(lc / n).toFixed(2).padStart(19)}`);
+    console.log(`${String(n).padStart(6)}  ${String(objects.length).padStart(7)}  ${`${l.toFixed(0)} (${lc.toFixed(0)})`.padStart(17)}  ${`${f.toFixed(0)} (${fc.toFixed(0)})`.padStart(16)}  ${`${(l / f).toFixed(2)} (${(lc / fc).toFixed(2)})`.padStart(16)}  ${(lc / n).toFixed(2).padStart(19)}  ${`${o.toFixed(0)} (${oc.toFixed(0)})`.padStart(20)}  ${`${(o / f).toFixed(2)} (${(oc / fc).toFixed(2)})`.padStart(16)}`);
     largest = objects;
   }
   console.log(`library CPU time per pool at ${SIZES[SIZES.length - 1]} / at ${SIZES[0]} pools: ${(perPool[perPool.length - 1] / perPool[0]).toFixed(2)} (1.00 = linear)`);
@@ -173,6 +186,7 @@ function main(runs: number): void {
     const n = SIZES[SIZES.length - 1];
     console.log(`peak RSS of a fresh process synthesizing ${n} pools (modules included; goal ≤ 300 MB = 286 MiB):`);
     console.log(`  library, synthValidated: ${mib(rssChild(n))}`);
+    console.log(`  the same, one thread:    ${mib(rssChild(n, 'one'))}`);
     console.log(`  library, app.synth():    ${mib(rssChild(n, 'synth'))}`);
     console.log(`  floor, app.synth():      ${mib(rssChild(n, file))}`);
   } finally {
@@ -185,6 +199,7 @@ if (at >= 0) {
   const pools = Number(process.argv[at + 1]);
   const what = process.argv[at + 2];
   if (what === 'synth') librarySynth(pools);
+  else if (what === 'one') library(pools, false);
   else if (what) floor(JSON.parse(fs.readFileSync(what, 'utf8')));
   else library(pools);
   // process.resourceUsage().maxRSS is in KiB.

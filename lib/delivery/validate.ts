@@ -106,7 +106,7 @@ export function validateManifests(objs: any[]): ManifestError[] {
  * for (const e of errors) console.error(formatManifestError(e));
  */
 export function validateApp(app: App): ManifestError[] {
-  if (!app || !Array.isArray((app as App).charts)) {
+  if (!isApp(app)) {
     throw new Error(`'app' (${typeName(app)}) must be a cdk8s App: pass the App whose charts you want validated`);
   }
   // One validation pass, then every object rendered once: `chart.toJson()` would run every
@@ -181,7 +181,7 @@ export function synthValidated(app: App | readonly App[]): void {
   const apps: readonly App[] = Array.isArray(app) ? app : [app as App];
   if (apps.length === 0) throw new Error('\'app\' ([]) must be a cdk8s App or a non-empty array of Apps: pass the Apps to synthesize');
   apps.forEach((a, i) => {
-    if (!a || !Array.isArray((a as App).charts)) {
+    if (!isApp(a)) {
       const prop = Array.isArray(app) ? `app[${i}]` : 'app';
       throw new Error(`'${prop}' (${typeName(a)}) must be a cdk8s App: pass the App whose charts you want validated`);
     }
@@ -225,6 +225,14 @@ export function synthValidated(app: App | readonly App[]): void {
     cache?.discard();
     if (staging) fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Whether `x` is a cdk8s App (of any copy of cdk8s: not `instanceof`), without reading its
+ * `charts`, which builds the dependency graph of the whole App.
+ */
+function isApp(x: unknown): x is App {
+  return typeof x === 'object' && x !== null && 'charts' in x && 'outdir' in x && typeof (x as App).synth === 'function';
 }
 
 /** Moves a staged file into place (a rename, or a copy across file systems). */

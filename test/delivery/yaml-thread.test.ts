@@ -73,9 +73,9 @@ describe('YamlThread: a worker stringifies documents in order, never changing th
     await YamlThread.stopWorker();
   });
 
-  test('started for an App of 200 objects or more, unless CDK8S_LLM_SERVING_YAML_THREAD=off', () => {
-    expect(YamlThread.start(199)).toBeUndefined();
-    expect(YamlThread.start(200)).toBeInstanceOf(YamlThread);
+  test('started for an App of 400 objects or more, unless CDK8S_LLM_SERVING_YAML_THREAD=off', () => {
+    expect(YamlThread.start(399)).toBeUndefined();
+    expect(YamlThread.start(400)).toBeInstanceOf(YamlThread);
     process.env.CDK8S_LLM_SERVING_YAML_THREAD = 'off';
     expect(YamlThread.start(5000)).toBeUndefined();
   });
@@ -138,14 +138,14 @@ describe('synthValidated with the YAML thread', () => {
   const read = (dir: string) => Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
 
   /**
-   * 301 objects over two charts: ConfigMaps (the worker's) and a Role with a long array (sliced
+   * 451 objects over two charts: ConfigMaps (the worker's) and a Role with a long array (sliced
    * here), and an optional invalid one at the end.
    */
   function bigApp(dir: string, invalidLast = false): App {
     const app = new App({ outdir: dir });
     const first = new Chart(app, 'first', { namespace: 'a' });
     const second = new Chart(app, 'second', { namespace: 'b' });
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 450; i++) {
       const chart = i % 3 === 0 ? second : first;
       new ApiObject(chart, `cm-${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { n: String(i), text: TRICKY[i % TRICKY.length] } });
       if (i === 7) {
