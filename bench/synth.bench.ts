@@ -150,6 +150,7 @@ function main(runs: number): void {
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)} at start`);
   console.log(' pools  objects   library ms (CPU)    floor ms (CPU)   ratio wall (CPU)  library CPU ms/pool   one thread ms (CPU)  ratio wall (CPU)');
   const perPool: number[] = [];
+  const perPoolOne: number[] = [];
   let largest: any[] = [];
   for (const n of SIZES) {
     const objects = fleet(n, path.join(OUTDIR, 'unused')).charts.flatMap((c) => c.toJson());
@@ -175,10 +176,12 @@ function main(runs: number): void {
     const o = median(one.map((x) => x.ms));
     const oc = median(one.map((x) => x.cpuMs));
     perPool.push(lc / n);
+    perPoolOne.push(oc / n);
     console.log(`${String(n).padStart(6)}  ${String(objects.length).padStart(7)}  ${`${l.toFixed(0)} (${lc.toFixed(0)})`.padStart(17)}  ${`${f.toFixed(0)} (${fc.toFixed(0)})`.padStart(16)}  ${`${(l / f).toFixed(2)} (${(lc / fc).toFixed(2)})`.padStart(16)}  ${(lc / n).toFixed(2).padStart(19)}  ${`${o.toFixed(0)} (${oc.toFixed(0)})`.padStart(20)}  ${`${(o / f).toFixed(2)} (${(oc / fc).toFixed(2)})`.padStart(16)}`);
     largest = objects;
   }
-  console.log(`library CPU time per pool at ${SIZES[SIZES.length - 1]} / at ${SIZES[0]} pools: ${(perPool[perPool.length - 1] / perPool[0]).toFixed(2)} (1.00 = linear)`);
+  const growth = (xs: number[]) => (xs[xs.length - 1] / xs[0]).toFixed(2);
+  console.log(`library CPU time per pool at ${SIZES[SIZES.length - 1]} / at ${SIZES[0]} pools: ${growth(perPool)}, in one thread ${growth(perPoolOne)} (1.00 = linear)`);
   const file = path.join(os.tmpdir(), `cdk8s-llm-serving-bench-${process.pid}.json`);
   fs.writeFileSync(file, JSON.stringify(largest));
   largest = [];

@@ -612,7 +612,8 @@ function openSynthCache(): SynthCache | undefined {
 
 /**
  * What the synth cache's entries depend on besides the objects: this file (the checks), Ajv,
- * every vendored schema, the YAML code (./_yaml, cdk8s and its yaml) and the cache's own code.
+ * every vendored schema, the YAML code (./_yaml, ./_yaml-thread, cdk8s and its yaml) and the cache's
+ * own code (./_synth-cache, ./_plain-json).
  */
 function synthFingerprint(): string {
   const hash = createHash('sha1');
@@ -625,7 +626,7 @@ function synthFingerprint(): string {
   };
   const cdk8sDir = path.dirname(require.resolve('cdk8s/package.json'));
   hash.update(`${versionOf('ajv')}\0${versionOf('cdk8s')}\0${versionOf('yaml', cdk8sDir)}\0`);
-  for (const file of [__filename, require.resolve('./_yaml'), require.resolve('./_synth-cache')]) hash.update(fs.readFileSync(file)).update('\0');
+  for (const file of [__filename, require.resolve('./_yaml'), require.resolve('./_yaml-thread'), require.resolve('./_plain-json'), require.resolve('./_synth-cache')]) hash.update(fs.readFileSync(file)).update('\0');
   const reg = loadRegistry();
   hash.update(reg.definitionsHash).update(fs.readFileSync(path.join(reg.dir, 'index.json')));
   for (const entry of Object.values(reg.index.crds)) hash.update('\0').update(fs.readFileSync(path.join(reg.dir, entry.file)));
