@@ -31,9 +31,9 @@ port.on('message', (texts) => {
 `;
 
 /**
- * Documents go to the worker in batches of about this many characters of JSON (a batch of 64 K
- * kept the main thread's texts and documents waiting for their turn long enough to grow its
- * heap by 20 MB at 1000 pools).
+ * Documents go to the worker in batches of about this many characters of JSON (batches of 64 K
+ * kept the main thread's waiting texts and documents long enough to grow its heap by 20 MB or
+ * more at 1000 pools).
  */
 const BATCH_CHARS = 1 << 14;
 /** While this many batches wait for the worker, the main thread stringifies documents itself. */
@@ -171,9 +171,9 @@ export class YamlThread {
 }
 
 /**
- * Documents sent to the worker at once, and their JSON texts (kept for doing them here if need
- * be: a text is a fraction of its object's memory, and objects kept until the answer came were
- * promoted to V8's old generation, 60 MB more heap at 1000 pools).
+ * Documents sent to the worker at once, and their JSON texts, kept for doing them here if need
+ * be (a text takes a fraction of its object's memory, and whatever waits for the answer lives
+ * long enough to be promoted to V8's old generation).
  */
 interface Batch {
   readonly docs: PendingDocument[];
