@@ -15,7 +15,8 @@
 #      imports/prometheus-operator, imports/vpa and imports/argocd; it is compiled
 #      with moduleResolution node (typesVersions) and node16 (exports), then run: the
 #      validator must find the schemas shipped in the package, accept the valid app,
-#      reject a bad field with the API server's message and write nothing for it.
+#      reject a bad field with the API server's message and write nothing for it, and
+#      write app.synth()'s bytes for an App of 450 objects (the YAML thread's size).
 #   6. What-if CLI: `npx cdk8s-llm-serving whatif` (the package's bin) against the quick
 #      start's dist/ (no autoscaler in it: exit 2, one line on stderr, no report written),
 #      then against this repo's dist/ (the reference stack): text summary, HTML report with
@@ -255,6 +256,18 @@ try {
   if (!e.message.includes('v1 ConfigMap jobs/bad /datta: unknown field "datta"')) throw new Error(`unexpected message: ${e.message}`);
   if (fs.existsSync('dist-bad')) throw new Error('synthValidated wrote dist-bad although it refused');
 }
+
+// An App of 450 objects: synthValidated stringifies its YAML in a second thread (from 400
+// objects); the files must be app.synth()'s, byte for byte.
+const big = (outdir: string) => {
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'big', { namespace: 'big' });
+  for (let i = 0; i < 450; i++) new ApiObject(chart, `cm-${i}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { n: String(i), yes: 'yes' } });
+  return app;
+};
+synthValidated(big('dist-big'));
+big('dist-big-ref').synth();
+if (fs.readFileSync('dist-big/big.k8s.yaml', 'utf8') !== fs.readFileSync('dist-big-ref/big.k8s.yaml', 'utf8')) throw new Error('synthValidated of 450 objects (YAML thread) differs from app.synth()');
 console.log('delivery: OK');
 TS
 for resolution in node node16; do
