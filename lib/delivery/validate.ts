@@ -914,12 +914,12 @@ function serverChecks(obj: Schema): Problem[] {
   }
   if (typeof meta.namespace === 'string') add('/metadata/namespace', dns1123Label(meta.namespace));
 
-  walk(obj, '', (value, p, key, parentKey) => {
-    if (key === 'matchLabels' || (parentKey === 'metadata' && key === 'labels')) problems.push(...labelProblems(value, p));
+  walk(obj, (value, pointer, key, parentKey) => {
+    if (key === 'matchLabels' || (parentKey === 'metadata' && key === 'labels')) problems.push(...labelProblems(value, pointer()));
     if (parentKey === 'metadata' && key === 'annotations') {
-      for (const k of Object.keys(value)) add(`${p}/${pointerToken(k)}`, qualifiedName(k, 'annotation key'));
+      for (const k of Object.keys(value)) add(`${pointer()}/${pointerToken(k)}`, qualifiedName(k, 'annotation key'));
     }
-    if (Array.isArray(value.containers)) problems.push(...podSpecProblems(value, p));
+    if (Array.isArray(value.containers)) problems.push(...podSpecProblems(value, pointer()));
   });
   if (isService && isObject(obj.spec)) {
     if (isObject(obj.spec.selector)) problems.push(...labelProblems(obj.spec.selector, '/spec/selector'));
@@ -929,22 +929,34 @@ function serverChecks(obj: Schema): Problem[] {
 }
 
 /**
- * Calls `visit` for every plain object inside `value`, with its JSON pointer and key. Only
- * objects and arrays are descended into (their pointers are built; a scalar's never is).
+ * Calls `visit` for every plain object inside `value` (not `value` itself), with its key, its
+ * parent's key and a function giving its JSON pointer. Only objects and arrays are descended
+ * into, and a pointer is built only when asked for (most objects need none).
  */
-function walk(value: unknown, p: string, visit: (v: Schema, p: string, key: string, parentKey: string) => void, key = '', parentKey = ''): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (typeof v === 'object' && v !== null) walk(v, `${p}/${i}`, visit, String(i), key);
+function walk(value: unknown, visit: (v: Schema, pointer: () => string, key: string, parentKey: string) => void): void {
+  const keys: string[] = [];
+  const pointer = () => keys.map((k) => `/${pointerToken(k)}`).join('');
+  const descend = (v: unknown, key: string, parentKey: string): void => {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (typeof item !== 'object' || item === null) continue;
+        keys.push(String(i));
+        descend(item, keys[keys.length - 1], key);
+        keys.pop();
+      }
+    } else if (isObject(v)) {
+      if (keys.length > 0) visit(v, pointer, key, parentKey);
+      for (const k of Object.keys(v)) {
+        const child = v[k];
+        if (typeof child !== 'object' || child === null) continue;
+        keys.push(k);
+        descend(child, k, key);
+        keys.pop();
+      }
     }
-  } else if (isObject(value)) {
-    if (p) visit(value, p, key, parentKey);
-    for (const k of Object.keys(value)) {
-      const v = value[k];
-      if (typeof v === 'object' && v !== null) walk(v, `${p}/${pointerToken(k)}`, visit, k, key);
-    }
-  }
+  };
+  descend(value, '', '');
 }
 
 function labelProblems(labels: Schema, p: string): Problem[] {
