@@ -22,10 +22,16 @@ const CDK8S_YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' }
 
 /**
  * {@link CDK8S_YAML_OPTIONS} with two walks of yaml left out that cannot change the text of a
- * plain JSON document ({@link isPlainJson}): `directives: false` (a new document has no
- * directive to write, yet yaml visits every node of it looking for tags; about 9 % of its time),
- * and `aliasDuplicateObjects: false` (plain JSON references no object twice, so no alias is ever
- * written). The property test in test/delivery holds the text equal to cdk8s's.
+ * plain JSON document ({@link isPlainJson}), as read in yaml 2.9.1 (the version cdk8s 2.70
+ * bundles):
+ * - `directives: false`: `stringifyDocument` (dist/stringify/stringifyDocument.js) then skips
+ *   `doc.directives.toString(doc)` (dist/doc/directives.js), which visits every node looking
+ *   for tags and, for a new document (no explicit `%YAML`, only the default `!!` handle),
+ *   returns no text: nothing is written either way. The visit was 9 % of yaml's time;
+ * - `aliasDuplicateObjects: false`: `createNode` (dist/doc/createNode.js) then keeps no map of
+ *   the objects met, which only serves to write an anchor and aliases for an object met twice,
+ *   and plain JSON has none.
+ * The property test in test/delivery/yaml-thread.test.ts holds the text equal to cdk8s's.
  * @internal
  */
 export const PLAIN_JSON_YAML_OPTIONS = { ...CDK8S_YAML_OPTIONS, directives: false, aliasDuplicateObjects: false } as const;
