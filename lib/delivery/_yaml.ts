@@ -22,15 +22,16 @@ const CDK8S_YAML_OPTIONS = { keepUndefined: true, lineWidth: 0, version: '1.1' }
 
 /**
  * {@link CDK8S_YAML_OPTIONS} with two walks of yaml left out that cannot change the text of a
- * plain JSON document ({@link isPlainJson}), as read in yaml 2.9.1 (the version cdk8s 2.70
- * bundles):
- * - `directives: false`: `stringifyDocument` (dist/stringify/stringifyDocument.js) then skips
- *   `doc.directives.toString(doc)` (dist/doc/directives.js), which visits every node looking
- *   for tags and, for a new document (no explicit `%YAML`, only the default `!!` handle),
- *   returns no text: nothing is written either way. The visit was 9 % of yaml's time;
- * - `aliasDuplicateObjects: false`: `createNode` (dist/doc/createNode.js) then keeps no map of
- *   the objects met, which only serves to write an anchor and aliases for an object met twice,
- *   and plain JSON has none.
+ * plain JSON document ({@link isPlainJson}). By yaml's documented options (dist/options.d.ts,
+ * yaml 2.9.1, the version cdk8s 2.70 bundles) and its code:
+ * - `directives: false` ("no directives or marker is ever included"; the default, `null`,
+ *   includes them "if required"): none is ever required by a new document of plain JSON (no
+ *   explicit `%YAML`, no tag but the default `!!` handle), and `stringifyDocument`
+ *   (dist/stringify/stringifyDocument.js) no longer runs `doc.directives.toString(doc)`
+ *   (dist/doc/directives.js), which visits every node looking for tags: 9 % of yaml's time;
+ * - `aliasDuplicateObjects: false` (default `true`: "use anchors and aliases to keep strictly
+ *   equal non-null objects as equivalent"): plain JSON holds no object twice, and `createNode`
+ *   (dist/doc/createNode.js) no longer keeps a map of every object it meets.
  * The property test in test/delivery/yaml-thread.test.ts holds the text equal to cdk8s's.
  * @internal
  */
