@@ -9,4 +9,7 @@ module.exports = {
   coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
   // promtool runs a few hundred rule tests per case; on 2 shared cores that can take minutes.
   testTimeout: 240000,
+  // os.tmpdir() is a folder of the run's, removed at its end (test/util/tmpdir.ts).
+  globalSetup: '<rootDir>/test/util/global-setup.ts',
+  globalTeardown: '<rootDir>/test/util/global-teardown.ts',
 };
