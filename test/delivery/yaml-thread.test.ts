@@ -80,38 +80,38 @@ describe('YamlThread: a worker stringifies documents in order, never changing th
     expect(YamlThread.start(5000)).toBeUndefined();
   });
 
-  test('every document is Yaml.stringify\'s text, in order, most of them stringified by the worker', () => {
-    const values = docs(3000);
+  /** Every value through a new YamlThread: its documents' pieces, and how many the main thread stringified itself. */
+  function throughThread(values: unknown[]): { pieces: unknown[]; here: number } {
     const here = jest.spyOn(yamlModule, 'stringifyPlainJson');
     const thread = YamlThread.start(values.length)!;
     const pending = values.map((v) => thread.add(v, JSON.stringify(v)));
     thread.finish();
     thread.close();
-    expect(pending.map((p) => p.pieces)).toEqual(values.map((v) => [Yaml.stringify(v)]));
+    const calls = here.mock.calls.length;
+    here.mockRestore();
+    return { pieces: pending.map((p) => p.pieces), here: calls };
+  }
+
+  test('every document is Yaml.stringify\'s text, in order, most of them stringified by the worker', () => {
+    const values = docs(3000);
+    const { pieces, here } = throughThread(values);
+    expect(pieces).toEqual(values.map((v) => [Yaml.stringify(v)]));
     // The main thread stringified some itself while the worker was behind, not all of them.
-    expect(here.mock.calls.length).toBeLessThan(values.length);
+    expect(here).toBeLessThan(values.length);
   });
 
   test('after the worker answers an error, the main thread stringifies the rest, and the next synth gets a new worker', () => {
     const values = docs(1000);
     // A worker that cannot load yaml answers every batch with the error.
     const yamlPath = jest.replaceProperty(yamlModule, 'CDK8S_YAML_MODULE', path.join(os.tmpdir(), 'no-such-yaml-module.js'));
-    const here = jest.spyOn(yamlModule, 'stringifyPlainJson');
-    const thread = YamlThread.start(values.length)!;
-    const pending = values.map((v) => thread.add(v, JSON.stringify(v)));
-    thread.finish();
-    thread.close();
-    expect(pending.map((p) => p.pieces)).toEqual(values.map((v) => [Yaml.stringify(v)]));
-    expect(here.mock.calls.length).toBe(values.length);
+    const failed = throughThread(values);
+    expect(failed.pieces).toEqual(values.map((v) => [Yaml.stringify(v)]));
+    expect(failed.here).toBe(values.length);
 
     yamlPath.restore();
-    here.mockClear();
-    const next = YamlThread.start(values.length)!;
-    const again = values.map((v) => next.add(v, JSON.stringify(v)));
-    next.finish();
-    next.close();
-    expect(again.map((p) => p.pieces)).toEqual(values.map((v) => [Yaml.stringify(v)]));
-    expect(here.mock.calls.length).toBeLessThan(values.length);
+    const next = throughThread(values);
+    expect(next.pieces).toEqual(values.map((v) => [Yaml.stringify(v)]));
+    expect(next.here).toBeLessThan(values.length);
   });
 
   test('a worker that never answers is waited for stallMs, then the main thread does its work', async () => {
