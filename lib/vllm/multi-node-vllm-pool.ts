@@ -7,7 +7,8 @@ import {
   requireNoRankFlags, workerDrainScript,
 } from './_multi-node';
 import { autoscalePool } from './_pool-autoscale';
-import { admitScraper, gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
+import { loraRequestsInfoMetric } from './_pool-metrics';
+import { ScrapedPods, VllmPoolBase } from './_vllm-pool-base';
 import {
   boundedSeconds, defaultServedName, poolResources, requireFlag, requireModel, resolveSlo,
   requireServicePort, requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources,
@@ -23,7 +24,7 @@ import type { ServingPool } from './serving-pool';
 import {
   CapacityPreference, CapacityType, PoolAutoscaleOptions, PoolNetworkOptions, PoolResources, PoolSlo, VLLM_IMAGE, VLLM_PORT,
 } from './vllm-pool';
-import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, POOL_IDENTITY_KIND, recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME, POOL_IDENTITY_KIND, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { wholeMebibytes } from '../core/_units';
@@ -32,9 +33,7 @@ import { PodUser, requirePodUser } from '../core/pod-user';
 import { SecretKeyRef } from '../core/secret-ref';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import type { ScalableWorkload, ScaleTarget } from '../autoscaling/scale-target';
-import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
-import { MonitorDiscovery } from '../metrics/discovery';
-import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
+import { VllmMetrics } from '../metrics/catalog';
 import { ScopedMetric } from '../metrics/scoped-metric';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
@@ -270,7 +269,7 @@ class LeaderWorkerSetScaleTarget implements ScalableWorkload {
  * llama405b.monitor({ labels: { release: 'kube-prometheus-stack' } });
  * proxy.addBackend(llama405b);
  */
-export class MultiNodeVllmPool extends Construct implements ServingPool {
+export class MultiNodeVllmPool extends VllmPoolBase implements ServingPool {
   /** The LeaderWorkerSet. */
   public readonly resource: ApiObject;
   /** The LeaderWorkerSet as an autoscaler's target (`{ workload: pool.workload }`): whole groups. */
@@ -319,7 +318,6 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
   public readonly leaderSelector: Readonly<Record<string, string>>;
   /** The pool's NetworkPolicy, unless `network.enabled` is false. */
   public readonly networkPolicy?: WorkloadNetworkPolicy;
-  private _podMonitor?: PodMetricsMonitor;
 
   public constructor(scope: Construct, id: string, props: MultiNodeVllmPoolProps) {
     super(scope, id);
@@ -592,41 +590,17 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
     this.networkPolicy?.allowFrom(peer, [{ port: VLLM_PORT }], reason);
   }
 
-  /** The pool's PodMonitor, once `monitor()` was called. */
-  public get podMonitor(): PodMetricsMonitor | undefined {
-    return this._podMonitor;
-  }
-
-  /**
-   * Scrapes vLLM's `/metrics` on the leader pods (the workers serve none) with a PodMonitor
-   * named like the pool, copying the pods' `app.kubernetes.io/instance` label into the
-   * target label `pool`, as `VllmPool.monitor()` does. One monitor per pool.
-   * @param discovery discovery labels and interval
-   */
-  public monitor(discovery: MonitorDiscovery): PodMetricsMonitor {
-    if (this._podMonitor) {
-      throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
-    }
-    admitScraper(this.networkPolicy, discovery, this.name, VLLM_PORT);
-    try {
-      this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
-        pods: {
-          owner: this,
-          name: this.name,
-          matchLabels: this.leaderSelector,
-          podLabels: { ...recommendedLabels('vllm', this.name, 'model-server'), [LWS_NAME_LABEL]: this.name, [LWS_WORKER_INDEX_LABEL]: '0' },
-          portNames: ['http'],
-        },
-        port: 'http',
-        discovery,
+  /** The pool's pods to scrape: the leaders (the workers serve no `/metrics`). */
+  protected get scrapedPods(): ScrapedPods {
+    return {
+      pods: {
+        owner: this,
         name: this.name,
-        copyPodLabels: { [METRIC_LABEL_POOL]: LABEL_INSTANCE },
-      });
-    } catch (e) {
-      this.node.tryRemoveChild('Monitor');
-      throw e;
-    }
-    return this._podMonitor;
+        matchLabels: this.leaderSelector,
+        podLabels: { ...recommendedLabels('vllm', this.name, 'model-server'), [LWS_NAME_LABEL]: this.name, [LWS_WORKER_INDEX_LABEL]: '0' },
+        portNames: ['http'],
+      },
+    };
   }
 
   /**
@@ -637,93 +611,9 @@ export class MultiNodeVllmPool extends Construct implements ServingPool {
     return `${this.name}${LWS_INDEX_SUFFIX}(${LWS_INDEX_SUFFIX})?`;
   }
 
-  /** GPU utilization of every pod of the pool (`DCGM_FI_DEV_GPU_UTIL`, percent). */
-  public metricGpuUtilization(): ScopedMetric {
-    return gpuUtilizationMetric(this);
-  }
-
-  /** Graphics-engine activity of every pod's GPUs (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`, 0 to 1). */
-  public metricGpuEngineActive(): ScopedMetric {
-    return gpuEngineActiveMetric(this);
-  }
-
-  /** How busy the pool's GPUs are, 0 to 1 (`metricGpuEngineActive()`). */
-  public metricGpuBusy(): ScopedMetric {
-    return this.metricGpuEngineActive();
-  }
-
-  /** Requests waiting in the leaders' engine queues (gauge). */
-  public metricRequestsWaiting(): ScopedMetric {
-    return this.scoped(VllmMetrics.NUM_REQUESTS_WAITING);
-  }
-
-  /** Requests running (gauge). */
-  public metricRequestsRunning(): ScopedMetric {
-    return this.scoped(VllmMetrics.NUM_REQUESTS_RUNNING);
-  }
-
-  /** KV-cache usage, 0 to 1 (gauge). */
-  public metricKvCacheUsage(): ScopedMetric {
-    return this.scoped(VllmMetrics.KV_CACHE_USAGE);
-  }
-
-  /** Time to first token, seconds (histogram). */
-  public metricTimeToFirstToken(): ScopedMetric {
-    return this.scoped(VllmMetrics.TIME_TO_FIRST_TOKEN);
-  }
-
-  /** End-to-end request latency, seconds (histogram). */
-  public metricE2eRequestLatency(): ScopedMetric {
-    return this.scoped(VllmMetrics.E2E_REQUEST_LATENCY);
-  }
-
-  /** Time requests spent queued, seconds (histogram). */
-  public metricRequestQueueTime(): ScopedMetric {
-    return this.scoped(VllmMetrics.REQUEST_QUEUE_TIME);
-  }
-
-  /** Inter-token latency, seconds (histogram). */
-  public metricInterTokenLatency(): ScopedMetric {
-    return this.scoped(VllmMetrics.INTER_TOKEN_LATENCY);
-  }
-
-  /** Preemptions (counter). */
-  public metricPreemptions(): ScopedMetric {
-    return this.scoped(VllmMetrics.NUM_PREEMPTIONS);
-  }
-
-  /** Prompt tokens processed (counter). */
-  public metricPromptTokens(): ScopedMetric {
-    return this.scoped(VllmMetrics.PROMPT_TOKENS);
-  }
-
-  /** Generated tokens (counter). */
-  public metricGenerationTokens(): ScopedMetric {
-    return this.scoped(VllmMetrics.GENERATION_TOKENS);
-  }
-
-  /** Finished requests by `finished_reason` (counter). */
-  public metricRequestSuccess(): ScopedMetric {
-    return this.scoped(VllmMetrics.REQUEST_SUCCESS);
-  }
-
-  /** Prefix-cache lookups, in prompt tokens (counter). */
-  public metricPrefixCacheQueries(): ScopedMetric {
-    return this.scoped(VllmMetrics.PREFIX_CACHE_QUERIES);
-  }
-
-  /** Prefix-cache hits, in prompt tokens (counter). */
-  public metricPrefixCacheHits(): ScopedMetric {
-    return this.scoped(VllmMetrics.PREFIX_CACHE_HITS);
-  }
-
   /** `vllm:lora_requests_info` of this pool (scoped by namespace and pool). */
   public metricLoraRequestsInfo(): ScopedMetric {
     return loraRequestsInfoMetric(this, 'MultiNodeVllmPool');
-  }
-
-  private scoped(definition: MetricDefinition): ScopedMetric {
-    return vllmMetric(this, definition);
   }
 
   private renderNetworkPolicy(options: PoolNetworkOptions | undefined, name: string, labels: Record<string, string>): WorkloadNetworkPolicy | undefined {

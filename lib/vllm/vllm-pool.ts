@@ -7,13 +7,14 @@ import {
   requireShmBelowMemory, resolveVersion, validateCapacity, validateCounts, validateExtendedResources, validateIdentity, validateServiceName,
 } from './_pool-props';
 import { autoscalePool } from './_pool-autoscale';
-import { admitScraper, gpuEngineActiveMetric, gpuUtilizationMetric, loraRequestsInfoMetric, vllmMetric } from './_pool-metrics';
+import { loraRequestsInfoMetric } from './_pool-metrics';
+import { ScrapedPods, VllmPoolBase } from './_vllm-pool-base';
 import { ENGINE_READY_TIMEOUT_SINCE, SHUTDOWN_TIMEOUT_SINCE, atLeast } from './_version';
 import { Accelerator, AcceleratorKind, requireAccelerator } from './accelerator';
 import { VllmEngineOptions, escapeArg, renderEngineArgs } from './engine-options';
 import { LoraAdapter, ResolvedLora, loraArgs, resolveLora } from './lora-adapter';
 import { CacheAccessMode, ModelCache, ModelCacheKind, requireModelCache } from './model-cache';
-import { LABEL_INSTANCE, LABEL_NAME, METRIC_LABEL_POOL, POOL_IDENTITY_KIND, recommendedLabels } from '../core/_labels';
+import { LABEL_INSTANCE, LABEL_NAME, POOL_IDENTITY_KIND, recommendedLabels } from '../core/_labels';
 import { requireChartNamespace } from '../core/_namespace';
 import { baseName, claimName } from '../core/_naming';
 import { podDisruptionBudget, preferSpread, selectByLabels } from '../core/_workload';
@@ -26,9 +27,7 @@ import { ScalingBehavior } from '../autoscaling/behavior';
 import { KedaScaledObject } from '../autoscaling/keda-scaled-object';
 import { LlmSignal, PrometheusSource } from '../autoscaling/llm-signal';
 import type { ScaleTarget } from '../autoscaling/scale-target';
-import { MetricDefinition, VllmMetrics } from '../metrics/catalog';
-import { MonitorDiscovery } from '../metrics/discovery';
-import { PodMetricsMonitor } from '../metrics/pod-metrics-monitor';
+import { VllmMetrics } from '../metrics/catalog';
 import { NetworkPeer, requireNetworkPeer } from '../network/network-peer';
 import { WorkloadNetworkPolicy } from '../network/workload-network-policy';
 import { ScopedMetric } from '../metrics/scoped-metric';
@@ -376,7 +375,7 @@ export interface PoolNetworkOptions {
  * llama.monitor({ labels: { release: 'kube-prometheus-stack' } });
  * proxy.addBackend(llama);
  */
-export class VllmPool extends Construct implements HostedVllmBackend {
+export class VllmPool extends VllmPoolBase implements HostedVllmBackend {
   /**
    * The Deployment (autoscalers target it; when one does, `spec.replicas` is not rendered).
    * Its `matchLabels` (`app.kubernetes.io/name: vllm`, `app.kubernetes.io/instance: <name>`)
@@ -423,7 +422,6 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   public readonly gpuMemoryUtilization: number;
   /** The pool's NetworkPolicy, unless `network.enabled` is false. */
   public readonly networkPolicy?: WorkloadNetworkPolicy;
-  private _podMonitor?: PodMetricsMonitor;
 
   public constructor(scope: Construct, id: string, props: VllmPoolProps) {
     super(scope, id);
@@ -640,15 +638,6 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   }
 
   /**
-   * The pool's PodMonitor, once `monitor()` was called. Queries that read the pool's series
-   * by the `pool` label (alerts, scaling signals, adapter rules) need it: it is what puts the
-   * label on them.
-   */
-  public get podMonitor(): PodMetricsMonitor | undefined {
-    return this._podMonitor;
-  }
-
-  /**
    * Scales the pool with a KEDA ScaledObject on LLM signals (default: queue depth and KV
    * cache), with a fallback for metrics outages, a behavior that does not overshoot while
    * new pods load the model, optional scale-to-zero woken by `wakeOn`, and pre-warm windows.
@@ -658,34 +647,9 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   }
 
 
-  /**
-   * Scrapes vLLM's `/metrics` (container port `http`, unauthenticated even with an API key)
-   * on every pod of the pool with a PodMonitor named like the pool, so that pods no Service
-   * routes to yet (still loading) are scraped too. The monitor copies the pods'
-   * `app.kubernetes.io/instance` label into the target label `pool`, so every series of the
-   * pool carries its identity, and two pools serving one model name in one namespace never
-   * read each other's metrics. One monitor per pool: a second call is an error.
-   * @param discovery discovery labels (e.g. `{ release: 'kube-prometheus-stack' }`) and interval
-   */
-  public monitor(discovery: MonitorDiscovery): PodMetricsMonitor {
-    if (this._podMonitor) {
-      throw invalid('monitor()', this.node.path, `was already called: the pool has one PodMonitor ('${this._podMonitor.node.path}'); call monitor() once`);
-    }
-    admitScraper(this.networkPolicy, discovery, this.name, VLLM_PORT);
-    try {
-      this._podMonitor = new PodMetricsMonitor(this, 'Monitor', {
-        workload: this.deployment,
-        port: 'http',
-        discovery,
-        name: this.name,
-        copyPodLabels: { [METRIC_LABEL_POOL]: LABEL_INSTANCE },
-      });
-    } catch (e) {
-      // A refused call leaves no half-built child behind, so a corrected call can follow.
-      this.node.tryRemoveChild('Monitor');
-      throw e;
-    }
-    return this._podMonitor;
+  /** The pool's pods to scrape: every pod of its Deployment, so that pods no Service routes to yet (still loading) are scraped too. */
+  protected get scrapedPods(): ScrapedPods {
+    return { workload: this.deployment };
   }
 
   /** What runs the pool's replicas, as an autoscaler target: its Deployment and accelerator (`ServingPool.scaleTarget`). */
@@ -699,115 +663,12 @@ export class VllmPool extends Construct implements HostedVllmBackend {
   }
 
   /**
-   * GPU utilization of the pool's pods from dcgm-exporter (`DCGM_FI_DEV_GPU_UTIL`, percent
-   * 0 to 100, gauge), scoped by namespace and the pool's pod names
-   * (`<name>-<hash>-<hash>`: dcgm-exporter labels the series with the pod it maps the GPU to).
-   * Refused on a MIG pool, where the field reads 0 or is absent: use `metricGpuBusy()`.
-   * @throws on a pool that does not run on NVIDIA GPUs, and on a MIG pool
-   */
-  public metricGpuUtilization(): ScopedMetric {
-    return gpuUtilizationMetric(this);
-  }
-
-  /**
-   * Graphics-engine activity of the pool's GPUs from dcgm-exporter
-   * (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`, a ratio 0 to 1, gauge; a DCP profiling metric), scoped
-   * like `metricGpuUtilization()`. Valid on whole GPUs and MIG slices alike.
-   * @throws on a pool that does not run on NVIDIA GPUs
-   */
-  public metricGpuEngineActive(): ScopedMetric {
-    return gpuEngineActiveMetric(this);
-  }
-
-  /**
-   * How busy the pool's GPUs are, as a ratio 0 to 1 that means the same on every NVIDIA
-   * pool: graphics-engine activity (`DCGM_FI_PROF_GR_ENGINE_ACTIVE`), the field NVIDIA
-   * names for MIG slices, where `DCGM_FI_DEV_GPU_UTIL` reads 0 (NVIDIA/dcgm-exporter #216),
-   * and a finer measure than it on whole GPUs. Use it for GPU-busy signals and alerts that
-   * must work on any pool. Needs dcgm-exporter's profiling (DCP) metrics.
-   * @throws on a pool that does not run on NVIDIA GPUs
-   */
-  public metricGpuBusy(): ScopedMetric {
-    return this.metricGpuEngineActive();
-  }
-
-  /** Requests waiting in the engine queue (gauge): the primary scaling signal. */
-  public metricRequestsWaiting(): ScopedMetric {
-    return this.scoped(VllmMetrics.NUM_REQUESTS_WAITING);
-  }
-
-  /** Requests running on the engine (gauge). */
-  public metricRequestsRunning(): ScopedMetric {
-    return this.scoped(VllmMetrics.NUM_REQUESTS_RUNNING);
-  }
-
-  /** KV-cache usage, a fraction from 0 to 1 (gauge). */
-  public metricKvCacheUsage(): ScopedMetric {
-    return this.scoped(VllmMetrics.KV_CACHE_USAGE);
-  }
-
-  /** Time to first token, seconds (histogram). */
-  public metricTimeToFirstToken(): ScopedMetric {
-    return this.scoped(VllmMetrics.TIME_TO_FIRST_TOKEN);
-  }
-
-  /** End-to-end request latency, seconds (histogram). */
-  public metricE2eRequestLatency(): ScopedMetric {
-    return this.scoped(VllmMetrics.E2E_REQUEST_LATENCY);
-  }
-
-  /** Time requests spent queued, seconds (histogram). */
-  public metricRequestQueueTime(): ScopedMetric {
-    return this.scoped(VllmMetrics.REQUEST_QUEUE_TIME);
-  }
-
-  /** Inter-token latency, seconds (histogram). */
-  public metricInterTokenLatency(): ScopedMetric {
-    return this.scoped(VllmMetrics.INTER_TOKEN_LATENCY);
-  }
-
-  /** Preemptions (counter): KV cache too small for the load. */
-  public metricPreemptions(): ScopedMetric {
-    return this.scoped(VllmMetrics.NUM_PREEMPTIONS);
-  }
-
-  /** Prompt tokens processed (counter). */
-  public metricPromptTokens(): ScopedMetric {
-    return this.scoped(VllmMetrics.PROMPT_TOKENS);
-  }
-
-  /** Generated tokens (counter). */
-  public metricGenerationTokens(): ScopedMetric {
-    return this.scoped(VllmMetrics.GENERATION_TOKENS);
-  }
-
-  /** Finished requests by `finished_reason` (counter). */
-  public metricRequestSuccess(): ScopedMetric {
-    return this.scoped(VllmMetrics.REQUEST_SUCCESS);
-  }
-
-  /** Prefix-cache lookups, in prompt tokens (counter). */
-  public metricPrefixCacheQueries(): ScopedMetric {
-    return this.scoped(VllmMetrics.PREFIX_CACHE_QUERIES);
-  }
-
-  /** Prefix-cache hits, in prompt tokens (counter): the hit rate is their rate over the queries' rate. */
-  public metricPrefixCacheHits(): ScopedMetric {
-    return this.scoped(VllmMetrics.PREFIX_CACHE_HITS);
-  }
-
-  /**
    * `vllm:lora_requests_info` of this pool: its labels `max_lora`, `waiting_lora_adapters`
    * and `running_lora_adapters` name the adapters waiting and running; vLLM puts no
    * `model_name` on it, so it is scoped by namespace and pool only.
    */
   public metricLoraRequestsInfo(): ScopedMetric {
     return loraRequestsInfoMetric(this, 'VllmPool');
-  }
-
-  /** A vLLM metric of this pool, scoped by namespace, pool and served model name. */
-  private scoped(definition: MetricDefinition): ScopedMetric {
-    return vllmMetric(this, definition);
   }
 
   private addSecretEnv(name: string, ref: SecretKeyRef): void {

@@ -1,24 +1,9 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import {
-  Accelerator, GatewayInferencePool, GatewayInferencePoolProps, GatewayRef, HostedVllmBackend, NetworkPeer, VllmPool, VllmPoolProps,
-} from '../../lib';
+import { GatewayInferencePool, GatewayInferencePoolProps, HostedVllmBackend, VllmPool } from '../../lib';
 import { allOfKind, named, SCRAPER, synth, testChart } from '../util/synth';
 import { renderValid } from '../util/validate';
-
-const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
-const DATA_PLANE = NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' });
-const GATEWAY: GatewayRef = {
-  name: 'inference-gateway',
-  namespace: 'gateway',
-  address: 'http://inference-gateway.gateway.svc.cluster.local:80',
-  dataPlane: DATA_PLANE,
-  dataPlanePort: 10080,
-};
-
-function pool(chart: Chart, id: string, props: Partial<VllmPoolProps> = {}): VllmPool {
-  return new VllmPool(chart, id, { model: LLAMA, accelerator: Accelerator.nvidiaGpu(1), ...props });
-}
+import { DATA_PLANE, GATEWAY, pool } from '../util/gateway';
 
 function expose(chart: Chart, p: VllmPool, props: Partial<GatewayInferencePoolProps> = {}, id = `${p.name}-igw`): GatewayInferencePool {
   return new GatewayInferencePool(chart, id, { pool: p, gateway: GATEWAY, ...props });

@@ -1,24 +1,11 @@
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { Accelerator, GatewayInferencePool, LiteLLMProxy, LlmSignal, NetworkPeer, ServingAlerts, VllmPool, VllmPoolProps } from '../../lib';
+import { GatewayInferencePool, LiteLLMProxy, LlmSignal, NetworkPeer, ServingAlerts, VllmPool } from '../../lib';
 import { allOfKind, Manifest, named, synth, testChart } from '../util/synth';
 import { expectValidManifests } from '../util/validate';
+import { GATEWAY, pool } from '../util/gateway';
 
 const MASTER_KEY = { secretName: 'litellm', key: 'master-key' };
-const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
-const DATA_PLANE = NetworkPeer.pods('envoy-gateway-system', { 'gateway.envoyproxy.io/owning-gateway-name': 'inference-gateway' });
-const GATEWAY = {
-  name: 'inference-gateway',
-  namespace: 'gateway',
-  address: 'http://inference-gateway.gateway.svc.cluster.local:80',
-  dataPlane: DATA_PLANE,
-  dataPlanePort: 10080,
-};
-
-function pool(chart: Chart, id: string, props: Partial<VllmPoolProps> = {}): VllmPool {
-  return new VllmPool(chart, id, { model: LLAMA, accelerator: Accelerator.nvidiaGpu(1), ...props });
-}
-
 function routed(chart: Chart, p: VllmPool): GatewayInferencePool {
   return new GatewayInferencePool(chart, `${p.name}-igw`, { pool: p, gateway: GATEWAY });
 }

@@ -9,13 +9,15 @@ import * as path from 'path';
  * temporary folder and leave it: a few thousand per `npm test`, which piled up in /tmp by the
  * hundred thousand on a developer's machine.
  */
+const PREFIX = 'cdk8s-llm-serving-test-';
+
 export function setup(): void {
-  const run = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-llm-serving-test-'));
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
   process.env.CDK8S_LLM_SERVING_TEST_TMPDIR = run;
   process.env.TMPDIR = run;
 }
 
 export function teardown(): void {
   const run = process.env.CDK8S_LLM_SERVING_TEST_TMPDIR;
-  if (run && path.basename(run).startsWith('cdk8s-llm-serving-test-')) fs.rmSync(run, { recursive: true, force: true });
+  if (run && path.basename(run).startsWith(PREFIX)) fs.rmSync(run, { recursive: true, force: true });
 }
